@@ -1,0 +1,195 @@
+"""The one error tree, and the one error -> alert mapping (DESIGN rule 7).
+
+Every failure caused by the peer, or by the network, is a :class:`TLSError`. Each subclass carries the
+alert that the connection sends when it raises (``alert``); the connection catches at its boundary, sends
+that fatal alert once, and every later call raises the same error again.
+
+Errors made by the *caller* (calling ``send_data`` before the handshake, an invalid config) are a separate
+tree, :class:`UsageError` and :class:`ConfigError`, because they are bugs in the program, not in the peer.
+
+A ``TLSError`` says *which step failed* (``step``), *why* (``reason``) and, where we know one, *what would fix
+it* (``hint``).
+"""
+
+from __future__ import annotations
+
+from glasstls.wire.enums import AlertDescription
+
+
+class TLSError(Exception):
+    """A TLS failure: the handshake or the connection cannot go on.
+
+    ``step``: the step that failed, e.g. ``"ServerHello"``, ``"certificate verification"``, ``"record layer"``.
+    ``reason``: what was wrong, in plain words.
+    ``hint``: what might fix it, when there is something to say.
+    ``alert``: the alert sent to the peer (``None``: none is sent, e.g. the peer's own alert).
+    """
+
+    alert: AlertDescription | None = AlertDescription.INTERNAL_ERROR
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        step: str | None = None,
+        hint: str | None = None,
+        alert: AlertDescription | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.step = step
+        self.hint = hint
+        if alert is not None:
+            self.alert = alert
+
+    def with_step(self, step: str) -> TLSError:
+        """Fill in the step when the raiser did not know it (decoders do not); returns self."""
+        if self.step is None:
+            self.step = step
+        return self
+
+    def __str__(self) -> str:
+        text = f"{self.step}: {self.reason}" if self.step else self.reason
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+
+class DecodeError(TLSError):
+    """A message or record could not be parsed (RFC 8446 section 6.2: decode_error)."""
+
+    alert = AlertDescription.DECODE_ERROR
+
+
+class UnexpectedMessage(TLSError):
+    alert = AlertDescription.UNEXPECTED_MESSAGE
+
+
+class BadRecordMac(TLSError):
+    alert = AlertDescription.BAD_RECORD_MAC
+
+
+class RecordOverflow(TLSError):
+    alert = AlertDescription.RECORD_OVERFLOW
+
+
+class HandshakeFailure(TLSError):
+    alert = AlertDescription.HANDSHAKE_FAILURE
+
+
+class IllegalParameter(TLSError):
+    alert = AlertDescription.ILLEGAL_PARAMETER
+
+
+class DecryptError(TLSError):
+    alert = AlertDescription.DECRYPT_ERROR
+
+
+class ProtocolVersionError(TLSError):
+    alert = AlertDescription.PROTOCOL_VERSION
+
+
+class InsufficientSecurity(TLSError):
+    alert = AlertDescription.INSUFFICIENT_SECURITY
+
+
+class InappropriateFallback(TLSError):
+    alert = AlertDescription.INAPPROPRIATE_FALLBACK
+
+
+class InternalError(TLSError):
+    alert = AlertDescription.INTERNAL_ERROR
+
+
+class MissingExtension(TLSError):
+    alert = AlertDescription.MISSING_EXTENSION
+
+
+class UnsupportedExtension(TLSError):
+    alert = AlertDescription.UNSUPPORTED_EXTENSION
+
+
+class UnrecognizedName(TLSError):
+    alert = AlertDescription.UNRECOGNIZED_NAME
+
+
+class NoApplicationProtocol(TLSError):
+    alert = AlertDescription.NO_APPLICATION_PROTOCOL
+
+
+class NoRenegotiation(TLSError):
+    alert = AlertDescription.NO_RENEGOTIATION
+
+
+class UnknownPskIdentity(TLSError):
+    alert = AlertDescription.UNKNOWN_PSK_IDENTITY
+
+
+class CertificateError(TLSError):
+    """Base of the certificate failures; ``check`` names the verification check that failed."""
+
+    alert = AlertDescription.BAD_CERTIFICATE
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        check: str | None = None,
+        step: str | None = None,
+        hint: str | None = None,
+        alert: AlertDescription | None = None,
+    ) -> None:
+        super().__init__(reason, step=step, hint=hint, alert=alert)
+        self.check = check
+
+
+class BadCertificate(CertificateError):
+    alert = AlertDescription.BAD_CERTIFICATE
+
+
+class UnsupportedCertificate(CertificateError):
+    alert = AlertDescription.UNSUPPORTED_CERTIFICATE
+
+
+class CertificateRevoked(CertificateError):
+    alert = AlertDescription.CERTIFICATE_REVOKED
+
+
+class CertificateExpired(CertificateError):
+    alert = AlertDescription.CERTIFICATE_EXPIRED
+
+
+class CertificateUnknown(CertificateError):
+    alert = AlertDescription.CERTIFICATE_UNKNOWN
+
+
+class UnknownCA(CertificateError):
+    alert = AlertDescription.UNKNOWN_CA
+
+
+class CertificateRequired(CertificateError):
+    alert = AlertDescription.CERTIFICATE_REQUIRED
+
+
+class AlertReceived(TLSError):
+    """The peer sent a fatal alert (or an unexpected warning). We send nothing back."""
+
+    alert = None
+
+    def __init__(self, description: AlertDescription, *, step: str | None = None) -> None:
+        super().__init__(f"the peer sent a fatal alert: {description}", step=step)
+        self.description = description
+
+
+class ConnectionLost(TLSError):
+    """The transport ended (EOF) where the protocol does not allow it (mid-handshake, no close_notify)."""
+
+    alert = None
+
+
+class UsageError(Exception):
+    """The caller used the API wrongly (e.g. sent data before the handshake completed)."""
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; raised when the config is built, never mid-handshake."""
