@@ -1,0 +1,1 @@
+"""Public-key infrastructure: trust stores, certificate chain verification with explanations, test PKI."""

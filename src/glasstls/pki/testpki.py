@@ -1,0 +1,479 @@
+"""Throwaway certificate authorities and certificates for tests, the demo and ``glasstls certs``.
+
+NOT FOR PRODUCTION: every key here is unencrypted, and keys are cached per process (see
+:func:`generate_key`), so two "different" certificates may share a key on purpose.
+
+Two layers:
+
+* :func:`make_test_pki` builds a complete, valid hierarchy in one call: a root CA, an intermediate CA, server
+  leaves with ECDSA P-256, RSA-2048 and Ed25519 keys, and a client certificate; optionally written to a
+  directory as PEM files.
+* :func:`make_ca` and :func:`issue_certificate` build any single certificate, including the broken ones the
+  verification tests need: expired, not yet valid, wrong names, self-signed leaf, an intermediate without the
+  CA flag, a path length exceeded, the wrong extended key usage, an unknown root, a bad signature.
+
+The certificates follow the profile that ``cryptography.x509.verification`` (the CA/Browser Forum profile on
+top of RFC 5280) accepts: version 3, positive serial numbers, critical basicConstraints on CAs, keyUsage with
+keyCertSign on CAs (RFC 5280 section 4.2.1.3), authority and subject key identifiers (sections 4.2.1.1-2),
+subjectAltName on leaves (section 4.2.1.6; RFC 6125 section 6.4.4: the CN is not used for names).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+if TYPE_CHECKING:
+    from glasstls.pki.trust import TrustStore
+
+__all__ = [
+    "CLIENT_AUTH",
+    "SERVER_AUTH",
+    "CredentialFiles",
+    "IssuedCertificate",
+    "KeyKind",
+    "TestKey",
+    "TestPKI",
+    "TestPKIFiles",
+    "generate_key",
+    "issue_certificate",
+    "make_ca",
+    "make_test_pki",
+]
+
+TestKey: TypeAlias = (
+    ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+)
+KeyKind = Literal[
+    "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519", "ed448"
+]
+
+SERVER_AUTH = ExtendedKeyUsageOID.SERVER_AUTH
+CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH
+
+#: Leaf validity in :func:`make_test_pki`: from one hour before ``now`` to 30 days after.
+LEAF_BACKDATE = timedelta(hours=1)
+LEAF_LIFETIME = timedelta(days=30)
+#: CA validity: from one day before ``now`` to ten years after.
+CA_BACKDATE = timedelta(days=1)
+CA_LIFETIME = timedelta(days=3650)
+
+_KEY_CACHE: dict[tuple[str, str], TestKey] = {}
+_KEY_LOCK = threading.Lock()
+
+
+def _new_key(kind: KeyKind) -> TestKey:
+    if kind == "ecdsa-p256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if kind == "ecdsa-p384":
+        return ec.generate_private_key(ec.SECP384R1())
+    if kind == "ecdsa-p521":
+        return ec.generate_private_key(ec.SECP521R1())
+    if kind.startswith("rsa-"):
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(kind[4:]))
+    if kind == "ed25519":
+        return ed25519.Ed25519PrivateKey.generate()
+    if kind == "ed448":
+        return ed448.Ed448PrivateKey.generate()
+    raise ValueError(f"unknown key kind {kind!r}")
+
+
+def generate_key(kind: KeyKind = "ecdsa-p256", *, name: str | None = None) -> TestKey:
+    """A private key of ``kind``. With a ``name``, the key is made once per process and reused.
+
+    Generating RSA keys takes tens of milliseconds to seconds; caching by ``(kind, name)`` keeps the test
+    suite quick while each certificate stays fresh. ``name=None`` always makes a new key.
+    """
+    if name is None:
+        return _new_key(kind)
+    with _KEY_LOCK:
+        key = _KEY_CACHE.get((kind, name))
+        if key is None:
+            key = _new_key(kind)
+            _KEY_CACHE[(kind, name)] = key
+        return key
+
+
+def _signature_hash(key: TestKey) -> hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | None:
+    """The hash to sign with: none for EdDSA (RFC 8410), SHA-384/512 for the larger curves, else SHA-256."""
+    if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+        return None
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        if key.curve.key_size >= 521:
+            return hashes.SHA512()
+        if key.curve.key_size >= 384:
+            return hashes.SHA384()
+    return hashes.SHA256()
+
+
+def _name(common_name: str, organization: str | None = "glasstls test PKI") -> x509.Name:
+    attrs = []
+    if organization:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    return x509.Name(attrs)
+
+
+def _general_name(host: str) -> x509.GeneralName:
+    """A SAN entry for ``host``: an iPAddress for IP literals, else a dNSName (RFC 5280 section 4.2.1.6)."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if "@" in host:
+        return x509.RFC822Name(host)
+    return x509.DNSName(host)
+
+
+def _now(now: datetime | None) -> datetime:
+    moment = now if now is not None else datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    # X.509 times carry whole seconds; truncate so that what we ask for is what we get.
+    return moment.replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """A certificate, its private key, and the intermediates its holder sends after it (not the root)."""
+
+    certificate: x509.Certificate
+    key: TestKey
+    chain: tuple[x509.Certificate, ...] = ()
+
+    @property
+    def der(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+    @property
+    def subject(self) -> str:
+        return self.certificate.subject.rfc4514_string()
+
+    def chain_der(self) -> list[bytes]:
+        """What a peer sends in its Certificate message: this certificate first, then the intermediates."""
+        return [self.der, *(c.public_bytes(serialization.Encoding.DER) for c in self.chain)]
+
+    def cert_pem(self, *, with_chain: bool = True) -> bytes:
+        certs = (self.certificate, *self.chain) if with_chain else (self.certificate,)
+        return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+    def key_pem(self) -> bytes:
+        """The private key as unencrypted PKCS#8 PEM."""
+        return self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+
+def _is_self_issued(cert: x509.Certificate) -> bool:
+    return cert.subject == cert.issuer
+
+
+def _build(
+    *,
+    subject: x509.Name,
+    key: TestKey,
+    issuer: IssuedCertificate | None,
+    not_before: datetime,
+    not_after: datetime,
+    extensions: Sequence[tuple[x509.ExtensionType, bool]],
+    sign_with: TestKey | None,
+    authority_key_identifier: bool,
+) -> IssuedCertificate:
+    issuer_name = issuer.certificate.subject if issuer is not None else subject
+    signer = sign_with if sign_with is not None else (issuer.key if issuer is not None else key)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+    )
+    for ext, critical in extensions:
+        builder = builder.add_extension(ext, critical=critical)
+    builder = builder.add_extension(
+        x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+    )
+    if authority_key_identifier:
+        # The AKI names the issuer's key as the issuer certificate describes it (RFC 5280 section 4.2.1.1),
+        # even when ``sign_with`` is another key: that is exactly the "bad signature" case.
+        if issuer is not None:
+            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key())
+        else:
+            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
+        builder = builder.add_extension(aki, critical=False)
+    certificate = builder.sign(signer, _signature_hash(signer))
+    chain: tuple[x509.Certificate, ...] = ()
+    if issuer is not None and not _is_self_issued(issuer.certificate):
+        chain = (issuer.certificate, *issuer.chain)
+    return IssuedCertificate(certificate=certificate, key=key, chain=chain)
+
+
+def make_ca(
+    common_name: str,
+    *,
+    issuer: IssuedCertificate | None = None,
+    key: TestKey | None = None,
+    key_kind: KeyKind = "ecdsa-p256",
+    now: datetime | None = None,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    path_length: int | None = None,
+    ca: bool = True,
+    sign_with: TestKey | None = None,
+) -> IssuedCertificate:
+    """A CA certificate: a self-signed root when ``issuer`` is None, else an intermediate under ``issuer``.
+
+    The key is cached by ``(key_kind, common_name)`` unless ``key`` is given. ``path_length`` sets the
+    basicConstraints pathLenConstraint (RFC 5280 section 4.2.1.9). ``ca=False`` makes the broken case of a
+    certificate used as an issuer without the cA flag (keyUsage still has keyCertSign). ``sign_with`` signs
+    with another key under the same issuer name (a bad signature).
+    """
+    moment = _now(now)
+    the_key = key if key is not None else generate_key(key_kind, name=f"ca:{common_name}")
+    extensions: list[tuple[x509.ExtensionType, bool]] = [
+        (x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), True),
+        (
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            True,
+        ),
+    ]
+    return _build(
+        subject=_name(common_name),
+        key=the_key,
+        issuer=issuer,
+        not_before=not_before if not_before is not None else moment - CA_BACKDATE,
+        not_after=not_after if not_after is not None else moment + CA_LIFETIME,
+        extensions=extensions,
+        sign_with=sign_with,
+        authority_key_identifier=True,
+    )
+
+
+def _leaf_key_usage(key: TestKey) -> x509.KeyUsage:
+    # RSA keys may also be used for TLS 1.2 RSA key transport, which needs keyEncipherment (RFC 5246 7.4.2).
+    rsa_key = isinstance(key, rsa.RSAPrivateKey)
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=rsa_key,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+_DEFAULT_EKU: tuple[x509.ObjectIdentifier, ...] = (SERVER_AUTH,)
+
+
+def issue_certificate(
+    issuer: IssuedCertificate | None,
+    *,
+    hosts: Sequence[str] = ("localhost",),
+    common_name: str | None = None,
+    key: TestKey | None = None,
+    key_kind: KeyKind = "ecdsa-p256",
+    key_name: str | None = None,
+    now: datetime | None = None,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    eku: Sequence[x509.ObjectIdentifier] | None = _DEFAULT_EKU,
+    key_usage: x509.KeyUsage | Literal["default"] | None = "default",
+    basic_constraints: bool = True,
+    sign_with: TestKey | None = None,
+) -> IssuedCertificate:
+    """An end-entity certificate signed by ``issuer``, or self-signed when ``issuer`` is None.
+
+    ``hosts`` become subjectAltName entries (IP literals as iPAddress, names with ``@`` as rfc822Name, the
+    rest as dNSName; an empty sequence omits the extension). The subject CN is ``common_name`` or the first
+    host.
+    Validity defaults to ``now - 1h .. now + 30d``. ``eku=None`` omits extendedKeyUsage; ``key_usage=None``
+    omits keyUsage. ``basic_constraints`` adds a critical ``cA=FALSE``. The key is cached by
+    ``(key_kind, key_name)`` (``key_name`` defaults to the subject CN) unless ``key`` is given.
+    ``sign_with`` signs with another key while naming ``issuer`` (a bad signature).
+    """
+    moment = _now(now)
+    cn = common_name if common_name is not None else (hosts[0] if hosts else "glasstls test leaf")
+    the_key = key if key is not None else generate_key(key_kind, name=f"leaf:{key_name or cn}")
+    extensions: list[tuple[x509.ExtensionType, bool]] = []
+    if basic_constraints:
+        extensions.append((x509.BasicConstraints(ca=False, path_length=None), True))
+    ku = _leaf_key_usage(the_key) if key_usage == "default" else key_usage
+    if ku is not None:
+        extensions.append((ku, True))
+    if eku is not None:
+        extensions.append((x509.ExtendedKeyUsage(list(eku)), False))
+    if hosts:
+        # RFC 5280 section 4.2.1.6: critical only when the subject is empty; ours never is.
+        extensions.append((x509.SubjectAlternativeName([_general_name(h) for h in hosts]), False))
+    return _build(
+        subject=_name(cn, organization=None),
+        key=the_key,
+        issuer=issuer,
+        not_before=not_before if not_before is not None else moment - LEAF_BACKDATE,
+        not_after=not_after if not_after is not None else moment + LEAF_LIFETIME,
+        extensions=extensions,
+        sign_with=sign_with,
+        authority_key_identifier=True,
+    )
+
+
+@dataclass(frozen=True)
+class CredentialFiles:
+    """A certificate file (the leaf, then its intermediates, PEM) and its private key (PKCS#8 PEM)."""
+
+    cert: Path
+    key: Path
+
+
+@dataclass(frozen=True)
+class TestPKIFiles:
+    """Where :meth:`TestPKI.write` put each file."""
+
+    __test__ = False  # not a pytest test class
+
+    directory: Path
+    root: Path
+    intermediate: Path
+    server_ecdsa: CredentialFiles
+    server_rsa: CredentialFiles
+    server_ed25519: CredentialFiles
+    client: CredentialFiles
+
+
+def _write(path: Path, data: bytes, *, private: bool = False) -> Path:
+    if private:
+        # Create with owner-only permissions from the start; the key is never world readable.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(path, 0o600)
+    else:
+        path.write_bytes(data)
+    return path
+
+
+@dataclass(frozen=True)
+class TestPKI:
+    """A complete test hierarchy: root -> intermediate -> server leaves (ECDSA, RSA, Ed25519) and a client."""
+
+    __test__ = False  # not a pytest test class
+
+    now: datetime
+    hosts: tuple[str, ...]
+    root: IssuedCertificate
+    intermediate: IssuedCertificate
+    server_ecdsa: IssuedCertificate
+    server_rsa: IssuedCertificate
+    server_ed25519: IssuedCertificate
+    client: IssuedCertificate
+    files: TestPKIFiles | None = field(default=None)
+
+    @property
+    def servers(self) -> dict[str, IssuedCertificate]:
+        """The server credentials by key type: ``"ecdsa"``, ``"rsa"``, ``"ed25519"``."""
+        return {"ecdsa": self.server_ecdsa, "rsa": self.server_rsa, "ed25519": self.server_ed25519}
+
+    def trust_store(self) -> TrustStore:
+        """A trust store holding only this PKI's root."""
+        from glasstls.pki.trust import TrustStore
+
+        return TrustStore.from_certificates([self.root.certificate], source="glasstls test PKI root")
+
+    def write(self, directory: Path) -> TestPKIFiles:
+        """Write the PEM files into ``directory`` (created if needed) and return their paths."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+
+        def pair(stem: str, cred: IssuedCertificate) -> CredentialFiles:
+            return CredentialFiles(
+                cert=_write(directory / f"{stem}.pem", cred.cert_pem()),
+                key=_write(directory / f"{stem}.key", cred.key_pem(), private=True),
+            )
+
+        return TestPKIFiles(
+            directory=directory,
+            root=_write(directory / "root.pem", self.root.cert_pem()),
+            intermediate=_write(directory / "intermediate.pem", self.intermediate.cert_pem(with_chain=False)),
+            server_ecdsa=pair("server-ecdsa", self.server_ecdsa),
+            server_rsa=pair("server-rsa", self.server_rsa),
+            server_ed25519=pair("server-ed25519", self.server_ed25519),
+            client=pair("client", self.client),
+        )
+
+
+def make_test_pki(
+    hosts: Sequence[str] = ("localhost", "127.0.0.1"),
+    *,
+    now: datetime | None = None,
+    directory: Path | None = None,
+) -> TestPKI:
+    """A valid root CA, intermediate CA, three server leaves and a client certificate for ``hosts``.
+
+    All CAs are ECDSA P-256 (quick). Keys are cached per process; the certificates are new each call, valid
+    from ``now - 1h`` to ``now + 30d`` (leaves). With ``directory``, the files are written there as
+    root.pem, intermediate.pem, server-{ecdsa,rsa,ed25519}.pem/.key (leaf + intermediate) and client.pem/.key.
+    """
+    if isinstance(hosts, str):
+        hosts = (hosts,)
+    if not hosts:
+        raise ValueError("make_test_pki needs at least one host name or IP address")
+    moment = _now(now)
+    root = make_ca("glasstls test root CA", now=moment)
+    intermediate = make_ca("glasstls test intermediate CA", issuer=root, now=moment, path_length=0)
+
+    def server(kind: KeyKind, name: str) -> IssuedCertificate:
+        return issue_certificate(intermediate, hosts=hosts, now=moment, key_kind=kind, key_name=name)
+
+    server_ecdsa = server("ecdsa-p256", "server-ecdsa")
+    server_rsa = server("rsa-2048", "server-rsa")
+    server_ed25519 = server("ed25519", "server-ed25519")
+    client = issue_certificate(
+        intermediate,
+        hosts=("client@glasstls.test",),
+        common_name="glasstls test client",
+        key_kind="ecdsa-p256",
+        key_name="client",
+        now=moment,
+        eku=(CLIENT_AUTH,),
+    )
+    pki = TestPKI(
+        now=moment,
+        hosts=tuple(hosts),
+        root=root,
+        intermediate=intermediate,
+        server_ecdsa=server_ecdsa,
+        server_rsa=server_rsa,
+        server_ed25519=server_ed25519,
+        client=client,
+    )
+    if directory is not None:
+        pki = replace(pki, files=pki.write(directory))
+    return pki
