@@ -1,0 +1,271 @@
+"""The record layer: bytes <-> records (RFC 8446 section 5, RFC 8449, RFC 8446 appendix D.4).
+
+:class:`RecordLayer` frames incoming bytes into records, checks each header before buffering its body,
+opens the record with the current read protection, and applies the change_cipher_spec rules of TLS 1.3
+middlebox compatibility mode. Outgoing content is fragmented into records of at most the current
+maximum and sealed with the current write protection.
+
+Any error raised leaves the layer unusable: the connection sends one alert and stops (DESIGN rule 7).
+"""
+
+from __future__ import annotations
+
+from glasstls.errors import DecodeError, RecordOverflow, UnexpectedMessage
+from glasstls.record.protection import MAX_PLAINTEXT, NullProtection, RecordProtection
+from glasstls.wire.enums import ContentType
+
+#: RFC 8446 section 5.1: the record header (type, legacy_record_version, length).
+HEADER_LEN = 5
+
+_CCS = int(ContentType.CHANGE_CIPHER_SPEC)
+_ALERT = int(ContentType.ALERT)
+_HANDSHAKE = int(ContentType.HANDSHAKE)
+_APPLICATION_DATA = int(ContentType.APPLICATION_DATA)
+#: RFC 8446 section 5: the record types this implementation knows (heartbeat is never negotiated).
+_KNOWN_OUTER = frozenset((_CCS, _ALERT, _HANDSHAKE, _APPLICATION_DATA))
+#: The only change_cipher_spec record TLS 1.3 tolerates (RFC 8446 section 5).
+_CCS_RECORD_BODY = b"\x01"
+_CCS_RECORD = b"\x14\x03\x03\x00\x01\x01"
+
+
+def _not_tls(header: bytes) -> DecodeError:
+    """RFC 8446 section 5.1: the legacy_record_version major byte is always 3; say what it looks like."""
+    hint = None
+    if all(32 <= b < 127 for b in header):
+        text = header.decode("ascii")
+        if text[:4] in ("GET ", "POST", "HEAD", "PUT ", "OPTI", "DELE", "CONN", "PATC", "TRAC"):
+            hint = "the peer sent an HTTP request in clear text: it is not speaking TLS on this port"
+        else:
+            hint = "the peer sent readable text: it is not speaking TLS (plain-text protocol on this port?)"
+    return DecodeError(
+        f"not a TLS record: header bytes {header.hex(' ')} (record version major byte must be 0x03)",
+        step="record layer",
+        hint=hint,
+    )
+
+
+class RecordLayer:
+    """Framing and protection of records for one connection (sans-I/O).
+
+    ``max_fragment_out``: the most content bytes per outgoing record (default 2^14, RFC 8446 section 5.1);
+    the effective maximum is also bounded by the peer's record_size_limit (``set_max_fragment_out``).
+
+    Incoming: ``feed(bytes)`` then ``next_record()`` until it returns ``None``.
+    Outgoing: ``seal(content_type, data)`` returns the bytes of one or more records.
+    """
+
+    def __init__(self, max_fragment_out: int = MAX_PLAINTEXT) -> None:
+        if not 1 <= max_fragment_out <= MAX_PLAINTEXT:
+            raise ValueError(f"max_fragment_out must be in 1..2^14, not {max_fragment_out}")
+        self._buf = b""
+        self._pos = 0
+        self._read: RecordProtection = NullProtection()
+        self._write: RecordProtection = NullProtection()
+        self._fragment_cap = max_fragment_out
+        self._limit_out: int | None = None
+        self._limit_in: int | None = None
+        self._frag_out = max_fragment_out
+        self._read_max_payload = self._read.max_payload
+        self._ccs_allowed = False
+        self._ccs_seen = False
+        self._ccs_deliver = False
+
+    # -- protection -------------------------------------------------------------------------------
+
+    def set_read_protection(self, protection: RecordProtection) -> None:
+        """Install the protection for records read from now on (the handshake's key change)."""
+        protection.apply_size_limit(self._limit_in)
+        self._read = protection
+        self._read_max_payload = protection.max_payload
+
+    def set_write_protection(self, protection: RecordProtection) -> None:
+        """Install the protection for records written from now on."""
+        protection.apply_size_limit(self._limit_out)
+        self._write = protection
+        self._update_fragment_out()
+
+    @property
+    def read_protection(self) -> RecordProtection:
+        return self._read
+
+    @property
+    def write_protection(self) -> RecordProtection:
+        return self._write
+
+    @property
+    def read_encrypted(self) -> bool:
+        return self._read.encrypted
+
+    @property
+    def write_encrypted(self) -> bool:
+        return self._write.encrypted
+
+    # -- size limits ------------------------------------------------------------------------------
+
+    def set_max_fragment_out(self, limit: int) -> None:
+        """The peer's record_size_limit (RFC 8449 section 4), as carried in its extension.
+
+        It bounds the plaintext of protected records this side sends; in TLS 1.3 the limit counts the
+        inner content type byte and padding, so records carry at most ``limit - 1`` content bytes.
+        Plaintext records are not subject to it (RFC 8449 section 4).
+        """
+        self._limit_out = limit
+        self._write.apply_size_limit(limit)
+        self._update_fragment_out()
+
+    def set_max_plaintext_in(self, limit: int) -> None:
+        """This side's record_size_limit (RFC 8449 section 4): protected records with a larger
+        (inner) plaintext are refused with record_overflow. In TLS 1.3 the limit counts the inner
+        content type byte and padding."""
+        self._limit_in = limit
+        self._read.apply_size_limit(limit)
+        self._read_max_payload = self._read.max_payload
+
+    def _update_fragment_out(self) -> None:
+        self._frag_out = min(self._fragment_cap, self._write.max_fragment)
+
+    @property
+    def max_fragment_out(self) -> int:
+        """The most content bytes one outgoing record carries now."""
+        return self._frag_out
+
+    # -- change_cipher_spec -----------------------------------------------------------------------
+
+    def allow_ccs(self, allowed: bool) -> None:
+        """RFC 8446 section 5 and appendix D.4: while allowed, one plaintext change_cipher_spec record
+        with body 0x01 is dropped silently; any other change_cipher_spec is unexpected_message."""
+        self._ccs_allowed = allowed
+
+    def deliver_ccs(self, deliver: bool) -> None:
+        """TLS 1.2 (RFC 5246 section 7.1): while set, a plaintext change_cipher_spec record with body
+        0x01 is returned by ``next_record`` (once) instead of being dropped."""
+        self._ccs_deliver = deliver
+
+    # -- incoming ---------------------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Buffer received bytes; drain them with ``next_record()`` before the next ``feed``."""
+        if self._pos:
+            self._buf = self._buf[self._pos :] + data
+            self._pos = 0
+        elif self._buf:
+            self._buf += data
+        else:
+            self._buf = bytes(data)
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received and not yet returned as records (part of an incomplete record)."""
+        return len(self._buf) - self._pos
+
+    def next_record(self) -> tuple[ContentType, bytes] | None:
+        """The next complete record's ``(content type, content)``, opened; ``None``: more bytes needed.
+
+        Dropped change_cipher_spec records are skipped (the next record, if any, is returned).
+        """
+        while True:
+            buf = self._buf
+            pos = self._pos
+            if len(buf) - pos < HEADER_LEN:
+                return None
+            ctype = buf[pos]
+            if buf[pos + 1] != 3:
+                raise _not_tls(buf[pos : pos + HEADER_LEN])
+            if ctype not in _KNOWN_OUTER:
+                # RFC 8446 section 5: an unexpected record type -> unexpected_message.
+                raise UnexpectedMessage(
+                    f"record of unknown content type {ctype} (0x{ctype:02x})", step="record layer"
+                )
+            length = (buf[pos + 3] << 8) | buf[pos + 4]
+            if ctype == _CCS and length != 1:
+                raise self._bad_ccs(f"a change_cipher_spec record of {length} bytes")
+            if length > self._read_max_payload:
+                # RFC 8446 sections 5.1 and 5.2, RFC 8449 section 4: refuse from the header alone.
+                raise RecordOverflow(
+                    f"record length {length} exceeds {self._read_max_payload}", step="record layer"
+                )
+            end = pos + HEADER_LEN + length
+            if len(buf) < end:
+                return None
+            header = buf[pos : pos + HEADER_LEN]
+            payload = buf[pos + HEADER_LEN : end]
+            self._pos = end
+            if ctype == _CCS:
+                if self._take_ccs(payload):
+                    return ContentType.CHANGE_CIPHER_SPEC, payload
+                continue
+            read = self._read
+            if read.encrypted:
+                inner_type, content = read.open(ctype, (buf[pos + 1] << 8) | buf[pos + 2], payload, header)
+                inner = inner_type
+                if inner == _APPLICATION_DATA:
+                    return inner_type, content
+                if inner == _CCS:
+                    # RFC 8446 section 5: a protected change_cipher_spec -> unexpected_message.
+                    raise UnexpectedMessage(
+                        "an encrypted change_cipher_spec record (RFC 8446 section 5)", step="record layer"
+                    )
+                if inner not in _KNOWN_OUTER:
+                    raise UnexpectedMessage(
+                        f"protected record of unknown content type {inner} (0x{inner:02x})",
+                        step="record layer",
+                    )
+                if not content:
+                    # RFC 8446 section 5.1 (and 5.4): zero-length handshake or alert fragments.
+                    raise UnexpectedMessage(
+                        f"empty {inner_type} record (RFC 8446 section 5.1)", step="record layer"
+                    )
+                return inner_type, content
+            if ctype == _APPLICATION_DATA:
+                # Application data before any keys (RFC 8446 section 5: unexpected record type).
+                raise UnexpectedMessage(
+                    "application_data record before the connection has keys", step="record layer"
+                )
+            if not payload:
+                # RFC 8446 section 5.1: zero-length handshake or alert fragments MUST NOT be sent.
+                raise UnexpectedMessage(
+                    f"empty {ContentType(ctype)} record (RFC 8446 section 5.1)", step="record layer"
+                )
+            return read.open(ctype, (buf[pos + 1] << 8) | buf[pos + 2], payload, header)
+
+    def _bad_ccs(self, what: str) -> UnexpectedMessage:
+        return UnexpectedMessage(
+            f"{what}: only one plaintext change_cipher_spec record with body 0x01 is allowed, and only "
+            "during the handshake (RFC 8446 section 5)",
+            step="record layer",
+        )
+
+    def _take_ccs(self, payload: bytes) -> bool:
+        """Apply the change_cipher_spec rules; True: return the record to the caller (TLS 1.2)."""
+        if payload != _CCS_RECORD_BODY:
+            raise self._bad_ccs(f"a change_cipher_spec record with body {payload[:8].hex()!r}")
+        if self._ccs_deliver:
+            self._ccs_deliver = False
+            return True
+        if not self._ccs_allowed:
+            raise self._bad_ccs("a change_cipher_spec record outside the handshake")
+        if self._ccs_seen:
+            raise self._bad_ccs("a second change_cipher_spec record")
+        self._ccs_seen = True
+        return False
+
+    # -- outgoing ---------------------------------------------------------------------------------
+
+    def seal(self, content_type: ContentType, data: bytes) -> bytes:
+        """The records carrying ``data``: fragments of at most ``max_fragment_out`` bytes, each sealed
+        with the write protection (RFC 8446 section 5.1).
+
+        Empty application data gives one empty record (allowed, RFC 8446 section 5.1); empty handshake
+        or alert content gives no record (zero-length fragments MUST NOT be sent). change_cipher_spec
+        is always a plaintext record (RFC 8446 section 5, appendix D.4).
+        """
+        if content_type == _CCS:
+            return _CCS_RECORD
+        seal = self._write.seal
+        frag = self._frag_out
+        n = len(data)
+        if n <= frag:
+            if n == 0 and content_type != _APPLICATION_DATA:
+                return b""
+            return seal(content_type, data)
+        return b"".join([seal(content_type, data[i : i + frag]) for i in range(0, n, frag)])
