@@ -1,0 +1,494 @@
+"""Handshake messages: bytes <-> objects (RFC 8446 section 4 and appendix B.3), and the Alert (section 6).
+
+Structure only (DESIGN rule 4): each decoder consumes the body exactly, enforces the RFC's ``<min..max>``
+bounds and raises :class:`~glasstls.errors.DecodeError` naming the field. Encoders write what the object
+holds without validating it, so that tests can build invalid messages.
+
+``decode_handshake`` takes a body that the record layer has already reassembled (``HandshakeReassembler``
+gives type, body and raw bytes); the transcript hashes the raw bytes, never a re-encoding (DESIGN rule 5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Self
+
+from glasstls.errors import DecodeError, UnexpectedMessage
+from glasstls.wire.codec import Reader, Writer
+from glasstls.wire.enums import (
+    AlertDescription,
+    AlertLevel,
+    CipherSuite,
+    HandshakeType,
+    KeyUpdateRequest,
+    ProtocolVersion,
+    SignatureScheme,
+)
+from glasstls.wire.extensions import Extension, decode_extensions, encode_extensions
+
+__all__ = [
+    "DOWNGRADE_TLS11",
+    "DOWNGRADE_TLS12",
+    "HELLO_RETRY_REQUEST_RANDOM",
+    "MESSAGE_DECODERS",
+    "Alert",
+    "Certificate",
+    "CertificateEntry",
+    "CertificateRequest",
+    "CertificateVerify",
+    "ClientHello",
+    "EncryptedExtensions",
+    "EndOfEarlyData",
+    "Finished",
+    "HandshakeMessage",
+    "KeyUpdate",
+    "MessageHash",
+    "NewSessionTicket",
+    "ServerHello",
+    "decode_handshake",
+]
+
+U16_MAX = 0xFFFF
+U24_MAX = 0xFFFFFF
+
+#: RFC 8446 section 4.1.3: a ServerHello with this random is a HelloRetryRequest (SHA-256 of
+#: "HelloRetryRequest").
+HELLO_RETRY_REQUEST_RANDOM = bytes.fromhex(
+    "CF21AD74E59A6111BE1D8C021E65B891C2A211167ABB8C5E079E09E2C8A8339C"
+)
+
+#: RFC 8446 section 4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3 server negotiates TLS 1.2
+#: (``DOWNGRADE_TLS12``) or TLS 1.1 or below (``DOWNGRADE_TLS11``).
+DOWNGRADE_TLS12 = b"DOWNGRD\x01"
+DOWNGRADE_TLS11 = b"DOWNGRD\x00"
+
+
+@dataclass(frozen=True)
+class HandshakeMessage:
+    """RFC 8446 section 4: ``struct { HandshakeType msg_type; uint24 length; ... } Handshake``."""
+
+    msg_type: ClassVar[HandshakeType]
+
+    def encode_body(self) -> bytes:
+        raise NotImplementedError
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        """Decode the body (all of it; no 4-byte header)."""
+        raise NotImplementedError
+
+    def encode(self) -> bytes:
+        """The 4-byte header (type, uint24 length) and the body."""
+        return Writer().u8(self.msg_type).vec(3, self.encode_body()).getvalue()
+
+
+def _reader(cls: type[HandshakeMessage], data: bytes) -> Reader:
+    return Reader(data, cls.__name__)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Hellos (RFC 8446 section 4.1.2, 4.1.3)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientHello(HandshakeMessage):
+    """RFC 8446 section 4.1.2 (and RFC 5246 section 7.4.1.2)::
+
+        ProtocolVersion legacy_version = 0x0303;  Random random;  opaque legacy_session_id<0..32>;
+        CipherSuite cipher_suites<2..2^16-2>;  opaque legacy_compression_methods<1..2^8-1>;
+        Extension extensions<8..2^16-1>;
+
+    Version-independent: a TLS 1.2 (or older) ClientHello may have no extensions block at all, which
+    decodes as ``extensions=()``; ``extensions=()`` encodes without a block. The TLS 1.3 bound <8..> is the
+    state's business, as are the values of legacy_version and legacy_compression_methods.
+
+    PSK binders (RFC 8446 section 4.2.11.2): the truncated ClientHello is
+    ``encode()[:-pre_shared_key.binders_length()]`` (pre_shared_key is the last extension).
+    """
+
+    msg_type = HandshakeType.CLIENT_HELLO
+    random: bytes
+    legacy_session_id: bytes
+    cipher_suites: tuple[CipherSuite, ...]
+    extensions: tuple[Extension, ...]
+    legacy_version: ProtocolVersion = ProtocolVersion.TLS12
+    legacy_compression_methods: bytes = b"\x00"
+
+    def encode_body(self) -> bytes:
+        w = Writer().u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id)
+        with w.block(2):
+            for suite in self.cipher_suites:
+                w.u16(suite)
+        w.vec(1, self.legacy_compression_methods)
+        if self.extensions:
+            w.raw(encode_extensions(self.extensions))
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        legacy_version = ProtocolVersion(r.u16("legacy_version"))
+        random = r.fixed(32, "random")
+        session_id = r.vec(1, "legacy_session_id", 0, 32)
+        suites = tuple(
+            r.list_of(2, "cipher_suites", lambda s: CipherSuite(s.u16("cipher_suite")), 2, U16_MAX - 1)
+        )
+        compression = r.vec(1, "legacy_compression_methods", 1, 255)
+        # RFC 5246 section 7.4.1.2: the extensions block may be absent.
+        extensions = () if r.at_end() else decode_extensions(r, HandshakeType.CLIENT_HELLO)
+        r.finish()
+        return cls(random, session_id, suites, extensions, legacy_version, compression)
+
+
+@dataclass(frozen=True)
+class ServerHello(HandshakeMessage):
+    """RFC 8446 section 4.1.3 (and RFC 5246 section 7.4.1.3)::
+
+        ProtocolVersion legacy_version = 0x0303;  Random random;  opaque legacy_session_id_echo<0..32>;
+        CipherSuite cipher_suite;  uint8 legacy_compression_method = 0;  Extension extensions<6..2^16-1>;
+
+    A HelloRetryRequest is a ServerHello whose random is :data:`HELLO_RETRY_REQUEST_RANDOM`; its extensions
+    are decoded with the HelloRetryRequest shapes (``key_share`` = selected_group). As with ClientHello,
+    an absent extensions block (TLS 1.2) decodes as ``()``, and ``()`` encodes without a block.
+    """
+
+    msg_type = HandshakeType.SERVER_HELLO
+    random: bytes
+    legacy_session_id_echo: bytes
+    cipher_suite: CipherSuite
+    extensions: tuple[Extension, ...]
+    legacy_version: ProtocolVersion = ProtocolVersion.TLS12
+    legacy_compression_method: int = 0
+
+    @property
+    def is_hello_retry_request(self) -> bool:
+        """RFC 8446 section 4.1.3: the special random value marks a HelloRetryRequest."""
+        return self.random == HELLO_RETRY_REQUEST_RANDOM
+
+    def encode_body(self) -> bytes:
+        w = Writer().u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id_echo)
+        w.u16(self.cipher_suite).u8(self.legacy_compression_method)
+        if self.extensions:
+            w.raw(encode_extensions(self.extensions))
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        legacy_version = ProtocolVersion(r.u16("legacy_version"))
+        random = r.fixed(32, "random")
+        session_id = r.vec(1, "legacy_session_id_echo", 0, 32)
+        suite = CipherSuite(r.u16("cipher_suite"))
+        compression = r.u8("legacy_compression_method")
+        if r.at_end():
+            extensions: tuple[Extension, ...] = ()  # RFC 5246 section 7.4.1.3: may be absent
+        else:
+            ctx = (
+                HandshakeType.HELLO_RETRY_REQUEST
+                if random == HELLO_RETRY_REQUEST_RANDOM
+                else HandshakeType.SERVER_HELLO
+            )
+            extensions = decode_extensions(r, ctx)
+        r.finish()
+        return cls(random, session_id, suite, extensions, legacy_version, compression)
+
+
+@dataclass(frozen=True)
+class EndOfEarlyData(HandshakeMessage):
+    """RFC 8446 section 4.5: ``struct {} EndOfEarlyData``."""
+
+    msg_type = HandshakeType.END_OF_EARLY_DATA
+
+    def encode_body(self) -> bytes:
+        return b""
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        _reader(cls, data).finish()
+        return cls()
+
+
+@dataclass(frozen=True)
+class EncryptedExtensions(HandshakeMessage):
+    """RFC 8446 section 4.3.1: ``Extension extensions<0..2^16-1>``."""
+
+    msg_type = HandshakeType.ENCRYPTED_EXTENSIONS
+    extensions: tuple[Extension, ...]
+
+    def encode_body(self) -> bytes:
+        return encode_extensions(self.extensions)
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        extensions = decode_extensions(r, HandshakeType.ENCRYPTED_EXTENSIONS)
+        r.finish()
+        return cls(extensions)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Authentication messages (RFC 8446 section 4.3.2, 4.4)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificateRequest(HandshakeMessage):
+    """RFC 8446 section 4.3.2 (TLS 1.3): ``opaque certificate_request_context<0..2^8-1>;
+    Extension extensions<2..2^16-1>``."""
+
+    msg_type = HandshakeType.CERTIFICATE_REQUEST
+    certificate_request_context: bytes
+    extensions: tuple[Extension, ...]
+
+    def encode_body(self) -> bytes:
+        w = Writer().vec(1, self.certificate_request_context)
+        return w.raw(encode_extensions(self.extensions)).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        context = r.vec(1, "certificate_request_context", 0, 255)
+        extensions = decode_extensions(r, HandshakeType.CERTIFICATE_REQUEST)
+        r.finish()
+        return cls(context, extensions)
+
+
+@dataclass(frozen=True)
+class CertificateEntry:
+    """RFC 8446 section 4.4.2: ``opaque cert_data<1..2^24-1>; Extension extensions<0..2^16-1>``
+    (X.509 form; a raw public key of RFC 7250 has the same shape)."""
+
+    cert_data: bytes
+    extensions: tuple[Extension, ...] = ()
+
+    def write(self, w: Writer) -> None:
+        w.vec(3, self.cert_data).raw(encode_extensions(self.extensions))
+
+    @classmethod
+    def read(cls, r: Reader) -> CertificateEntry:
+        cert_data = r.vec(3, "cert_data", 1, U24_MAX)
+        return cls(cert_data, decode_extensions(r, HandshakeType.CERTIFICATE))
+
+
+@dataclass(frozen=True)
+class Certificate(HandshakeMessage):
+    """RFC 8446 section 4.4.2 (TLS 1.3): ``opaque certificate_request_context<0..2^8-1>;
+    CertificateEntry certificate_list<0..2^24-1>``."""
+
+    msg_type = HandshakeType.CERTIFICATE
+    certificate_request_context: bytes
+    certificate_list: tuple[CertificateEntry, ...]
+
+    def encode_body(self) -> bytes:
+        w = Writer().vec(1, self.certificate_request_context)
+        with w.block(3):
+            for entry in self.certificate_list:
+                entry.write(w)
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        context = r.vec(1, "certificate_request_context", 0, 255)
+        entries = tuple(r.list_of(3, "certificate_list", CertificateEntry.read, 0, U24_MAX))
+        r.finish()
+        return cls(context, entries)
+
+
+@dataclass(frozen=True)
+class CertificateVerify(HandshakeMessage):
+    """RFC 8446 section 4.4.3: ``SignatureScheme algorithm; opaque signature<0..2^16-1>``."""
+
+    msg_type = HandshakeType.CERTIFICATE_VERIFY
+    algorithm: SignatureScheme
+    signature: bytes
+
+    def encode_body(self) -> bytes:
+        return Writer().u16(self.algorithm).vec(2, self.signature).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        algorithm = SignatureScheme(r.u16("algorithm"))
+        signature = r.vec(2, "signature", 0, U16_MAX)
+        r.finish()
+        return cls(algorithm, signature)
+
+
+@dataclass(frozen=True)
+class Finished(HandshakeMessage):
+    """RFC 8446 section 4.4.4: ``opaque verify_data[Hash.length]`` (RFC 5246 section 7.4.9: 12 bytes).
+
+    The body is all verify_data; :func:`decode_handshake` checks its length when given ``hash_len``.
+    """
+
+    msg_type = HandshakeType.FINISHED
+    verify_data: bytes
+
+    def encode_body(self) -> bytes:
+        return self.verify_data
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        return cls(bytes(data))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Post-handshake messages (RFC 8446 section 4.6)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewSessionTicket(HandshakeMessage):
+    """RFC 8446 section 4.6.1 (TLS 1.3)::
+
+        uint32 ticket_lifetime;  uint32 ticket_age_add;  opaque ticket_nonce<0..255>;
+        opaque ticket<1..2^16-1>;  Extension extensions<0..2^16-2>;
+    """
+
+    msg_type = HandshakeType.NEW_SESSION_TICKET
+    ticket_lifetime: int
+    ticket_age_add: int
+    ticket_nonce: bytes
+    ticket: bytes
+    extensions: tuple[Extension, ...] = ()
+
+    def encode_body(self) -> bytes:
+        w = Writer().u32(self.ticket_lifetime).u32(self.ticket_age_add)
+        w.vec(1, self.ticket_nonce).vec(2, self.ticket)
+        return w.raw(encode_extensions(self.extensions)).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        lifetime = r.u32("ticket_lifetime")
+        age_add = r.u32("ticket_age_add")
+        nonce = r.vec(1, "ticket_nonce", 0, 255)
+        ticket = r.vec(2, "ticket", 1, U16_MAX)
+        extensions = decode_extensions(r, HandshakeType.NEW_SESSION_TICKET)
+        r.finish()
+        return cls(lifetime, age_add, nonce, ticket, extensions)
+
+
+@dataclass(frozen=True)
+class KeyUpdate(HandshakeMessage):
+    """RFC 8446 section 4.6.3: ``KeyUpdateRequest request_update``.
+
+    The value is an open enum: a value other than 0 or 1 decodes (as ``UNKNOWN_0x..``) and the state answers
+    with illegal_parameter, as RFC 8446 section 4.6.3 requires ("If an implementation receives a KeyUpdate
+    with request_update set to any other value, it MUST terminate the connection with an illegal_parameter
+    alert" -- a meaning check, not a structure check).
+    """
+
+    msg_type = HandshakeType.KEY_UPDATE
+    request_update: KeyUpdateRequest
+
+    def encode_body(self) -> bytes:
+        return Writer().u8(self.request_update).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        request = KeyUpdateRequest(r.u8("request_update"))
+        r.finish()
+        return cls(request)
+
+
+@dataclass(frozen=True)
+class MessageHash(HandshakeMessage):
+    """RFC 8446 section 4.4.1: the synthetic ``message_hash`` message that replaces ClientHello1 in the
+    transcript after a HelloRetryRequest: ``message_hash(254) || 00 00 Hash.length || Hash(ClientHello1)``.
+    Never on the wire (``decode_handshake`` refuses type 254)."""
+
+    msg_type = HandshakeType.MESSAGE_HASH
+    digest: bytes
+
+    def encode_body(self) -> bytes:
+        return self.digest
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        return cls(bytes(data))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Dispatch
+# --------------------------------------------------------------------------------------------------------
+
+_V13 = ProtocolVersion.TLS13
+_V12 = ProtocolVersion.TLS12
+
+#: Which class decodes ``(msg_type, negotiated version)``. ClientHello, ServerHello and Finished have one
+#: format for both versions; Certificate, CertificateRequest and NewSessionTicket differ in TLS 1.2 (RFC 5246
+#: section 7.4.2, 7.4.4; RFC 5077 section 3.3) and have only their TLS 1.3 rows so far. A pair not listed is
+#: an unexpected_message (RFC 8446 section 5: "If a TLS implementation receives an unexpected record type
+#: ... it MUST terminate the connection with an unexpected_message alert"; likewise section 4 for message
+#: types it does not expect).
+MESSAGE_DECODERS: dict[tuple[HandshakeType, ProtocolVersion], type[HandshakeMessage]] = {
+    (HandshakeType.CLIENT_HELLO, _V13): ClientHello,
+    (HandshakeType.CLIENT_HELLO, _V12): ClientHello,
+    (HandshakeType.SERVER_HELLO, _V13): ServerHello,
+    (HandshakeType.SERVER_HELLO, _V12): ServerHello,
+    (HandshakeType.FINISHED, _V13): Finished,
+    (HandshakeType.FINISHED, _V12): Finished,
+    (HandshakeType.NEW_SESSION_TICKET, _V13): NewSessionTicket,
+    (HandshakeType.END_OF_EARLY_DATA, _V13): EndOfEarlyData,
+    (HandshakeType.ENCRYPTED_EXTENSIONS, _V13): EncryptedExtensions,
+    (HandshakeType.CERTIFICATE, _V13): Certificate,
+    (HandshakeType.CERTIFICATE_REQUEST, _V13): CertificateRequest,
+    (HandshakeType.CERTIFICATE_VERIFY, _V13): CertificateVerify,
+    (HandshakeType.KEY_UPDATE, _V13): KeyUpdate,
+}
+
+
+def decode_handshake(
+    msg_type: int,
+    body: bytes,
+    *,
+    version: ProtocolVersion = ProtocolVersion.TLS13,
+    hash_len: int | None = None,
+) -> HandshakeMessage:
+    """Decode one handshake message body (no 4-byte header) of type ``msg_type``.
+
+    ``version``: the negotiated version, for the messages whose format differs between TLS 1.2 and 1.3.
+    ``hash_len``: when given, a Finished body must be exactly that long (RFC 8446 section 4.4.4:
+    ``verify_data[Hash.length]``), else decode_error.
+    Unknown or unsupported message types raise :class:`~glasstls.errors.UnexpectedMessage`.
+    """
+    if not 0 <= msg_type <= 0xFF:
+        raise UnexpectedMessage(f"handshake message type {msg_type} is out of range")
+    kind = HandshakeType(msg_type)
+    cls = MESSAGE_DECODERS.get((kind, ProtocolVersion(version)))
+    if cls is None:
+        raise UnexpectedMessage(
+            f"unexpected handshake message {kind} (type {msg_type}) for {ProtocolVersion(version)}"
+        )
+    if cls is Finished and hash_len is not None and len(body) != hash_len:
+        raise DecodeError(f"Finished: verify_data is {len(body)} bytes, expected {hash_len} (RFC 8446 4.4.4)")
+    return cls.decode_body(bytes(body))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Alert (RFC 8446 section 6)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alert:
+    """RFC 8446 section 6: ``struct { AlertLevel level; AlertDescription description; } Alert``."""
+
+    level: AlertLevel
+    description: AlertDescription
+
+    def encode(self) -> bytes:
+        return bytes((self.level, self.description))
+
+    @classmethod
+    def decode(cls, data: bytes) -> Alert:
+        """Exactly two bytes (RFC 8446 section 6); anything else is a decode_error."""
+        r = Reader(data, "Alert")
+        level = AlertLevel(r.u8("level"))
+        description = AlertDescription(r.u8("description"))
+        r.finish()
+        return cls(level, description)
