@@ -1,0 +1,144 @@
+"""Server identities: parsing the name the caller asked for, and explaining which names a certificate covers.
+
+The verdict on a name comes from ``cryptography.x509.verification`` (RFC 6125 as profiled by the CA/Browser
+Forum). This module only *explains*: it lists the subjectAltName entries and says why a name was not covered,
+following the same rules:
+
+* RFC 6125 section 6.4.4: only subjectAltName counts; the subject CN is never used.
+* RFC 6125 section 6.4.1: DNS names compare case-insensitively (ASCII), a trailing dot is ignored.
+* RFC 6125 section 6.4.3: a wildcard is a whole left-most label ``*``; it matches exactly one label, never a
+  dot, and never the bare parent (``*.example.org`` covers ``a.example.org``, not ``example.org`` and not
+  ``a.b.example.org``).
+* RFC 6125 section 6.4.2 / RFC 5280 section 4.2.1.6: an IP address matches only an iPAddress entry, byte for
+  byte; it never matches a dNSName.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.x509 import DNSName, IPAddress
+
+from glasstls.errors import ConfigError
+
+__all__ = [
+    "ServerIdentity",
+    "certificate_names",
+    "dns_name_matches",
+    "explain_name_mismatch",
+    "parse_server_name",
+]
+
+IPAny = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class ServerIdentity:
+    """The identity a client expects: either a DNS name (normalised) or an IP address."""
+
+    text: str
+    ip: IPAny | None
+
+    @property
+    def is_ip(self) -> bool:
+        return self.ip is not None
+
+    def to_subject(self) -> DNSName | IPAddress:
+        """The subject for ``PolicyBuilder.build_server_verifier``."""
+        if self.ip is not None:
+            return IPAddress(self.ip)
+        return DNSName(self.text)
+
+
+def parse_server_name(name: str) -> ServerIdentity:
+    """Parse the caller's server name: an IP literal (``[::1]`` brackets allowed) or a DNS name.
+
+    A DNS name is lower-cased and loses one trailing dot (RFC 6125 section 6.4.1). A name that is neither is
+    the caller's mistake: :class:`~glasstls.errors.ConfigError`.
+    """
+    text = name.strip()
+    literal = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    try:
+        ip = ipaddress.ip_address(literal)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return ServerIdentity(text=str(ip), ip=ip)
+    dns = text.rstrip(".") if text.endswith(".") and not text.endswith("..") else text
+    dns = dns.lower()
+    try:
+        DNSName(dns)
+    except ValueError as exc:
+        raise ConfigError(f"server name {name!r} is neither a valid DNS name nor an IP address") from exc
+    return ServerIdentity(text=dns, ip=None)
+
+
+def certificate_names(cert: x509.Certificate) -> tuple[list[str], list[IPAny]] | None:
+    """The dNSName and iPAddress entries of the subjectAltName, or None when there is no such extension.
+
+    iPAddress entries that are networks (name constraints syntax) are not identities and are left out.
+    """
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    dns = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+    ips: list[IPAny] = []
+    for value in san.get_values_for_type(x509.IPAddress):
+        if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            ips.append(value)
+    return dns, ips
+
+
+def dns_name_matches(pattern: str, host: str) -> bool:
+    """Whether the dNSName ``pattern`` covers ``host`` (RFC 6125 sections 6.4.1 and 6.4.3)."""
+    pattern = pattern.lower().rstrip(".")
+    host = host.lower().rstrip(".")
+    if not pattern or not host:
+        return False
+    if not pattern.startswith("*."):
+        return pattern == host
+    # Wildcard: "*" is the whole left-most label, and the rest has at least two labels (no "*.com").
+    suffix = pattern[2:]
+    if "*" in suffix or suffix.count(".") < 1:
+        return False
+    first, _, rest = host.partition(".")
+    return bool(first) and rest == suffix
+
+
+def _join(items: list[str]) -> str:
+    return ", ".join(items)
+
+
+def explain_name_mismatch(cert: x509.Certificate, wanted: ServerIdentity, label: str) -> str | None:
+    """Why ``cert`` does not cover ``wanted``, in plain words; None if (by our reading) it does."""
+    names = certificate_names(cert)
+    cn = [str(a.value) for a in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
+    if names is None:
+        text = f"the certificate for {label} has no subjectAltName extension, so it covers no names"
+        if cn:
+            text += f" (its subject CN {cn[0]!r} is not used for matching: RFC 6125 section 6.4.4)"
+        return text + f"; {wanted.text} was wanted"
+    dns, ips = names
+    covered = dns + [str(ip) for ip in ips]
+    listing = _join(covered) if covered else "no DNS names or IP addresses"
+    if wanted.ip is not None:
+        if wanted.ip in ips:
+            return None
+        text = f"the certificate for {label} covers {listing} but not the IP address {wanted.text}"
+        if wanted.text in dns:
+            text += " (it lists it as a DNS name; an IP address only matches an iPAddress entry)"
+        return text
+    if any(dns_name_matches(p, wanted.text) for p in dns):
+        return None
+    text = f"the certificate for {label} covers {listing} but not {wanted.text}"
+    near = [p for p in dns if p.startswith("*.") and wanted.text.endswith("." + p[2:].lower())]
+    if near:
+        text += f" (a wildcard matches exactly one label: {near[0]} does not cover {wanted.text})"
+    elif any(p.startswith("*.") and wanted.text == p[2:].lower() for p in dns):
+        text += " (a wildcard does not cover the bare parent domain)"
+    if cn and cn[0].lower() == wanted.text and wanted.text not in [d.lower() for d in dns]:
+        text += " (the subject CN matches, but only subjectAltName counts: RFC 6125 section 6.4.4)"
+    return text
