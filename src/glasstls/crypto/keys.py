@@ -1,0 +1,91 @@
+"""Private keys and certificates: loading them, and the key types glasstls signs and verifies with.
+
+Loading happens when a config is built, so failures are :class:`~glasstls.errors.ConfigError` (a caller
+mistake, never an alert).
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+from glasstls import errors
+
+PrivateKey: TypeAlias = (
+    rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+)
+PublicKey: TypeAlias = (
+    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+)
+
+_PRIVATE_TYPES = (
+    rsa.RSAPrivateKey,
+    ec.EllipticCurvePrivateKey,
+    ed25519.Ed25519PrivateKey,
+    ed448.Ed448PrivateKey,
+)
+_PUBLIC_TYPES = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
+
+#: id-RSASSA-PSS (RFC 4055): a certificate key restricted to RSA-PSS (the rsa_pss_pss_* schemes).
+RSASSA_PSS_OID = x509.ObjectIdentifier("1.2.840.113549.1.1.10")
+
+_PEM_MARKER = b"-----BEGIN"
+
+
+def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
+    """A private key from PEM or DER (PKCS#8, or the traditional RSA/EC forms), optionally encrypted."""
+    try:
+        if _PEM_MARKER in data:
+            key = serialization.load_pem_private_key(data, password)
+        else:
+            key = serialization.load_der_private_key(data, password)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise errors.ConfigError(f"cannot load the private key: {exc}") from None
+    if not isinstance(key, _PRIVATE_TYPES):
+        raise errors.ConfigError(
+            f"unsupported private key type {type(key).__name__}: "
+            "use RSA, ECDSA (P-256/384/521), Ed25519 or Ed448"
+        )
+    return key
+
+
+def load_certificates(data: bytes) -> list[x509.Certificate]:
+    """Certificates from a PEM bundle (one or many) or a single DER certificate, in file order."""
+    try:
+        if _PEM_MARKER in data:
+            certs = x509.load_pem_x509_certificates(data)
+        else:
+            certs = [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        raise errors.ConfigError(f"cannot load certificates: {exc}") from None
+    if not certs:
+        raise errors.ConfigError("no certificate found")
+    return certs
+
+
+def public_key_of(cert: x509.Certificate) -> PublicKey:
+    """The certificate's public key, if it is a type glasstls can verify with."""
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise errors.UnsupportedCertificate(f"cannot read the certificate's public key: {exc}") from None
+    if not isinstance(key, _PUBLIC_TYPES):
+        raise errors.UnsupportedCertificate(f"unsupported certificate key type {type(key).__name__}")
+    return key
+
+
+def is_rsassa_pss_certificate(cert: x509.Certificate) -> bool:
+    """True when the certificate key is id-RSASSA-PSS (only rsa_pss_pss_* may be used, RFC 8446 s4.2.3)."""
+    return cert.public_key_algorithm_oid == RSASSA_PSS_OID
+
+
+def private_key_matches_certificate(key: PrivateKey, cert: x509.Certificate) -> bool:
+    """True when ``key`` is the private half of the certificate's public key."""
+    try:
+        return bool(key.public_key() == cert.public_key())
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return False
