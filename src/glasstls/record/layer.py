@@ -197,7 +197,7 @@ class RecordLayer:
             read = self._read
             if read.encrypted:
                 inner_type, content = read.open(ctype, (buf[pos + 1] << 8) | buf[pos + 2], payload, header)
-                inner = inner_type
+                inner = int(inner_type)
                 if inner == _APPLICATION_DATA:
                     return inner_type, content
                 if inner == _CCS:
