@@ -1,0 +1,478 @@
+"""The sans-I/O facade: ``ClientConnection`` and ``ServerConnection``.
+
+Bytes in (``receive_data``), bytes out (``data_to_send``), events (``events``), never a socket::
+
+    conn = ClientConnection(config, server_name="example.com")
+    conn.start()                              # queues the ClientHello
+    sock.sendall(conn.data_to_send())
+    conn.receive_data(sock.recv(65536))       # may raise TLSError: the alert is then in data_to_send()
+    for event in conn.events(): ...           # HandshakeComplete, DataReceived, AlertReceived, ConnectionClosed
+    conn.send_data(b"hello"); conn.close()
+
+Error handling (DESIGN rule 7): every failure inside is a ``TLSError`` that carries its alert. The connection
+catches it at this boundary, fills in the step that failed, queues the fatal alert once, and raises it; every
+later call raises the same error. A bug (any other exception) becomes ``InternalError`` the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from glasstls.config import ClientConfig, ServerConfig
+from glasstls.crypto import key_schedule as ks
+from glasstls.errors import (
+    AlertReceived,
+    ConnectionLost,
+    DecodeError,
+    InternalError,
+    TLSError,
+    UnexpectedMessage,
+    UsageError,
+)
+from glasstls.events import (
+    AlertReceived as AlertReceivedEvent,
+)
+from glasstls.events import (
+    ConnectionClosed,
+    DataReceived,
+    Event,
+    HandshakeComplete,
+    Negotiated,
+)
+from glasstls.handshake import client13, server13
+from glasstls.handshake.base import (
+    Actions,
+    AllowChangeCipherSpec,
+    Closed,
+    Context,
+    EmitEvent,
+    HandshakeDone,
+    InstallKeys,
+    LogSecret,
+    SendChangeCipherSpec,
+    SendMessage,
+    SetPeerRecordSizeLimit,
+    State,
+    Trace,
+)
+from glasstls.handshake.traffic import TrafficState
+from glasstls.record.layer import RecordLayer
+from glasstls.record.protection import Tls13Protection
+from glasstls.record.reassembly import HandshakeReassembler
+from glasstls.trace.events import TraceEvent, TraceKind
+from glasstls.wire.describe import describe
+from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion
+from glasstls.wire.messages import Alert, decode_handshake
+
+# Trace events kept per connection: the handshake needs a few dozen; post-handshake steps (KeyUpdate,
+# tickets) are bounded so that a long-lived connection does not grow without bound.
+MAX_TRACE_EVENTS = 2000
+
+
+class _Connection:
+    def __init__(self, config: ClientConfig | ServerConfig, side: Literal["client", "server"]) -> None:
+        self._config = config
+        self._ctx = Context(side, config)
+        self._records = RecordLayer()
+        self._reassembler = HandshakeReassembler(config.max_handshake_message_size)
+        self._out = bytearray()
+        self._pending_handshake = bytearray()
+        self._events: list[Event] = []
+        self._trace: list[TraceEvent] = []
+        self._t0 = config.monotonic()
+        self._error: TLSError | None = None
+        self._state: State = Closed()
+        self._negotiated: Negotiated | None = None
+        self._exporter_master_secret: bytes | None = None
+        self._sent_close = False
+        self._peer_closed = False
+        self._started = False
+
+    # -- public API ----------------------------------------------------------------------------------
+
+    @property
+    def side(self) -> Literal["client", "server"]:
+        return self._ctx.side
+
+    @property
+    def handshake_complete(self) -> bool:
+        return self._negotiated is not None
+
+    @property
+    def negotiated(self) -> Negotiated | None:
+        return self._negotiated
+
+    @property
+    def closed(self) -> bool:
+        """True once we sent close_notify, the peer closed, or the connection failed."""
+        return self._sent_close or self._peer_closed or self._error is not None
+
+    @property
+    def error(self) -> TLSError | None:
+        return self._error
+
+    @property
+    def state_name(self) -> str:
+        return self._state.name
+
+    @property
+    def trace(self) -> list[TraceEvent]:
+        """The steps so far, each explained (labels and public values only; never a secret)."""
+        return list(self._trace)
+
+    def data_to_send(self) -> bytes:
+        self._flush_handshake()
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    def events(self) -> list[Event]:
+        out = self._events
+        self._events = []
+        return out
+
+    def receive_data(self, data: bytes) -> None:
+        """Process bytes from the peer. Raises ``TLSError`` on failure (the fatal alert is then queued)."""
+        self._raise_if_failed()
+        if self._peer_closed or not data:
+            return  # RFC 8446 section 6.1: data after a closure alert is ignored
+        with self._boundary():
+            self._records.feed(data)
+            while not self._peer_closed:
+                record = self._records.next_record()
+                if record is None:
+                    break
+                self._handle_record(record[0], record[1])
+
+    def receive_eof(self) -> None:
+        """The transport reached end of stream."""
+        self._raise_if_failed()
+        if self._peer_closed:
+            return
+        self._peer_closed = True
+        if not self.handshake_complete:
+            with self._boundary():
+                raise ConnectionLost(
+                    "the peer closed the connection during the handshake",
+                    hint="the peer may have rejected our parameters without sending an alert; see its logs",
+                )
+        self._add_trace("info", "close", "the peer closed the transport without close_notify (truncation possible)")
+        self._events.append(ConnectionClosed(clean=False))
+
+    def send_data(self, data: bytes) -> None:
+        self._raise_if_failed()
+        if not self.handshake_complete:
+            raise UsageError("send_data before the handshake completed")
+        if self._sent_close:
+            raise UsageError("send_data after close()")
+        view = memoryview(bytes(data))
+        with self._boundary():
+            while True:
+                protection = self._records.write_protection
+                assert isinstance(protection, Tls13Protection)
+                if protection.limit is not None:
+                    room = max(protection.limit - protection.records_protected, 0) * self._records.max_fragment_out
+                    chunk, view = view[:room], view[room:]
+                else:
+                    chunk, view = view, view[len(view) :]
+                if chunk:
+                    self._out += self._records.seal(ContentType.APPLICATION_DATA, bytes(chunk))
+                if protection.needs_key_update:
+                    self._key_update(request_peer=False, reason="the AEAD usage limit was reached (RFC 8446 5.5)")
+                if not view:
+                    break
+
+    def key_update(self, request_peer: bool = True) -> None:
+        """Send KeyUpdate and switch to new write keys (RFC 8446 section 4.6.3)."""
+        self._raise_if_failed()
+        if not self.handshake_complete or self._sent_close:
+            raise UsageError("key_update needs an established, open connection")
+        with self._boundary():
+            self._key_update(request_peer=request_peer, reason="requested by the application")
+
+    def close(self) -> None:
+        """Queue close_notify (RFC 8446 section 6.1). Idempotent."""
+        if self._sent_close or self._error is not None:
+            return
+        self._sent_close = True
+        self._flush_handshake()
+        self._out += self._records.seal(
+            ContentType.ALERT, Alert(AlertLevel.WARNING, AlertDescription.CLOSE_NOTIFY).encode()
+        )
+        self._add_trace("alert_sent", "close", "sent close_notify: no more data from this side")
+
+    def export_keying_material(self, label: bytes, context: bytes, length: int) -> bytes:
+        """RFC 8446 section 7.5 (RFC 5705 for TLS 1.3)."""
+        if self._exporter_master_secret is None or not isinstance(self._state, TrafficState):
+            raise UsageError("keying material can be exported only after the handshake")
+        return ks.export_keying_material(self._state.suite, self._exporter_master_secret, label, context, length)
+
+    # -- internals: the error boundary -------------------------------------------------------------------
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    class _Boundary:
+        def __init__(self, conn: _Connection) -> None:
+            self.conn = conn
+
+        def __enter__(self) -> None:
+            return None
+
+        def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+            if isinstance(exc, TLSError):
+                self.conn._fail(exc)
+            elif isinstance(exc, Exception):
+                err = InternalError(f"internal error: {type(exc).__name__}: {exc}")
+                self.conn._fail(err)
+                raise err from exc
+
+    def _boundary(self) -> _Connection._Boundary:
+        return _Connection._Boundary(self)
+
+    def _fail(self, err: TLSError) -> None:
+        """Record the failure, queue the fatal alert once, and close (DESIGN rule 7)."""
+        if self._error is not None:
+            return
+        err.with_step(self._state.step)
+        self._error = err
+        self._flush_handshake()
+        if err.alert is not None:
+            try:
+                self._out += self._records.seal(ContentType.ALERT, Alert(AlertLevel.FATAL, err.alert).encode())
+            except TLSError:
+                pass
+            self._add_trace("alert_sent", err.step or "error", f"sent fatal alert {err.alert}: {err.reason}", ok=False)
+        else:
+            self._add_trace("info", err.step or "error", f"connection failed: {err.reason}", ok=False)
+        self._state = Closed()
+
+    # -- internals: records and messages -----------------------------------------------------------------
+
+    def _handle_record(self, content_type: ContentType, data: bytes) -> None:
+        if content_type == ContentType.HANDSHAKE:
+            self._reassembler.feed(data)
+            while not self._peer_closed:
+                message = self._reassembler.next_message()
+                if message is None:
+                    break
+                self._handle_message(*message)
+            return
+        if self._reassembler.in_progress:
+            # RFC 8446 section 5.1: a fragmented handshake message must not be interleaved with other records.
+            raise UnexpectedMessage(
+                f"{content_type} record arrived in the middle of a fragmented handshake message",
+                step="record layer",
+            )
+        if content_type == ContentType.ALERT:
+            self._handle_alert(data)
+        elif content_type == ContentType.APPLICATION_DATA:
+            state = self._state
+            if not state.accepts_application_data or not isinstance(state, TrafficState):
+                raise UnexpectedMessage("application data before the handshake completed", step=state.step)
+            state.application_data_received()
+            if data:
+                self._events.append(DataReceived(data))
+        else:
+            raise UnexpectedMessage(f"unexpected {content_type} record", step="record layer")
+
+    def _handle_message(self, msg_type: int, body: bytes, raw: bytes) -> None:
+        state = self._state
+        state.check_accepts(msg_type)
+        try:
+            message = decode_handshake(msg_type, body, version=ProtocolVersion.TLS13, hash_len=state.hash_len)
+        except TLSError as e:
+            raise e.with_step(state.step) from None
+        name = str(HandshakeType(msg_type))
+        self._add_trace("message_received", name, f"received {name} ({len(raw)} bytes)", describe_message(message))
+        actions = Actions()
+        try:
+            next_state = state.handle(message, raw, actions)
+        except TLSError as e:
+            raise e.with_step(state.step) from None
+        self._state = next_state
+        self._apply(actions)
+
+    def _handle_alert(self, data: bytes) -> None:
+        try:
+            alert = Alert.decode(data)
+        except TLSError as e:
+            raise e.with_step("alert") from None
+        self._events.append(AlertReceivedEvent(alert.level, alert.description))
+        self._add_trace("alert_received", "alert", f"received {alert.level} alert {alert.description}")
+        if alert.description == AlertDescription.CLOSE_NOTIFY:
+            self._peer_closed = True
+            if not self.handshake_complete:
+                raise ConnectionLost("the peer sent close_notify before the handshake completed")
+            self._events.append(ConnectionClosed(clean=True))
+            return
+        if alert.description == AlertDescription.USER_CANCELED:
+            return  # RFC 8446 section 6.1: a warning; a close_notify should follow
+        # RFC 8446 section 6.2: in TLS 1.3 every other alert is fatal, whatever its level.
+        self._peer_closed = True
+        raise AlertReceived(alert.description)
+
+    def _key_update(self, *, request_peer: bool, reason: str) -> None:
+        state = self._state
+        if not isinstance(state, TrafficState):
+            raise UsageError("key update outside the connected state")
+        actions = Actions()
+        state.update_write_keys(actions, request_peer=request_peer, reason=reason)
+        self._apply(actions)
+
+    # -- internals: applying actions ------------------------------------------------------------------
+
+    def _apply(self, actions: Actions) -> None:
+        for action in actions.items:
+            if isinstance(action, SendMessage):
+                # Coalesce consecutive handshake messages under the same keys into as few records as possible.
+                self._pending_handshake += action.raw
+                name = str(action.message.msg_type)
+                self._add_trace(
+                    "message_sent",
+                    name,
+                    f"sent {name} ({len(action.raw)} bytes)",
+                    describe_message(action.message),
+                )
+            elif isinstance(action, SendChangeCipherSpec):
+                self._flush_handshake()
+                self._out += self._records.seal(ContentType.CHANGE_CIPHER_SPEC, b"\x01")
+                self._add_trace(
+                    "record",
+                    "compatibility",
+                    "sent change_cipher_spec (middlebox compatibility, RFC 8446 D.4)",
+                )
+            elif isinstance(action, InstallKeys):
+                self._install(action)
+            elif isinstance(action, LogSecret):
+                self._keylog(action.keylog_label, action.secret)
+            elif isinstance(action, AllowChangeCipherSpec):
+                self._records.allow_ccs(action.allowed)
+            elif isinstance(action, EmitEvent):
+                self._events.append(action.event)
+            elif isinstance(action, Trace):
+                self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
+            elif isinstance(action, SetPeerRecordSizeLimit):
+                self._records.set_max_fragment_out(action.limit)
+                if self._config.record_size_limit is not None:
+                    self._records.set_max_plaintext_in(self._config.record_size_limit)
+            elif isinstance(action, HandshakeDone):
+                self._negotiated = action.negotiated
+                self._exporter_master_secret = action.exporter_master_secret
+                self._events.append(HandshakeComplete(action.negotiated))
+                n = action.negotiated
+                self._add_trace(
+                    "info",
+                    "handshake complete",
+                    f"handshake complete: {n.version}, {n.cipher_suite}, {n.group}"
+                    + (f", ALPN {n.alpn_protocol!r}" if n.alpn_protocol else ""),
+                )
+        self._flush_handshake()
+
+    def _install(self, action: InstallKeys) -> None:
+        suite = action.suite
+        key, iv = ks.traffic_keys(suite, action.secret)
+        limit = self._config.key_update_after_records or suite.confidentiality_limit
+        protection = Tls13Protection(suite.aead(key), iv, limit=limit, tag_len=suite.tag_len)
+        if action.direction == "write":
+            self._flush_handshake()
+            self._records.set_write_protection(protection)
+        else:
+            if self._reassembler.buffered:
+                # RFC 8446 section 5.1: handshake messages must not span a key change.
+                raise UnexpectedMessage(
+                    "handshake data followed a key-changing message in the same record", step="record layer"
+                )
+            self._records.set_read_protection(protection)
+        if action.keylog_label is not None:
+            self._keylog(action.keylog_label, action.secret)
+        self._add_trace(
+            "keys_installed",
+            "key schedule",
+            f"{action.label} keys installed for {'sending' if action.direction == 'write' else 'receiving'}"
+            f" ({suite.aead_name})",
+            {"secret": action.label, "direction": action.direction, "cipher_suite": str(suite.suite)},
+        )
+
+    def _flush_handshake(self) -> None:
+        if self._pending_handshake:
+            data = bytes(self._pending_handshake)
+            self._pending_handshake.clear()
+            self._out += self._records.seal(ContentType.HANDSHAKE, data)
+
+    def _keylog(self, label: str, secret: bytes) -> None:
+        keylog = self._config.keylog
+        if keylog is not None and self._ctx.client_random:
+            keylog.log(label, self._ctx.client_random, secret)
+
+    def _add_trace(
+        self,
+        kind: TraceKind,
+        step: str,
+        summary: str,
+        details: object = None,
+        ok: bool | None = None,
+    ) -> None:
+        if len(self._trace) >= MAX_TRACE_EVENTS:
+            return
+        event = TraceEvent(
+            seq=len(self._trace),
+            time=self._config.monotonic() - self._t0,
+            side=self._ctx.side,
+            kind=kind,
+            step=step,
+            summary=summary,
+            details=details if isinstance(details, dict) else ({"value": details} if details is not None else {}),
+            ok=ok,
+        )
+        self._trace.append(event)
+        sink = self._config.trace
+        if sink is not None:
+            sink(event)
+
+
+def describe_message(message: object) -> dict[str, object]:
+    view = describe(message)
+    return view if isinstance(view, dict) else {"value": view}
+
+
+class ClientConnection(_Connection):
+    """A TLS client, sans I/O. ``server_name`` is used for SNI and checked against the certificate."""
+
+    def __init__(self, config: ClientConfig | None = None, server_name: str | None = None) -> None:
+        config = config or ClientConfig()
+        if not isinstance(config, ClientConfig):
+            raise UsageError("ClientConnection needs a ClientConfig")
+        if server_name is None and not config.dangerous_skip_verification:
+            raise UsageError(
+                "server_name is required to verify the server's certificate "
+                "(or set dangerous_skip_verification in a test lab)"
+            )
+        super().__init__(config, "client")
+        self._client_config = config
+        self.server_name = server_name
+
+    def start(self) -> None:
+        """Queue the ClientHello."""
+        if self._started:
+            raise UsageError("start() was already called")
+        self._started = True
+        actions = Actions()
+        with self._boundary():
+            self._state = client13.start_handshake(self._ctx, self._client_config, self.server_name, actions)
+            self._apply(actions)
+
+
+class ServerConnection(_Connection):
+    """A TLS server, sans I/O: waits for the ClientHello."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        if not isinstance(config, ServerConfig):
+            raise UsageError("ServerConnection needs a ServerConfig")
+        super().__init__(config, "server")
+        self._state = server13.ExpectClientHello(self._ctx, config)
+        self._started = True
+
+
+__all__ = ["ClientConnection", "DecodeError", "ServerConnection"]

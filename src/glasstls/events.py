@@ -1,0 +1,90 @@
+"""Public events a connection hands to its caller, and the negotiated parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography import x509
+
+from glasstls.pki.verify import VerifiedChain
+from glasstls.wire.enums import (
+    AlertDescription,
+    AlertLevel,
+    CipherSuite,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+)
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    """What the handshake settled on (both sides fill in what they know)."""
+
+    version: ProtocolVersion
+    cipher_suite: CipherSuite
+    group: NamedGroup | None
+    signature_scheme: SignatureScheme | None
+    alpn_protocol: str | None
+    server_name: str | None
+    peer_certificates: tuple[x509.Certificate, ...]
+    verified_chain: VerifiedChain | None
+    hello_retry_request: bool
+    resumed: bool = False
+    client_certificate_requested: bool = False
+    record_size_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    pass
+
+
+@dataclass(frozen=True)
+class HandshakeComplete(Event):
+    negotiated: Negotiated
+
+
+@dataclass(frozen=True)
+class DataReceived(Event):
+    data: bytes
+
+
+@dataclass(frozen=True)
+class AlertReceived(Event):
+    level: AlertLevel
+    description: AlertDescription
+
+
+@dataclass(frozen=True)
+class ConnectionClosed(Event):
+    """The peer closed: ``clean`` is True after its close_notify, False on a bare transport EOF."""
+
+    clean: bool
+
+
+@dataclass(frozen=True)
+class SessionTicket:
+    """A TLS 1.3 ticket received from a server (RFC 8446 4.6.1); the PSK is kept out of repr."""
+
+    ticket: bytes
+    lifetime: int
+    age_add: int
+    nonce: bytes
+    cipher_suite: CipherSuite
+    received_at: float
+    max_early_data_size: int | None
+    psk: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class NewSessionTicketReceived(Event):
+    ticket: SessionTicket
+
+
+@dataclass(frozen=True)
+class KeyUpdated(Event):
+    """Traffic keys changed: ``direction`` is "read" or "write"; ``requested``: the peer asked for ours."""
+
+    direction: str
+    requested: bool = field(default=False)

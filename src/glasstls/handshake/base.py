@@ -1,0 +1,263 @@
+"""The state machinery shared by every handshake state.
+
+Rules (DESIGN "Rules of the house"):
+
+1. A state is a class named for the message it waits for. It declares ``expects``, the handshake message
+   types it accepts; anything else is ``unexpected_message``, decided in one place (``State.check_accepts``).
+2. ``handle(msg, raw, actions)`` only *records* what should happen (send a message, install keys, emit an
+   event, trace a step) in ``actions`` and returns the next state. The connection applies the actions after
+   ``handle`` returns; a state that raised applies nothing.
+3. Checks that must not be skipped return proof objects (``ServerCertVerified``, ``SignatureVerified``,
+   ``FinishedVerified``) that later states require in their constructors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+from glasstls.config import ClientConfig, ServerConfig
+from glasstls.crypto.suites import Tls13CipherSuite
+from glasstls.errors import UnexpectedMessage
+from glasstls.events import Event, Negotiated
+from glasstls.pki.verify import VerifiedChain
+from glasstls.trace.events import TraceKind
+from glasstls.wire.enums import HandshakeType
+from glasstls.wire.messages import HandshakeMessage
+
+Side = Literal["client", "server"]
+
+# -- actions ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    message: HandshakeMessage
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class SendChangeCipherSpec:
+    """The middlebox-compatibility change_cipher_spec record (RFC 8446 appendix D.4)."""
+
+
+@dataclass(frozen=True)
+class InstallKeys:
+    """Switch record protection for one direction to keys derived from ``secret`` (RFC 8446 section 7.3).
+
+    ``label`` names the secret for the trace; ``keylog_label`` for the NSS key log (None: not logged).
+    """
+
+    direction: Literal["read", "write"]
+    suite: Tls13CipherSuite
+    secret: bytes = field(repr=False)
+    label: str
+    keylog_label: str | None
+
+
+@dataclass(frozen=True)
+class LogSecret:
+    """A secret that has no record keys of its own but belongs in the key log (e.g. EXPORTER_SECRET)."""
+
+    keylog_label: str
+    secret: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AllowChangeCipherSpec:
+    allowed: bool
+
+
+@dataclass(frozen=True)
+class EmitEvent:
+    event: Event
+
+
+@dataclass(frozen=True)
+class Trace:
+    kind: TraceKind
+    step: str
+    summary: str
+    details: Mapping[str, object]
+    ok: bool | None = None
+
+
+@dataclass(frozen=True)
+class SetPeerRecordSizeLimit:
+    """The peer's record_size_limit (RFC 8449 section 4): caps what we send."""
+
+    limit: int
+
+
+@dataclass(frozen=True)
+class HandshakeDone:
+    negotiated: Negotiated
+    exporter_master_secret: bytes = field(repr=False)
+    resumption_master_secret: bytes = field(repr=False)
+
+
+Action = (
+    SendMessage
+    | SendChangeCipherSpec
+    | InstallKeys
+    | LogSecret
+    | AllowChangeCipherSpec
+    | EmitEvent
+    | Trace
+    | SetPeerRecordSizeLimit
+    | HandshakeDone
+)
+
+
+class Actions:
+    """What a state wants done, in order. Filled by ``handle``, applied by the connection afterwards."""
+
+    def __init__(self) -> None:
+        self.items: list[Action] = []
+
+    def send(self, message: HandshakeMessage) -> bytes:
+        """Queue a handshake message; returns its encoding (the bytes the transcript must hash)."""
+        raw = message.encode()
+        self.items.append(SendMessage(message, raw))
+        return raw
+
+    def send_ccs(self) -> None:
+        self.items.append(SendChangeCipherSpec())
+
+    def install(
+        self,
+        direction: Literal["read", "write"],
+        suite: Tls13CipherSuite,
+        secret: bytes,
+        label: str,
+        keylog_label: str | None,
+    ) -> None:
+        self.items.append(InstallKeys(direction, suite, secret, label, keylog_label))
+
+    def log_secret(self, keylog_label: str, secret: bytes) -> None:
+        self.items.append(LogSecret(keylog_label, secret))
+
+    def allow_ccs(self, allowed: bool) -> None:
+        self.items.append(AllowChangeCipherSpec(allowed))
+
+    def emit(self, event: Event) -> None:
+        self.items.append(EmitEvent(event))
+
+    def trace(
+        self,
+        kind: TraceKind,
+        step: str,
+        summary: str,
+        details: Mapping[str, object] | None = None,
+        ok: bool | None = None,
+    ) -> None:
+        self.items.append(Trace(kind, step, summary, details or {}, ok))
+
+    def check(self, step: str, summary: str, details: Mapping[str, object] | None = None) -> None:
+        """Trace a check that passed (failed checks raise; the connection traces the error)."""
+        self.trace("check", step, summary, details, ok=True)
+
+    def peer_record_size_limit(self, limit: int) -> None:
+        self.items.append(SetPeerRecordSizeLimit(limit))
+
+    def done(self, negotiated: Negotiated, exporter_master_secret: bytes, resumption_master_secret: bytes) -> None:
+        self.items.append(HandshakeDone(negotiated, exporter_master_secret, resumption_master_secret))
+
+
+# -- context shared by the states of one connection ------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """Per-connection facts the states share: the side, the config, the client random (for the key log)."""
+
+    side: Side
+    config: ClientConfig | ServerConfig
+    client_random: bytes = b""
+
+    @property
+    def peer(self) -> Side:
+        return "server" if self.side == "client" else "client"
+
+
+# -- proofs (RFC 8446 section 4.4: these checks must not be skipped) ------------------------------------
+
+_PROOF_TOKEN = object()
+
+
+class _Proof:
+    __slots__ = ()
+
+    def __init__(self, token: object) -> None:
+        if token is not _PROOF_TOKEN:
+            raise TypeError(f"{type(self).__name__} is made only by the check it proves")
+
+
+class ServerCertVerified(_Proof):
+    """The peer's certificate chain was verified (or verification was explicitly, dangerously, skipped)."""
+
+    __slots__ = ("chain", "skipped")
+
+    def __init__(self, token: object, chain: VerifiedChain | None, skipped: bool) -> None:
+        super().__init__(token)
+        self.chain = chain
+        self.skipped = skipped
+
+
+class SignatureVerified(_Proof):
+    """The CertificateVerify signature over the transcript was valid (RFC 8446 section 4.4.3)."""
+
+    __slots__ = ()
+
+
+class FinishedVerified(_Proof):
+    """The peer's Finished verify_data matched (RFC 8446 section 4.4.4)."""
+
+    __slots__ = ()
+
+
+def cert_verified(chain: VerifiedChain | None, *, skipped: bool) -> ServerCertVerified:
+    return ServerCertVerified(_PROOF_TOKEN, chain, skipped)
+
+
+def signature_verified() -> SignatureVerified:
+    return SignatureVerified(_PROOF_TOKEN)
+
+
+def finished_verified() -> FinishedVerified:
+    return FinishedVerified(_PROOF_TOKEN)
+
+
+# -- the state base --------------------------------------------------------------------------------------
+
+
+class State:
+    """A handshake state. Subclasses set ``expects`` and ``step`` and implement ``handle``."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset()
+    step: ClassVar[str] = "handshake"
+    accepts_application_data: ClassVar[bool] = False
+    hash_len: int | None = None  # for decoding Finished
+
+    def check_accepts(self, msg_type: int) -> None:
+        """The one place where a message the state does not accept becomes unexpected_message."""
+        if msg_type not in self.expects:
+            expected = ", ".join(sorted(str(t) for t in self.expects)) or "no handshake message"
+            raise UnexpectedMessage(
+                f"received {HandshakeType(msg_type)} while waiting for {expected}",
+                step=self.step,
+            )
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class Closed(State):
+    """After a fatal error or once the handshake can go no further: accepts nothing."""
+
+    step = "closed connection"

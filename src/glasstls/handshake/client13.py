@@ -1,0 +1,610 @@
+"""TLS 1.3 client states (RFC 8446 sections 4.1-4.4, 7).
+
+start_handshake ──► ExpectServerHello ──(HRR)──► ExpectServerHello
+                          │
+                          ▼
+              ExpectEncryptedExtensions ──► ExpectCertificateOrCertificateRequest
+                                              │             │
+                                              │             ▼
+                                              │      ExpectCertificate
+                                              ▼             │
+                                   ExpectCertificateVerify ◄┘
+                                              │
+                                              ▼
+                                        ExpectFinished ──► (client flight) ──► ClientTraffic
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from cryptography import x509
+
+from glasstls.config import ClientConfig
+from glasstls.crypto import key_schedule as ks
+from glasstls.crypto import signatures
+from glasstls.crypto.groups import KeyExchange, start_key_exchange
+from glasstls.crypto.keys import PublicKey
+from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
+from glasstls.crypto.transcript import Transcript
+from glasstls.errors import (
+    BadCertificate,
+    DecodeError,
+    DecryptError,
+    IllegalParameter,
+    MissingExtension,
+    ProtocolVersionError,
+    UnexpectedMessage,
+    UnsupportedExtension,
+)
+from glasstls.events import Negotiated
+from glasstls.handshake.base import (
+    Actions,
+    Context,
+    FinishedVerified,
+    ServerCertVerified,
+    SignatureVerified,
+    State,
+    cert_verified,
+    finished_verified,
+    signature_verified,
+)
+from glasstls.handshake.traffic import TrafficState
+from glasstls.pki.trust import TrustStore
+from glasstls.pki.verify import verify_server_chain
+from glasstls.wire import extensions as ext
+from glasstls.wire.describe import describe
+from glasstls.wire.enums import (
+    CipherSuite,
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+)
+from glasstls.wire.messages import (
+    DOWNGRADE_TLS11,
+    DOWNGRADE_TLS12,
+    Certificate,
+    CertificateEntry,
+    CertificateRequest,
+    CertificateVerify,
+    ClientHello,
+    EncryptedExtensions,
+    Finished,
+    HandshakeMessage,
+    ServerHello,
+)
+
+_system_trust: TrustStore | None = None
+
+
+def _trust_store(config: ClientConfig) -> TrustStore:
+    global _system_trust
+    if config.trust is not None:
+        return config.trust
+    if _system_trust is None:
+        _system_trust = TrustStore.system()
+    return _system_trust
+
+
+@dataclass
+class ClientHandshake:
+    """Facts of this handshake that several client states read (the offer, and what was chosen)."""
+
+    ctx: Context
+    config: ClientConfig
+    server_name: str | None
+    offered_extensions: frozenset[ExtensionType]
+    session_id: bytes
+    ccs_sent: bool = False
+    hello_retry: bool = False
+    group: NamedGroup | None = None
+    alpn: str | None = None
+    peer_record_size_limit: int | None = None
+    certificate_request: CertificateRequest | None = None
+
+
+def _client_hello(
+    hs: ClientHandshake, random: bytes, shares: Sequence[KeyExchange], cookie: bytes | None
+) -> ClientHello:
+    """RFC 8446 section 4.1.2."""
+    config = hs.config
+    exts: list[ext.Extension] = []
+    if hs.server_name is not None and config.send_sni and not _is_ip(hs.server_name):
+        exts.append(ext.ServerName(hs.server_name))  # RFC 6066 section 3: no IP literals in SNI
+    exts.append(ext.SupportedVersionsClientHello((ProtocolVersion.TLS13,)))
+    exts.append(ext.SupportedGroups(config.groups))
+    exts.append(ext.SignatureAlgorithms(config.signature_schemes))
+    exts.append(ext.KeyShareClientHello(tuple(ext.KeyShareEntry(s.group, s.public_bytes()) for s in shares)))
+    if config.alpn_protocols:
+        exts.append(ext.ApplicationLayerProtocolNegotiation(tuple(p.encode() for p in config.alpn_protocols)))
+    if config.record_size_limit is not None:
+        exts.append(ext.RecordSizeLimit(config.record_size_limit))
+    if cookie is not None:
+        exts.append(ext.Cookie(cookie))
+    return ClientHello(
+        random=random,
+        legacy_session_id=hs.session_id,
+        cipher_suites=config.cipher_suites,
+        extensions=tuple(exts),
+    )
+
+
+def _is_ip(name: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def start_handshake(ctx: Context, config: ClientConfig, server_name: str | None, actions: Actions) -> State:
+    """Build and queue the first ClientHello; returns ExpectServerHello."""
+    random = config.random(32)
+    ctx.client_random = random
+    # RFC 8446 appendix D.4: a non-empty legacy_session_id puts us in middlebox compatibility mode.
+    session_id = config.random(32) if config.middlebox_compatibility else b""
+    shares = [start_key_exchange(g, config.random) for g in config.key_share_groups]
+    probe = ClientHandshake(ctx, config, server_name, frozenset(), session_id)
+    hello = _client_hello(probe, random, shares, None)
+    hs = ClientHandshake(ctx, config, server_name, frozenset(e.ext_type for e in hello.extensions), session_id)
+    transcript = Transcript()
+    transcript.add(actions.send(hello))
+    actions.trace(
+        "choice",
+        "ClientHello",
+        f"offering TLS 1.3 with {len(config.cipher_suites)} cipher suites, key shares for "
+        + ", ".join(str(s.group) for s in shares),
+        {"server_name": server_name, "alpn": list(config.alpn_protocols)},
+    )
+    actions.allow_ccs(True)  # RFC 8446 section 5: from the first ClientHello until the peer's Finished
+    return ExpectServerHello(hs, hello, transcript, {s.group: s for s in shares}, None)
+
+
+class ExpectServerHello(State):
+    """Waiting for ServerHello, or a HelloRetryRequest (RFC 8446 sections 4.1.3, 4.1.4)."""
+
+    expects = frozenset({HandshakeType.SERVER_HELLO})
+    step = "ServerHello"
+
+    def __init__(
+        self,
+        hs: ClientHandshake,
+        hello: ClientHello,
+        transcript: Transcript,
+        shares: dict[NamedGroup, KeyExchange],
+        retry_suite: CipherSuite | None,
+    ) -> None:
+        self.hs = hs
+        self.hello = hello
+        self.transcript = transcript
+        self.shares = shares
+        self.retry_suite = retry_suite  # set after a HelloRetryRequest: ServerHello must keep this suite
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        sh = cast(ServerHello, msg)
+        hs = self.hs
+        step = "HelloRetryRequest" if sh.is_hello_retry_request else "ServerHello"
+        version = self._negotiated_version(sh, step)
+        actions.check(step, f"server selected {version}")
+        # RFC 8446 section 4.1.3: legacy_session_id_echo must echo ours.
+        if sh.legacy_session_id_echo != hs.session_id:
+            raise IllegalParameter("legacy_session_id_echo does not match the session ID we sent", step=step)
+        if sh.legacy_compression_method != 0:
+            raise IllegalParameter("legacy_compression_method must be 0", step=step)
+        # RFC 8446 section 4.1.3: a cipher suite we did not offer is illegal_parameter.
+        if sh.cipher_suite not in hs.config.cipher_suites or sh.cipher_suite not in TLS13_SUITES:
+            raise IllegalParameter(f"server selected cipher suite {sh.cipher_suite}, which we did not offer", step=step)
+        if self.retry_suite is not None and sh.cipher_suite != self.retry_suite:
+            raise IllegalParameter(
+                f"ServerHello suite {sh.cipher_suite} differs from the HelloRetryRequest's {self.retry_suite}",
+                step=step,
+            )
+        ctx_type = HandshakeType.HELLO_RETRY_REQUEST if sh.is_hello_retry_request else HandshakeType.SERVER_HELLO
+        ext.check_extensions_allowed(sh.extensions, ctx_type)
+        for e in sh.extensions:
+            # RFC 8446 section 4.2: only extensions we offered (cookie: only in HRR, server-initiated).
+            if e.ext_type not in self.hs.offered_extensions and e.ext_type != ExtensionType.COOKIE:
+                raise UnsupportedExtension(f"server sent {e.ext_type}, which we did not offer", step=step)
+        suite = TLS13_SUITES[sh.cipher_suite]
+        actions.check(step, f"cipher suite {sh.cipher_suite} is one we offered")
+        if sh.is_hello_retry_request:
+            return self._hello_retry(sh, raw, suite, actions)
+        return self._server_hello(sh, raw, suite, actions)
+
+    def _negotiated_version(self, sh: ServerHello, step: str) -> ProtocolVersion:
+        sv = ext.get_extension(sh.extensions, ext.SupportedVersionsServerHello)
+        if sv is None:
+            # The server chose TLS 1.2 or older. RFC 8446 section 4.1.3: check the downgrade sentinel first.
+            if sh.random[-8:] in (DOWNGRADE_TLS12, DOWNGRADE_TLS11):
+                raise IllegalParameter(
+                    "ServerHello.random carries the TLS 1.3 downgrade sentinel: a TLS 1.3 server was "
+                    "made to pick an older version (possible downgrade attack)",
+                    step=step,
+                )
+            raise ProtocolVersionError(
+                f"server selected {ProtocolVersion(sh.legacy_version)}, but only TLS 1.3 is enabled",
+                step=step,
+                hint="the server does not support TLS 1.3; enable TLS 1.2 on the client if that is acceptable",
+            )
+        if sv.selected_version != ProtocolVersion.TLS13:
+            raise IllegalParameter(
+                f"server selected {sv.selected_version} in supported_versions, which we did not offer",
+                step=step,
+            )
+        if sh.legacy_version != ProtocolVersion.TLS12:
+            raise IllegalParameter("legacy_version must be 0x0303 in a TLS 1.3 ServerHello", step=step)
+        return sv.selected_version
+
+    def _hello_retry(self, hrr: ServerHello, raw: bytes, suite: Tls13CipherSuite, actions: Actions) -> State:
+        step = "HelloRetryRequest"
+        hs = self.hs
+        if hs.hello_retry:
+            # RFC 8446 section 4.1.4: a second HelloRetryRequest is unexpected_message.
+            raise UnexpectedMessage("server sent a second HelloRetryRequest", step=step)
+        key_share = ext.get_extension(hrr.extensions, ext.KeyShareHelloRetryRequest)
+        cookie = ext.get_extension(hrr.extensions, ext.Cookie)
+        if key_share is None and cookie is None:
+            raise IllegalParameter("HelloRetryRequest would not change the ClientHello", step=step)
+        shares = dict(self.shares)
+        if key_share is not None:
+            group = key_share.selected_group
+            if group not in hs.config.groups:
+                raise IllegalParameter(f"HelloRetryRequest asks for {group}, which we did not offer", step=step)
+            if group in self.shares:
+                raise IllegalParameter(
+                    f"HelloRetryRequest asks for {group}, for which we already sent a key share", step=step
+                )
+            shares = {group: start_key_exchange(group, hs.config.random)}
+        hs.hello_retry = True
+        # RFC 8446 section 4.4.1: the transcript restarts with message_hash(ClientHello1).
+        self.transcript.set_hash(suite)
+        self.transcript.hrr_restart()
+        self.transcript.add(raw)
+        actions.trace(
+            "choice",
+            step,
+            "server asked for another ClientHello"
+            + (f" with a key share for {key_share.selected_group}" if key_share else "")
+            + (" echoing its cookie" if cookie else ""),
+        )
+        if hs.config.middlebox_compatibility and not hs.ccs_sent:
+            actions.send_ccs()  # RFC 8446 appendix D.4: before the second flight
+            hs.ccs_sent = True
+        hello = _client_hello(hs, self.hello.random, list(shares.values()), cookie.cookie if cookie else None)
+        self.transcript.add(actions.send(hello))
+        return ExpectServerHello(hs, hello, self.transcript, shares, hrr.cipher_suite)
+
+    def _server_hello(self, sh: ServerHello, raw: bytes, suite: Tls13CipherSuite, actions: Actions) -> State:
+        step = "ServerHello"
+        hs = self.hs
+        key_share = ext.get_extension(sh.extensions, ext.KeyShareServerHello)
+        if key_share is None:
+            raise MissingExtension("ServerHello has no key_share (and we offered no PSK)", step=step)
+        group = key_share.server_share.group
+        exchange = self.shares.get(group)
+        if exchange is None:
+            raise IllegalParameter(f"server's key share is for {group}, for which we sent no share", step=step)
+        shared = exchange.exchange(key_share.server_share.key_exchange)
+        hs.group = group
+        actions.trace(
+            "key_exchange",
+            step,
+            f"ECDHE over {group}: both sides now share a secret; forward secrecy, since the key pairs are ephemeral",
+            {"group": str(group), "server_share": describe(key_share.server_share.key_exchange)},
+        )
+        self.transcript.set_hash(suite)
+        self.transcript.add(raw)
+        th = self.transcript.digest()
+        # RFC 8446 section 7.1: Early Secret (no PSK) -> Handshake Secret.
+        handshake_secret = ks.EarlySecret(suite).handshake_secret(shared)
+        c_hs = handshake_secret.client_handshake_traffic_secret(th)
+        s_hs = handshake_secret.server_handshake_traffic_secret(th)
+        actions.install("read", suite, s_hs, "server handshake traffic", "SERVER_HANDSHAKE_TRAFFIC_SECRET")
+        return ExpectEncryptedExtensions(hs, suite, self.transcript, handshake_secret, c_hs, s_hs, sh.cipher_suite)
+
+
+class _Keys:
+    """The handshake-phase secrets the client states pass along."""
+
+    def __init__(
+        self,
+        suite: Tls13CipherSuite,
+        transcript: Transcript,
+        handshake_secret: ks.HandshakeSecret,
+        c_hs: bytes,
+        s_hs: bytes,
+        cipher_suite: CipherSuite,
+    ) -> None:
+        self.suite = suite
+        self.transcript = transcript
+        self.handshake_secret = handshake_secret
+        self.c_hs = c_hs
+        self.s_hs = s_hs
+        self.cipher_suite = cipher_suite
+
+
+class ExpectEncryptedExtensions(State):
+    """RFC 8446 section 4.3.1."""
+
+    expects = frozenset({HandshakeType.ENCRYPTED_EXTENSIONS})
+    step = "EncryptedExtensions"
+
+    def __init__(
+        self,
+        hs: ClientHandshake,
+        suite: Tls13CipherSuite,
+        transcript: Transcript,
+        handshake_secret: ks.HandshakeSecret,
+        c_hs: bytes,
+        s_hs: bytes,
+        cipher_suite: CipherSuite,
+    ) -> None:
+        self.hs = hs
+        self.keys = _Keys(suite, transcript, handshake_secret, c_hs, s_hs, cipher_suite)
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        ee = cast(EncryptedExtensions, msg)
+        hs = self.hs
+        step = self.step
+        ext.check_extensions_allowed(ee.extensions, HandshakeType.ENCRYPTED_EXTENSIONS)
+        for e in ee.extensions:
+            if e.ext_type not in hs.offered_extensions:
+                raise UnsupportedExtension(f"server sent {e.ext_type}, which we did not offer", step=step)
+        alpn = ext.get_extension(ee.extensions, ext.ApplicationLayerProtocolNegotiation)
+        if alpn is not None:
+            # RFC 7301 section 3.1: exactly one protocol, and one we offered.
+            if len(alpn.protocol_name_list) != 1:
+                raise DecodeError("server's ALPN extension must name exactly one protocol", step=step)
+            chosen = alpn.protocol_name_list[0].decode("ascii", "replace")
+            if chosen not in hs.config.alpn_protocols:
+                raise IllegalParameter(f"server selected ALPN protocol {chosen!r}, which we did not offer", step=step)
+            hs.alpn = chosen
+            actions.check(step, f"server selected ALPN protocol {chosen!r}")
+        rsl = ext.get_extension(ee.extensions, ext.RecordSizeLimit)
+        if rsl is not None:
+            # RFC 8449 section 4: below 64 is illegal_parameter.
+            if rsl.limit < 64:
+                raise IllegalParameter(f"record_size_limit {rsl.limit} is below 64", step=step)
+            hs.peer_record_size_limit = rsl.limit
+            actions.peer_record_size_limit(rsl.limit)
+        self.keys.transcript.add(raw)
+        return ExpectCertificateOrCertificateRequest(hs, self.keys)
+
+
+class ExpectCertificateOrCertificateRequest(State):
+    """After EncryptedExtensions: the server may ask for our certificate first (RFC 8446 section 4.3.2)."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE, HandshakeType.CERTIFICATE_REQUEST})
+    step = "server Certificate"
+
+    def __init__(self, hs: ClientHandshake, keys: _Keys) -> None:
+        self.hs = hs
+        self.keys = keys
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        if isinstance(msg, CertificateRequest):
+            step = "CertificateRequest"
+            ext.check_extensions_allowed(msg.extensions, HandshakeType.CERTIFICATE_REQUEST)
+            if ext.get_extension(msg.extensions, ext.SignatureAlgorithms) is None:
+                # RFC 8446 section 4.3.2: signature_algorithms MUST be specified.
+                raise MissingExtension("CertificateRequest has no signature_algorithms", step=step)
+            if msg.certificate_request_context:
+                raise IllegalParameter("certificate_request_context must be empty in the handshake", step=step)
+            self.hs.certificate_request = msg
+            self.keys.transcript.add(raw)
+            actions.trace(
+                "info",
+                step,
+                "server asks for a client certificate"
+                + ("" if self.hs.config.client_certificate else "; we have none and will send an empty one"),
+            )
+            return ExpectCertificate(self.hs, self.keys)
+        return ExpectCertificate(self.hs, self.keys).handle(msg, raw, actions)
+
+
+class ExpectCertificate(State):
+    """RFC 8446 section 4.4.2, and verification of the chain (section 4.4.2.4)."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE})
+    step = "server Certificate"
+
+    def __init__(self, hs: ClientHandshake, keys: _Keys) -> None:
+        self.hs = hs
+        self.keys = keys
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        cert_msg = cast(Certificate, msg)
+        step = self.step
+        if cert_msg.certificate_request_context:
+            raise IllegalParameter("certificate_request_context must be empty in a server Certificate", step=step)
+        if not cert_msg.certificate_list:
+            # RFC 8446 section 4.4.2.4: an empty server Certificate is decode_error.
+            raise DecodeError("server sent an empty Certificate message", step=step)
+        for entry in cert_msg.certificate_list:
+            ext.check_extensions_allowed(entry.extensions, HandshakeType.CERTIFICATE)
+            for e in entry.extensions:
+                if e.ext_type not in self.hs.offered_extensions:
+                    raise UnsupportedExtension(f"certificate entry carries {e.ext_type}, not requested", step=step)
+        chain_der = [entry.cert_data for entry in cert_msg.certificate_list]
+        try:
+            leaf = x509.load_der_x509_certificate(chain_der[0])
+            public_key = cast(PublicKey, leaf.public_key())
+        except ValueError as e:
+            raise BadCertificate(f"the server's certificate cannot be parsed: {e}", step=step, check="parse") from e
+        actions.trace(
+            "info",
+            step,
+            f"server sent {len(chain_der)} certificate(s); leaf: {leaf.subject.rfc4514_string()}",
+            {"chain": [{"subject": c.subject.rfc4514_string()} for c in _parse_all(chain_der)]},
+        )
+        config = self.hs.config
+        if config.dangerous_skip_verification:
+            proof = cert_verified(None, skipped=True)
+            actions.trace(
+                "check",
+                "certificate verification",
+                "SKIPPED: verification is turned off (dangerous_skip_verification); the server is not authenticated",
+                ok=False,
+            )
+        else:
+            trust = _trust_store(config)
+            verified = verify_server_chain(chain_der, server_name=self.hs.server_name, trust=trust, at=config.clock())
+            for check in verified.checks:
+                actions.trace("check", "certificate verification", check.detail, {"check": check.name}, ok=check.ok)
+            proof = cert_verified(verified, skipped=False)
+        self.keys.transcript.add(raw)
+        peer_chain = tuple(_parse_all(chain_der))
+        return ExpectCertificateVerify(self.hs, self.keys, proof, public_key, peer_chain)
+
+
+def _parse_all(chain_der: Sequence[bytes]) -> list[x509.Certificate]:
+    out = []
+    for der in chain_der:
+        try:
+            out.append(x509.load_der_x509_certificate(der))
+        except ValueError:
+            continue
+    return out
+
+
+class ExpectCertificateVerify(State):
+    """RFC 8446 section 4.4.3: the server proves it holds the certificate's private key."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE_VERIFY})
+    step = "server CertificateVerify"
+
+    def __init__(
+        self,
+        hs: ClientHandshake,
+        keys: _Keys,
+        cert_proof: ServerCertVerified,
+        public_key: PublicKey,
+        peer_chain: tuple[x509.Certificate, ...],
+    ) -> None:
+        self.hs = hs
+        self.keys = keys
+        self.cert_proof = cert_proof
+        self.public_key = public_key
+        self.peer_chain = peer_chain
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        cv = cast(CertificateVerify, msg)
+        step = self.step
+        scheme = cv.algorithm
+        if scheme not in self.hs.config.signature_schemes or scheme not in signatures.TLS13_CERTIFICATE_VERIFY_SCHEMES:
+            raise IllegalParameter(f"server signed with {scheme}, which we did not offer for TLS 1.3", step=step)
+        content = signatures.tls13_signed_content(self.keys.transcript.digest(), server=True)
+        signatures.verify(scheme, self.public_key, content, cv.signature)
+        actions.check(
+            step,
+            f"{scheme} signature over the handshake transcript is valid: the server holds the certificate's key",
+        )
+        self.keys.transcript.add(raw)
+        return ExpectFinished(self.hs, self.keys, self.cert_proof, signature_verified(), scheme, self.peer_chain)
+
+
+class ExpectFinished(State):
+    """RFC 8446 section 4.4.4; then the client's second flight."""
+
+    expects = frozenset({HandshakeType.FINISHED})
+    step = "server Finished"
+
+    def __init__(
+        self,
+        hs: ClientHandshake,
+        keys: _Keys,
+        cert_proof: ServerCertVerified,
+        sig_proof: SignatureVerified,
+        scheme: SignatureScheme,
+        peer_chain: tuple[x509.Certificate, ...],
+    ) -> None:
+        self.hs = hs
+        self.keys = keys
+        self.cert_proof = cert_proof
+        self.sig_proof = sig_proof
+        self.scheme = scheme
+        self.peer_chain = peer_chain
+        self.hash_len = keys.suite.hash_len
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        fin = cast(Finished, msg)
+        keys = self.keys
+        suite = keys.suite
+        hs = self.hs
+        expected = ks.finished_verify_data(suite, keys.s_hs, keys.transcript.digest())
+        if not ks.constant_time_equal(expected, fin.verify_data):
+            raise DecryptError(
+                "server Finished does not match: the two sides derived different keys or saw different messages",
+                step=self.step,
+            )
+        fin_proof: FinishedVerified = finished_verified()
+        actions.check(self.step, "server Finished verify_data matches our transcript")
+        keys.transcript.add(raw)
+        th_server_finished = keys.transcript.digest()
+        # RFC 8446 section 7.1: Master Secret and the application traffic secrets.
+        master = keys.handshake_secret.master_secret()
+        c_ap = master.client_application_traffic_secret_0(th_server_finished)
+        s_ap = master.server_application_traffic_secret_0(th_server_finished)
+        exporter = master.exporter_master_secret(th_server_finished)
+        actions.allow_ccs(False)
+        actions.install("read", suite, s_ap, "server application traffic", "SERVER_TRAFFIC_SECRET_0")
+        # The client's second flight (RFC 8446 section 4.4): [CCS] [Certificate, CertificateVerify] Finished.
+        if hs.config.middlebox_compatibility and not hs.ccs_sent:
+            actions.send_ccs()
+            hs.ccs_sent = True
+        actions.install("write", suite, keys.c_hs, "client handshake traffic", "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
+        if hs.certificate_request is not None:
+            self._send_client_certificate(actions)
+        client_finished = Finished(ks.finished_verify_data(suite, keys.c_hs, keys.transcript.digest()))
+        keys.transcript.add(actions.send(client_finished))
+        actions.install("write", suite, c_ap, "client application traffic", "CLIENT_TRAFFIC_SECRET_0")
+        actions.log_secret("EXPORTER_SECRET", exporter)
+        resumption = master.resumption_master_secret(keys.transcript.digest())
+        negotiated = Negotiated(
+            version=ProtocolVersion.TLS13,
+            cipher_suite=keys.cipher_suite,
+            group=hs.group,
+            signature_scheme=self.scheme,
+            alpn_protocol=hs.alpn,
+            server_name=hs.server_name,
+            peer_certificates=self.peer_chain,
+            verified_chain=self.cert_proof.chain,
+            hello_retry_request=hs.hello_retry,
+            client_certificate_requested=hs.certificate_request is not None,
+            record_size_limit=hs.peer_record_size_limit,
+        )
+        actions.done(negotiated, exporter, resumption)
+        del fin_proof  # the proofs were required to get here; the traffic state needs none of them
+        return TrafficState(hs.ctx, suite, c_ap, s_ap, resumption, hs.config.max_key_updates_in_a_row)
+
+    def _send_client_certificate(self, actions: Actions) -> None:
+        """RFC 8446 section 4.4.2: Certificate (possibly empty) and, when not empty, CertificateVerify."""
+        hs = self.hs
+        keys = self.keys
+        request = hs.certificate_request
+        assert request is not None
+        chain = hs.config.client_certificate
+        sig_algs = ext.get_extension(request.extensions, ext.SignatureAlgorithms)
+        offered = sig_algs.supported_signature_algorithms if sig_algs else ()
+        scheme = None
+        if chain is not None:
+            for s in signatures.schemes_for_key(chain.private_key, tls13=True):
+                if s in offered and s in hs.config.signature_schemes:
+                    scheme = s
+                    break
+        if chain is None or scheme is None:
+            if chain is not None:
+                actions.trace("info", "client Certificate", "no signature scheme in common for our certificate")
+            keys.transcript.add(actions.send(Certificate(request.certificate_request_context, ())))
+            return
+        entries = tuple(CertificateEntry(der, ()) for der in chain.der_chain())
+        keys.transcript.add(actions.send(Certificate(request.certificate_request_context, entries)))
+        content = signatures.tls13_signed_content(keys.transcript.digest(), server=False)
+        signature = signatures.sign(scheme, chain.private_key, content)
+        keys.transcript.add(actions.send(CertificateVerify(scheme, signature)))

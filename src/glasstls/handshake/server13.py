@@ -1,0 +1,568 @@
+"""TLS 1.3 server states (RFC 8446 sections 4.1-4.4, 7).
+
+ExpectClientHello ──(no usable key share)──► HelloRetryRequest ──► ExpectClientHello (second)
+        │
+        ▼  ServerHello, [CCS], EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify, Finished
+ExpectClientCertificate ──► ExpectClientCertificateVerify ──┐   (only when a certificate was requested)
+        │                                                    ▼
+        └─────────────────────────────────────────► ExpectClientFinished ──► TrafficState
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import cast
+
+from cryptography import x509
+
+from glasstls.config import CertificateChain, ServerConfig
+from glasstls.crypto import key_schedule as ks
+from glasstls.crypto import signatures
+from glasstls.crypto.groups import respond_key_exchange
+from glasstls.crypto.keys import PublicKey
+from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
+from glasstls.crypto.transcript import Transcript
+from glasstls.errors import (
+    BadCertificate,
+    CertificateRequired,
+    DecryptError,
+    HandshakeFailure,
+    IllegalParameter,
+    MissingExtension,
+    NoApplicationProtocol,
+    ProtocolVersionError,
+)
+from glasstls.events import Negotiated
+from glasstls.handshake.base import (
+    Actions,
+    Context,
+    ServerCertVerified,
+    State,
+    cert_verified,
+    finished_verified,
+    signature_verified,
+)
+from glasstls.handshake.traffic import TrafficState
+from glasstls.pki.verify import VerifiedChain, verify_client_chain
+from glasstls.wire import extensions as ext
+from glasstls.wire.enums import CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme
+from glasstls.wire.messages import (
+    HELLO_RETRY_REQUEST_RANDOM,
+    Certificate,
+    CertificateEntry,
+    CertificateRequest,
+    CertificateVerify,
+    ClientHello,
+    EncryptedExtensions,
+    Finished,
+    HandshakeMessage,
+    ServerHello,
+)
+
+
+@dataclass
+class _RetryState:
+    """What the server remembers between its HelloRetryRequest and the second ClientHello."""
+
+    suite: CipherSuite
+    group: NamedGroup
+    cookie: bytes | None
+    transcript: Transcript
+    first_hello: ClientHello
+
+
+def _names_of(cert: x509.Certificate) -> tuple[list[str], list[str]]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return [], []
+    dns = [n.lower() for n in san.get_values_for_type(x509.DNSName)]
+    ips = [str(a) for a in san.get_values_for_type(x509.IPAddress)]
+    return dns, ips
+
+
+def certificate_covers(cert: x509.Certificate, name: str) -> bool:
+    """Does the certificate's subjectAltName cover ``name`` (RFC 6125 section 6.4: wildcard = left-most label)?"""
+    dns, ips = _names_of(cert)
+    try:
+        return str(ipaddress.ip_address(name)) in ips
+    except ValueError:
+        pass
+    name = name.lower().rstrip(".")
+    for pattern in dns:
+        if pattern == name:
+            return True
+        if pattern.startswith("*.") and "." in name:
+            label, rest = name.split(".", 1)
+            if label and rest == pattern[2:]:
+                return True
+    return False
+
+
+class ExpectClientHello(State):
+    """RFC 8446 section 4.1.2 (and the second ClientHello after a HelloRetryRequest, section 4.1.4)."""
+
+    expects = frozenset({HandshakeType.CLIENT_HELLO})
+    step = "ClientHello"
+
+    def __init__(self, ctx: Context, config: ServerConfig, retry: _RetryState | None = None) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.retry = retry
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        ch = cast(ClientHello, msg)
+        step = "second ClientHello" if self.retry else "ClientHello"
+        config = self.config
+        if self.retry is None:
+            self.ctx.client_random = ch.random
+        elif (
+            ch.random != self.retry.first_hello.random
+            or ch.legacy_session_id != self.retry.first_hello.legacy_session_id
+        ):
+            # RFC 8446 section 4.1.2: the second ClientHello repeats the first except for the listed changes.
+            raise IllegalParameter("second ClientHello changed random or legacy_session_id", step=step)
+        ext.check_extensions_allowed(ch.extensions, HandshakeType.CLIENT_HELLO)
+        psk = ext.find_extension(ch.extensions, ExtensionType.PRE_SHARED_KEY)
+        if psk is not None and ch.extensions[-1] is not psk:
+            # RFC 8446 section 4.2.11: pre_shared_key MUST be the last extension.
+            raise IllegalParameter("pre_shared_key is not the last extension of the ClientHello", step=step)
+
+        # Version (RFC 8446 section 4.2.1).
+        versions = ext.get_extension(ch.extensions, ext.SupportedVersionsClientHello)
+        if versions is None or ProtocolVersion.TLS13 not in versions.versions:
+            offered = (
+                ", ".join(str(v) for v in versions.versions) if versions else str(ProtocolVersion(ch.legacy_version))
+            )
+            raise ProtocolVersionError(
+                f"client offers only {offered}; this server speaks TLS 1.3",
+                step=step,
+                hint="enable TLS 1.3 on the client",
+            )
+        if ch.legacy_compression_methods != b"\x00":
+            raise IllegalParameter("legacy_compression_methods must be exactly [null] in TLS 1.3", step=step)
+        actions.check(step, "client offers TLS 1.3 (supported_versions)")
+
+        # Cipher suite: the server's preference among those offered (RFC 8446 section 4.1.1).
+        suite_id = next((s for s in config.cipher_suites if s in ch.cipher_suites), None)
+        if suite_id is None:
+            raise HandshakeFailure(
+                "no cipher suite in common: client offers "
+                + ", ".join(str(s) for s in ch.cipher_suites if s.known)
+                + "; server accepts "
+                + ", ".join(str(s) for s in config.cipher_suites),
+                step=step,
+                hint="configure a TLS 1.3 cipher suite both sides accept",
+            )
+        if self.retry is not None and suite_id != self.retry.suite:
+            raise IllegalParameter(
+                "second ClientHello no longer offers the suite chosen in HelloRetryRequest", step=step
+            )
+        suite = TLS13_SUITES[suite_id]
+        actions.trace("choice", step, f"chose cipher suite {suite_id}", {"offered": [str(s) for s in ch.cipher_suites]})
+
+        # Signature algorithms (RFC 8446 section 4.2.3) and the certificate to present.
+        sig_algs = ext.get_extension(ch.extensions, ext.SignatureAlgorithms)
+        if sig_algs is None:
+            raise MissingExtension("client sent no signature_algorithms", step=step)
+        sni = ext.get_extension(ch.extensions, ext.ServerName)
+        server_name = sni.host_name if sni else None
+        chain, scheme = self._choose_certificate(server_name, sig_algs.supported_signature_algorithms, step)
+        actions.trace(
+            "choice",
+            step,
+            f"will authenticate with {chain.leaf.subject.rfc4514_string()} using {scheme}",
+            {"server_name": server_name},
+        )
+
+        # Key exchange (RFC 8446 sections 4.2.7, 4.2.8, 9.2).
+        groups = ext.get_extension(ch.extensions, ext.SupportedGroups)
+        key_share = ext.get_extension(ch.extensions, ext.KeyShareClientHello)
+        if groups is None or key_share is None:
+            raise MissingExtension("client sent no supported_groups or no key_share", step=step)
+        self._check_key_shares(key_share, groups, step)
+        mutual = [g for g in config.groups if g in groups.named_group_list]
+        if not mutual:
+            raise HandshakeFailure(
+                "no key exchange group in common: client supports "
+                + ", ".join(str(g) for g in groups.named_group_list)
+                + "; server accepts "
+                + ", ".join(str(g) for g in config.groups),
+                step=step,
+                hint="enable a group both sides support, e.g. x25519 or secp256r1",
+            )
+        shares = {e.group: e for e in key_share.client_shares}
+        chosen = next((g for g in mutual if g in shares), None)
+        if self.retry is not None:
+            if [e.group for e in key_share.client_shares] != [self.retry.group]:
+                raise IllegalParameter(
+                    f"second ClientHello must carry one key share, for {self.retry.group}", step=step
+                )
+            cookie = ext.get_extension(ch.extensions, ext.Cookie)
+            if self.retry.cookie is not None and (
+                cookie is None or not ks.constant_time_equal(cookie.cookie, self.retry.cookie)
+            ):
+                raise IllegalParameter("second ClientHello does not echo the HelloRetryRequest cookie", step=step)
+            chosen = self.retry.group
+        if chosen is None:
+            return self._hello_retry(ch, raw, suite, mutual[0], actions)
+
+        transcript = self.retry.transcript if self.retry else Transcript()
+        if self.retry is None:
+            transcript.set_hash(suite)
+        transcript.add(raw)
+        alpn = self._choose_alpn(ch, step)
+        return self._send_flight(
+            ch,
+            transcript,
+            suite,
+            chosen,
+            shares[chosen].key_exchange,
+            chain,
+            scheme,
+            alpn,
+            server_name,
+            actions,
+        )
+
+    # -- choices ---------------------------------------------------------------------------------------
+
+    def _choose_certificate(
+        self, server_name: str | None, offered: tuple[SignatureScheme, ...], step: str
+    ) -> tuple[CertificateChain, SignatureScheme]:
+        """Pick a chain that covers the SNI name and can sign with a scheme the client offered."""
+        candidates: list[tuple[int, CertificateChain, SignatureScheme]] = []
+        for index, chain in enumerate(self.config.certificates):
+            scheme = next(
+                (
+                    s
+                    for s in signatures.schemes_for_key(chain.private_key, tls13=True)
+                    if s in offered and s in self.config.signature_schemes
+                ),
+                None,
+            )
+            if scheme is None:
+                continue
+            name_rank = 0 if server_name is not None and certificate_covers(chain.leaf, server_name) else 1
+            candidates.append((name_rank * 1000 + index, chain, scheme))
+        if not candidates:
+            raise HandshakeFailure(
+                "none of our certificates can sign with a scheme the client offers ("
+                + ", ".join(str(s) for s in offered)
+                + ")",
+                step=step,
+                hint="add a certificate whose key type the client accepts (e.g. ECDSA P-256 or RSA)",
+            )
+        candidates.sort(key=lambda c: c[0])
+        return candidates[0][1], candidates[0][2]
+
+    def _check_key_shares(self, key_share: ext.KeyShareClientHello, groups: ext.SupportedGroups, step: str) -> None:
+        """RFC 8446 section 4.2.8: each share's group is in supported_groups, in the same order, no duplicates."""
+        seen: set[NamedGroup] = set()
+        positions = {g: i for i, g in enumerate(groups.named_group_list)}
+        last = -1
+        for entry in key_share.client_shares:
+            if entry.group in seen:
+                raise IllegalParameter(f"two key shares for {entry.group}", step=step)
+            seen.add(entry.group)
+            if entry.group not in positions:
+                raise IllegalParameter(f"key share for {entry.group}, which is not in supported_groups", step=step)
+            if positions[entry.group] < last:
+                raise IllegalParameter("key shares are not in the order of supported_groups", step=step)
+            last = positions[entry.group]
+
+    def _choose_alpn(self, ch: ClientHello, step: str) -> str | None:
+        """RFC 7301 section 3.2: the server picks; no overlap is no_application_protocol."""
+        offer = ext.get_extension(ch.extensions, ext.ApplicationLayerProtocolNegotiation)
+        if offer is None or not self.config.alpn_protocols:
+            return None
+        client_protocols = [p.decode("ascii", "replace") for p in offer.protocol_name_list]
+        for p in self.config.alpn_protocols:
+            if p in client_protocols:
+                return p
+        raise NoApplicationProtocol(
+            f"no ALPN protocol in common: client offers {client_protocols}, "
+            f"server accepts {list(self.config.alpn_protocols)}",
+            step=step,
+        )
+
+    # -- HelloRetryRequest (RFC 8446 section 4.1.4) -----------------------------------------------------
+
+    def _hello_retry(
+        self, ch: ClientHello, raw: bytes, suite: Tls13CipherSuite, group: NamedGroup, actions: Actions
+    ) -> State:
+        step = "HelloRetryRequest"
+        if self.retry is not None:
+            raise IllegalParameter("second ClientHello still has no usable key share", step=step)
+        cookie = self.config.random(32) if self.config.hello_retry_cookie else None
+        exts: list[ext.Extension] = [
+            ext.SupportedVersionsServerHello(ProtocolVersion.TLS13),
+            ext.KeyShareHelloRetryRequest(group),
+        ]
+        if cookie is not None:
+            exts.append(ext.Cookie(cookie))
+        hrr = ServerHello(
+            random=HELLO_RETRY_REQUEST_RANDOM,
+            legacy_session_id_echo=ch.legacy_session_id,
+            cipher_suite=suite.suite,
+            extensions=tuple(exts),
+        )
+        transcript = Transcript()
+        transcript.set_hash(suite)
+        transcript.add(raw)
+        transcript.hrr_restart()  # RFC 8446 section 4.4.1: message_hash replaces ClientHello1
+        transcript.add(actions.send(hrr))
+        actions.trace("choice", step, f"no key share we can use: asking the client for one for {group}")
+        if self.config.middlebox_compatibility and ch.legacy_session_id:
+            actions.send_ccs()  # RFC 8446 appendix D.4: after the server's first handshake message
+        actions.allow_ccs(True)
+        return ExpectClientHello(self.ctx, self.config, _RetryState(suite.suite, group, cookie, transcript, ch))
+
+    # -- the server's flight ----------------------------------------------------------------------------
+
+    def _send_flight(
+        self,
+        ch: ClientHello,
+        transcript: Transcript,
+        suite: Tls13CipherSuite,
+        group: NamedGroup,
+        client_share: bytes,
+        chain: CertificateChain,
+        scheme: SignatureScheme,
+        alpn: str | None,
+        server_name: str | None,
+        actions: Actions,
+    ) -> State:
+        config = self.config
+        our_share, shared = respond_key_exchange(group, client_share, config.random)
+        actions.trace("key_exchange", "ServerHello", f"ECDHE over {group}: shared secret computed (forward secret)")
+        sh = ServerHello(
+            random=config.random(32),
+            legacy_session_id_echo=ch.legacy_session_id,
+            cipher_suite=suite.suite,
+            extensions=(
+                ext.SupportedVersionsServerHello(ProtocolVersion.TLS13),
+                ext.KeyShareServerHello(ext.KeyShareEntry(group, our_share)),
+            ),
+        )
+        transcript.add(actions.send(sh))
+        if config.middlebox_compatibility and ch.legacy_session_id and self.retry is None:
+            actions.send_ccs()  # RFC 8446 appendix D.4
+        actions.allow_ccs(True)
+        th = transcript.digest()
+        handshake_secret = ks.EarlySecret(suite).handshake_secret(shared)
+        c_hs = handshake_secret.client_handshake_traffic_secret(th)
+        s_hs = handshake_secret.server_handshake_traffic_secret(th)
+        actions.install("write", suite, s_hs, "server handshake traffic", "SERVER_HANDSHAKE_TRAFFIC_SECRET")
+        actions.install("read", suite, c_hs, "client handshake traffic", "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
+
+        # EncryptedExtensions (RFC 8446 section 4.3.1).
+        ee_exts: list[ext.Extension] = []
+        if server_name is not None and certificate_covers(chain.leaf, server_name):
+            ee_exts.append(ext.ServerNameAck())  # RFC 6066 section 3: we used the name
+        if alpn is not None:
+            ee_exts.append(ext.ApplicationLayerProtocolNegotiation((alpn.encode(),)))
+        client_rsl = ext.get_extension(ch.extensions, ext.RecordSizeLimit)
+        peer_limit = None
+        if client_rsl is not None:
+            if client_rsl.limit < 64:
+                raise IllegalParameter(f"record_size_limit {client_rsl.limit} is below 64", step="ClientHello")
+            peer_limit = client_rsl.limit
+            actions.peer_record_size_limit(client_rsl.limit)
+            if config.record_size_limit is not None:
+                ee_exts.append(ext.RecordSizeLimit(config.record_size_limit))
+        transcript.add(actions.send(EncryptedExtensions(tuple(ee_exts))))
+
+        request: CertificateRequest | None = None
+        if config.client_auth != "none":
+            request = CertificateRequest(b"", (ext.SignatureAlgorithms(config.signature_schemes),))
+            transcript.add(actions.send(request))
+
+        entries = tuple(CertificateEntry(der, ()) for der in chain.der_chain())
+        transcript.add(actions.send(Certificate(b"", entries)))
+        content = signatures.tls13_signed_content(transcript.digest(), server=True)
+        transcript.add(actions.send(CertificateVerify(scheme, signatures.sign(scheme, chain.private_key, content))))
+        transcript.add(actions.send(Finished(ks.finished_verify_data(suite, s_hs, transcript.digest()))))
+
+        th_server_finished = transcript.digest()
+        master = handshake_secret.master_secret()
+        c_ap = master.client_application_traffic_secret_0(th_server_finished)
+        s_ap = master.server_application_traffic_secret_0(th_server_finished)
+        exporter = master.exporter_master_secret(th_server_finished)
+        actions.install("write", suite, s_ap, "server application traffic", "SERVER_TRAFFIC_SECRET_0")
+        actions.log_secret("EXPORTER_SECRET", exporter)
+        flight = _ServerFlight(
+            suite=suite,
+            transcript=transcript,
+            master=master,
+            c_hs=c_hs,
+            c_ap=c_ap,
+            s_ap=s_ap,
+            exporter=exporter,
+            group=group,
+            scheme=scheme,
+            alpn=alpn,
+            server_name=server_name,
+            hello_retry=self.retry is not None,
+            request=request,
+            peer_record_size_limit=peer_limit,
+        )
+        if request is not None:
+            return ExpectClientCertificate(self.ctx, config, flight)
+        return ExpectClientFinished(self.ctx, config, flight, None, ())
+
+
+@dataclass
+class _ServerFlight:
+    suite: Tls13CipherSuite
+    transcript: Transcript
+    master: ks.MasterSecret
+    c_hs: bytes
+    c_ap: bytes
+    s_ap: bytes
+    exporter: bytes
+    group: NamedGroup
+    scheme: SignatureScheme
+    alpn: str | None
+    server_name: str | None
+    hello_retry: bool
+    request: CertificateRequest | None
+    peer_record_size_limit: int | None
+
+
+class ExpectClientCertificate(State):
+    """RFC 8446 section 4.4.2 (client side of mutual TLS)."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE})
+    step = "client Certificate"
+
+    def __init__(self, ctx: Context, config: ServerConfig, flight: _ServerFlight) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.flight = flight
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        cert_msg = cast(Certificate, msg)
+        step = self.step
+        request = self.flight.request
+        assert request is not None
+        if cert_msg.certificate_request_context != request.certificate_request_context:
+            raise IllegalParameter("certificate_request_context does not match our CertificateRequest", step=step)
+        for entry in cert_msg.certificate_list:
+            ext.check_extensions_allowed(entry.extensions, HandshakeType.CERTIFICATE)
+        self.flight.transcript.add(raw)
+        if not cert_msg.certificate_list:
+            if self.config.client_auth == "required":
+                # RFC 8446 section 4.4.2.4: certificate_required when we insist.
+                raise CertificateRequired(
+                    "the client sent no certificate, but this server requires one",
+                    step=step,
+                    check="client certificate",
+                    hint="configure a client certificate and key",
+                )
+            actions.trace("info", step, "client sent no certificate (optional): continuing unauthenticated")
+            return ExpectClientFinished(self.ctx, self.config, self.flight, None, ())
+        chain_der = [e.cert_data for e in cert_msg.certificate_list]
+        try:
+            leaf = x509.load_der_x509_certificate(chain_der[0])
+            public_key = cast(PublicKey, leaf.public_key())
+        except ValueError as e:
+            raise BadCertificate(f"the client's certificate cannot be parsed: {e}", step=step, check="parse") from e
+        assert self.config.client_trust is not None
+        verified = verify_client_chain(chain_der, trust=self.config.client_trust, at=self.config.clock())
+        for check in verified.checks:
+            actions.trace("check", "client certificate verification", check.detail, {"check": check.name}, ok=check.ok)
+        proof = cert_verified(verified, skipped=False)
+        return ExpectClientCertificateVerify(self.ctx, self.config, self.flight, proof, public_key, verified)
+
+
+class ExpectClientCertificateVerify(State):
+    """RFC 8446 section 4.4.3, client side."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE_VERIFY})
+    step = "client CertificateVerify"
+
+    def __init__(
+        self,
+        ctx: Context,
+        config: ServerConfig,
+        flight: _ServerFlight,
+        cert_proof: ServerCertVerified,
+        public_key: PublicKey,
+        verified: VerifiedChain,
+    ) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.flight = flight
+        self.cert_proof = cert_proof
+        self.public_key = public_key
+        self.verified = verified
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        cv = cast(CertificateVerify, msg)
+        step = self.step
+        if (
+            cv.algorithm not in self.config.signature_schemes
+            or cv.algorithm not in signatures.TLS13_CERTIFICATE_VERIFY_SCHEMES
+        ):
+            raise IllegalParameter(f"client signed with {cv.algorithm}, which we did not offer", step=step)
+        content = signatures.tls13_signed_content(self.flight.transcript.digest(), server=False)
+        signatures.verify(cv.algorithm, self.public_key, content, cv.signature)
+        signature_verified()
+        actions.check(step, f"client's {cv.algorithm} signature is valid: it holds its certificate's key")
+        self.flight.transcript.add(raw)
+        return ExpectClientFinished(self.ctx, self.config, self.flight, self.verified, self.verified.chain)
+
+
+class ExpectClientFinished(State):
+    """RFC 8446 section 4.4.4: the last message of the handshake."""
+
+    expects = frozenset({HandshakeType.FINISHED})
+    step = "client Finished"
+
+    def __init__(
+        self,
+        ctx: Context,
+        config: ServerConfig,
+        flight: _ServerFlight,
+        client_chain: VerifiedChain | None,
+        peer_certificates: tuple[x509.Certificate, ...],
+    ) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.flight = flight
+        self.client_chain = client_chain
+        self.peer_certificates = peer_certificates
+        self.hash_len = flight.suite.hash_len
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        fin = cast(Finished, msg)
+        f = self.flight
+        expected = ks.finished_verify_data(f.suite, f.c_hs, f.transcript.digest())
+        if not ks.constant_time_equal(expected, fin.verify_data):
+            raise DecryptError(
+                "client Finished does not match: the two sides derived different keys or saw different messages",
+                step=self.step,
+            )
+        finished_verified()
+        actions.check(self.step, "client Finished verify_data matches our transcript")
+        f.transcript.add(raw)
+        actions.allow_ccs(False)
+        actions.install("read", f.suite, f.c_ap, "client application traffic", "CLIENT_TRAFFIC_SECRET_0")
+        resumption = f.master.resumption_master_secret(f.transcript.digest())
+        negotiated = Negotiated(
+            version=ProtocolVersion.TLS13,
+            cipher_suite=f.suite.suite,
+            group=f.group,
+            signature_scheme=f.scheme,
+            alpn_protocol=f.alpn,
+            server_name=f.server_name,
+            peer_certificates=self.peer_certificates,
+            verified_chain=self.client_chain,
+            hello_retry_request=f.hello_retry,
+            client_certificate_requested=f.request is not None,
+            record_size_limit=f.peer_record_size_limit,
+        )
+        actions.done(negotiated, f.exporter, resumption)
+        return TrafficState(self.ctx, f.suite, f.c_ap, f.s_ap, resumption, self.config.max_key_updates_in_a_row)
