@@ -47,9 +47,7 @@ MESSAGE = tls13_signed_content(bytes(range(32)), server=True)
 
 
 def test_every_scheme_is_covered() -> None:
-    assert (
-        {c[0] for c in CASES} == set(signatures.SUPPORTED_SIGNATURE_SCHEMES) == set(DEFAULT_SIGNATURE_SCHEMES)
-    )
+    assert {c[0] for c in CASES} == set(signatures.SUPPORTED_SIGNATURE_SCHEMES) == set(DEFAULT_SIGNATURE_SCHEMES)
 
 
 @pytest.mark.parametrize(("scheme", "key", "pss"), CASES, ids=[str(c[0]) for c in CASES])
@@ -71,14 +69,10 @@ def test_rsa_pss_salt_is_hash_length() -> None:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    other_salt = RSA_KEY.sign(
-        MESSAGE, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=20), hashes.SHA256()
-    )
+    other_salt = RSA_KEY.sign(MESSAGE, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=20), hashes.SHA256())
     with pytest.raises(errors.DecryptError):
         verify(S.RSA_PSS_RSAE_SHA256, RSA_KEY.public_key(), MESSAGE, other_salt)
-    same_salt = RSA_KEY.sign(
-        MESSAGE, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
-    )
+    same_salt = RSA_KEY.sign(MESSAGE, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
     verify(S.RSA_PSS_RSAE_SHA256, RSA_KEY.public_key(), MESSAGE, same_salt)
 
 

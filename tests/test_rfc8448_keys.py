@@ -40,18 +40,10 @@ def fixed(value: bytes):  # type: ignore[no-untyped-def]
 # RFC 8448 section 3: Simple 1-RTT Handshake
 # ---------------------------------------------------------------------------------------------------------
 
-S3_CLIENT_PRIVATE = h(
-    "49 af 42 ba 7f 79 94 85 2d 71 3e f2 78 4b cb ca a7 91 1d e2 6a dc 56 42 cb 63 45 40 e7 ea 50 05"
-)
-S3_CLIENT_PUBLIC = h(
-    "99 38 1d e5 60 e4 bd 43 d2 3d 8e 43 5a 7d ba fe b3 c0 6e 51 c1 3c ae 4d 54 13 69 1e 52 9a af 2c"
-)
-S3_SERVER_PRIVATE = h(
-    "b1 58 0e ea df 6d d5 89 b8 ef 4f 2d 56 52 57 8c c8 10 e9 98 01 91 ec 8d 05 83 08 ce a2 16 a2 1e"
-)
-S3_SERVER_PUBLIC = h(
-    "c9 82 88 76 11 20 95 fe 66 76 2b db f7 c6 72 e1 56 d6 cc 25 3b 83 3d f1 dd 69 b1 b0 4e 75 1f 0f"
-)
+S3_CLIENT_PRIVATE = h("49 af 42 ba 7f 79 94 85 2d 71 3e f2 78 4b cb ca a7 91 1d e2 6a dc 56 42 cb 63 45 40 e7 ea 50 05")
+S3_CLIENT_PUBLIC = h("99 38 1d e5 60 e4 bd 43 d2 3d 8e 43 5a 7d ba fe b3 c0 6e 51 c1 3c ae 4d 54 13 69 1e 52 9a af 2c")
+S3_SERVER_PRIVATE = h("b1 58 0e ea df 6d d5 89 b8 ef 4f 2d 56 52 57 8c c8 10 e9 98 01 91 ec 8d 05 83 08 ce a2 16 a2 1e")
+S3_SERVER_PUBLIC = h("c9 82 88 76 11 20 95 fe 66 76 2b db f7 c6 72 e1 56 d6 cc 25 3b 83 3d f1 dd 69 b1 b0 4e 75 1f 0f")
 
 S3_CLIENT_HELLO = h("""
     01 00 00 c0 03 03 cb 34 ec b1 e7 81 63 ba 1c 38 c6 da cb 19 6a 6d ff a2 1a 8d 99 12 ec 18 a2 ef 62 83
@@ -126,9 +118,7 @@ V3 = {name: h(value) for name, value in S3.items()}
 def test_section3_key_exchange() -> None:
     client = start_key_exchange(NamedGroup.X25519, fixed(S3_CLIENT_PRIVATE))
     assert client.public_bytes() == S3_CLIENT_PUBLIC
-    server_share, server_secret = respond_key_exchange(
-        NamedGroup.X25519, S3_CLIENT_PUBLIC, fixed(S3_SERVER_PRIVATE)
-    )
+    server_share, server_secret = respond_key_exchange(NamedGroup.X25519, S3_CLIENT_PUBLIC, fixed(S3_SERVER_PRIVATE))
     assert server_share == S3_SERVER_PUBLIC
     assert server_secret == V3["shared"]
     assert client.exchange(S3_SERVER_PUBLIC) == V3["shared"]
@@ -312,9 +302,7 @@ def split_messages(flight: bytes) -> list[bytes]:
 def test_section5_key_exchange_p256() -> None:
     client = start_key_exchange(NamedGroup.SECP256R1, fixed(S5_CLIENT_P256_PRIVATE))
     assert client.public_bytes() == S5_CLIENT_P256_PUBLIC
-    share, secret = respond_key_exchange(
-        NamedGroup.SECP256R1, S5_CLIENT_P256_PUBLIC, fixed(S5_SERVER_P256_PRIVATE)
-    )
+    share, secret = respond_key_exchange(NamedGroup.SECP256R1, S5_CLIENT_P256_PUBLIC, fixed(S5_SERVER_P256_PRIVATE))
     assert share == S5_SERVER_P256_PUBLIC
     assert secret == V5["shared"]
     assert client.exchange(S5_SERVER_P256_PUBLIC) == V5["shared"]

@@ -68,8 +68,8 @@ class _XdhKeyExchange(KeyExchange):
         self.group = group
         if group == NamedGroup.X25519:
             self._length = 32
-            self._private: x25519.X25519PrivateKey | x448.X448PrivateKey = (
-                x25519.X25519PrivateKey.from_private_bytes(random(32))
+            self._private: x25519.X25519PrivateKey | x448.X448PrivateKey = x25519.X25519PrivateKey.from_private_bytes(
+                random(32)
             )
         else:
             self._length = 56

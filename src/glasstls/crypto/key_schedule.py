@@ -95,9 +95,7 @@ def hkdf_extract(suite_or_hash: HashLike, salt: bytes, ikm: bytes) -> bytes:
     return _hmac(_algorithm(suite_or_hash), salt, ikm)
 
 
-def hkdf_expand_label(
-    suite_or_hash: HashLike, secret: bytes, label: bytes, context: bytes, length: int
-) -> bytes:
+def hkdf_expand_label(suite_or_hash: HashLike, secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
     """HKDF-Expand-Label (RFC 8446 section 7.1); ``label`` without the ``"tls13 "`` prefix.
 
     ::
@@ -114,9 +112,7 @@ def hkdf_expand_label(
             f"HKDF-Expand-Label: label ({len(label)} bytes), context ({len(context)} bytes) or "
             f"length ({length}) out of range"
         )
-    info = b"".join(
-        (length.to_bytes(2, "big"), bytes((len(full_label),)), full_label, bytes((len(context),)), context)
-    )
+    info = b"".join((length.to_bytes(2, "big"), bytes((len(full_label),)), full_label, bytes((len(context),)), context))
     return HKDFExpand(_algorithm(suite_or_hash), length, info).derive(secret)
 
 

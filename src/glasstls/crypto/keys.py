@@ -18,9 +18,7 @@ from glasstls import errors
 PrivateKey: TypeAlias = (
     rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
 )
-PublicKey: TypeAlias = (
-    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
-)
+PublicKey: TypeAlias = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
 
 _PRIVATE_TYPES = (
     rsa.RSAPrivateKey,
@@ -47,8 +45,7 @@ def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
         raise errors.ConfigError(f"cannot load the private key: {exc}") from None
     if not isinstance(key, _PRIVATE_TYPES):
         raise errors.ConfigError(
-            f"unsupported private key type {type(key).__name__}: "
-            "use RSA, ECDSA (P-256/384/521), Ed25519 or Ed448"
+            f"unsupported private key type {type(key).__name__}: use RSA, ECDSA (P-256/384/521), Ed25519 or Ed448"
         )
     return key
 
@@ -56,10 +53,8 @@ def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
 def load_certificates(data: bytes) -> list[x509.Certificate]:
     """Certificates from a PEM bundle (one or many) or a single DER certificate, in file order."""
     try:
-        if _PEM_MARKER in data:
-            certs = x509.load_pem_x509_certificates(data)
-        else:
-            certs = [x509.load_der_x509_certificate(data)]
+        pem = _PEM_MARKER in data
+        certs = x509.load_pem_x509_certificates(data) if pem else [x509.load_der_x509_certificate(data)]
     except ValueError as exc:
         raise errors.ConfigError(f"cannot load certificates: {exc}") from None
     if not certs:

@@ -88,9 +88,7 @@ def _info(scheme: SignatureScheme) -> _SchemeInfo:
     return info
 
 
-def _mismatch(
-    scheme: SignatureScheme, key: PrivateKey | PublicKey, *, rsa_pss_key: bool, tls12: bool
-) -> str | None:
+def _mismatch(scheme: SignatureScheme, key: PrivateKey | PublicKey, *, rsa_pss_key: bool, tls12: bool) -> str | None:
     """Why ``scheme`` cannot be used with ``key``, or None when it can."""
     info = _info(scheme)
     kind = info.kind
@@ -128,9 +126,7 @@ def scheme_matches_key(
     return _mismatch(scheme, key, rsa_pss_key=rsa_pss_key, tls12=tls12) is None
 
 
-def _check(
-    scheme: SignatureScheme, key: PrivateKey | PublicKey, rsa_pss_key: bool, tls12: bool
-) -> _SchemeInfo:
+def _check(scheme: SignatureScheme, key: PrivateKey | PublicKey, rsa_pss_key: bool, tls12: bool) -> _SchemeInfo:
     problem = _mismatch(scheme, key, rsa_pss_key=rsa_pss_key, tls12=tls12)
     if problem is not None:
         raise errors.IllegalParameter(problem, step=_STEP)
