@@ -383,3 +383,14 @@ def test_protection_swap() -> None:
     p = prot()
     r.set_read_protection(p)
     assert r.read_protection is p and r.read_encrypted
+
+
+@pytest.mark.parametrize("pad_to", [0, 512])
+def test_bulk_seal_equals_record_by_record(pad_to: int) -> None:
+    data = bytes(range(256)) * 200
+    for protection_pair in ((NullProtection(), NullProtection()), (prot(pad_to=pad_to), prot(pad_to=pad_to))):
+        bulk, single = protection_pair
+        w = RecordLayer()
+        w.set_write_protection(bulk)
+        expected = b"".join(single.seal(CT.APPLICATION_DATA, data[i : i + 16384]) for i in range(0, 51200, 16384))
+        assert w.seal(CT.APPLICATION_DATA, bytearray(data)) == expected

@@ -261,11 +261,16 @@ class RecordLayer:
         """
         if content_type == _CCS:
             return _CCS_RECORD
-        seal = self._write.seal
         frag = self._frag_out
         n = len(data)
         if n <= frag:
             if n == 0 and content_type != _APPLICATION_DATA:
                 return b""
-            return seal(content_type, data)
-        return b"".join([seal(content_type, data[i : i + frag]) for i in range(0, n, frag)])
+            return self._write.seal(content_type, data)
+        # Bulk: slices of one memoryview, each record's pieces joined once at the end.
+        parts: list[bytes | memoryview] = []
+        seal_into = self._write.seal_into
+        with memoryview(data) as view:
+            for i in range(0, n, frag):
+                seal_into(parts, content_type, view[i : i + frag])
+            return b"".join(parts)
