@@ -16,6 +16,7 @@ from glasstls.errors import (
     BadCertificate,
     CertificateError,
     CertificateExpired,
+    ConfigError,
     UnknownCA,
     UnsupportedCertificate,
     UsageError,
@@ -140,9 +141,7 @@ def test_no_server_name_is_recorded_as_not_checked(pki: TestPKI, trust: TrustSto
     assert "not checked" in name.detail
     # Every other check still ran: an expired chain still fails without a name.
     with pytest.raises(CertificateExpired):
-        verify_server_chain(
-            pki.server_ecdsa.chain_der(), server_name=None, trust=trust, at=NOW + timedelta(days=60)
-        )
+        verify_server_chain(pki.server_ecdsa.chain_der(), server_name=None, trust=trust, at=NOW + timedelta(days=60))
 
 
 def test_report_mentions_expiry_and_anchor_source(pki: TestPKI, trust: TrustStore) -> None:
@@ -206,9 +205,7 @@ def test_expired_intermediate(pki: TestPKI, trust: TrustStore) -> None:
         not_after=NOW - timedelta(days=2),
     )
     leaf = issue_certificate(old, hosts=["localhost"], now=NOW)
-    exc = expect_failure(
-        CertificateExpired, AlertDescription.CERTIFICATE_EXPIRED, "validity", leaf.chain_der(), trust
-    )
+    exc = expect_failure(CertificateExpired, AlertDescription.CERTIFICATE_EXPIRED, "validity", leaf.chain_der(), trust)
     assert "intermediate CA certificate CN=old intermediate" in exc.reason
     assert "2 days before" in exc.reason
 
@@ -278,9 +275,7 @@ def test_unknown_root(pki: TestPKI) -> None:
     stranger = TrustStore.from_certificates(
         [make_ca("some other root", now=NOW).certificate], source="file other.pem (1 certificate)"
     )
-    exc = expect_failure(
-        UnknownCA, AlertDescription.UNKNOWN_CA, "chain", pki.server_ecdsa.chain_der(), stranger
-    )
+    exc = expect_failure(UnknownCA, AlertDescription.UNKNOWN_CA, "chain", pki.server_ecdsa.chain_der(), stranger)
     assert "CN=glasstls test root CA" in exc.reason  # the issuer the chain needed
     assert "not in the trust store (file other.pem (1 certificate))" in exc.reason
     assert "--cafile" in (exc.hint or "")
@@ -312,9 +307,7 @@ def test_self_signed_leaf(trust: TrustStore) -> None:
 def test_intermediate_without_ca_flag(pki: TestPKI, trust: TrustStore) -> None:
     not_ca = make_ca("not a CA", issuer=pki.root, now=NOW, ca=False)
     leaf = issue_certificate(not_ca, hosts=["localhost"], now=NOW)
-    exc = expect_failure(
-        BadCertificate, AlertDescription.BAD_CERTIFICATE, "basic constraints", leaf.chain_der(), trust
-    )
+    exc = expect_failure(BadCertificate, AlertDescription.BAD_CERTIFICATE, "basic constraints", leaf.chain_der(), trust)
     assert "CN=not a CA" in exc.reason and "cA=FALSE" in exc.reason
 
 
@@ -323,9 +316,7 @@ def test_path_length_exceeded() -> None:
     middle = make_ca("middle CA", issuer=root, now=NOW)
     leaf = issue_certificate(middle, hosts=["localhost"], now=NOW)
     store = TrustStore.from_certificates([root.certificate])
-    exc = expect_failure(
-        BadCertificate, AlertDescription.BAD_CERTIFICATE, "basic constraints", leaf.chain_der(), store
-    )
+    exc = expect_failure(BadCertificate, AlertDescription.BAD_CERTIFICATE, "basic constraints", leaf.chain_der(), store)
     assert "CN=strict root" in exc.reason
     assert "pathLenConstraint 0" in exc.reason
     assert "CN=middle CA" in exc.reason
@@ -340,13 +331,9 @@ def test_wrong_eku_server(pki: TestPKI, trust: TrustStore) -> None:
 
 
 def test_bad_signature(pki: TestPKI, trust: TrustStore) -> None:
-    forged = issue_certificate(
-        pki.intermediate, hosts=["localhost"], now=NOW, sign_with=generate_key(name="impostor")
-    )
+    forged = issue_certificate(pki.intermediate, hosts=["localhost"], now=NOW, sign_with=generate_key(name="impostor"))
     assert forged.certificate.issuer == pki.intermediate.certificate.subject
-    exc = expect_failure(
-        BadCertificate, AlertDescription.BAD_CERTIFICATE, "signature", forged.chain_der(), trust
-    )
+    exc = expect_failure(BadCertificate, AlertDescription.BAD_CERTIFICATE, "signature", forged.chain_der(), trust)
     assert "signature on CN=localhost" in exc.reason
     assert "CN=glasstls test intermediate CA" in exc.reason
 
@@ -423,9 +410,7 @@ def test_client_chain_expired(pki: TestPKI, trust: TrustStore) -> None:
 
 
 def test_client_missing_intermediate_says_client(pki: TestPKI, trust: TrustStore) -> None:
-    exc = expect_failure(
-        UnknownCA, AlertDescription.UNKNOWN_CA, "chain", [pki.client.der], trust, client=True
-    )
+    exc = expect_failure(UnknownCA, AlertDescription.UNKNOWN_CA, "chain", [pki.client.der], trust, client=True)
     assert "the client did not send" in exc.reason
 
 
@@ -451,3 +436,9 @@ def test_check_result_is_frozen() -> None:
     result = CheckResult("chain", True, "fine")
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.ok = False  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("bad", ["not a host!", "a..b", "-x.example", "*.example.org"])
+def test_invalid_server_name_is_a_caller_error(pki: TestPKI, trust: TrustStore, bad: str) -> None:
+    with pytest.raises(ConfigError):
+        verify_server_chain(pki.server_ecdsa.chain_der(), server_name=bad, trust=trust, at=NOW)

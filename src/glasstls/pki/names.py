@@ -16,6 +16,7 @@ following the same rules:
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 IPAny = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# RFC 1123 section 2.1 host name labels (letters, digits, hyphens; not at either end), as A-labels.
+_LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,16 @@ def parse_server_name(name: str) -> ServerIdentity:
         ip = None
     if ip is not None:
         return ServerIdentity(text=str(ip), ip=ip)
-    dns = text.rstrip(".") if text.endswith(".") and not text.endswith("..") else text
+    dns = text[:-1] if text.endswith(".") else text
+    if not dns.isascii():
+        # Internationalised names are matched in their A-label form (RFC 6125 section 6.4.2).
+        try:
+            dns = dns.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise ConfigError(f"server name {name!r} is not a valid internationalised domain name") from exc
     dns = dns.lower()
-    try:
-        DNSName(dns)
-    except ValueError as exc:
-        raise ConfigError(f"server name {name!r} is neither a valid DNS name nor an IP address") from exc
+    if len(dns) > 253 or not all(_LDH_LABEL.fullmatch(label) for label in dns.split(".")):
+        raise ConfigError(f"server name {name!r} is neither a valid DNS name nor an IP address")
     return ServerIdentity(text=dns, ip=None)
 
 

@@ -44,6 +44,7 @@ from glasstls.errors import (
     BadCertificate,
     CertificateError,
     CertificateExpired,
+    ConfigError,
     UnknownCA,
     UnsupportedCertificate,
     UsageError,
@@ -341,8 +342,7 @@ def _build_path(
                     _Finding(
                         "chain",
                         UnknownCA,
-                        f"the leaf is self-signed: {_label(leaf)} is its own issuer, "
-                        f"and it is not in {where}",
+                        f"the leaf is self-signed: {_label(leaf)} is its own issuer, and it is not in {where}",
                         f"give the {peer} a certificate issued by a CA (`glasstls certs` makes a test CA), "
                         "and add that CA to the trust store with --cafile",
                     )
@@ -420,10 +420,7 @@ def _validity_findings(path: Sequence[x509.Certificate], anchored: bool, ctx: _C
             elif anchored and index == len(path) - 1:
                 hint = "check the clock, or update the trust store"
             else:
-                hint = (
-                    f"check the clock, or configure the {ctx.peer} to send the current intermediate "
-                    "certificate"
-                )
+                hint = f"check the clock, or configure the {ctx.peer} to send the current intermediate certificate"
             findings.append(
                 _Finding(
                     "validity",
@@ -458,8 +455,7 @@ def _constraint_findings(path: Sequence[x509.Certificate], ctx: _Context) -> lis
                 _Finding(
                     "basic constraints",
                     BadCertificate,
-                    f"{_label(issuer)} issued {_label(issued)} but is not a CA: it {state} "
-                    "(RFC 5280 section 4.2.1.9)",
+                    f"{_label(issuer)} issued {_label(issued)} but is not a CA: it {state} (RFC 5280 section 4.2.1.9)",
                     "the issuing certificate must be a CA (basicConstraints cA=TRUE); reissue it as a CA",
                 )
             )
@@ -510,11 +506,7 @@ def _usage_findings(path: Sequence[x509.Certificate], ctx: _Context) -> list[_Fi
         )
     for cert in path[1:]:
         ca_eku = _ext(cert, x509.ExtendedKeyUsage)
-        if (
-            ca_eku is not None
-            and ctx.eku not in ca_eku
-            and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in ca_eku
-        ):
+        if ca_eku is not None and ctx.eku not in ca_eku and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in ca_eku:
             findings.append(
                 _Finding(
                     "usage",
@@ -591,8 +583,7 @@ def _diagnose(
             _Finding(
                 "chain",
                 UnknownCA,
-                f"the chain needs {len(path) - 2} intermediate certificates, more than the limit of "
-                f"{ctx.max_depth}",
+                f"the chain needs {len(path) - 2} intermediate certificates, more than the limit of {ctx.max_depth}",
                 "send a shorter chain, or raise max_depth",
             )
         )
@@ -727,14 +718,20 @@ def _verify(
     leaf, intermediates = certs[0], certs[1:]
     ctx = _Context(role=role, trust=trust, at=_utc(at), identity=identity, max_depth=max_depth)
     builder = PolicyBuilder().store(trust.to_store()).time(ctx.at).max_chain_depth(max_depth)
+    verifier = None
+    if identity is not None:
+        try:
+            verifier = builder.build_server_verifier(identity.to_subject())
+        except ValueError as exc:  # the caller's name, not the peer's fault
+            raise ConfigError(f"server name {server_name!r} cannot be verified: {exc}") from exc
     try:
         if role == "server":
-            if identity is None:
+            if verifier is None:
                 # cryptography's server verifier always checks a name. With no name, verify against a name
                 # the leaf covers: every check but the name is still made.
                 chain = _verify_server_without_name(builder, leaf, intermediates)
             else:
-                chain = builder.build_server_verifier(identity.to_subject()).verify(leaf, intermediates)
+                chain = verifier.verify(leaf, intermediates)
         else:
             chain = builder.build_client_verifier().verify(leaf, intermediates).chain
     except (VerificationError, ValueError) as exc:
