@@ -52,12 +52,8 @@ __all__ = [
     "make_test_pki",
 ]
 
-TestKey: TypeAlias = (
-    ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
-)
-KeyKind = Literal[
-    "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519", "ed448"
-]
+TestKey: TypeAlias = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+KeyKind = Literal["ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519", "ed448"]
 
 SERVER_AUTH = ExtendedKeyUsageOID.SERVER_AUTH
 CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH
@@ -205,9 +201,7 @@ def _build(
     )
     for ext, critical in extensions:
         builder = builder.add_extension(ext, critical=critical)
-    builder = builder.add_extension(
-        x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-    )
+    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     if authority_key_identifier:
         # The AKI names the issuer's key as the issuer certificate describes it (RFC 5280 section 4.2.1.1),
         # even when ``sign_with`` is another key: that is exactly the "bad signature" case.
