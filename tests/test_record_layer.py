@@ -394,3 +394,16 @@ def test_bulk_seal_equals_record_by_record(pad_to: int) -> None:
         w.set_write_protection(bulk)
         expected = b"".join(single.seal(CT.APPLICATION_DATA, data[i : i + 16384]) for i in range(0, 51200, 16384))
         assert w.seal(CT.APPLICATION_DATA, bytearray(data)) == expected
+
+
+def test_full_record_byte_by_byte_then_more() -> None:
+    w, r = encrypted_pair()
+    wire = w.seal(CT.APPLICATION_DATA, bytes(1 << 14)) + w.seal(CT.HANDSHAKE, b"next")
+    first_len = 5 + (1 << 14) + 1 + 16
+    for i in range(first_len - 1):
+        r.feed(wire[i : i + 1])
+        assert r.next_record() is None
+        assert r.buffered == i + 1
+    r.feed(wire[first_len - 1 :])
+    assert drain(r) == [(CT.APPLICATION_DATA, bytes(1 << 14)), (CT.HANDSHAKE, b"next")]
+    assert r.buffered == 0

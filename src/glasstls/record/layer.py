@@ -59,6 +59,11 @@ class RecordLayer:
             raise ValueError(f"max_fragment_out must be in 1..2^14, not {max_fragment_out}")
         self._buf = b""
         self._pos = 0
+        # Bytes fed while the current record is still incomplete wait here, joined once the record can
+        # be complete: a record arriving one byte per feed costs O(length), not O(length^2).
+        self._chunks: list[bytes] = []
+        self._chunks_len = 0
+        self._need = 0
         self._read: RecordProtection = NullProtection()
         self._write: RecordProtection = NullProtection()
         self._fragment_cap = max_fragment_out
@@ -145,18 +150,29 @@ class RecordLayer:
 
     def feed(self, data: bytes) -> None:
         """Buffer received bytes; drain them with ``next_record()`` before the next ``feed``."""
-        if self._pos:
-            self._buf = self._buf[self._pos :] + data
-            self._pos = 0
-        elif self._buf:
-            self._buf += data
-        else:
+        buffered = len(self._buf) - self._pos
+        if buffered + self._chunks_len + len(data) < self._need:
+            self._chunks.append(bytes(data))
+            self._chunks_len += len(data)
+            return
+        if self._chunks:
+            with memoryview(self._buf) as view:
+                self._buf = b"".join((view[self._pos :], *self._chunks, data))
+            self._chunks.clear()
+            self._chunks_len = 0
+        elif not buffered:
             self._buf = bytes(data)
+        elif self._pos:
+            with memoryview(self._buf) as view:
+                self._buf = b"".join((view[self._pos :], data))
+        else:
+            self._buf += data
+        self._pos = 0
 
     @property
     def buffered(self) -> int:
         """Bytes received and not yet returned as records (part of an incomplete record)."""
-        return len(self._buf) - self._pos
+        return len(self._buf) - self._pos + self._chunks_len
 
     def next_record(self) -> tuple[ContentType, bytes] | None:
         """The next complete record's ``(content type, content)``, opened; ``None``: more bytes needed.
@@ -167,6 +183,7 @@ class RecordLayer:
             buf = self._buf
             pos = self._pos
             if len(buf) - pos < HEADER_LEN:
+                self._need = HEADER_LEN
                 return None
             ctype = buf[pos]
             if buf[pos + 1] != 3:
@@ -186,7 +203,9 @@ class RecordLayer:
                 )
             end = pos + HEADER_LEN + length
             if len(buf) < end:
+                self._need = end - pos
                 return None
+            self._need = 0
             header = buf[pos : pos + HEADER_LEN]
             payload = buf[pos + HEADER_LEN : end]
             self._pos = end
