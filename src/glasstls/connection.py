@@ -56,6 +56,7 @@ from glasstls.handshake.base import (
     Trace,
 )
 from glasstls.handshake.traffic import TrafficState
+from glasstls.pki.names import parse_server_name
 from glasstls.record.layer import RecordLayer
 from glasstls.record.protection import Tls13Protection
 from glasstls.record.reassembly import HandshakeReassembler
@@ -449,6 +450,8 @@ class ClientConnection(_Connection):
                 "server_name is required to verify the server's certificate "
                 "(or set dangerous_skip_verification in a test lab)"
             )
+        if server_name is not None:
+            parse_server_name(server_name)  # ConfigError now, not mid-handshake
         super().__init__(config, "client")
         self._client_config = config
         self.server_name = server_name

@@ -26,7 +26,7 @@ from glasstls.config import ClientConfig
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
-from glasstls.crypto.keys import PublicKey
+from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
@@ -492,6 +492,7 @@ class ExpectCertificateVerify(State):
         self.cert_proof = cert_proof
         self.public_key = public_key
         self.peer_chain = peer_chain
+        self.rsa_pss_key = bool(peer_chain) and is_rsassa_pss_certificate(peer_chain[0])
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         cv = cast(CertificateVerify, msg)
@@ -500,7 +501,7 @@ class ExpectCertificateVerify(State):
         if scheme not in self.hs.config.signature_schemes or scheme not in signatures.TLS13_CERTIFICATE_VERIFY_SCHEMES:
             raise IllegalParameter(f"server signed with {scheme}, which we did not offer for TLS 1.3", step=step)
         content = signatures.tls13_signed_content(self.keys.transcript.digest(), server=True)
-        signatures.verify(scheme, self.public_key, content, cv.signature)
+        signatures.verify(scheme, self.public_key, content, cv.signature, rsa_pss_key=self.rsa_pss_key)
         actions.check(
             step,
             f"{scheme} signature over the handshake transcript is valid: the server holds the certificate's key",
@@ -594,7 +595,9 @@ class ExpectFinished(State):
         offered = sig_algs.supported_signature_algorithms if sig_algs else ()
         scheme = None
         if chain is not None:
-            for s in signatures.schemes_for_key(chain.private_key, tls13=True):
+            for s in signatures.schemes_for_key(
+                chain.private_key, tls13=True, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
+            ):
                 if s in offered and s in hs.config.signature_schemes:
                     scheme = s
                     break
@@ -606,5 +609,7 @@ class ExpectFinished(State):
         entries = tuple(CertificateEntry(der, ()) for der in chain.der_chain())
         keys.transcript.add(actions.send(Certificate(request.certificate_request_context, entries)))
         content = signatures.tls13_signed_content(keys.transcript.digest(), server=False)
-        signature = signatures.sign(scheme, chain.private_key, content)
+        signature = signatures.sign(
+            scheme, chain.private_key, content, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
+        )
         keys.transcript.add(actions.send(CertificateVerify(scheme, signature)))

@@ -10,7 +10,6 @@ ExpectClientCertificate ──► ExpectClientCertificateVerify ──┐   (onl
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import cast
 
@@ -20,7 +19,7 @@ from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
 from glasstls.crypto.groups import respond_key_exchange
-from glasstls.crypto.keys import PublicKey
+from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
@@ -44,6 +43,7 @@ from glasstls.handshake.base import (
     signature_verified,
 )
 from glasstls.handshake.traffic import TrafficState
+from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import VerifiedChain, verify_client_chain
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme
@@ -70,34 +70,6 @@ class _RetryState:
     cookie: bytes | None
     transcript: Transcript
     first_hello: ClientHello
-
-
-def _names_of(cert: x509.Certificate) -> tuple[list[str], list[str]]:
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return [], []
-    dns = [n.lower() for n in san.get_values_for_type(x509.DNSName)]
-    ips = [str(a) for a in san.get_values_for_type(x509.IPAddress)]
-    return dns, ips
-
-
-def certificate_covers(cert: x509.Certificate, name: str) -> bool:
-    """Does the certificate's subjectAltName cover ``name`` (RFC 6125 section 6.4: wildcard = left-most label)?"""
-    dns, ips = _names_of(cert)
-    try:
-        return str(ipaddress.ip_address(name)) in ips
-    except ValueError:
-        pass
-    name = name.lower().rstrip(".")
-    for pattern in dns:
-        if pattern == name:
-            return True
-        if pattern.startswith("*.") and "." in name:
-            label, rest = name.split(".", 1)
-            if label and rest == pattern[2:]:
-                return True
-    return False
 
 
 class ExpectClientHello(State):
@@ -237,7 +209,9 @@ class ExpectClientHello(State):
             scheme = next(
                 (
                     s
-                    for s in signatures.schemes_for_key(chain.private_key, tls13=True)
+                    for s in signatures.schemes_for_key(
+                        chain.private_key, tls13=True, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
+                    )
                     if s in offered and s in self.config.signature_schemes
                 ),
                 None,
@@ -382,7 +356,16 @@ class ExpectClientHello(State):
         entries = tuple(CertificateEntry(der, ()) for der in chain.der_chain())
         transcript.add(actions.send(Certificate(b"", entries)))
         content = signatures.tls13_signed_content(transcript.digest(), server=True)
-        transcript.add(actions.send(CertificateVerify(scheme, signatures.sign(scheme, chain.private_key, content))))
+        transcript.add(
+            actions.send(
+                CertificateVerify(
+                    scheme,
+                    signatures.sign(
+                        scheme, chain.private_key, content, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
+                    ),
+                )
+            )
+        )
         transcript.add(actions.send(Finished(ks.finished_verify_data(suite, s_hs, transcript.digest()))))
 
         th_server_finished = transcript.digest()
@@ -508,7 +491,13 @@ class ExpectClientCertificateVerify(State):
         ):
             raise IllegalParameter(f"client signed with {cv.algorithm}, which we did not offer", step=step)
         content = signatures.tls13_signed_content(self.flight.transcript.digest(), server=False)
-        signatures.verify(cv.algorithm, self.public_key, content, cv.signature)
+        signatures.verify(
+            cv.algorithm,
+            self.public_key,
+            content,
+            cv.signature,
+            rsa_pss_key=is_rsassa_pss_certificate(self.verified.leaf),
+        )
         signature_verified()
         actions.check(step, f"client's {cv.algorithm} signature is valid: it holds its certificate's key")
         self.flight.transcript.add(raw)

@@ -150,3 +150,21 @@ def explain_name_mismatch(cert: x509.Certificate, wanted: ServerIdentity, label:
     if cn and cn[0].lower() == wanted.text and wanted.text not in [d.lower() for d in dns]:
         text += " (the subject CN matches, but only subjectAltName counts: RFC 6125 section 6.4.4)"
     return text
+
+
+def certificate_covers(cert: x509.Certificate, name: str) -> bool:
+    """Whether the certificate's subjectAltName covers ``name`` (a DNS name or an IP literal).
+
+    Used by a server to pick the chain that fits the client's SNI; a name that does not parse matches nothing.
+    """
+    try:
+        wanted = parse_server_name(name)
+    except ConfigError:
+        return False
+    names = certificate_names(cert)
+    if names is None:
+        return False
+    dns, ips = names
+    if wanted.ip is not None:
+        return wanted.ip in ips
+    return any(dns_name_matches(pattern, wanted.text) for pattern in dns)
