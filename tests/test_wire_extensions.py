@@ -13,6 +13,7 @@ from glasstls.wire import extensions as wext
 from glasstls.wire.codec import Reader
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import (
+    AlertDescription,
     ECPointFormat,
     ExtensionType,
     HandshakeType,
@@ -355,7 +356,7 @@ def test_check_extensions_allowed(ext: wext.Extension, ctx: HandshakeType, ok: b
             wext.check_extensions_allowed((ext,), ctx)
         assert str(ext.wire_type) in info.value.reason
         assert wext.MESSAGE_NAMES[ctx] in info.value.reason
-        assert info.value.alert == errors.AlertDescription.ILLEGAL_PARAMETER
+        assert info.value.alert == AlertDescription.ILLEGAL_PARAMETER
 
 
 def test_pre_shared_key_must_be_last_in_client_hello() -> None:

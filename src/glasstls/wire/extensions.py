@@ -983,6 +983,10 @@ def check_extensions_allowed(exts: Iterable[Extension], ctx: HandshakeType) -> N
 
     Also RFC 8446 section 4.2.11: pre_shared_key MUST be the last extension in the ClientHello
     (illegal_parameter otherwise).
+
+    These are the TLS 1.3 rules (plus the TLS 1.2 extensions of :data:`ALLOWED_IN` in ServerHello). A TLS 1.2
+    ServerHello may also answer server_name, status_request, ALPN, record_size_limit (RFC 6066, 7301, 8449):
+    TLS 1.2 states check a ServerHello against what the client offered instead.
     """
     name = _message_name(ctx)
     exts = tuple(exts)
