@@ -1,0 +1,515 @@
+"""Blocking sockets over the sans-I/O connection: ``connect``, ``wrap_socket``, ``TLSSocket``, ``TLSServer``.
+
+This module moves bytes between a socket and a :class:`~glasstls.connection.ClientConnection` or
+:class:`~glasstls.connection.ServerConnection`; every protocol decision is the connection's. The loop is the one
+the connection documents: write ``data_to_send()``, read from the socket into ``receive_data()``, drain
+``events()``.
+
+Error rule (one for the whole module):
+
+* A ``TLSError`` from the connection: its fatal alert is already queued; we write it to the socket (ignoring
+  socket errors while doing so) and raise the same error. Every later call raises it again.
+* An ``OSError`` from the socket becomes ``ConnectionLost`` naming the step and the operation, with the
+  ``OSError`` as ``__cause__``: during the TCP connect, the handshake, and afterwards in ``send``/``recv``.
+* Except: a ``TimeoutError`` in ``send``/``recv`` *after* the handshake propagates unchanged. It comes from a
+  timeout the caller set (``settimeout``); nothing was consumed, the connection is intact, the call may be
+  retried. A timeout during the handshake is ``ConnectionLost`` (the handshake has a deadline).
+
+Threads: one thread may ``recv`` while another ``send``s (full duplex); the connection object is guarded by a
+lock and socket writes keep the order in which records were sealed. Two threads reading, or two writing to the
+same ``TLSSocket``, is not supported.
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from glasstls.config import ClientConfig, ServerConfig
+from glasstls.connection import ClientConnection, ServerConnection
+from glasstls.errors import ConnectionLost, TLSError, UsageError
+from glasstls.events import (
+    ConnectionClosed,
+    DataReceived,
+    Event,
+    Negotiated,
+    NewSessionTicketReceived,
+    SessionTicket,
+)
+
+logger = logging.getLogger("glasstls.io")
+
+#: How much we ask the socket for at a time (a full TLS record is 16 KiB + header + tag).
+RECV_SIZE = 65536
+#: Default deadline for a whole handshake (connect, wrap_socket and TLSServer.accept).
+DEFAULT_HANDSHAKE_TIMEOUT = 30.0
+
+Connection = ClientConnection | ServerConnection
+Address = Any  # what socket.accept() returns for the listener's family: (host, port) or (host, port, flow, scope)
+
+
+def _lost(step: str, what: str, exc: OSError) -> ConnectionLost:
+    """Wrap a socket error (``what`` failed) as ``ConnectionLost``; the caller raises it ``from exc``."""
+    if isinstance(exc, TimeoutError):
+        return ConnectionLost(
+            f"timed out {what}",
+            step=step,
+            hint="the peer is slow or not speaking TLS; raise the timeout if the network is slow",
+        )
+    detail = exc.strerror or str(exc) or type(exc).__name__
+    return ConnectionLost(f"{what} failed: {detail}", step=step)
+
+
+class TLSSocket:
+    """A TLS connection over a blocking socket. Made by :func:`connect`, :func:`wrap_socket` or
+    :meth:`TLSServer.accept`; the handshake is complete when you get one.
+
+    ``recv`` returns ``b""`` once the peer has closed: after its close_notify (``close_notify_received`` is
+    True) or on a bare transport EOF (False: the peer's data may have been truncated).
+    """
+
+    def __init__(self, sock: socket.socket, connection: Connection) -> None:
+        """Wrap ``sock`` and ``connection``; call :meth:`do_handshake` next (the module functions do)."""
+        self._sock = sock
+        self._conn = connection
+        self._buffer = bytearray()
+        self._lock = threading.Lock()  # guards the connection and the buffers
+        self._write_lock = threading.Lock()  # keeps socket writes in the order they were drained
+        self._peer_closed = False
+        self._closed = False
+        self.close_notify_received = False
+        #: Session tickets the server sent (client side), kept for resumption.
+        self.session_tickets: list[SessionTicket] = []
+
+    # -- what it is -----------------------------------------------------------------------------------
+
+    @property
+    def socket(self) -> socket.socket:
+        """The underlying socket (do not read or write it directly)."""
+        return self._sock
+
+    @property
+    def connection(self) -> Connection:
+        """The sans-I/O connection: its ``trace``, ``state_name``, ``error``..."""
+        return self._conn
+
+    @property
+    def server_side(self) -> bool:
+        return isinstance(self._conn, ServerConnection)
+
+    @property
+    def negotiated(self) -> Negotiated:
+        negotiated = self._conn.negotiated
+        if negotiated is None:
+            raise UsageError("the handshake has not completed")
+        return negotiated
+
+    @property
+    def peer_closed(self) -> bool:
+        """The peer closed its side (close_notify or EOF): ``recv`` returns ``b""`` from now on."""
+        return self._peer_closed
+
+    @property
+    def closed(self) -> bool:
+        """:meth:`close` was called."""
+        return self._closed
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def settimeout(self, timeout: float | None) -> None:
+        """Timeout for each later ``recv``/``send`` (``TimeoutError``, connection intact; see the module doc)."""
+        self._sock.settimeout(timeout)
+
+    def gettimeout(self) -> float | None:
+        return self._sock.gettimeout()
+
+    def pending(self) -> int:
+        """Decrypted bytes buffered and ready for ``recv`` without touching the socket."""
+        with self._lock:
+            return len(self._buffer)
+
+    def getpeername(self) -> Address:
+        return self._sock.getpeername()
+
+    def __repr__(self) -> str:
+        side = "server" if self.server_side else "client"
+        state = "closed" if self._closed else self._conn.state_name
+        return f"<TLSSocket {side} fd={self._sock.fileno()} {state}>"
+
+    # -- handshake ------------------------------------------------------------------------------------
+
+    def do_handshake(self, timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT) -> None:
+        """Run the handshake to completion within ``timeout`` seconds in all (``None``: no deadline).
+
+        Raises the connection's ``TLSError`` (after sending its alert) or ``ConnectionLost`` for a socket error
+        or the deadline. The socket's own timeout is restored afterwards.
+        """
+        conn = self._conn
+        if conn.handshake_complete:
+            return
+        if isinstance(conn, ClientConnection):
+            with self._lock:
+                self._guard(conn.start)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        saved_timeout = self._sock.gettimeout()
+        try:
+            while True:
+                self._flush(step=self._handshake_step())
+                if conn.handshake_complete:
+                    break
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise ConnectionLost(
+                            f"the handshake did not complete within {timeout:g}s",
+                            step=self._handshake_step(),
+                            hint="the peer is slow or not speaking TLS",
+                        )
+                    per_read = remaining if saved_timeout is None else min(remaining, saved_timeout)
+                    self._sock.settimeout(per_read)
+                data = self._read(step=self._handshake_step())
+                self._process(data)
+        finally:
+            try:
+                self._sock.settimeout(saved_timeout)
+            except OSError:
+                pass
+        # Post-handshake messages queued with the last flight (e.g. the server's NewSessionTicket).
+        self._flush(step="after the handshake")
+
+    def _handshake_step(self) -> str:
+        return f"handshake ({self._conn.state_name})"
+
+    # -- data -----------------------------------------------------------------------------------------
+
+    def send(self, data: bytes) -> int:
+        """Send all of ``data`` (as one or more records); returns ``len(data)``."""
+        self.sendall(data)
+        return len(data)
+
+    def sendall(self, data: bytes) -> None:
+        """Encrypt and send ``data``."""
+        self._check_open("sendall")
+        with self._lock:
+            self._guard(lambda: self._conn.send_data(bytes(data)))
+            out = self._conn.data_to_send()
+            self._write_lock.acquire()  # taken before the connection lock is released: keeps record order
+        self._write_locked(out, step="sending application data")
+
+    def recv(self, bufsize: int = RECV_SIZE) -> bytes:
+        """Up to ``bufsize`` bytes of application data; ``b""`` once the peer has closed. Blocks until data
+        arrives (or the socket timeout expires: ``TimeoutError``, see the module doc)."""
+        self._check_open("recv")
+        if bufsize <= 0:
+            return b""
+        while True:
+            with self._lock:
+                if self._buffer:
+                    out = bytes(self._buffer[:bufsize])
+                    del self._buffer[:bufsize]
+                    return out
+                if self._peer_closed:
+                    return b""
+            data = self._read(step="receiving application data")
+            self._process(data)
+            self._flush(step="receiving application data")  # e.g. our KeyUpdate in answer to the peer's
+
+    def key_update(self, request_peer: bool = True) -> None:
+        """Send KeyUpdate (RFC 8446 section 4.6.3) and switch to new sending keys; ``request_peer`` asks the peer
+        to update its keys too."""
+        self._check_open("key_update")
+        with self._lock:
+            self._guard(lambda: self._conn.key_update(request_peer=request_peer))
+            out = self._conn.data_to_send()
+            self._write_lock.acquire()
+        self._write_locked(out, step="key update")
+
+    def close(self) -> None:
+        """Send close_notify (unless the connection failed) and close the socket. Idempotent; never raises for
+        a socket error (the peer may already be gone)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            with self._lock:
+                self._conn.close()
+                out = self._conn.data_to_send()
+            if out:
+                with self._write_lock:
+                    self._sock.sendall(out)
+        except (OSError, TLSError):
+            pass
+        finally:
+            self._sock.close()
+
+    def __enter__(self) -> TLSSocket:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------------------
+
+    def _check_open(self, what: str) -> None:
+        """Refuse use after close(); re-raise the connection's failure without touching the socket."""
+        if self._closed:
+            raise UsageError(f"{what} after close()")
+        error = self._conn.error
+        if error is not None:
+            raise error
+
+    def _read(self, *, step: str) -> bytes | None:
+        """One read from the socket; ``None`` at EOF. Timeouts after the handshake propagate (module doc)."""
+        try:
+            data = self._sock.recv(RECV_SIZE)
+        except TimeoutError as exc:
+            if self._conn.handshake_complete:
+                raise
+            raise _lost(step, "waiting for the peer", exc) from exc
+        except OSError as exc:
+            raise _lost(step, "reading from the socket", exc) from exc
+        return data or None
+
+    def _process(self, data: bytes | None) -> None:
+        """Feed received bytes (or EOF) to the connection and take in its events."""
+        with self._lock:
+            if data is None:
+                self._guard(self._conn.receive_eof)
+            else:
+                self._guard(lambda: self._conn.receive_data(data))
+            self._take_events(self._conn.events())
+
+    def _take_events(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, DataReceived):
+                self._buffer += event.data
+            elif isinstance(event, ConnectionClosed):
+                self._peer_closed = True
+                self.close_notify_received = event.clean
+            elif isinstance(event, NewSessionTicketReceived):
+                self.session_tickets.append(event.ticket)
+
+    def _guard(self, call: Callable[[], None]) -> None:
+        """Run a connection call (with ``self._lock`` held); on ``TLSError`` send the queued alert, re-raise."""
+        try:
+            call()
+        except TLSError:
+            alert = self._conn.data_to_send()
+            if alert:
+                with self._write_lock:
+                    try:
+                        self._sock.sendall(alert)
+                    except OSError:
+                        pass  # the peer may be gone already; the TLSError is what matters
+            raise
+
+    def _flush(self, *, step: str) -> None:
+        with self._lock:
+            out = self._conn.data_to_send()
+            if not out:
+                return
+            self._write_lock.acquire()
+        self._write_locked(out, step=step)
+
+    def _write_locked(self, out: bytes, *, step: str) -> None:
+        """Write ``out``; the caller acquired ``_write_lock``, released here."""
+        try:
+            if out:
+                self._sock.sendall(out)
+        except TimeoutError as exc:
+            if self._conn.handshake_complete:
+                raise
+            raise _lost(step, "waiting to send to the peer", exc) from exc
+        except OSError as exc:
+            raise _lost(step, "writing to the socket", exc) from exc
+        finally:
+            self._write_lock.release()
+
+
+def wrap_socket(
+    sock: socket.socket,
+    config: ClientConfig | ServerConfig,
+    *,
+    server_name: str | None = None,
+    server_side: bool = False,
+    handshake_timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
+) -> TLSSocket:
+    """Start TLS on an already connected blocking socket (e.g. after STARTTLS) and run the handshake.
+
+    Client side: ``config`` is a ``ClientConfig`` and ``server_name`` is the name to verify (and send as SNI).
+    Server side: ``config`` is a ``ServerConfig``. On failure the error is raised and the socket is left open:
+    it is the caller's (close it).
+    """
+    if sock.gettimeout() == 0.0:
+        raise UsageError("wrap_socket needs a blocking socket (this one is non-blocking)")
+    connection: Connection
+    if server_side:
+        if not isinstance(config, ServerConfig):
+            raise UsageError("wrap_socket(server_side=True) needs a ServerConfig")
+        if server_name is not None:
+            raise UsageError("server_name is for the client side")
+        connection = ServerConnection(config)
+    else:
+        if not isinstance(config, ClientConfig):
+            raise UsageError("wrap_socket for a client needs a ClientConfig")
+        connection = ClientConnection(config, server_name=server_name)
+    tls = TLSSocket(sock, connection)
+    tls.do_handshake(handshake_timeout)
+    return tls
+
+
+def connect(
+    host: str,
+    port: int,
+    config: ClientConfig | None = None,
+    *,
+    server_name: str | None = None,
+    timeout: float | None = 30,
+) -> TLSSocket:
+    """Open a TCP connection to ``host:port`` and run the TLS handshake.
+
+    ``server_name`` (default: ``host``) is verified against the certificate and sent as SNI. ``config``
+    defaults to ``ClientConfig()`` (the system trust store). ``timeout`` bounds the TCP connect, the whole
+    handshake, and then stays the socket timeout for ``send``/``recv``. A failed connect is ``ConnectionLost``.
+    """
+    config = config if config is not None else ClientConfig()
+    name = server_name if server_name is not None else host
+    connection = ClientConnection(config, server_name=name)  # UsageError before any network traffic
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise _lost("TCP connect", f"connecting to {host}:{port}", exc) from exc
+    tls = TLSSocket(sock, connection)
+    try:
+        tls.do_handshake(timeout)
+    except BaseException:
+        sock.close()
+        raise
+    return tls
+
+
+class TLSServer:
+    """A listening TLS server: ``accept()`` one connection, or ``serve_forever(handler)``.
+
+    ``handshake_timeout`` bounds each handshake; ``timeout`` is then the socket timeout of accepted
+    connections (``None``: block forever). Use as a context manager, or call ``close()``.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        config: ServerConfig,
+        *,
+        backlog: int = 128,
+        handshake_timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
+        timeout: float | None = 300.0,
+    ) -> None:
+        if not isinstance(config, ServerConfig):
+            raise UsageError("TLSServer needs a ServerConfig")
+        self.config = config
+        self.handshake_timeout = handshake_timeout
+        self.timeout = timeout
+        self._listener = socket.create_server((host, port), backlog=backlog)
+        self._closed = threading.Event()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The (host, port) actually bound (useful with port 0)."""
+        name = self._listener.getsockname()
+        return (name[0], name[1])
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    def fileno(self) -> int:
+        return self._listener.fileno()
+
+    def accept(self) -> tuple[TLSSocket, Address]:
+        """Wait for a client and run the handshake with it. A failed handshake raises its ``TLSError`` (the
+        alert was sent and that client's socket is closed); the server itself goes on. An ``OSError`` of the
+        listening socket itself (e.g. too many open files) propagates unchanged."""
+        if self._closed.is_set():
+            raise UsageError("accept after close()")
+        raw, address = self._accept_raw()
+        return self._handshake(raw, address), address
+
+    def serve_forever(self, handler: Callable[[TLSSocket], None], *, threads: bool = True) -> None:
+        """Accept clients until :meth:`close` and call ``handler(tls_socket)`` for each, then close it.
+
+        With ``threads`` each client (handshake and handler) runs in its own daemon thread; otherwise one at a
+        time in this thread. A failing client (handshake error, handler exception) is logged on the
+        ``glasstls.io`` logger and never stops the server.
+        """
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            while not self._closed.is_set():
+                if not selector.select(timeout=0.2):
+                    continue  # re-check closed: close() from another thread does not wake accept()
+                try:
+                    raw, address = self._accept_raw()
+                except OSError:
+                    if self._closed.is_set():
+                        return
+                    logger.exception("accept failed")
+                    continue
+                if threads:
+                    worker = threading.Thread(
+                        target=self._serve_one, args=(raw, address, handler), name=f"glasstls {address}", daemon=True
+                    )
+                    worker.start()
+                else:
+                    self._serve_one(raw, address, handler)
+
+    def close(self) -> None:
+        """Stop listening (``serve_forever`` returns). Connections already accepted are not touched."""
+        self._closed.set()
+        self._listener.close()
+
+    def __enter__(self) -> TLSServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------------------
+
+    def _accept_raw(self) -> tuple[socket.socket, Address]:
+        raw, address = self._listener.accept()
+        raw.settimeout(None)  # blocking; do_handshake applies the handshake deadline
+        return raw, address
+
+    def _handshake(self, raw: socket.socket, address: Address) -> TLSSocket:
+        tls = TLSSocket(raw, ServerConnection(self.config))
+        try:
+            tls.do_handshake(self.handshake_timeout)
+        except BaseException:
+            raw.close()
+            raise
+        raw.settimeout(self.timeout)
+        return tls
+
+    def _serve_one(self, raw: socket.socket, address: Address, handler: Callable[[TLSSocket], None]) -> None:
+        try:
+            tls = self._handshake(raw, address)
+        except TLSError as exc:
+            logger.warning("handshake with %s failed: %s", address, exc)
+            return
+        except Exception:
+            logger.exception("handshake with %s failed", address)
+            return
+        try:
+            with tls:
+                handler(tls)
+        except Exception:
+            logger.exception("handler failed for %s", address)
+
+
+__all__ = ["DEFAULT_HANDSHAKE_TIMEOUT", "TLSServer", "TLSSocket", "connect", "wrap_socket"]
