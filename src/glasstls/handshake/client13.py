@@ -306,6 +306,9 @@ class ExpectServerHello(State):
         c_hs = handshake_secret.client_handshake_traffic_secret(th)
         s_hs = handshake_secret.server_handshake_traffic_secret(th)
         actions.install("read", suite, s_hs, "server handshake traffic", "SERVER_HANDSHAKE_TRAFFIC_SECRET")
+        # Our handshake write keys now too: any alert we send from here on is protected (RFC 8446 section 5;
+        # the middlebox-compatibility change_cipher_spec still goes out in plaintext).
+        actions.install("write", suite, c_hs, "client handshake traffic", "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
         return ExpectEncryptedExtensions(hs, suite, self.transcript, handshake_secret, c_hs, s_hs, sh.cipher_suite)
 
 
@@ -559,7 +562,6 @@ class ExpectFinished(State):
         if hs.config.middlebox_compatibility and not hs.ccs_sent:
             actions.send_ccs()
             hs.ccs_sent = True
-        actions.install("write", suite, keys.c_hs, "client handshake traffic", "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
         if hs.certificate_request is not None:
             self._send_client_certificate(actions)
         client_finished = Finished(ks.finished_verify_data(suite, keys.c_hs, keys.transcript.digest()))
