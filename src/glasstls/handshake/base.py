@@ -13,18 +13,21 @@ Rules (DESIGN "Rules of the house"):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from glasstls.config import ClientConfig, ServerConfig
+from glasstls.crypto import key_schedule as ks
+from glasstls.crypto import signatures
+from glasstls.crypto.keys import PublicKey
 from glasstls.crypto.suites import Tls13CipherSuite
-from glasstls.errors import UnexpectedMessage
+from glasstls.errors import DecryptError, IllegalParameter, UnexpectedMessage
 from glasstls.events import Event, Negotiated
 from glasstls.pki.verify import VerifiedChain
 from glasstls.trace.events import TraceKind
-from glasstls.wire.enums import HandshakeType
-from glasstls.wire.messages import HandshakeMessage
+from glasstls.wire.enums import HandshakeType, SignatureScheme
+from glasstls.wire.messages import CertificateVerify, Finished, HandshakeMessage
 
 Side = Literal["client", "server"]
 
@@ -218,14 +221,38 @@ class FinishedVerified(_Proof):
 
 
 def cert_verified(chain: VerifiedChain | None, *, skipped: bool) -> ServerCertVerified:
+    """The proof for a chain that ``pki.verify`` accepted (or whose verification was dangerously skipped)."""
     return ServerCertVerified(_PROOF_TOKEN, chain, skipped)
 
 
-def signature_verified() -> SignatureVerified:
+def check_certificate_verify(
+    cv: CertificateVerify,
+    *,
+    offered: Collection[SignatureScheme],
+    public_key: PublicKey,
+    transcript_hash: bytes,
+    signer: Side,
+    rsa_pss_key: bool,
+    step: str,
+) -> SignatureVerified:
+    """RFC 8446 section 4.4.3: a scheme we offered (never rsa_pkcs1 in TLS 1.3), valid over the transcript."""
+    if cv.algorithm not in offered or cv.algorithm not in signatures.TLS13_CERTIFICATE_VERIFY_SCHEMES:
+        raise IllegalParameter(f"{signer} signed with {cv.algorithm}, which we did not offer for TLS 1.3", step=step)
+    content = signatures.tls13_signed_content(transcript_hash, server=signer == "server")
+    signatures.verify(cv.algorithm, public_key, content, cv.signature, rsa_pss_key=rsa_pss_key)
     return SignatureVerified(_PROOF_TOKEN)
 
 
-def finished_verified() -> FinishedVerified:
+def check_finished(
+    suite: Tls13CipherSuite, base_key: bytes, transcript_hash: bytes, finished: Finished, *, peer: Side, step: str
+) -> FinishedVerified:
+    """RFC 8446 section 4.4.4: verify_data = HMAC(finished_key, transcript hash), compared in constant time."""
+    expected = ks.finished_verify_data(suite, base_key, transcript_hash)
+    if not ks.constant_time_equal(expected, finished.verify_data):
+        raise DecryptError(
+            f"{peer} Finished does not match: the two sides derived different keys or saw different messages",
+            step=step,
+        )
     return FinishedVerified(_PROOF_TOKEN)
 
 

@@ -32,7 +32,6 @@ from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
     BadCertificate,
     DecodeError,
-    DecryptError,
     IllegalParameter,
     MissingExtension,
     ProtocolVersionError,
@@ -48,8 +47,8 @@ from glasstls.handshake.base import (
     SignatureVerified,
     State,
     cert_verified,
-    finished_verified,
-    signature_verified,
+    check_certificate_verify,
+    check_finished,
 )
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.trust import TrustStore
@@ -501,16 +500,21 @@ class ExpectCertificateVerify(State):
         cv = cast(CertificateVerify, msg)
         step = self.step
         scheme = cv.algorithm
-        if scheme not in self.hs.config.signature_schemes or scheme not in signatures.TLS13_CERTIFICATE_VERIFY_SCHEMES:
-            raise IllegalParameter(f"server signed with {scheme}, which we did not offer for TLS 1.3", step=step)
-        content = signatures.tls13_signed_content(self.keys.transcript.digest(), server=True)
-        signatures.verify(scheme, self.public_key, content, cv.signature, rsa_pss_key=self.rsa_pss_key)
+        sig_proof = check_certificate_verify(
+            cv,
+            offered=self.hs.config.signature_schemes,
+            public_key=self.public_key,
+            transcript_hash=self.keys.transcript.digest(),
+            signer="server",
+            rsa_pss_key=self.rsa_pss_key,
+            step=step,
+        )
         actions.check(
             step,
             f"{scheme} signature over the handshake transcript is valid: the server holds the certificate's key",
         )
         self.keys.transcript.add(raw)
-        return ExpectFinished(self.hs, self.keys, self.cert_proof, signature_verified(), scheme, self.peer_chain)
+        return ExpectFinished(self.hs, self.keys, self.cert_proof, sig_proof, scheme, self.peer_chain)
 
 
 class ExpectFinished(State):
@@ -541,13 +545,9 @@ class ExpectFinished(State):
         keys = self.keys
         suite = keys.suite
         hs = self.hs
-        expected = ks.finished_verify_data(suite, keys.s_hs, keys.transcript.digest())
-        if not ks.constant_time_equal(expected, fin.verify_data):
-            raise DecryptError(
-                "server Finished does not match: the two sides derived different keys or saw different messages",
-                step=self.step,
-            )
-        fin_proof: FinishedVerified = finished_verified()
+        fin_proof: FinishedVerified = check_finished(
+            suite, keys.s_hs, keys.transcript.digest(), fin, peer="server", step=self.step
+        )
         actions.check(self.step, "server Finished verify_data matches our transcript")
         keys.transcript.add(raw)
         th_server_finished = keys.transcript.digest()

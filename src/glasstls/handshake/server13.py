@@ -25,7 +25,6 @@ from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
     BadCertificate,
     CertificateRequired,
-    DecryptError,
     HandshakeFailure,
     IllegalParameter,
     MissingExtension,
@@ -37,10 +36,11 @@ from glasstls.handshake.base import (
     Actions,
     Context,
     ServerCertVerified,
+    SignatureVerified,
     State,
     cert_verified,
-    finished_verified,
-    signature_verified,
+    check_certificate_verify,
+    check_finished,
 )
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.names import certificate_covers
@@ -393,7 +393,7 @@ class ExpectClientHello(State):
         )
         if request is not None:
             return ExpectClientCertificate(self.ctx, config, flight)
-        return ExpectClientFinished(self.ctx, config, flight, None, ())
+        return ExpectClientFinished(self.ctx, config, flight, None)
 
 
 @dataclass
@@ -445,7 +445,7 @@ class ExpectClientCertificate(State):
                     hint="configure a client certificate and key",
                 )
             actions.trace("info", step, "client sent no certificate (optional): continuing unauthenticated")
-            return ExpectClientFinished(self.ctx, self.config, self.flight, None, ())
+            return ExpectClientFinished(self.ctx, self.config, self.flight, None)
         chain_der = [e.cert_data for e in cert_msg.certificate_list]
         try:
             leaf = x509.load_der_x509_certificate(chain_der[0])
@@ -485,23 +485,18 @@ class ExpectClientCertificateVerify(State):
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         cv = cast(CertificateVerify, msg)
         step = self.step
-        if (
-            cv.algorithm not in self.config.signature_schemes
-            or cv.algorithm not in signatures.TLS13_CERTIFICATE_VERIFY_SCHEMES
-        ):
-            raise IllegalParameter(f"client signed with {cv.algorithm}, which we did not offer", step=step)
-        content = signatures.tls13_signed_content(self.flight.transcript.digest(), server=False)
-        signatures.verify(
-            cv.algorithm,
-            self.public_key,
-            content,
-            cv.signature,
+        sig_proof = check_certificate_verify(
+            cv,
+            offered=self.config.signature_schemes,
+            public_key=self.public_key,
+            transcript_hash=self.flight.transcript.digest(),
+            signer="client",
             rsa_pss_key=is_rsassa_pss_certificate(self.verified.leaf),
+            step=step,
         )
-        signature_verified()
         actions.check(step, f"client's {cv.algorithm} signature is valid: it holds its certificate's key")
         self.flight.transcript.add(raw)
-        return ExpectClientFinished(self.ctx, self.config, self.flight, self.verified, self.verified.chain)
+        return ExpectClientFinished(self.ctx, self.config, self.flight, (self.verified, sig_proof))
 
 
 class ExpectClientFinished(State):
@@ -515,26 +510,20 @@ class ExpectClientFinished(State):
         ctx: Context,
         config: ServerConfig,
         flight: _ServerFlight,
-        client_chain: VerifiedChain | None,
-        peer_certificates: tuple[x509.Certificate, ...],
+        client_auth: tuple[VerifiedChain, SignatureVerified] | None,
     ) -> None:
+        """``client_auth``: the client's verified chain and the proof of its CertificateVerify, if it sent one."""
         self.ctx = ctx
         self.config = config
         self.flight = flight
-        self.client_chain = client_chain
-        self.peer_certificates = peer_certificates
+        self.client_chain = client_auth[0] if client_auth else None
+        self.peer_certificates = client_auth[0].chain if client_auth else ()
         self.hash_len = flight.suite.hash_len
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         fin = cast(Finished, msg)
         f = self.flight
-        expected = ks.finished_verify_data(f.suite, f.c_hs, f.transcript.digest())
-        if not ks.constant_time_equal(expected, fin.verify_data):
-            raise DecryptError(
-                "client Finished does not match: the two sides derived different keys or saw different messages",
-                step=self.step,
-            )
-        finished_verified()
+        check_finished(f.suite, f.c_hs, f.transcript.digest(), fin, peer="client", step=self.step)
         actions.check(self.step, "client Finished verify_data matches our transcript")
         f.transcript.add(raw)
         actions.allow_ccs(False)
