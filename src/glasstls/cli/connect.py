@@ -1,0 +1,331 @@
+"""``glasstls connect HOST[:PORT]``: a TLS 1.3 client (what people use ``openssl s_client`` for, friendlier).
+
+After the handshake, standard input goes to the server and what the server sends goes to standard output. The
+end of standard input does not cut the reply short: the client keeps reading until the server closes or
+``--idle-timeout`` seconds pass without data. Everything else (status, ``--trace``, failures explained) goes to
+standard error, so that ``glasstls connect host:443 > page.html`` keeps only the server's bytes.
+
+With ``--json`` standard output carries one JSON document instead (schema: :data:`JSON_SCHEMA`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import selectors
+import socket
+import sys
+import time
+from dataclasses import replace
+from typing import BinaryIO
+
+from glasstls.cli import (
+    CliError,
+    TLSStream,
+    add_protocol_options,
+    open_keylog,
+    parse_alpn,
+    parse_cipher_suites,
+    parse_groups,
+    parse_versions,
+)
+from glasstls.cli.output import Output
+from glasstls.config import CertificateChain, ClientConfig
+from glasstls.connection import ClientConnection
+from glasstls.errors import ConfigError, TLSError, UsageError
+from glasstls.events import Negotiated
+from glasstls.explain import Explanation, explain, explain_os_error
+from glasstls.pki.trust import TrustStore
+from glasstls.trace.render import build_story, negotiated_as_dict, negotiated_summary
+
+__all__ = ["JSON_SCHEMA", "add_arguments", "build_config", "parse_target", "run"]
+
+#: The ``--json`` document: its ``schema`` value and keys (see the README's CLI reference).
+JSON_SCHEMA = "glasstls.connect/1"
+JSON_KEYS = (
+    "schema",
+    "ok",
+    "target",
+    "negotiated",
+    "timings",
+    "bytes",
+    "received",
+    "error",
+    "trace",
+)
+
+DEFAULT_PORT = 443
+CONNECT_TIMEOUT = 10.0
+HANDSHAKE_TIMEOUT = 10.0
+
+
+def parse_target(target: str) -> tuple[str, int]:
+    """HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address."""
+    host, port = target, DEFAULT_PORT
+    if target.startswith("["):
+        end = target.find("]")
+        if end < 0:
+            raise CliError(f"bad target {target!r}: missing ']'")
+        host, rest = target[1:end], target[end + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                raise CliError(f"bad target {target!r}")
+            port = _port(rest[1:], target)
+    elif target.count(":") == 1:
+        host, _, text = target.partition(":")
+        port = _port(text, target)
+    if not host:
+        raise CliError(f"bad target {target!r}: no host")
+    return host, port
+
+
+def _port(text: str, target: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise CliError(f"bad port in {target!r}")
+    return int(text)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="HOST[:PORT]", help="where to connect (port 443 by default)")
+    parser.add_argument("--servername", help="the name to ask for (SNI) and verify (default: HOST)")
+    parser.add_argument("--cafile", help="trust the CA certificates in this PEM file (instead of the system's)")
+    parser.add_argument("--capath", help="trust the CA certificates in this directory")
+    parser.add_argument("--cert", help="client certificate chain (PEM), for servers that ask for one")
+    parser.add_argument("--key", help="private key of --cert (PEM)")
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="DANGEROUS: do not verify the server's certificate (anyone in the middle can read everything)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document (trace and result)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only the server's data and errors")
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="after standard input ends, stop when the server is silent this long (default 3)",
+    )
+    add_protocol_options(parser)
+
+
+def build_config(args: argparse.Namespace) -> ClientConfig:
+    minimum, maximum = parse_versions(args.min_version, args.max_version)
+    trust: TrustStore | None = None
+    if args.cafile and args.capath:
+        raise CliError("give --cafile or --capath, not both")
+    if args.cafile:
+        trust = TrustStore.from_file(args.cafile)
+    elif args.capath:
+        trust = TrustStore.from_directory(args.capath)
+    chain: CertificateChain | None = None
+    if bool(args.cert) != bool(args.key):
+        raise CliError("give --cert and --key together")
+    if args.cert:
+        try:
+            chain = CertificateChain.from_files(args.cert, args.key)
+        except (OSError, ValueError) as e:
+            raise CliError(f"cannot load the client certificate or key: {e}") from e
+    config = ClientConfig(
+        trust=trust,
+        dangerous_skip_verification=bool(args.insecure),
+        alpn_protocols=parse_alpn(args.alpn),
+        min_version=minimum,
+        max_version=maximum,
+        client_certificate=chain,
+        keylog=open_keylog(args.keylog),
+    )
+    suites, groups = parse_cipher_suites(args.cipher), parse_groups(args.group)
+    if suites:
+        config = replace(config, cipher_suites=suites)
+    if groups:
+        # The first group named gets the key share in the first ClientHello; the rest via HelloRetryRequest.
+        config = replace(config, groups=groups, key_share_groups=groups[:1])
+    return config
+
+
+class _Result:
+    def __init__(self, host: str, port: int, server_name: str) -> None:
+        self.host, self.port, self.server_name = host, port, server_name
+        self.started = time.perf_counter()
+        self.connected: float | None = None
+        self.handshake: float | None = None
+        self.finished: float | None = None
+        self.negotiated: Negotiated | None = None
+        self.explanation: Explanation | None = None
+        self.error_type: str | None = None
+        self.received = bytearray()
+        self.stream: TLSStream | None = None
+        self.conn: ClientConnection | None = None
+
+    def document(self, include_data: bool) -> dict[str, object]:
+        def ms(moment: float | None) -> float | None:
+            return None if moment is None else round((moment - self.started) * 1000, 3)
+
+        stream = self.stream
+        error: dict[str, object] | None = None
+        if self.explanation is not None:
+            error = {"type": self.error_type, **self.explanation.as_dict()}
+        return {
+            "schema": JSON_SCHEMA,
+            "ok": self.explanation is None,
+            "target": {"host": self.host, "port": self.port, "server_name": self.server_name},
+            "negotiated": negotiated_as_dict(self.negotiated) if self.negotiated is not None else None,
+            "timings": {
+                "connect_ms": ms(self.connected),
+                "handshake_ms": ms(self.handshake),
+                "total_ms": ms(self.finished),
+            },
+            "bytes": {
+                "sent": stream.bytes_sent if stream else 0,
+                "received": stream.bytes_received if stream else 0,
+                "wire_sent": stream.wire_sent if stream else 0,
+                "wire_received": stream.wire_received if stream else 0,
+            },
+            "received": self.received.decode("utf-8", "replace") if include_data else None,
+            "error": error,
+            "trace": [e.as_dict() for e in self.conn.trace] if self.conn is not None else [],
+        }
+
+
+def _stdin_fd() -> int | None:
+    try:
+        return sys.stdin.fileno() if sys.stdin is not None else None
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _stdout_binary() -> BinaryIO:
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        return buffer  # type: ignore[no-any-return]
+    raise UsageError("standard output has no binary buffer")
+
+
+def _exchange(stream: TLSStream, result: _Result, idle_timeout: float, to_stdout: bool) -> None:
+    """Standard input to the server, the server's data to standard output, until it closes or is idle."""
+    fd = _stdin_fd()
+    selector = selectors.DefaultSelector()
+    stdin_open = False
+    if fd is not None:
+        try:
+            selector.register(fd, selectors.EVENT_READ)
+            stdin_open = True
+        except (ValueError, OSError, PermissionError):
+            stdin_open = False  # e.g. a regular file on some platforms: treated as already read
+            if fd is not None and not os.isatty(fd):
+                chunk = os.read(fd, 1 << 20)
+                while chunk:
+                    stream.send(chunk)
+                    chunk = os.read(fd, 1 << 20)
+    selector.register(stream.sock, selectors.EVENT_READ)
+    out = _stdout_binary() if to_stdout else None
+    last_activity = time.monotonic()
+
+    def deliver(data: bytes) -> None:
+        result.received += data
+        if out is not None:
+            out.write(data)
+            out.flush()
+
+    while True:
+        # Data the connection already decrypted comes first.
+        data = stream.next_data(0) if stream.pending else None
+        if data:
+            deliver(data)
+            last_activity = time.monotonic()
+            continue
+        if data == b"" or stream.peer_closed:
+            return
+        timeout = None if stdin_open else max(idle_timeout - (time.monotonic() - last_activity), 0)
+        if timeout == 0:
+            return
+        ready = selector.select(timeout)
+        if not ready:
+            if not stdin_open:
+                return
+            continue
+        for key, _ in ready:
+            if key.fileobj is stream.sock:
+                stream.sock.settimeout(None)
+                if stream.read_once():
+                    last_activity = time.monotonic()
+            else:
+                chunk = os.read(fd, 65536) if fd is not None else b""
+                if chunk:
+                    stream.send(chunk)
+                else:
+                    selector.unregister(key.fileobj)
+                    stdin_open = False
+                last_activity = time.monotonic()
+
+
+def run(args: argparse.Namespace, err: Output, out: Output) -> int:
+    host, port = parse_target(args.target)
+    server_name = args.servername or host
+    try:
+        config = build_config(args)
+    except ConfigError as e:
+        raise CliError(str(e)) from e
+    if args.insecure:
+        err.warning(
+            "--insecure: the server's certificate is NOT verified. Anyone between you and the server can read and "
+            "change everything. Use this only in a test lab."
+        )
+    result = _Result(host, port, server_name)
+    status = err if not args.quiet and not args.json else None
+    try:
+        sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
+    except OSError as e:
+        result.explanation, result.error_type = explain_os_error(e, host=host, port=port), type(e).__name__
+        return _finish(args, err, out, result)
+    result.connected = time.perf_counter()
+    conn = ClientConnection(config, server_name=server_name)
+    stream = TLSStream(sock, conn)
+    result.conn, result.stream = conn, stream
+    try:
+        try:
+            result.negotiated = stream.handshake(timeout=HANDSHAKE_TIMEOUT)
+            result.handshake = time.perf_counter()
+            if status is not None:
+                _print_success(status, result, args.trace)
+            _exchange(stream, result, args.idle_timeout, to_stdout=not args.json)
+        except TLSError as e:
+            result.explanation, result.error_type = explain(e, side="client"), type(e).__name__
+        except OSError as e:
+            result.explanation, result.error_type = explain_os_error(e, host=host, port=port), type(e).__name__
+        except KeyboardInterrupt:
+            stream.close()
+            return 130
+    finally:
+        stream.close(wait=0.2 if result.explanation is None else 0.0)
+    return _finish(args, err, out, result)
+
+
+def _print_success(status: Output, result: _Result, trace: bool) -> None:
+    assert result.negotiated is not None and result.conn is not None
+    if trace:
+        status.heading(f"TLS handshake with {result.host}:{result.port}")
+        status.story(build_story(result.conn.trace, negotiated=result.negotiated))
+    took = ((result.handshake or 0) - (result.connected or 0)) * 1000
+    status.table(
+        negotiated_summary(result.negotiated),
+        title=f"connected to {result.host}:{result.port} ({took:.1f} ms handshake)",
+    )
+    if result.negotiated.verified_chain is None:
+        status.warning("the server was NOT authenticated (--insecure)")
+    status.info("--- data from the server follows (standard input goes to the server) ---")
+
+
+def _finish(args: argparse.Namespace, err: Output, out: Output, result: _Result) -> int:
+    result.finished = time.perf_counter()
+    if args.json:
+        out.json(result.document(include_data=True))
+    if result.explanation is not None:
+        if not args.json:
+            if args.trace and result.conn is not None and result.conn.trace:
+                err.heading(f"TLS handshake with {result.host}:{result.port}")
+                err.story(build_story(result.conn.trace))
+            err.explanation(result.explanation, title=f"connection to {result.host}:{result.port} failed")
+        return 1
+    return 0

@@ -1,0 +1,201 @@
+"""``glasstls demo`` (``make demo``): a whole TLS 1.3 connection on this machine, explained step by step.
+
+1. A throwaway PKI in a temporary directory: a root CA, an intermediate CA, server and client certificates.
+2. A glasstls server on 127.0.0.1 (an ephemeral port, in a thread) and a glasstls client.
+3. The handshake as a story (glasstls.trace.render), told from both sides on one clock: what the client
+   offered, what the server chose, the certificate chain and each check, the keys (labels only), Finished both
+   ways, the encrypted data, the close; each step with the time it took.
+4. Two connections that fail (a wrong host name, an untrusted CA), and how each is explained.
+
+Secrets are never printed. If SSLKEYLOGFILE is set, the client's secrets go to that file (and only there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from glasstls.cli import TLSStream, open_keylog
+from glasstls.cli.output import Output
+from glasstls.cli.serve import ConnectionReport, Server
+from glasstls.config import CertificateChain, ClientConfig, ServerConfig
+from glasstls.connection import ClientConnection
+from glasstls.errors import TLSError
+from glasstls.events import Negotiated
+from glasstls.explain import Explanation, explain
+from glasstls.pki.testpki import make_ca, make_test_pki
+from glasstls.pki.trust import TrustStore
+from glasstls.trace.events import TraceEvent
+from glasstls.trace.render import build_story, negotiated_summary
+
+__all__ = ["add_arguments", "run"]
+
+MESSAGE = b"Hello over TLS 1.3, from the glasstls demo!\n"
+
+
+class _Clock:
+    """One clock for both sides: each trace event is stamped when it happens (the connections' trace sink)."""
+
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+        self.events: list[TraceEvent] = []
+        self._lock = threading.Lock()
+
+    def sink(self, event: TraceEvent) -> None:
+        stamped = TraceEvent(
+            seq=event.seq,
+            time=time.perf_counter() - self.t0,
+            side=event.side,
+            kind=event.kind,
+            step=event.step,
+            summary=event.summary,
+            details=event.details,
+            ok=event.ok,
+        )
+        with self._lock:
+            self.events.append(stamped)
+
+    def note(self, summary: str) -> None:
+        """A step the connection does not trace itself: the client's application data, as the demo sends it."""
+        self.sink(TraceEvent(seq=-1, time=0.0, side="client", kind="record", step="application data", summary=summary))
+
+
+@dataclass
+class _Attempt:
+    negotiated: Negotiated | None
+    explanation: Explanation | None
+    server_explanation: Explanation | None
+    conn: ClientConnection
+
+
+def _client_connect(
+    port: int,
+    config: ClientConfig,
+    server_name: str,
+    clock: _Clock | None,
+    reports: dict[int, ConnectionReport],
+    done: threading.Condition,
+) -> _Attempt:
+    import socket
+
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    conn = ClientConnection(config, server_name=server_name)
+    stream = TLSStream(sock, conn)
+    explanation: Explanation | None = None
+    negotiated: Negotiated | None = None
+    try:
+        negotiated = stream.handshake(timeout=5)
+        sent = stream.send(MESSAGE)
+        if clock is not None:
+            clock.note(
+                f"client sent {len(MESSAGE)} bytes: {MESSAGE.decode().strip()!r} "
+                f"({sent} bytes on the wire: record header, ciphertext, content type, 16-byte tag)"
+            )
+        echoed = b""
+        while len(echoed) < len(MESSAGE):
+            data = stream.next_data(5)
+            if not data:
+                break
+            echoed += data
+        if clock is not None:
+            clock.note(f"client received the echo: {len(echoed)} bytes, decrypted and authenticated")
+    except TLSError as e:
+        explanation = explain(e, side="client")
+    finally:
+        stream.close(wait=1.0)
+    # The server reports the connection when it has finished with it.
+    with done:
+        done.wait_for(lambda: len(reports) >= 1, timeout=3)
+        report = next(iter(reports.values()), None)
+        reports.clear()
+    return _Attempt(negotiated, explanation, report.explanation if report else None, conn)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-about", action="store_true", help="leave out the one-line explanation of each step")
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    started = time.perf_counter()
+    out.heading("glasstls demo: a TLS 1.3 connection, step by step")
+    directory = Path(tempfile.mkdtemp(prefix="glasstls-demo-"))
+    pki = make_test_pki(("localhost", "127.0.0.1"), directory=directory)
+    files = pki.files
+    assert files is not None
+    out.line(f"1. A throwaway PKI in {directory}:")
+    out.table(
+        [
+            ("root.pem", f"root CA: {pki.root.subject} (the client trusts this one)"),
+            ("intermediate.pem", f"intermediate CA: {pki.intermediate.subject}, issued by the root"),
+            ("server-ecdsa.pem/.key", f"server: {pki.server_ecdsa.subject} for localhost, 127.0.0.1 (ECDSA P-256)"),
+            ("server-rsa.pem/.key", f"server: {pki.server_rsa.subject} (RSA 2048)"),
+            ("client.pem/.key", f"client: {pki.client.subject}"),
+        ]
+    )
+
+    clock = _Clock()
+    reports: dict[int, ConnectionReport] = {}
+    done = threading.Condition()
+
+    def on_done(report: ConnectionReport) -> None:
+        with done:
+            reports[report.number] = report
+            done.notify_all()
+
+    server_chain = CertificateChain.from_files(files.server_ecdsa.cert, files.server_ecdsa.key)
+    server_config = ServerConfig(certificates=(server_chain,), alpn_protocols=("http/1.1",), trace=clock.sink)
+    server = Server(server_config, "127.0.0.1", 0, mode="echo", on_done=on_done)
+    server.start()
+    out.line("")
+    out.line(f"2. A glasstls server listens on 127.0.0.1:{server.port} (echo); a glasstls client connects to it")
+    out.info("   as 'localhost', trusting only root.pem, offering ALPN http/1.1.")
+    keylog = open_keylog(None)
+    if keylog is not None:
+        out.info(f"   SSLKEYLOGFILE is set: the client's secrets go to {keylog.path} (never to this screen).")
+    trust = TrustStore.from_file(files.root)
+    client_config = ClientConfig(trust=trust, alpn_protocols=("http/1.1",), trace=clock.sink, keylog=keylog)
+    try:
+        good = _client_connect(server.port, client_config, "localhost", clock, reports, done)
+        out.line("")
+        out.heading("3. The handshake (client and server, one clock)")
+        out.story(build_story(clock.events, negotiated=good.negotiated), about=not args.no_about)
+        if good.negotiated is not None:
+            out.table(negotiated_summary(good.negotiated), title="Negotiated:")
+        else:
+            assert good.explanation is not None
+            out.explanation(good.explanation, "the demo connection failed")
+            return 1
+
+        out.line("")
+        out.heading("4. Two connections that fail, and how glasstls explains them")
+        out.line("a) The client asks for 'wrong.example', a name the server's certificate does not list:")
+        wrong = _client_connect(server.port, ClientConfig(trust=trust), "wrong.example", None, reports, done)
+        _show_failure(out, wrong)
+
+        out.line("b) The client trusts another CA, not the one that issued the server's certificate:")
+        stranger = make_ca("some other root CA")
+        other = TrustStore.from_certificates([stranger.certificate], source="a trust store with another root CA")
+        untrusted = _client_connect(server.port, ClientConfig(trust=other), "localhost", None, reports, done)
+        _show_failure(out, untrusted)
+    finally:
+        server.shutdown(wait=1.0)
+    elapsed = time.perf_counter() - started
+    out.line("")
+    out.success(
+        f"demo done in {elapsed:.2f} s. Try: glasstls serve --trace, and glasstls connect localhost:4433 --trace"
+    )
+    return 0
+
+
+def _show_failure(out: Output, attempt: _Attempt) -> None:
+    if attempt.explanation is None:
+        out.warning("expected a failure, but the connection succeeded")
+        return
+    out.explanation(attempt.explanation, title="client: connection failed")
+    if attempt.server_explanation is not None:
+        out.info(f"   and the server's log says: {attempt.server_explanation.cause}")
+    out.line("")

@@ -1,0 +1,321 @@
+"""``glasstls serve``: a TLS 1.3 server for tests and learning (what people use ``openssl s_server`` for).
+
+Each connection runs in its own thread; a failing client never stops the server: its failure is explained
+(glasstls.explain) and the server goes on. ``--echo`` (default) sends back what it receives; ``--www`` answers a
+GET request with a small page describing the negotiated connection (as ``openssl s_server -www`` does).
+Ctrl-C stops the server cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import itertools
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from glasstls.cli import (
+    CliError,
+    TLSStream,
+    add_protocol_options,
+    open_keylog,
+    parse_alpn,
+    parse_cipher_suites,
+    parse_groups,
+    parse_versions,
+)
+from glasstls.cli.output import Output
+from glasstls.config import CertificateChain, ClientAuth, ServerConfig
+from glasstls.connection import ServerConnection
+from glasstls.errors import ConfigError, TLSError
+from glasstls.events import Negotiated
+from glasstls.explain import Explanation, explain, explain_os_error
+from glasstls.pki.testpki import make_test_pki
+from glasstls.pki.trust import TrustStore
+from glasstls.trace.render import build_story, negotiated_summary
+
+__all__ = ["ConnectionReport", "Server", "add_arguments", "run"]
+
+Mode = Literal["echo", "www"]
+
+#: A client has this long to complete its handshake.
+HANDSHAKE_TIMEOUT = 10.0
+#: An established connection with no traffic for this long is closed.
+IDLE_TIMEOUT = 300.0
+#: The most a --www request may be before its blank line.
+MAX_REQUEST = 16 * 1024
+
+
+@dataclass
+class ConnectionReport:
+    """What happened on one connection (handed to ``on_done`` when it ends)."""
+
+    number: int
+    peer: str
+    conn: ServerConnection
+    started: float
+    handshake_time: float | None = None
+    negotiated: Negotiated | None = None
+    explanation: Explanation | None = None
+    bytes_in: int = 0
+    bytes_out: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class Server:
+    """A threaded TLS server on ``host:port`` (port 0: an ephemeral port, see ``.port``)."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        mode: Mode = "echo",
+        on_done: Callable[[ConnectionReport], None] | None = None,
+        on_handshake: Callable[[ConnectionReport], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.mode: Mode = mode
+        self.on_done = on_done
+        self.on_handshake = on_handshake
+        self.sock = socket.create_server((host, port), reuse_port=False)
+        self.sock.settimeout(0.25)  # the accept loop looks at the stop flag this often
+        self.host, self.port = self.sock.getsockname()[:2]
+        self._stop = threading.Event()
+        self._counter = itertools.count(1)
+        self._threads: set[threading.Thread] = set()
+
+    def serve_forever(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    client, address = self.sock.accept()
+                except TimeoutError:
+                    continue
+                except OSError:
+                    if self._stop.is_set():
+                        break
+                    raise
+                number = next(self._counter)
+                thread = threading.Thread(
+                    target=self._handle, args=(client, address, number), name=f"glasstls-conn-{number}", daemon=True
+                )
+                self._threads.add(thread)
+                thread.start()
+                self._threads = {t for t in self._threads if t.is_alive()}
+        finally:
+            self.sock.close()
+
+    def start(self) -> threading.Thread:
+        """Serve in a background thread (the demo and tests); ``shutdown()`` stops it."""
+        thread = threading.Thread(target=self.serve_forever, name="glasstls-server", daemon=True)
+        thread.start()
+        return thread
+
+    def shutdown(self, wait: float = 2.0) -> None:
+        self._stop.set()
+        deadline = time.monotonic() + wait
+        for thread in list(self._threads):
+            thread.join(max(deadline - time.monotonic(), 0))
+
+    # -- one connection -------------------------------------------------------------------------------
+
+    def _handle(self, sock: socket.socket, address: tuple[object, ...], number: int) -> None:
+        conn = ServerConnection(self.config)
+        stream = TLSStream(sock, conn)
+        report = ConnectionReport(number, f"{address[0]}:{address[1]}", conn, time.perf_counter())
+        try:
+            report.negotiated = stream.handshake(timeout=HANDSHAKE_TIMEOUT)
+            report.handshake_time = time.perf_counter() - report.started
+            if self.on_handshake is not None:
+                self.on_handshake(report)
+            if self.mode == "www":
+                self._www(stream, report)
+            else:
+                self._echo(stream)
+        except TLSError as e:
+            report.explanation = explain(e, side="server")
+        except OSError as e:
+            report.explanation = explain_os_error(e, host=str(address[0]), port=int(str(address[1])))
+        finally:
+            stream.close()
+            report.bytes_in, report.bytes_out = stream.bytes_received, stream.bytes_sent
+            if self.on_done is not None:
+                self.on_done(report)
+
+    def _echo(self, stream: TLSStream) -> None:
+        while True:
+            data = stream.next_data(IDLE_TIMEOUT)
+            if not data:  # b"": the client closed; None: idle
+                return
+            stream.send(data)
+
+    def _www(self, stream: TLSStream, report: ConnectionReport) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request and b"\n\n" not in request:
+            data = stream.next_data(IDLE_TIMEOUT)
+            if not data:
+                return
+            request += data
+            if len(request) > MAX_REQUEST:
+                break
+        first = request.split(b"\n", 1)[0].decode("latin-1").strip()
+        if not first.startswith("GET "):
+            body = "glasstls serve --www answers GET requests only\n"
+            stream.send(_http("400 Bad Request", "text/plain; charset=utf-8", body))
+            return
+        assert report.negotiated is not None
+        stream.send(_http("200 OK", "text/html; charset=utf-8", www_page(report.negotiated, first, report)))
+
+
+def _http(status: str, content_type: str, body: str) -> bytes:
+    data = body.encode()
+    head = (
+        f"HTTP/1.0 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + data
+
+
+def www_page(negotiated: Negotiated, request_line: str, report: ConnectionReport) -> str:
+    """A small HTML page describing the negotiated connection (public facts only)."""
+    rows = negotiated_summary(negotiated)
+    if negotiated.peer_certificates:
+        rows.append(("client certificate", negotiated.peer_certificates[0].subject.rfc4514_string()))
+    else:
+        rows.append(("client certificate", "none"))
+    if report.handshake_time is not None:
+        rows.append(("handshake time", f"{report.handshake_time * 1000:.2f} ms"))
+    rows.append(("request", request_line))
+    cells = "\n".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
+    return (
+        "<!doctype html>\n<html><head><title>glasstls</title></head><body>\n"
+        "<h1>glasstls: your TLS connection</h1>\n"
+        f"<table>\n{cells}\n</table>\n</body></html>\n"
+    )
+
+
+# -- the command -----------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=4433, help="port (default 4433; 0 picks a free one)")
+    parser.add_argument("--cert", action="append", metavar="FILE", help="certificate chain, PEM (repeatable)")
+    parser.add_argument("--key", action="append", metavar="FILE", help="private key for the --cert before it")
+    auth = parser.add_mutually_exclusive_group()
+    auth.add_argument("--require-client-cert", action="store_true", help="mutual TLS: a client certificate is required")
+    auth.add_argument("--request-client-cert", action="store_true", help="ask for a client certificate (optional)")
+    parser.add_argument("--cafile", help="CA certificates that issue client certificates (PEM)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--echo", dest="mode", action="store_const", const="echo", help="echo data back (default)")
+    mode.add_argument("--www", dest="mode", action="store_const", const="www", help="answer GET with a page")
+    parser.set_defaults(mode="echo")
+    add_protocol_options(parser)
+
+
+def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
+    certs: list[str] = args.cert or []
+    keys: list[str] = args.key or []
+    if len(certs) != len(keys):
+        raise CliError("give --cert and --key in pairs: one --key after each --cert")
+    default_trust: TrustStore | None = None
+    if certs:
+        try:
+            chains = tuple(CertificateChain.from_files(c, k) for c, k in zip(certs, keys, strict=True))
+        except (OSError, ValueError) as e:
+            raise CliError(f"cannot load the certificate or key: {e}") from e
+    else:
+        hosts = ["localhost", "127.0.0.1"]
+        if args.host not in ("0.0.0.0", "::", "") and args.host not in hosts:
+            hosts.append(args.host)
+        directory = Path(tempfile.mkdtemp(prefix="glasstls-serve-"))
+        pki = make_test_pki(tuple(hosts), directory=directory)
+        chains = tuple(CertificateChain((c.certificate, *c.chain), c.key) for c in (pki.server_ecdsa, pki.server_rsa))
+        default_trust = pki.trust_store()
+        out.warning(
+            f"no --cert given: serving throwaway test certificates for {', '.join(hosts)}; "
+            f"clients can trust them with --cafile {directory / 'root.pem'} "
+            f"(client certificate: {directory / 'client.pem'}, {directory / 'client.key'})"
+        )
+    client_auth: ClientAuth = (
+        "required" if args.require_client_cert else ("optional" if args.request_client_cert else "none")
+    )
+    client_trust: TrustStore | None = None
+    if args.cafile:
+        client_trust = TrustStore.from_file(args.cafile)
+    elif client_auth != "none":
+        if default_trust is None:
+            raise CliError("--require-client-cert / --request-client-cert need --cafile (the CAs of the clients)")
+        client_trust = default_trust
+    minimum, maximum = parse_versions(args.min_version, args.max_version)
+    config = ServerConfig(
+        certificates=chains,
+        alpn_protocols=parse_alpn(args.alpn),
+        min_version=minimum,
+        max_version=maximum,
+        client_auth=client_auth,
+        client_trust=client_trust,
+        keylog=open_keylog(args.keylog),
+    )
+    suites, groups = parse_cipher_suites(args.cipher), parse_groups(args.group)
+    if suites:
+        config = replace(config, cipher_suites=suites)
+    if groups:
+        config = replace(config, groups=groups)
+    return config
+
+
+def report_line(report: ConnectionReport) -> str:
+    n = report.negotiated
+    assert n is not None
+    client_cert = n.peer_certificates[0].subject.rfc4514_string() if n.peer_certificates else "none"
+    took = f"{(report.handshake_time or 0) * 1000:.1f} ms"
+    return (
+        f"#{report.number} {report.peer}: handshake ok in {took}: TLS 1.3, {n.cipher_suite}, {n.group}, "
+        f"ALPN {n.alpn_protocol or 'none'}, SNI {n.server_name or 'none'}, client certificate {client_cert}"
+    )
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    try:
+        config = build_config(args, out)
+    except ConfigError as e:
+        raise CliError(str(e)) from e
+    try:
+        server = Server(config, args.host, args.port, mode=args.mode)
+    except OSError as e:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from e
+
+    def on_handshake(report: ConnectionReport) -> None:
+        out.success(report_line(report))
+
+    def on_done(report: ConnectionReport) -> None:
+        if report.explanation is not None:
+            out.explanation(report.explanation, title=f"#{report.number} {report.peer}: connection failed")
+        if args.trace:
+            out.heading(f"#{report.number} {report.peer}: the handshake, as the server saw it")
+            out.story(
+                build_story(report.conn.trace, negotiated=report.negotiated, negotiated_side="server"), about=False
+            )
+        if report.explanation is None:
+            out.info(f"#{report.number} closed: {report.bytes_in} bytes received, {report.bytes_out} bytes sent")
+
+    server.on_handshake = on_handshake
+    server.on_done = on_done
+    where = f"[{server.host}]" if ":" in str(server.host) else str(server.host)
+    # Tests read this line to learn the port: keep its form, and flush it at once.
+    out.line(f"listening on {where}:{server.port}")
+    out.info(f"mode: {args.mode}; Ctrl-C to stop")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        out.info("stopping (Ctrl-C)")
+        server.shutdown(wait=1.0)
+    return 0

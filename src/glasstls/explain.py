@@ -1,0 +1,724 @@
+"""The failure catalogue: every way a TLS connection can fail, in plain words, with what to try.
+
+:func:`explain` maps a :class:`~glasstls.errors.TLSError` (raised by our side, or an alert the peer sent) to an
+:class:`Explanation`: the *step* that failed, the *cause* in plain words, and the *fix* (what to try). The CLI
+prints it for every failed connection; libraries can use it for their own messages.
+
+How an error is classified, most specific first:
+
+1. a certificate failure by its ``check`` (``name``, ``validity``, ``chain`` ...; RFC 5280 / RFC 6125);
+2. an alert received from the peer by its description (RFC 8446 section 6.2): what the peer is telling us,
+   phrased for our side of the connection;
+3. a failure our side detected, by its error class (each class carries its alert, see errors.py), refined by
+   what the core says in ``reason`` where one class covers several causes (``HandshakeFailure``: no common
+   cipher suite, group or signature scheme);
+4. anything else: the generic entry, with the core's own reason and hint.
+
+Network failures that are not TLS failures (connection refused, unknown host, timeout) are explained by
+:func:`explain_os_error`.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from dataclasses import dataclass
+from typing import Literal
+
+from glasstls.errors import (
+    AlertReceived,
+    BadCertificate,
+    BadRecordMac,
+    CertificateError,
+    CertificateExpired,
+    CertificateRequired,
+    CertificateRevoked,
+    CertificateUnknown,
+    ConnectionLost,
+    DecodeError,
+    DecryptError,
+    HandshakeFailure,
+    IllegalParameter,
+    InappropriateFallback,
+    InsufficientSecurity,
+    InternalError,
+    MissingExtension,
+    NoApplicationProtocol,
+    NoRenegotiation,
+    ProtocolVersionError,
+    RecordOverflow,
+    TLSError,
+    UnexpectedMessage,
+    UnknownCA,
+    UnknownPskIdentity,
+    UnrecognizedName,
+    UnsupportedCertificate,
+    UnsupportedExtension,
+)
+from glasstls.wire.enums import AlertDescription
+
+__all__ = [
+    "ALERTS",
+    "CATALOGUE",
+    "AlertMeaning",
+    "Entry",
+    "Explanation",
+    "classify",
+    "explain",
+    "explain_alert",
+    "explain_os_error",
+]
+
+Side = Literal["client", "server"]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a connection failed. ``kind``: the catalogue key; ``detail``: the core's own, specific reason."""
+
+    kind: str
+    step: str
+    cause: str
+    fix: str
+    detail: str | None = None
+    alert: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "step": self.step,
+            "cause": self.cause,
+            "fix": self.fix,
+            "detail": self.detail,
+            "alert": self.alert,
+        }
+
+    def rows(self, *, verbose: bool = False) -> list[tuple[str, str]]:
+        """(label, text) rows for display. The detail is shown when it says more than the cause (verbose:
+        also when it only adds the certificate verifier's own wording)."""
+        rows = [("failed at", self.step), ("cause", self.cause)]
+        if self.detail and (verbose or _short(self.detail) not in self.cause):
+            rows.append(("detail", self.detail))
+        rows.append(("what to try", self.fix))
+        return rows
+
+    def __str__(self) -> str:
+        return "\n".join(f"{label}: {text}" for label, text in self.rows())
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A catalogue entry: a short ``title``, the usual ``step``, the ``cause`` in plain words, the ``fix``."""
+
+    title: str
+    step: str
+    cause: str
+    fix: str
+
+
+_CERT = "certificate verification"
+
+CATALOGUE: dict[str, Entry] = {
+    # -- certificates (RFC 5280 path validation, RFC 6125 names) --------------------------------------------
+    "wrong-host-name": Entry(
+        "wrong host name",
+        _CERT,
+        "the certificate was issued for other names than the one we connected to (RFC 6125 section 6.4: the "
+        "name must be in its subjectAltName)",
+        "connect using a name the certificate lists (glasstls connect --servername NAME), or reissue the "
+        "certificate with this name in its subjectAltName",
+    ),
+    "expired": Entry(
+        "certificate expired",
+        _CERT,
+        "a certificate in the chain is past its notAfter date (RFC 5280 section 4.1.2.5)",
+        "renew the certificate on the server; if it should still be valid, check this machine's clock",
+    ),
+    "not-yet-valid": Entry(
+        "certificate not yet valid",
+        _CERT,
+        "a certificate in the chain is not valid yet: its notBefore date is in the future (RFC 5280 section 4.1.2.5)",
+        "check the clock on this machine (and the server's); or wait until the certificate becomes valid",
+    ),
+    "unknown-ca": Entry(
+        "unknown certificate authority",
+        _CERT,
+        "the chain does not lead to a certificate authority we trust, so anyone could have made it",
+        "if you trust that CA, give its certificate with --cafile (for a glasstls test PKI: root.pem); "
+        "otherwise the server needs a certificate from a CA in the trust store",
+    ),
+    "missing-intermediate": Entry(
+        "missing intermediate certificate",
+        _CERT,
+        "the server sent its own certificate but not the intermediate CA certificate that issued it, so the "
+        "chain cannot reach a trusted root (RFC 8446 section 4.4.2: the server sends the chain)",
+        "configure the server with the full chain file (its certificate followed by the intermediates)",
+    ),
+    "self-signed": Entry(
+        "self-signed certificate",
+        _CERT,
+        "the certificate signed itself: no certificate authority vouches for it",
+        "use a certificate issued by a CA (glasstls certs DIR makes a test CA) and trust that CA with "
+        "--cafile; or, in a lab only, connect with --insecure",
+    ),
+    "bad-signature": Entry(
+        "bad certificate signature",
+        _CERT,
+        "a certificate's signature does not verify with the key of the CA it names: the chain is mixed up "
+        "or forged (RFC 5280 section 6.1.3)",
+        "reissue the certificate, or send the intermediate that really signed it",
+    ),
+    "wrong-usage": Entry(
+        "certificate not meant for this use",
+        _CERT,
+        "the certificate's keyUsage or extendedKeyUsage does not allow this use (RFC 5280 sections 4.2.1.3, "
+        "4.2.1.12): e.g. a client certificate presented by a server",
+        "use a certificate issued for TLS server (or client) authentication",
+    ),
+    "basic-constraints": Entry(
+        "issuer is not a CA",
+        _CERT,
+        "a certificate in the chain was issued by a certificate that is not allowed to issue certificates "
+        "(basicConstraints, RFC 5280 section 4.2.1.9)",
+        "reissue the certificate from a real CA certificate (cA=TRUE, within its path length)",
+    ),
+    "bad-certificate": Entry(
+        "bad certificate",
+        _CERT,
+        "a certificate could not be parsed or failed verification",
+        "check that the certificate file is a valid X.509 certificate (PEM or DER)",
+    ),
+    "unsupported-certificate": Entry(
+        "unsupported certificate",
+        _CERT,
+        "the certificate uses a key type or algorithm that cannot be used here",
+        "use an ECDSA (P-256/P-384), RSA (2048 bits or more) or Ed25519 certificate",
+    ),
+    "certificate-revoked": Entry(
+        "certificate revoked",
+        _CERT,
+        "the certificate was revoked by its CA",
+        "the server needs a new certificate",
+    ),
+    "certificate-unknown": Entry(
+        "certificate not accepted",
+        _CERT,
+        "the certificate was not accepted for a reason not covered by the other checks",
+        "look at the detail below; check the certificate with `openssl x509 -text`",
+    ),
+    # -- negotiation (RFC 8446 section 4.1.1) -------------------------------------------------------------
+    "no-common-cipher": Entry(
+        "no cipher suite in common",
+        "ClientHello",
+        "client and server have no TLS 1.3 cipher suite in common (RFC 8446 section 4.1.1)",
+        "enable a suite both sides accept, e.g. --cipher TLS_AES_128_GCM_SHA256 (the one every TLS 1.3 "
+        "implementation must support)",
+    ),
+    "no-common-group": Entry(
+        "no key exchange group in common",
+        "ClientHello",
+        "client and server have no key exchange group in common (RFC 8446 section 4.2.7)",
+        "enable a group both sides support, e.g. --group x25519 or --group secp256r1",
+    ),
+    "no-common-signature": Entry(
+        "no signature scheme in common",
+        "ClientHello",
+        "the server has no certificate that can sign with a signature scheme the client accepts "
+        "(RFC 8446 section 4.2.3)",
+        "give the server a certificate with another key type (--cert/--key, e.g. ECDSA and RSA at once)",
+    ),
+    "no-common-version": Entry(
+        "no TLS version in common",
+        "ClientHello",
+        "the two sides support no common TLS version; glasstls speaks TLS 1.3 only (for now)",
+        "use a peer that supports TLS 1.3 (TLS 1.2 is not supported by glasstls yet)",
+    ),
+    "no-common-alpn": Entry(
+        "no application protocol in common",
+        "ClientHello",
+        "the client asked for application protocols (ALPN) that the server does not speak (RFC 7301 section 3.2)",
+        "offer a protocol the server accepts (--alpn), or connect without --alpn",
+    ),
+    "handshake-failure": Entry(
+        "handshake failure",
+        "handshake",
+        "the peer found no set of parameters it can accept: cipher suite, key exchange group or signature scheme",
+        "compare what each side offers (glasstls connect --trace shows our ClientHello); try the defaults",
+    ),
+    # -- client certificates (RFC 8446 section 4.4.2.4) ------------------------------------------------
+    "client-cert-required": Entry(
+        "client certificate required",
+        "client Certificate",
+        "the server requires a client certificate (mutual TLS), and none was sent",
+        "give a client certificate and key: glasstls connect --cert client.pem --key client.key",
+    ),
+    # -- the record layer and message syntax -------------------------------------------------------------
+    "connection-lost": Entry(
+        "connection cut",
+        "handshake",
+        "the connection was closed before the handshake completed, without a TLS alert to say why",
+        "the peer may not speak TLS on this port, or it rejected our parameters silently: check the port "
+        "and the peer's logs; try --trace",
+    ),
+    "bad-record-mac": Entry(
+        "bad record MAC",
+        "record layer",
+        "an encrypted record failed its integrity check (RFC 8446 section 5.2): the data was altered in "
+        "transit, or the two sides derived different keys",
+        "look for a middlebox that rewrites traffic; if it is reproducible, report it with a --trace",
+    ),
+    "decode-error": Entry(
+        "malformed message",
+        "record layer",
+        "a message from the peer could not be parsed (RFC 8446 section 6.2: decode_error)",
+        "the peer may not speak TLS on this port (e.g. plain HTTP), or it has a bug; check the port",
+    ),
+    "unexpected-message": Entry(
+        "unexpected message",
+        "handshake",
+        "a message arrived that is not allowed at this point of the handshake (RFC 8446 section 6.2)",
+        "the peer has a bug or is not a TLS 1.3 implementation; report it with a --trace",
+    ),
+    "illegal-parameter": Entry(
+        "illegal parameter",
+        "handshake",
+        "the peer sent a value that is syntactically fine but not allowed here (RFC 8446 section 6.2)",
+        "the peer may have a bug; the detail says which field; report it with a --trace",
+    ),
+    "decrypt-error": Entry(
+        "signature or Finished check failed",
+        "handshake",
+        "a handshake signature or Finished value did not verify (RFC 8446 sections 4.4.3, 4.4.4): the key "
+        "does not match the certificate, or the messages were altered",
+        "check that the certificate and key belong together; look for a middlebox altering the handshake",
+    ),
+    "missing-extension": Entry(
+        "missing extension",
+        "handshake",
+        "a required TLS 1.3 extension is missing (RFC 8446 section 9.2)",
+        "the peer may not really support TLS 1.3; check its version and configuration",
+    ),
+    "unsupported-extension": Entry(
+        "unsupported extension",
+        "handshake",
+        "the peer sent an extension we did not offer or that is not allowed in that message (RFC 8446 section 4.2)",
+        "the peer has a bug; report it with a --trace",
+    ),
+    "record-overflow": Entry(
+        "record too large",
+        "record layer",
+        "a record exceeded the maximum size (RFC 8446 section 5.1: 2^14 bytes of plaintext)",
+        "the peer has a bug, or the connection is not TLS",
+    ),
+    "insufficient-security": Entry(
+        "insufficient security",
+        "handshake",
+        "the peer requires stronger parameters than we offered",
+        "enable stronger cipher suites or groups",
+    ),
+    "inappropriate-fallback": Entry(
+        "inappropriate fallback",
+        "handshake",
+        "the peer detected a version fallback that should not happen (RFC 7507)",
+        "connect without restricting the version",
+    ),
+    "unrecognized-name": Entry(
+        "unknown server name",
+        "ClientHello",
+        "the server does not serve the host name we asked for (SNI, RFC 6066 section 3)",
+        "check the host name, or use --servername with a name the server serves",
+    ),
+    "unknown-psk": Entry(
+        "unknown PSK identity",
+        "ClientHello",
+        "the server does not know the pre-shared key or session ticket offered",
+        "connect again without resumption",
+    ),
+    "no-renegotiation": Entry(
+        "renegotiation refused",
+        "handshake",
+        "the peer refused to renegotiate",
+        "TLS 1.3 has no renegotiation; reconnect instead",
+    ),
+    "internal-error": Entry(
+        "internal error",
+        "handshake",
+        "an internal error occurred that is not related to the peer (a bug)",
+        "please report it, with the command line and --trace output",
+    ),
+    "peer-alert": Entry(
+        "alert from the peer",
+        "handshake",
+        "the peer sent a fatal alert and closed the connection",
+        "see what the alert means below; the peer's logs may say more",
+    ),
+    "tls-error": Entry(
+        "TLS failure",
+        "handshake",
+        "the connection failed",
+        "try --trace to see each step",
+    ),
+    # -- network (not TLS) ----------------------------------------------------------------------------------
+    "connection-refused": Entry(
+        "connection refused",
+        "TCP connect",
+        "nothing is listening on that port (the host answered with a TCP reset)",
+        "check the host and port, and that the server is running",
+    ),
+    "name-resolution": Entry(
+        "unknown host",
+        "TCP connect",
+        "the host name could not be resolved to an address (DNS)",
+        "check the spelling of the host name, and the network's DNS",
+    ),
+    "timeout": Entry(
+        "timed out",
+        "network",
+        "the peer did not answer in time",
+        "check the host, port and any firewall; a TLS server answers a ClientHello at once",
+    ),
+    "connection-reset": Entry(
+        "connection reset",
+        "network",
+        "the peer reset the TCP connection",
+        "the peer may have crashed or rejected the connection; check its logs",
+    ),
+    "network-error": Entry(
+        "network error",
+        "network",
+        "the network connection failed",
+        "check the host, port and network",
+    ),
+}
+
+
+# -- alerts: what the peer is telling us (RFC 8446 section 6.2) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertMeaning:
+    """What an alert says, seen from the side that receives it. ``kind``: a catalogue entry, if one fits."""
+
+    meaning: str
+    fix: str
+    kind: str = "peer-alert"
+
+
+def _peer(side: Side | None) -> str:
+    return {"client": "the server", "server": "the client"}.get(side or "", "the peer")
+
+
+def _our_cert(side: Side | None) -> str:
+    return {"client": "our client certificate", "server": "our server certificate"}.get(
+        side or "", "the certificate we sent"
+    )
+
+
+ALERTS: dict[AlertDescription, AlertMeaning] = {
+    AlertDescription.CLOSE_NOTIFY: AlertMeaning("{peer} closed the connection before the handshake finished", ""),
+    AlertDescription.UNEXPECTED_MESSAGE: AlertMeaning(
+        "{peer} received a message it did not expect at that point",
+        "one side has a bug; compare with --trace",
+        "unexpected-message",
+    ),
+    AlertDescription.BAD_RECORD_MAC: AlertMeaning(
+        "{peer} could not decrypt a record from us: altered in transit, or the two sides have different keys",
+        "look for a middlebox that alters traffic",
+        "bad-record-mac",
+    ),
+    AlertDescription.DECRYPTION_FAILED: AlertMeaning(
+        "{peer} could not decrypt a record (a TLS 1.0-era alert)", "check the peer's version support"
+    ),
+    AlertDescription.RECORD_OVERFLOW: AlertMeaning(
+        "{peer} received a record that is too large", "report it with a --trace", "record-overflow"
+    ),
+    AlertDescription.DECOMPRESSION_FAILURE: AlertMeaning(
+        "{peer} failed to decompress (TLS compression no longer exists)", "the peer is very old"
+    ),
+    AlertDescription.HANDSHAKE_FAILURE: AlertMeaning(
+        "{peer} found nothing in our hello it can accept: no cipher suite, key exchange group or signature "
+        "scheme in common, or a policy refused us",
+        "compare what each side supports (glasstls connect --trace shows what we offered); try the defaults, "
+        "or --cipher TLS_AES_128_GCM_SHA256 --group x25519",
+        "handshake-failure",
+    ),
+    AlertDescription.NO_CERTIFICATE: AlertMeaning(
+        "{peer} wanted a certificate and got none (an SSL 3.0 alert)", "send a certificate"
+    ),
+    AlertDescription.BAD_CERTIFICATE: AlertMeaning(
+        "{peer} rejected {our_cert}: it is corrupt, or its name or signature did not verify",
+        "check the certificate (names, chain file); run the peer with verbose logging",
+    ),
+    AlertDescription.UNSUPPORTED_CERTIFICATE: AlertMeaning(
+        "{peer} does not support the type of {our_cert} (key type or usage)",
+        "use an ECDSA or RSA certificate with the right extendedKeyUsage",
+    ),
+    AlertDescription.CERTIFICATE_REVOKED: AlertMeaning(
+        "{peer} says {our_cert} was revoked by its CA", "get a new certificate"
+    ),
+    AlertDescription.CERTIFICATE_EXPIRED: AlertMeaning(
+        "{peer} says {our_cert} (or one in its chain) has expired, or is not yet valid, by its clock",
+        "renew the certificate; check both clocks",
+    ),
+    AlertDescription.CERTIFICATE_UNKNOWN: AlertMeaning(
+        "{peer} did not accept {our_cert}, for a reason it does not name",
+        "check the peer's logs for the reason",
+    ),
+    AlertDescription.ILLEGAL_PARAMETER: AlertMeaning(
+        "{peer} says a field we sent has a value that is not allowed",
+        "one side has a bug; compare with --trace and report it",
+        "illegal-parameter",
+    ),
+    AlertDescription.UNKNOWN_CA: AlertMeaning(
+        "{peer} does not trust the certificate authority that issued {our_cert}",
+        "add our CA (e.g. root.pem of a glasstls test PKI) to the peer's trust store (its --cafile / CAfile)",
+    ),
+    AlertDescription.ACCESS_DENIED: AlertMeaning(
+        "{peer} verified us but its access policy refuses the connection", "ask the peer's administrator"
+    ),
+    AlertDescription.DECODE_ERROR: AlertMeaning(
+        "{peer} could not parse a message we sent", "one side has a bug; report it with a --trace", "decode-error"
+    ),
+    AlertDescription.DECRYPT_ERROR: AlertMeaning(
+        "{peer} could not verify a signature or Finished value from us",
+        "check that our certificate and private key belong together",
+        "decrypt-error",
+    ),
+    AlertDescription.EXPORT_RESTRICTION: AlertMeaning("{peer} refused an export-grade setting", "use modern settings"),
+    AlertDescription.PROTOCOL_VERSION: AlertMeaning(
+        "{peer} does not support any TLS version we offered (glasstls offers TLS 1.3 only, for now)",
+        "use a peer that supports TLS 1.3",
+        "no-common-version",
+    ),
+    AlertDescription.INSUFFICIENT_SECURITY: AlertMeaning(
+        "{peer} requires stronger parameters than we offered",
+        "enable stronger suites or groups",
+        "insufficient-security",
+    ),
+    AlertDescription.INTERNAL_ERROR: AlertMeaning(
+        "{peer} had an internal error unrelated to us", "check the peer's logs", "internal-error"
+    ),
+    AlertDescription.INAPPROPRIATE_FALLBACK: AlertMeaning(
+        "{peer} detected a version fallback (RFC 7507)",
+        "connect without restricting the version",
+        "inappropriate-fallback",
+    ),
+    AlertDescription.USER_CANCELED: AlertMeaning("{peer} cancelled the handshake", "check the peer's logs"),
+    AlertDescription.NO_RENEGOTIATION: AlertMeaning(
+        "{peer} refused to renegotiate", "reconnect instead", "no-renegotiation"
+    ),
+    AlertDescription.MISSING_EXTENSION: AlertMeaning(
+        "{peer} needs an extension we did not send", "report it with a --trace", "missing-extension"
+    ),
+    AlertDescription.UNSUPPORTED_EXTENSION: AlertMeaning(
+        "{peer} received an extension it did not offer or does not allow there",
+        "report it with a --trace",
+        "unsupported-extension",
+    ),
+    AlertDescription.CERTIFICATE_UNOBTAINABLE: AlertMeaning(
+        "{peer} could not fetch a certificate from a URL", "send the certificate itself"
+    ),
+    AlertDescription.UNRECOGNIZED_NAME: AlertMeaning(
+        "{peer} does not serve the host name we asked for (SNI)",
+        "check the host name, or use --servername with a name it serves",
+        "unrecognized-name",
+    ),
+    AlertDescription.BAD_CERTIFICATE_STATUS_RESPONSE: AlertMeaning(
+        "{peer} rejected our OCSP status response", "refresh the OCSP staple"
+    ),
+    AlertDescription.BAD_CERTIFICATE_HASH_VALUE: AlertMeaning(
+        "{peer} found a certificate hash mismatch", "send the certificate itself"
+    ),
+    AlertDescription.UNKNOWN_PSK_IDENTITY: AlertMeaning(
+        "{peer} does not know the pre-shared key we offered", "connect without resumption", "unknown-psk"
+    ),
+    AlertDescription.CERTIFICATE_REQUIRED: AlertMeaning(
+        "{peer} requires a client certificate (mutual TLS) and we sent none",
+        "give a client certificate and key: --cert client.pem --key client.key",
+        "client-cert-required",
+    ),
+    AlertDescription.NO_APPLICATION_PROTOCOL: AlertMeaning(
+        "{peer} speaks none of the application protocols (ALPN) we offered",
+        "offer a protocol it accepts (--alpn), or connect without --alpn",
+        "no-common-alpn",
+    ),
+}
+
+
+def explain_alert(description: AlertDescription, *, side: Side | None = None, step: str | None = None) -> Explanation:
+    """What an alert received from the peer means, seen from ``side`` (our side of the connection)."""
+    meaning = ALERTS.get(description)
+    name = str(description).lower()
+    if meaning is None:
+        text = f"{_peer(side)} sent alert {name}, which glasstls does not know"
+        fix = "look the code up in the IANA TLS alert registry; check the peer's logs"
+        kind = "peer-alert"
+    else:
+        text = meaning.meaning.format(peer=_peer(side), our_cert=_our_cert(side))
+        fix = meaning.fix
+        kind = meaning.kind
+    where = f"{step} (alert received)" if step else "alert received"
+    return Explanation(
+        kind=kind,
+        step=where,
+        cause=f"{text} (alert {name})",
+        fix=fix or CATALOGUE["peer-alert"].fix,
+        detail=f"the peer sent a fatal alert: {name}",
+        alert=name,
+    )
+
+
+# -- classification ------------------------------------------------------------------------------------------
+
+_BY_CLASS: tuple[tuple[type[TLSError], str], ...] = (
+    (CertificateRequired, "client-cert-required"),
+    (CertificateExpired, "expired"),
+    (CertificateRevoked, "certificate-revoked"),
+    (UnsupportedCertificate, "wrong-usage"),
+    (CertificateUnknown, "certificate-unknown"),
+    (UnknownCA, "unknown-ca"),
+    (BadCertificate, "bad-certificate"),
+    (CertificateError, "bad-certificate"),
+    (ConnectionLost, "connection-lost"),
+    (BadRecordMac, "bad-record-mac"),
+    (DecodeError, "decode-error"),
+    (UnexpectedMessage, "unexpected-message"),
+    (IllegalParameter, "illegal-parameter"),
+    (DecryptError, "decrypt-error"),
+    (ProtocolVersionError, "no-common-version"),
+    (NoApplicationProtocol, "no-common-alpn"),
+    (MissingExtension, "missing-extension"),
+    (UnsupportedExtension, "unsupported-extension"),
+    (RecordOverflow, "record-overflow"),
+    (InsufficientSecurity, "insufficient-security"),
+    (InappropriateFallback, "inappropriate-fallback"),
+    (UnrecognizedName, "unrecognized-name"),
+    (UnknownPskIdentity, "unknown-psk"),
+    (NoRenegotiation, "no-renegotiation"),
+    (InternalError, "internal-error"),
+    (HandshakeFailure, "handshake-failure"),
+)
+
+
+def _certificate_kind(error: CertificateError) -> str | None:
+    check = error.check
+    reason = error.reason.lower()
+    if isinstance(error, CertificateRequired):
+        return "client-cert-required"
+    if check == "name":
+        return "wrong-host-name"
+    if check == "validity":
+        if isinstance(error, CertificateExpired) or "expired" in reason:
+            return "expired"
+        return "not-yet-valid"
+    if check == "chain":
+        if "self-signed" in reason:
+            return "self-signed"
+        if "intermediate" in reason and "did not send" in reason:
+            return "missing-intermediate"
+        return "unknown-ca"
+    if check == "signature":
+        return "bad-signature"
+    if check == "usage":
+        return "wrong-usage"
+    if check == "basic constraints":
+        return "basic-constraints"
+    if check == "parse":
+        return "bad-certificate"
+    return None
+
+
+def classify(error: TLSError) -> str:
+    """The catalogue key for ``error`` (see the module docstring for the order of the rules)."""
+    if isinstance(error, AlertReceived):
+        meaning = ALERTS.get(error.description)
+        return meaning.kind if meaning is not None else "peer-alert"
+    if isinstance(error, CertificateError):
+        kind = _certificate_kind(error)
+        if kind is not None:
+            return kind
+    if isinstance(error, HandshakeFailure):
+        reason = error.reason.lower()
+        if "cipher suite" in reason:
+            return "no-common-cipher"
+        if "group" in reason:
+            return "no-common-group"
+        if "sign" in reason:
+            return "no-common-signature"
+    for cls, kind in _BY_CLASS:
+        if isinstance(error, cls):
+            return kind
+    return "tls-error"
+
+
+# The pki layer appends cryptography's own verdict to its explanation; that is for experts (kept in detail).
+_VERIFIER_NOTE = re.compile(r"\s*\(cryptography's verifier says:.*\)\s*$", re.DOTALL)
+
+
+def _short(reason: str) -> str:
+    return _VERIFIER_NOTE.sub("", reason)
+
+
+def explain(error: TLSError, *, side: Side | None = None) -> Explanation:
+    """Explain ``error``: the step that failed, the cause in plain words, what to try.
+
+    ``side`` is our side of the connection ("client" or "server"); it lets an alert received from the peer be
+    phrased as what the peer is telling *us* (e.g. unknown_ca received by a client: the server does not trust
+    our client certificate's CA).
+    """
+    if isinstance(error, AlertReceived):
+        return explain_alert(error.description, side=side, step=error.step)
+    kind = classify(error)
+    entry = CATALOGUE[kind]
+    specific = _short(error.reason)
+    cause = f"{entry.cause}: {specific}" if specific and specific != entry.cause else entry.cause
+    fix = error.hint if error.hint and kind in _HINT_FIRST else entry.fix
+    alert = str(error.alert).lower() if error.alert is not None else None
+    return Explanation(
+        kind=kind,
+        step=error.step or entry.step,
+        cause=cause,
+        fix=fix,
+        detail=error.reason,
+        alert=alert,
+    )
+
+
+# Entries whose specific hint from the core is better than the catalogue's general advice.
+_HINT_FIRST = frozenset(
+    {
+        "unknown-ca",
+        "missing-intermediate",
+        "bad-signature",
+        "wrong-usage",
+        "basic-constraints",
+        "certificate-unknown",
+        "bad-certificate",
+        "tls-error",
+        "illegal-parameter",
+    }
+)
+
+
+def explain_os_error(error: OSError, *, host: str | None = None, port: int | None = None) -> Explanation:
+    """Explain a network failure that happened outside TLS (connect, DNS, timeout, reset)."""
+    target = f"{host}:{port}" if host is not None and port is not None else (host or "the peer")
+    if isinstance(error, socket.gaierror):
+        kind = "name-resolution"
+    elif isinstance(error, ConnectionRefusedError):
+        kind = "connection-refused"
+    elif isinstance(error, TimeoutError | socket.timeout):
+        kind = "timeout"
+    elif isinstance(error, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+        kind = "connection-reset"
+    else:
+        kind = "network-error"
+    entry = CATALOGUE[kind]
+    message = error.strerror or str(error) or type(error).__name__
+    return Explanation(
+        kind=kind,
+        step=f"{entry.step} to {target}" if entry.step == "TCP connect" else entry.step,
+        cause=f"{entry.cause} ({message})",
+        fix=entry.fix,
+        detail=f"{type(error).__name__}: {message}",
+    )
