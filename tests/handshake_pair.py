@@ -378,3 +378,26 @@ def fixed_random(seed: bytes) -> Callable[[int], bytes]:
         return hashlib.shake_256(seed + state["counter"].to_bytes(8, "big")).digest(n)
 
     return random
+
+
+def read_alert(record: bytes, keylog: MemoryKeyLog, labels: tuple[str, ...] | None = None) -> Alert:
+    """The alert a peer gets from ``record``: plaintext, or sealed under one of the sender's logged write
+    secrets at sequence 0 (every suite is tried: a failed handshake has no negotiated one to ask)."""
+    if record[0] == ContentType.ALERT:
+        return plaintext_alert(record)
+    names = {line.split()[0] for line in keylog.lines}
+    candidates = labels or tuple(names)
+    for label in candidates:
+        if label not in names:
+            continue
+        secret = keylog_secret(keylog, label)
+        for suite in TLS13_SUITES.values():
+            if len(secret) != suite.hash_len:
+                continue
+            try:
+                ctype, content = open_record(protection(suite, secret), record)
+            except TLSError:
+                continue
+            assert ctype == ContentType.ALERT, ctype
+            return Alert.decode(content)
+    raise AssertionError(f"record {record[:5].hex()} is not an alert readable with {sorted(candidates)}")

@@ -558,6 +558,7 @@ def test_untrusted_certificate_is_refused() -> None:
     pair = Pair(client_config(), _untrusted_server())  # type: ignore[arg-type]
     pair.pump()
     assert isinstance(pair.client_error, UnknownCA)
+    assert isinstance(pair.server_error, AlertReceived) and pair.server_error.description == AlertDescription.UNKNOWN_CA
     assert not pair.client.handshake_complete
 
 
@@ -578,6 +579,10 @@ def test_wrong_host_name_is_bad_certificate() -> None:
     assert pair.client_error.check == "name"
     assert "wrong.example" in str(pair.client_error)
     assert not pair.client.handshake_complete
+    # The client's alert is protected with its handshake keys; the server reads it (RFC 8446 section 6).
+    assert isinstance(pair.server_error, AlertReceived), repr(pair.server_error)
+    assert pair.server_error.description == AlertDescription.BAD_CERTIFICATE
+    assert not pair.server.handshake_complete
 
 
 def test_clock_in_the_future_is_certificate_expired() -> None:
@@ -586,6 +591,8 @@ def test_clock_in_the_future_is_certificate_expired() -> None:
     pair.pump()
     assert isinstance(pair.client_error, CertificateExpired)
     assert pair.client_error.alert == AlertDescription.CERTIFICATE_EXPIRED
+    assert isinstance(pair.server_error, AlertReceived), repr(pair.server_error)
+    assert pair.server_error.description == AlertDescription.CERTIFICATE_EXPIRED
 
 
 def test_clock_in_the_future_on_the_server_refuses_the_client_certificate() -> None:
