@@ -31,13 +31,24 @@ from glasstls.errors import (
     UnsupportedExtension,
 )
 from glasstls.wire import extensions as ext
-from glasstls.wire.enums import AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion
+from glasstls.wire.enums import (
+    AlertDescription,
+    CipherSuite,
+    ContentType,
+    KeyUpdateRequest,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+)
 from glasstls.wire.messages import (
     DOWNGRADE_TLS12,
+    Certificate,
+    CertificateVerify,
     ClientHello,
     EncryptedExtensions,
     Finished,
     HandshakeMessage,
+    KeyUpdate,
     ServerHello,
 )
 from handshake_pair import (
@@ -45,8 +56,10 @@ from handshake_pair import (
     HOST,
     Pair,
     Side,
+    chain_of,
     client_config,
     fatal,
+    pki,
     plaintext_alert,
     plaintext_record,
     read_alert,
@@ -465,3 +478,109 @@ def test_mutated_server_flight_to_a_client(e: list[tuple[int, int]], cut: list[i
 def test_split_records_helper_round_trips() -> None:
     hello, flight = _real_flights()
     assert b"".join(split_records(flight)) == flight and split_records(hello) == [hello]
+
+
+# -- more meaning checks, one mutated message each ------------------------------------------------------------------
+
+
+def test_empty_server_certificate_is_decode_error() -> None:
+    pair = mutated("server", only(Certificate, lambda m: dataclasses.replace(m, certificate_list=())))
+    assert_failed(pair, "client", DecodeError, AD.DECODE_ERROR, "server Certificate")
+    assert_peer_got(pair, "server", AD.DECODE_ERROR)
+
+
+def test_corrupt_server_signature_is_decrypt_error() -> None:
+    def corrupt(m: CertificateVerify) -> CertificateVerify:
+        return dataclasses.replace(m, signature=m.signature[:-1] + bytes([m.signature[-1] ^ 1]))
+
+    pair = mutated("server", only(CertificateVerify, corrupt))
+    err = pair.client_error
+    assert isinstance(err, DecryptError)
+    assert_failed(pair, "client", DecryptError, AD.DECRYPT_ERROR, err.step or "")
+    assert err.step in ("server CertificateVerify", "signature")
+    assert_peer_got(pair, "server", AD.DECRYPT_ERROR)
+
+
+def test_server_signature_with_an_unoffered_scheme_is_illegal_parameter() -> None:
+    def other(m: CertificateVerify) -> CertificateVerify:
+        return dataclasses.replace(m, algorithm=SignatureScheme.ECDSA_SECP384R1_SHA384)
+
+    pair = mutated(
+        "server",
+        only(CertificateVerify, other),
+        client={"signature_schemes": (SignatureScheme.ECDSA_SECP256R1_SHA256,)},
+    )
+    assert_failed(pair, "client", IllegalParameter, AD.ILLEGAL_PARAMETER, "server CertificateVerify")
+
+
+def test_corrupt_client_signature_is_decrypt_error() -> None:
+    def corrupt(m: CertificateVerify) -> CertificateVerify:
+        return dataclasses.replace(m, signature=bytes(len(m.signature)))
+
+    pair = mutated(
+        "client",
+        only(CertificateVerify, corrupt),
+        client={"client_certificate": chain_of(pki().client)},
+        server={"client_auth": "required", "client_trust": pki().trust_store()},
+    )
+    err = pair.server_error
+    assert isinstance(err, DecryptError), repr(err)
+    assert_failed(pair, "server", DecryptError, AD.DECRYPT_ERROR, err.step or "")
+    assert_peer_got(pair, "client", AD.DECRYPT_ERROR)
+
+
+def test_alpn_the_client_did_not_offer_is_illegal_parameter() -> None:
+    def swap(m: EncryptedExtensions) -> EncryptedExtensions:
+        alpn = ext.ApplicationLayerProtocolNegotiation((b"spdy/1",))
+        return EncryptedExtensions(_replace_ext(m.extensions, ext.ApplicationLayerProtocolNegotiation, alpn))
+
+    pair = mutated(
+        "server",
+        only(EncryptedExtensions, swap),
+        client={"alpn_protocols": ("h2",)},
+        server={"alpn_protocols": ("h2",)},
+    )
+    assert_failed(pair, "client", IllegalParameter, AD.ILLEGAL_PARAMETER, "EncryptedExtensions")
+    assert_peer_got(pair, "server", AD.ILLEGAL_PARAMETER)
+
+
+def test_key_update_with_an_unknown_request_is_illegal_parameter() -> None:
+    pair = Pair()
+    pair.handshake()
+    with pair.mutate("client", only(KeyUpdate, lambda m: KeyUpdate(KeyUpdateRequest(7)))):
+        pair.call("client", lambda: pair.client.key_update(request_peer=False))
+    pair.pump()
+    assert_failed(pair, "server", IllegalParameter, AD.ILLEGAL_PARAMETER, "KeyUpdate")
+    assert_peer_got(pair, "client", AD.ILLEGAL_PARAMETER)
+
+
+def _second_hello_mutator(change: object) -> object:
+    seen: list[ClientHello] = []
+
+    def fn(m: HandshakeMessage) -> object:
+        if not isinstance(m, ClientHello):
+            return None
+        seen.append(m)
+        return change(m) if len(seen) == 2 else None  # type: ignore[operator]
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: dataclasses.replace(m, extensions=_replace_ext(m.extensions, ext.Cookie, None)),
+        lambda m: dataclasses.replace(m, extensions=_replace_ext(m.extensions, ext.Cookie, ext.Cookie(b"forged"))),
+        lambda m: dataclasses.replace(m, random=bytes(32)),
+    ],
+    ids=["cookie-dropped", "cookie-forged", "random-changed"],
+)
+def test_second_client_hello_must_follow_the_retry(change: object) -> None:
+    pair = mutated(
+        "client",
+        _second_hello_mutator(change),
+        client={"key_share_groups": (NamedGroup.X25519,)},
+        server={"groups": (NamedGroup.SECP256R1,)},
+    )
+    assert_failed(pair, "server", IllegalParameter, AD.ILLEGAL_PARAMETER, "second ClientHello")
+    assert_peer_got(pair, "client", AD.ILLEGAL_PARAMETER)
