@@ -132,7 +132,7 @@ CATALOGUE: dict[str, Entry] = {
         "certificate expired",
         _CERT,
         "a certificate in the chain is past its notAfter date (RFC 5280 section 4.1.2.5)",
-        "renew the certificate on the server; if it should still be valid, check this machine's clock",
+        "renew the certificate of {peer}; if it should still be valid, check this machine's clock",
     ),
     "not-yet-valid": Entry(
         "certificate not yet valid",
@@ -145,14 +145,14 @@ CATALOGUE: dict[str, Entry] = {
         _CERT,
         "the chain does not lead to a certificate authority we trust, so anyone could have made it",
         "if you trust that CA, give its certificate with --cafile (for a glasstls test PKI: root.pem); "
-        "otherwise the server needs a certificate from a CA in the trust store",
+        "otherwise {peer} needs a certificate from a CA in the trust store",
     ),
     "missing-intermediate": Entry(
         "missing intermediate certificate",
         _CERT,
-        "the server sent its own certificate but not the intermediate CA certificate that issued it, so the "
-        "chain cannot reach a trusted root (RFC 8446 section 4.4.2: the server sends the chain)",
-        "configure the server with the full chain file (its certificate followed by the intermediates)",
+        "{peer} sent its own certificate but not the intermediate CA certificate that issued it, so the "
+        "chain cannot reach a trusted root (RFC 8446 section 4.4.2: the sender sends the chain)",
+        "configure {peer} with the full chain file (its certificate followed by the intermediates)",
     ),
     "self-signed": Entry(
         "self-signed certificate",
@@ -557,7 +557,10 @@ def explain_alert(description: AlertDescription, *, side: Side | None = None, st
         text = meaning.meaning.format(peer=_peer(side), our_cert=_our_cert(side))
         fix = meaning.fix
         kind = meaning.kind
-    where = f"{step} (alert received)" if step else "alert received"
+    if step == "post-handshake":
+        where = "after the handshake (alert received)"
+    else:
+        where = f"{step} (alert received)" if step else "alert received"
     return Explanation(
         kind=kind,
         step=where,
@@ -670,9 +673,11 @@ def explain(error: TLSError, *, side: Side | None = None) -> Explanation:
         return explain_alert(error.description, side=side, step=error.step)
     kind = classify(error)
     entry = CATALOGUE[kind]
+    peer = _peer(side)
+    general = entry.cause.format(peer=peer)
     specific = _short(error.reason)
-    cause = f"{entry.cause}: {specific}" if specific and specific != entry.cause else entry.cause
-    fix = error.hint if error.hint and kind in _HINT_FIRST else entry.fix
+    cause = f"{general}: {specific}" if specific and specific != general else general
+    fix = error.hint if error.hint and kind in _HINT_FIRST else entry.fix.format(peer=peer)
     alert = str(error.alert).lower() if error.alert is not None else None
     return Explanation(
         kind=kind,

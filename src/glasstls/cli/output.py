@@ -159,6 +159,6 @@ class Output:
                     table.add_row(label, self._escape(value))
                 self._rich(Panel(table, title=f"[bold red]{self._escape(title)}[/bold red]", border_style="red"))
             else:
-                self._plain(f"{title.upper()}")
+                self._plain(f"{title}:")
                 for label, value in rows:
                     self._plain(f"  {label}: {value}")

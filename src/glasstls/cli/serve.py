@@ -185,10 +185,11 @@ def _http(status: str, content_type: str, body: str) -> bytes:
 
 def www_page(negotiated: Negotiated, request_line: str, report: ConnectionReport) -> str:
     """A small HTML page describing the negotiated connection (public facts only)."""
-    rows = negotiated_summary(negotiated)
-    if negotiated.peer_certificates:
-        rows.append(("client certificate", negotiated.peer_certificates[0].subject.rfc4514_string()))
-    else:
+    rows = [
+        ("client certificate", value) if label == "peer certificate" else (label, value)
+        for label, value in negotiated_summary(negotiated)
+    ]
+    if not negotiated.peer_certificates:
         rows.append(("client certificate", "none"))
     if report.handshake_time is not None:
         rows.append(("handshake time", f"{report.handshake_time * 1000:.2f} ms"))

@@ -1,0 +1,73 @@
+"""``glasstls demo``: runs, exits 0, tells every step, explains the two failures, never prints a secret."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def test_demo(tmp_path: Path) -> None:
+    keylog = tmp_path / "keys.log"
+    env = {**os.environ, "SSLKEYLOGFILE": str(keylog), "NO_COLOR": "1"}
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "glasstls", "demo"], capture_output=True, text=True, timeout=30, env=env
+    )
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert elapsed < 10, f"demo took {elapsed:.1f} s"
+    out = proc.stdout
+
+    # The steps, in the order a person learns them.
+    steps = [
+        "ClientHello: what the client offers",
+        "ServerHello: what the server chose",
+        "Key exchange",
+        "Handshake keys derived",
+        "EncryptedExtensions",
+        "Certificate: the server's chain",
+        "Certificate verification",
+        "CertificateVerify: the server proves it holds the key",
+        "Finished: server to client",
+        "Application keys derived",
+        "Finished: client to server",
+        "Encrypted application data",
+        "Close",
+    ]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions)
+    # What the ClientHello offered and the ServerHello chose, the chain and each check.
+    for fact in (
+        "cipher suites: TLS_AES_256_GCM_SHA384",
+        "key shares: X25519",
+        "server name (SNI): localhost",
+        "application protocols (ALPN): http/1.1",
+        "version: TLS 1.3",
+        "(leaf)",
+        "(intermediate CA)",
+        "(trust anchor, from the trust store)",
+        "names: DNS:localhost, IP:127.0.0.1",
+        "[ok] client: name:",
+        "[ok] client: chain:",
+        "[ok] client: validity:",
+        "[ok] server: client Finished verify_data matches",
+        "close_notify",
+        " ms",
+    ):
+        assert fact in out, fact
+    # The two failures, explained.
+    assert "wrong.example" in out
+    assert "cause: the certificate was issued for other names" in out
+    assert "the chain does not lead to a certificate authority we trust" in out
+    assert out.count("what to try:") >= 2
+    assert "alert unknown_ca" in out
+
+    # Secrets went to the key log, and only there.
+    lines = keylog.read_text().splitlines()
+    assert any(line.startswith("CLIENT_TRAFFIC_SECRET_0 ") for line in lines)
+    for line in lines:
+        label, client_random, secret = line.split()
+        assert secret not in out and secret not in proc.stderr, label
