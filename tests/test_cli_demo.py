@@ -69,5 +69,5 @@ def test_demo(tmp_path: Path) -> None:
     lines = keylog.read_text().splitlines()
     assert any(line.startswith("CLIENT_TRAFFIC_SECRET_0 ") for line in lines)
     for line in lines:
-        label, client_random, secret = line.split()
+        label, _client_random, secret = line.split()
         assert secret not in out and secret not in proc.stderr, label

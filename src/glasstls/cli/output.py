@@ -132,6 +132,7 @@ class Output:
                 tree = Tree(head, guide_style="dim")
                 self._add(tree, section.lines)
                 self._rich(tree)
+                self._rich("")
 
     def _add(self, tree: object, lines: Sequence[Line]) -> None:
         from rich.tree import Tree

@@ -547,10 +547,10 @@ def _section_lines(key: str, group: Sequence[TraceEvent], *, both: bool) -> list
                 continue  # the same message, seen by the other side
             messages_shown.add(msg)
             clear = key in ("client_hello", "server_hello", "hello_retry")
-            lines.append(Line(f"{_arrow(event)}: {msg} ({size}{', in the clear' if clear else ', encrypted'})"))
             describe_lines = _MESSAGE_LINES.get(msg)
-            if describe_lines is not None:
-                lines.extend(describe_lines(event.details))
+            facts = describe_lines(event.details) if describe_lines is not None else []
+            where = ", in the clear" if clear else ", encrypted"
+            lines.append(Line(f"{_arrow(event)}: {msg} ({size}{where})", children=facts))
             continue
         if event.kind == "keys_installed":
             lines.append(Line(f"{who}{event.summary}"))

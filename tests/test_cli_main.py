@@ -1,0 +1,203 @@
+"""The CLI in-process: ``main(argv)``, option parsing, ``certs``, the renderer and both output modes."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+
+from glasstls.cli import CliError, parse_alpn, parse_cipher_suites, parse_groups, parse_versions
+from glasstls.cli import serve as serve_cmd
+from glasstls.cli.connect import parse_target
+from glasstls.cli.main import build_parser, main
+from glasstls.cli.output import Output
+from glasstls.config import CertificateChain, ClientConfig, ServerConfig
+from glasstls.connection import ClientConnection, ServerConnection
+from glasstls.errors import TLSError
+from glasstls.explain import explain
+from glasstls.pki.testpki import make_test_pki
+from glasstls.trace.keylog import MemoryKeyLog
+from glasstls.trace.render import SECTIONS, build_story, render_plain
+from glasstls.wire.enums import CipherSuite, NamedGroup, ProtocolVersion
+
+PKI = make_test_pki(("localhost", "127.0.0.1"))
+
+
+def test_certs_writes_the_test_pki(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["certs", str(tmp_path / "pki"), "--host", "example.test", "--host", "10.0.0.1"]) == 0
+    names = {p.name for p in (tmp_path / "pki").iterdir()}
+    assert {"root.pem", "intermediate.pem", "server-ecdsa.pem", "server-ecdsa.key", "server-rsa.pem"} <= names
+    assert {"server-rsa.key", "client.pem", "client.key"} <= names
+    out = capsys.readouterr().out
+    assert "example.test, 10.0.0.1" in out and "root.pem" in out and "--cafile" in out
+    assert (tmp_path / "pki" / "server-ecdsa.key").stat().st_mode & 0o077 == 0  # keys are private
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["connect", "localhost", "--cipher", "TLS_BOGUS"], "unknown cipher suite 'TLS_BOGUS'"),
+        (["connect", "localhost", "--cipher", "TLS_RSA_WITH_AES_128_GCM_SHA256"], "is not supported"),
+        (["connect", "localhost", "--group", "ffdhe2048"], "group FFDHE2048 is not supported"),
+        (["connect", "localhost", "--max-version", "1.2"], "TLS 1.2 is not supported yet"),
+        (["connect", "localhost", "--cert", "client.pem"], "--cert and --key together"),
+        (["connect", "localhost:99999"], "bad port"),
+        (["connect", "localhost", "--cafile", "/nonexistent/ca.pem"], "cannot read the trust store file"),
+        (["serve", "--port", "0", "--cert", "a.pem"], "in pairs"),
+        (["serve", "--port", "0", "--min-version", "1.2"], "TLS 1.2 is not supported yet"),
+    ],
+)
+def test_bad_options_are_explained(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_option_parsing() -> None:
+    assert parse_cipher_suites(["tls_aes_128_gcm_sha256", "TLS_CHACHA20_POLY1305_SHA256"]) == (
+        CipherSuite.TLS_AES_128_GCM_SHA256,
+        CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+    )
+    assert parse_cipher_suites(None) is None
+    assert parse_groups(["x25519,P-256", "X25519MLKEM768"]) == (
+        NamedGroup.X25519,
+        NamedGroup.SECP256R1,
+        NamedGroup.X25519MLKEM768,
+    )
+    assert parse_alpn(["h2,http/1.1", "h2"]) == ("h2", "http/1.1")
+    assert parse_versions("1.3", None) == (ProtocolVersion.TLS13, ProtocolVersion.TLS13)
+    with pytest.raises(CliError, match="not supported yet"):
+        parse_versions("1.2", "1.3")
+    assert parse_target("example.com") == ("example.com", 443)
+    assert parse_target("example.com:8443") == ("example.com", 8443)
+    assert parse_target("[::1]:4433") == ("::1", 4433)
+    assert parse_target("::1") == ("::1", 443)
+    with pytest.raises(CliError):
+        parse_target(":443")
+
+
+def test_serve_without_a_certificate_uses_a_throwaway_one() -> None:
+    args = build_parser().parse_args(["serve", "--port", "0", "--require-client-cert"])
+    stream = io.StringIO()
+    config = serve_cmd.build_config(args, Output(stream, rich_output=False))
+    assert len(config.certificates) == 2 and config.client_auth == "required"
+    assert "root.pem" in stream.getvalue() and "throwaway" in stream.getvalue()
+
+
+def test_serve_client_auth_needs_a_ca(tmp_path: Path) -> None:
+    files = make_test_pki(("localhost",), directory=tmp_path).files
+    assert files is not None
+    args = build_parser().parse_args(
+        ["serve", "--cert", str(files.server_ecdsa.cert), "--key", str(files.server_ecdsa.key), "--require-client-cert"]
+    )
+    with pytest.raises(CliError, match="--cafile"):
+        serve_cmd.build_config(args, Output(io.StringIO(), rich_output=False))
+
+
+# -- the renderer ---------------------------------------------------------------------------------------------
+
+
+def _pair(client: ClientConfig, server_name: str = "localhost") -> tuple[ClientConnection, ServerConnection]:
+    chain = CertificateChain((PKI.server_ecdsa.certificate, *PKI.server_ecdsa.chain), PKI.server_ecdsa.key)
+    s = ServerConnection(ServerConfig((chain,), client_auth="optional", client_trust=PKI.trust_store()))
+    c = ClientConnection(client, server_name=server_name)
+    c.start()
+    for _ in range(6):
+        try:
+            s.receive_data(c.data_to_send())
+            c.receive_data(s.data_to_send())
+        except TLSError:
+            break
+    return c, s
+
+
+def test_story_of_one_side() -> None:
+    keylog = MemoryKeyLog()
+    chain = CertificateChain((PKI.client.certificate, *PKI.client.chain), PKI.client.key)
+    c, s = _pair(ClientConfig(trust=PKI.trust_store(), client_certificate=chain, keylog=keylog))
+    assert c.negotiated is not None and s.negotiated is not None
+    keys = [section.key for section in build_story(c.trace, negotiated=c.negotiated)]
+    order = [key for key, _, _ in SECTIONS]
+    assert keys == sorted(keys, key=order.index)
+    assert {"client_hello", "server_hello", "certificate_request", "verification", "client_finished"} <= set(keys)
+    text = render_plain(build_story(c.trace, negotiated=c.negotiated))
+    assert "[ok] name: the name localhost is covered" in text
+    assert "\n    - client: " not in text and "[ok] client: " not in text  # one side: no side labels
+    server_text = render_plain(build_story(s.trace, negotiated=s.negotiated, negotiated_side="server"))
+    assert "CN=glasstls test client" in server_text and "client certificate verification" in server_text.lower()
+    for line in keylog.lines:  # no secret in either story
+        secret = line.split()[-1]
+        assert secret not in text and secret not in server_text
+
+
+def test_story_of_a_failure_and_both_output_modes() -> None:
+    c, _ = _pair(ClientConfig(trust=PKI.trust_store()), server_name="wrong.example")
+    assert c.error is not None
+    sections = build_story(c.trace)
+    assert sections[-1].key == "failure" and sections[-1].failed
+    plain = io.StringIO()
+    Output(plain, rich_output=False).story(sections)
+    assert "[FAIL] sent fatal alert BAD_CERTIFICATE" in plain.getvalue()
+    coloured = io.StringIO()
+    out = Output(coloured, rich_output=True)
+    out.story(sections)
+    out.explanation(explain(c.error, side="client"))
+    out.table([("version", "TLS 1.3")], title="t")
+    text = coloured.getvalue()
+    assert "✗" in text and "what to try" in text and "ClientHello" in text
+
+
+def test_json_output_mode() -> None:
+    stream = io.StringIO()
+    Output(stream).json({"a": 1})
+    assert stream.getvalue() == '{\n  "a": 1\n}\n'
+
+
+def test_parser_has_every_documented_option() -> None:
+    parser = build_parser()
+    connect = parser.parse_args(
+        [
+            "connect",
+            "h:1",
+            "--servername",
+            "n",
+            "--capath",
+            "/",
+            "--alpn",
+            "h2",
+            "--min-version",
+            "1.3",
+            "--max-version",
+            "1.3",
+            "--cipher",
+            "c",
+            "--group",
+            "g",
+            "--cert",
+            "c",
+            "--key",
+            "k",
+            "--insecure",
+            "--keylog",
+            "f",
+            "--trace",
+            "--json",
+            "--quiet",
+            "--idle-timeout",
+            "2",
+        ]
+    )
+    assert isinstance(connect, argparse.Namespace) and connect.idle_timeout == 2.0
+    served = parser.parse_args(
+        ["serve", "--cert", "a", "--key", "b", "--cert", "c", "--key", "d", "--www", "--request-client-cert"]
+    )
+    assert served.cert == ["a", "c"] and served.mode == "www"
+    assert parser.parse_args(["serve"]).mode == "echo"
