@@ -164,6 +164,7 @@ class TLSStream:
             pass
         self.pending: deque[Event] = deque()
         self.peer_closed = False
+        self.clean_close: bool | None = None  # after the peer closed: did it send close_notify first?
         self.bytes_sent = 0  # application data bytes
         self.bytes_received = 0
         self.wire_sent = 0  # bytes on the wire, TLS records included
@@ -243,6 +244,7 @@ class TLSStream:
                     return event.data
                 if isinstance(event, ConnectionClosed):
                     self.peer_closed = True
+                    self.clean_close = event.clean
                     return b""
             if self.peer_closed:
                 return b""

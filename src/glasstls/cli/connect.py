@@ -290,6 +290,8 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
             if status is not None:
                 _print_success(status, result, args.trace)
             _exchange(stream, result, args.idle_timeout, to_stdout=not args.json)
+            if status is not None and stream.clean_close is False:
+                status.warning("the server closed the connection without close_notify: the data may be truncated")
         except TLSError as e:
             result.explanation, result.error_type = explain(e, side="client"), type(e).__name__
         except OSError as e:
