@@ -108,6 +108,9 @@ def _check_common(
         raise ConfigError("duplicate cipher suites or groups")
     if not signature_schemes:
         raise ConfigError("no signature schemes configured")
+    for scheme in signature_schemes:
+        if scheme not in _signatures.SUPPORTED_SIGNATURE_SCHEMES:
+            raise ConfigError(f"signature scheme {scheme} is not supported")
     for p in alpn_protocols:
         if not 1 <= len(p.encode()) <= 255:
             raise ConfigError(f"ALPN protocol name {p!r} must be 1..255 bytes")

@@ -31,7 +31,7 @@ from glasstls.wire.enums import NamedGroup
 #: A source of random bytes: ``random(n)`` returns ``n`` bytes (``os.urandom`` is one).
 Random = Callable[[int], bytes]
 
-_STEP = "key exchange"
+_STEP: str | None = None  # the connection names the step (the message being processed)
 
 # FIPS 203 ML-KEM-768 sizes (encapsulation key, ciphertext, shared secret) and the seed (d || z).
 _MLKEM768_EK_LEN = 1184

@@ -25,7 +25,7 @@ from glasstls.crypto.keys import PrivateKey, PublicKey
 from glasstls.crypto.suites import hash_algorithm
 from glasstls.wire.enums import SignatureScheme
 
-_STEP = "signature"
+_STEP: str | None = None  # the connection names the step (the message being processed)
 
 
 @dataclass(frozen=True)

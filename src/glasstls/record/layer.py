@@ -74,11 +74,20 @@ class RecordLayer:
         self._ccs_allowed = False
         self._ccs_seen = False
         self._ccs_deliver = False
+        self._plaintext_alerts = False
 
     # -- protection -------------------------------------------------------------------------------
 
     def set_read_protection(self, protection: RecordProtection) -> None:
-        """Install the protection for records read from now on (the handshake's key change)."""
+        """Install the protection for records read from now on (the handshake's key change).
+
+        On the first switch from plaintext to protected reading, a plaintext alert (2 bytes) is still
+        accepted until the first protected record opens: the peer may have failed before it had keys (e.g.
+        a client rejecting the ServerHello), and its alert then necessarily travels in plaintext. OpenSSL does
+        the same; an attacker who can inject such an alert could as well cut the connection.
+        """
+        if not self._read.encrypted and protection.encrypted:
+            self._plaintext_alerts = True
         protection.apply_size_limit(self._limit_in)
         self._read = protection
         self._read_max_payload = protection.max_payload
@@ -214,8 +223,11 @@ class RecordLayer:
                     return ContentType.CHANGE_CIPHER_SPEC, payload
                 continue
             read = self._read
+            if read.encrypted and self._plaintext_alerts and ctype == _ALERT and length == 2:
+                return ContentType.ALERT, payload
             if read.encrypted:
                 inner_type, content = read.open(ctype, (buf[pos + 1] << 8) | buf[pos + 2], payload, header)
+                self._plaintext_alerts = False
                 inner = int(inner_type)
                 if inner == _APPLICATION_DATA:
                     return inner_type, content
