@@ -16,6 +16,7 @@ later call raises the same error. A bug (any other exception) becomes ``Internal
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from glasstls.config import ClientConfig, ServerConfig
@@ -60,7 +61,7 @@ from glasstls.pki.names import parse_server_name
 from glasstls.record.layer import RecordLayer
 from glasstls.record.protection import Tls13Protection
 from glasstls.record.reassembly import HandshakeReassembler
-from glasstls.trace.events import TraceEvent, TraceKind
+from glasstls.trace.events import LazyDetails, TraceEvent, TraceKind
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion
 from glasstls.wire.messages import Alert, decode_handshake
@@ -286,7 +287,12 @@ class _Connection:
         except TLSError as e:
             raise e.with_step(state.step) from None
         name = str(HandshakeType(msg_type))
-        self._add_trace("message_received", name, f"received {name} ({len(raw)} bytes)", describe_message(message))
+        self._add_trace(
+            "message_received",
+            name,
+            f"received {name} ({len(raw)} bytes)",
+            LazyDetails(lambda: describe_message(message)),
+        )
         actions = Actions()
         try:
             next_state = state.handle(message, raw, actions)
@@ -424,7 +430,7 @@ class _Connection:
             kind=kind,
             step=step,
             summary=summary,
-            details=details if isinstance(details, dict) else ({"value": details} if details is not None else {}),
+            details=details if isinstance(details, Mapping) else ({"value": details} if details is not None else {}),
             ok=ok,
         )
         self._trace.append(event)

@@ -6,7 +6,7 @@ keys installed, the outcome of each check. Never a secret: secrets go only to th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,6 +22,36 @@ TraceKind = Literal[
     "record",
     "info",
 ]
+
+
+class LazyDetails(Mapping[str, object]):
+    """Details computed on first access: describing every message costs ~20% of a handshake, and most
+    connections never read their trace. Reading it (``details[...]``, ``dict(details)``) computes it once."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], Mapping[str, object]]) -> None:
+        self._make: Callable[[], Mapping[str, object]] | None = make
+        self._value: Mapping[str, object] | None = None
+
+    def _get(self) -> Mapping[str, object]:
+        if self._value is None:
+            assert self._make is not None
+            self._value = self._make()
+            self._make = None
+        return self._value
+
+    def __getitem__(self, key: str) -> object:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __repr__(self) -> str:
+        return repr(dict(self._get()))
 
 
 @dataclass(frozen=True)
