@@ -286,7 +286,10 @@ class ServerSession:
 
     @property
     def clean_close(self) -> bool:
-        return ConnectionClosed(clean=True) in self.events and self.close_notify is True
+        """The peer closed with close_notify: ``TLSSocket.close_notify_received`` mirrors the connection's
+        ``ConnectionClosed(clean=True)`` (which may have come with the handshake's last flight, before
+        ``events`` was spied on), and no unclean closure was seen."""
+        return self.close_notify is True and ConnectionClosed(clean=False) not in self.events
 
 
 Handler = Callable[[TLSSocket, ServerSession], None]
@@ -366,6 +369,7 @@ class GlasstlsServer:
         except BaseException as exc:
             session.error = exc
         finally:
+            tls.connection.events()  # collect (into the spy) events no socket call has drained yet
             if tls.peer_closed:
                 session.close_notify = tls.close_notify_received
             session.done.set()
