@@ -465,8 +465,8 @@ def test_glasstls_server_certificate_rejected_by_peer(
     pki: TestPKI, peer_pki: PeerPki, server_name: str, use_peer_root: bool, alert: AlertDescription
 ) -> None:
     with glasstls_server(server_config(pki)) as server:
-        trust = {"cafile": peer_pki.root} if use_peer_root else {}
-        result = cli(server.port, pki, servername=server_name, **trust)
+        cafile = peer_pki.root if use_peer_root else pki.files.root if pki.files else None
+        result = cli(server.port, pki, servername=server_name, cafile=cafile)
         session = server.session()
     assert result.returncode != 0
     assert "*** PKI verification of server certificate failed" in result.output

@@ -188,7 +188,8 @@ def server_config(pki: TestPKI, kinds: Sequence[str] = ("ecdsa",), **kwargs: obj
 def mtls_server_config(pki: TestPKI, **kwargs: object) -> ServerConfig:
     """A glasstls server that requires a client certificate issued under the test PKI."""
     assert pki.files is not None
-    return server_config(pki, client_auth="required", client_trust=TrustStore.from_file(pki.files.root), **kwargs)
+    trust = TrustStore.from_file(pki.files.root)
+    return server_config(pki, ("ecdsa",), client_auth="required", client_trust=trust, **kwargs)
 
 
 def glasstls_connect(port: int, config: ClientConfig, server_name: str = "localhost") -> TLSSocket:
