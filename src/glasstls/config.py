@@ -24,6 +24,7 @@ from glasstls.crypto import signatures as _signatures
 from glasstls.crypto import suites as _suites
 from glasstls.crypto.keys import (
     PrivateKey,
+    certificate_der,
     load_certificates,
     load_private_key,
     private_key_matches_certificate,
@@ -73,9 +74,7 @@ class CertificateChain:
         return self.certificates[0]
 
     def der_chain(self) -> tuple[bytes, ...]:
-        from cryptography.hazmat.primitives.serialization import Encoding
-
-        return tuple(c.public_bytes(Encoding.DER) for c in self.certificates)
+        return tuple(certificate_der(c) for c in self.certificates)
 
 
 def _check_versions(min_version: ProtocolVersion, max_version: ProtocolVersion) -> None:

@@ -84,3 +84,10 @@ def private_key_matches_certificate(key: PrivateKey, cert: x509.Certificate) -> 
         return bool(key.public_key() == cert.public_key())
     except (ValueError, TypeError, UnsupportedAlgorithm):
         return False
+
+
+def certificate_der(cert: x509.Certificate) -> bytes:
+    """The certificate's DER encoding (what a TLS Certificate message carries)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return cert.public_bytes(Encoding.DER)
