@@ -22,6 +22,7 @@ from cryptography import x509
 from glasstls.crypto import groups as _groups
 from glasstls.crypto import signatures as _signatures
 from glasstls.crypto import suites as _suites
+from glasstls.crypto import tls12 as _tls12
 from glasstls.crypto.keys import (
     PrivateKey,
     certificate_der,
@@ -47,10 +48,15 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class CertificateChain:
-    """A certificate chain (leaf first, then intermediates) and the leaf's private key."""
+    """A certificate chain (leaf first, then intermediates) and the leaf's private key.
+
+    ``ocsp_response``: a DER OCSP response for the leaf, stapled when the client asks (RFC 6066 section 8,
+    RFC 8446 section 4.4.2.1).
+    """
 
     certificates: tuple[x509.Certificate, ...]
     private_key: PrivateKey = field(repr=False)
+    ocsp_response: bytes | None = None
 
     def __post_init__(self) -> None:
         if not self.certificates:
@@ -64,10 +70,12 @@ class CertificateChain:
         cert_path: str | os.PathLike[str],
         key_path: str | os.PathLike[str],
         password: bytes | None = None,
+        ocsp_response_path: str | os.PathLike[str] | None = None,
     ) -> CertificateChain:
         certs = load_certificates(Path(cert_path).read_bytes())
         key = load_private_key(Path(key_path).read_bytes(), password)
-        return cls(tuple(certs), key)
+        ocsp = Path(ocsp_response_path).read_bytes() if ocsp_response_path is not None else None
+        return cls(tuple(certs), key, ocsp)
 
     @property
     def leaf(self) -> x509.Certificate:
@@ -77,13 +85,51 @@ class CertificateChain:
         return tuple(certificate_der(c) for c in self.certificates)
 
 
+RevocationPolicy = Literal["off", "soft-fail", "hard-fail"]
+
+#: The suites offered by default: the TLS 1.3 ones, then the forward-secret TLS 1.2 ECDHE AEAD ones.
+DEFAULT_CIPHER_SUITES: tuple[CipherSuite, ...] = _suites.DEFAULT_TLS13_SUITES + _tls12.DEFAULT_TLS12_SUITES
+
+
 def _check_versions(min_version: ProtocolVersion, max_version: ProtocolVersion) -> None:
-    supported = (ProtocolVersion.TLS13,)
+    supported = (ProtocolVersion.TLS12, ProtocolVersion.TLS13)
     for v in (min_version, max_version):
         if v not in supported:
-            raise ConfigError(f"TLS version {v} is not supported yet (supported: TLS 1.3)")
+            raise ConfigError(f"TLS version {v} is not supported (supported: TLS 1.2 and TLS 1.3)")
     if min_version > max_version:
         raise ConfigError("min_version is above max_version")
+
+
+def _legacy_suites(
+    cipher_suites: tuple[CipherSuite, ...], *, allow_rsa_key_exchange: bool, allow_legacy_cbc: bool
+) -> tuple[CipherSuite, ...]:
+    """The configured suites, with the opt-in legacy ones added when the defaults are in use.
+
+    The RSA key exchange (no forward secrecy) and the CBC suites (MAC-then-encrypt, Lucky13-prone) are never
+    used unless asked for by name: a suite list that contains one without its flag is a ConfigError.
+    """
+    for s in cipher_suites:
+        t12 = _tls12.TLS12_SUITES.get(s)
+        if t12 is None:
+            continue
+        if t12.key_exchange == "RSA" and not allow_rsa_key_exchange:
+            raise ConfigError(
+                f"{s} uses the RSA key exchange, which has no forward secrecy: set allow_rsa_key_exchange to use it"
+            )
+        if t12.legacy and not allow_legacy_cbc:
+            raise ConfigError(f"{s} is a legacy CBC suite: set allow_legacy_cbc to use it")
+    if cipher_suites != DEFAULT_CIPHER_SUITES:
+        return cipher_suites
+    extra: list[CipherSuite] = []
+    if allow_rsa_key_exchange:
+        extra += _tls12.RSA_KEY_EXCHANGE_SUITES
+    if allow_legacy_cbc:
+        extra += [
+            s
+            for s in _tls12.LEGACY_CBC_SUITES
+            if allow_rsa_key_exchange or _tls12.TLS12_SUITES[s].key_exchange != "RSA"
+        ]
+    return cipher_suites + tuple(extra)
 
 
 def _check_common(
@@ -96,7 +142,7 @@ def _check_common(
     if not cipher_suites:
         raise ConfigError("no cipher suites configured")
     for s in cipher_suites:
-        if s not in _suites.TLS13_SUITES:
+        if s not in _suites.TLS13_SUITES and s not in _tls12.TLS12_SUITES:
             raise ConfigError(f"cipher suite {s} is not supported")
     if not groups:
         raise ConfigError("no key exchange groups configured")
@@ -117,25 +163,50 @@ def _check_common(
         raise ConfigError("record_size_limit must be 64..16385 (RFC 8449 section 4)")
 
 
+def _check_suites_for_versions(
+    suites: Sequence[CipherSuite], min_version: ProtocolVersion, max_version: ProtocolVersion
+) -> None:
+    usable13 = any(s in _suites.TLS13_SUITES for s in suites)
+    usable12 = any(s in _tls12.TLS12_SUITES for s in suites)
+    if max_version == ProtocolVersion.TLS13 and not usable13 and min_version == ProtocolVersion.TLS13:
+        raise ConfigError("no TLS 1.3 cipher suite configured, and TLS 1.3 is the only version enabled")
+    if max_version == ProtocolVersion.TLS12 and not usable12:
+        raise ConfigError("no TLS 1.2 cipher suite configured, and TLS 1.2 is the only version enabled")
+    if not usable12 and not usable13:
+        raise ConfigError("no cipher suite for the enabled TLS versions")
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     """What a client offers and how it verifies the server.
 
     ``trust``: the trust anchors; ``None`` means the system store (loaded on first use).
     ``dangerous_skip_verification``: accept any server certificate. Never use this outside a test lab.
+    ``allow_rsa_key_exchange``: also offer TLS 1.2 suites with the RSA key exchange, which has NO forward
+    secrecy (whoever gets the server's key later can decrypt recorded traffic). ``allow_legacy_cbc``: also offer
+    the TLS 1.2 CBC suites (HMAC-SHA1, MAC-then-encrypt unless the peer agrees to encrypt_then_mac).
+    ``require_extended_master_secret``: refuse a TLS 1.2 handshake without RFC 7627 (on by default).
+    ``revocation``: "off", "soft-fail" (reject only what is proven revoked) or "hard-fail" (a fresh status for
+    the leaf is required); ``crls``: CRLs to consult; ``request_ocsp_staple``: ask for an OCSP staple.
     ``key_share_groups``: the groups for which the first ClientHello carries a key share (the rest are
     offered in supported_groups and reached through HelloRetryRequest).
     """
 
     trust: TrustStore | None = None
     dangerous_skip_verification: bool = False
-    cipher_suites: tuple[CipherSuite, ...] = _suites.DEFAULT_TLS13_SUITES
+    cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
     groups: tuple[NamedGroup, ...] = _groups.DEFAULT_GROUPS
     key_share_groups: tuple[NamedGroup, ...] = _groups.DEFAULT_KEY_SHARES
     signature_schemes: tuple[SignatureScheme, ...] = _signatures.DEFAULT_SIGNATURE_SCHEMES
     alpn_protocols: tuple[str, ...] = ()
-    min_version: ProtocolVersion = ProtocolVersion.TLS13
+    min_version: ProtocolVersion = ProtocolVersion.TLS12
     max_version: ProtocolVersion = ProtocolVersion.TLS13
+    allow_rsa_key_exchange: bool = False
+    allow_legacy_cbc: bool = False
+    require_extended_master_secret: bool = True
+    revocation: RevocationPolicy = "soft-fail"
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+    request_ocsp_staple: bool = True
     client_certificate: CertificateChain | None = None
     middlebox_compatibility: bool = True
     send_sni: bool = True
@@ -151,6 +222,13 @@ class ClientConfig:
 
     def __post_init__(self) -> None:
         _check_versions(self.min_version, self.max_version)
+        suites = _legacy_suites(
+            self.cipher_suites,
+            allow_rsa_key_exchange=self.allow_rsa_key_exchange,
+            allow_legacy_cbc=self.allow_legacy_cbc,
+        )
+        object.__setattr__(self, "cipher_suites", suites)
+        _check_suites_for_versions(suites, self.min_version, self.max_version)
         _check_common(
             self.cipher_suites,
             self.groups,
@@ -177,18 +255,25 @@ class ServerConfig:
     ``certificates``: one or more chains (e.g. RSA and ECDSA); the server picks by the client's SNI and
     signature_algorithms. ``alpn_protocols`` in the server's order of preference.
     ``client_auth``: "none", "optional" or "required" (mutual TLS), verified against ``client_trust``.
+    ``allow_rsa_key_exchange`` / ``allow_legacy_cbc`` / ``require_extended_master_secret``: as for the client.
+    ``client_revocation``, ``client_crls``: revocation checking of client certificates.
     ``hello_retry_cookie``: include a cookie in HelloRetryRequest that the client must echo (RFC 8446 4.2.2).
     """
 
     certificates: tuple[CertificateChain, ...]
-    cipher_suites: tuple[CipherSuite, ...] = _suites.DEFAULT_TLS13_SUITES
+    cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
     groups: tuple[NamedGroup, ...] = _groups.DEFAULT_GROUPS
     signature_schemes: tuple[SignatureScheme, ...] = _signatures.DEFAULT_SIGNATURE_SCHEMES
     alpn_protocols: tuple[str, ...] = ()
-    min_version: ProtocolVersion = ProtocolVersion.TLS13
+    min_version: ProtocolVersion = ProtocolVersion.TLS12
     max_version: ProtocolVersion = ProtocolVersion.TLS13
+    allow_rsa_key_exchange: bool = False
+    allow_legacy_cbc: bool = False
+    require_extended_master_secret: bool = True
     client_auth: ClientAuth = "none"
     client_trust: TrustStore | None = None
+    client_revocation: RevocationPolicy = "soft-fail"
+    client_crls: tuple[x509.CertificateRevocationList, ...] = ()
     hello_retry_cookie: bool = True
     middlebox_compatibility: bool = True
     record_size_limit: int | None = None
@@ -203,6 +288,13 @@ class ServerConfig:
 
     def __post_init__(self) -> None:
         _check_versions(self.min_version, self.max_version)
+        suites = _legacy_suites(
+            self.cipher_suites,
+            allow_rsa_key_exchange=self.allow_rsa_key_exchange,
+            allow_legacy_cbc=self.allow_legacy_cbc,
+        )
+        object.__setattr__(self, "cipher_suites", suites)
+        _check_suites_for_versions(suites, self.min_version, self.max_version)
         _check_common(
             self.cipher_suites,
             self.groups,
