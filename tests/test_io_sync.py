@@ -19,9 +19,12 @@ import pytest
 from glasstls import errors
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.connection import ClientConnection
+from glasstls.events import AlertReceived as AlertReceivedEvent
+from glasstls.events import ConnectionClosed, HandshakeComplete, KeyUpdated, NewSessionTicketReceived
+from glasstls.io import sync
 from glasstls.io.sync import TLSServer, TLSSocket, connect, wrap_socket
 from glasstls.pki.trust import TrustStore
-from glasstls.wire.enums import AlertDescription, ProtocolVersion
+from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, ProtocolVersion
 from peers import PeerPki, in_background, python_ssl_server, run_openssl_client, run_python_ssl_client
 
 if TYPE_CHECKING:
@@ -243,6 +246,79 @@ def test_recv_timeout_after_handshake_leaves_the_connection_usable(
         client.recv(10)
     server.sendall(b"late")
     assert recv_exactly(client, 4) == b"late"
+    client.close()
+    server.close()
+
+
+# ------------------------------------------------------------------------------- events()
+
+
+def test_events_keep_handshake_key_updates_tickets_and_close(
+    pki: TestPKI, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    client, server = handshake_pair(pki, *pair)
+    first = client.events()
+    assert isinstance(first[0], HandshakeComplete)
+    assert first[0].negotiated == client.negotiated
+    assert isinstance(server.events()[0], HandshakeComplete)
+    assert client.events() == []  # drained
+
+    client.key_update(request_peer=True)
+    assert client.events() == [KeyUpdated("write")]  # our own update, without touching the socket
+    client.sendall(b"ping")
+    assert recv_exactly(server, 4) == b"ping"
+    assert server.events() == [KeyUpdated("read"), KeyUpdated("write")]  # the peer's, then our answer
+    server.sendall(b"pong")
+    assert recv_exactly(client, 4) == b"pong"
+    received = client.events()
+    assert KeyUpdated("read") in received
+    tickets = [e for e in received if isinstance(e, NewSessionTicketReceived)]
+    assert [e.ticket for e in tickets] == client.session_tickets  # tickets are events too
+
+    client.close()
+    assert server.recv(10) == b""
+    closing_events = server.events()
+    assert AlertReceivedEvent(AlertLevel.WARNING, AlertDescription.CLOSE_NOTIFY) in closing_events
+    assert closing_events[-1] == ConnectionClosed(clean=True)
+    server.close()
+
+
+def test_events_keep_a_warning_alert_and_the_fatal_alert_that_ended_the_connection(
+    pki: TestPKI, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    client, server = handshake_pair(pki, *pair)
+    client.events()
+    # A user_canceled warning (RFC 8446 section 6.1) does not end the connection: only events() shows it.
+    # (Sealed with the server's record layer by hand: the connection has no API to send a warning.)
+    pair[1].sendall(server.connection._records.seal(ContentType.ALERT, bytes([1, AlertDescription.USER_CANCELED])))
+    server.sendall(b"still here")
+    assert recv_exactly(client, 10) == b"still here"
+    assert client.events() == [AlertReceivedEvent(AlertLevel.WARNING, AlertDescription.USER_CANCELED)]
+
+    pair[0].sendall(b"\x17\x03\x03\x00\x20" + bytes(32))  # the server cannot authenticate this record
+    with pytest.raises(errors.BadRecordMac):
+        server.recv(10)
+    with pytest.raises(errors.AlertReceived):
+        client.recv(10)
+    assert client.events() == [AlertReceivedEvent(AlertLevel.FATAL, AlertDescription.BAD_RECORD_MAC)]
+    client.close()
+    server.close()
+
+
+def test_events_queue_is_bounded_and_counts_what_it_dropped(
+    pki: TestPKI, pair: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sync, "MAX_PENDING_EVENTS", 4)
+    client, server = handshake_pair(pki, *pair)
+    client.events()
+    assert client.events_dropped == 0
+    for _ in range(10):
+        client.key_update(request_peer=False)
+    kept = client.events()
+    assert kept == [KeyUpdated("write")] * 4
+    assert client.events_dropped == 6
+    client.sendall(b"x")  # the server takes the ten updates in stride
+    assert recv_exactly(server, 1) == b"x"
     client.close()
     server.close()
 

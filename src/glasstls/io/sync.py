@@ -15,6 +15,12 @@ Error rule (one for the whole module):
   timeout the caller set (``settimeout``); nothing was consumed, the connection is intact, the call may be
   retried. A timeout during the handshake is ``ConnectionLost`` (the handshake has a deadline).
 
+Events: application data goes to ``recv``; every other event of the connection (``HandshakeComplete``,
+``KeyUpdated``, ``AlertReceived`` for a warning or the fatal alert that ended the connection,
+``NewSessionTicketReceived``, ``ConnectionClosed``) is kept, in order, for :meth:`TLSSocket.events`. The queue is
+bounded (:data:`MAX_PENDING_EVENTS`): a caller that never drains it loses the oldest events, counted in
+``events_dropped``, never memory.
+
 Threads: one thread may ``recv`` while another ``send``s (full duplex); the connection object is guarded by a
 lock and socket writes keep the order in which records were sealed. Two threads reading, or two writing to the
 same ``TLSSocket``, is not supported.
@@ -27,6 +33,7 @@ import selectors
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +55,8 @@ logger = logging.getLogger("glasstls.io")
 RECV_SIZE = 65536
 #: Default deadline for a whole handshake (connect, wrap_socket and TLSServer.accept).
 DEFAULT_HANDSHAKE_TIMEOUT = 30.0
+#: How many events (other than application data) a TLSSocket keeps until ``events()`` drains them.
+MAX_PENDING_EVENTS = 256
 
 Connection = ClientConnection | ServerConnection
 Address = Any  # what socket.accept() returns for the listener's family: (host, port) or (host, port, flow, scope)
@@ -85,6 +94,9 @@ class TLSSocket:
         self.close_notify_received = False
         #: Session tickets the server sent (client side), kept for resumption.
         self.session_tickets: list[SessionTicket] = []
+        self._events: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
+        #: Events lost because the queue was full (the oldest go first).
+        self.events_dropped = 0
 
     # -- what it is -----------------------------------------------------------------------------------
 
@@ -133,6 +145,15 @@ class TLSSocket:
         """Decrypted bytes buffered and ready for ``recv`` without touching the socket."""
         with self._lock:
             return len(self._buffer)
+
+    def events(self) -> list[Event]:
+        """The events received since the last call, oldest first, application data excepted (that is what
+        ``recv`` returns): ``HandshakeComplete``, ``KeyUpdated``, ``AlertReceived``, ``NewSessionTicketReceived``,
+        ``ConnectionClosed``. Events arrive while ``do_handshake``/``recv`` read the socket; this never reads."""
+        with self._lock:
+            out = list(self._events)
+            self._events.clear()
+            return out
 
     def getpeername(self) -> Address:
         return self._sock.getpeername()
@@ -198,6 +219,7 @@ class TLSSocket:
         self._check_open("sendall")
         with self._lock:
             self._guard(lambda: self._conn.send_data(bytes(data)))
+            self._take_events(self._conn.events())  # e.g. KeyUpdated: an automatic key update before a limit
             out = self._conn.data_to_send()
             self._write_lock.acquire()  # taken before the connection lock is released: keeps record order
         self._write_locked(out, step="sending application data")
@@ -226,6 +248,7 @@ class TLSSocket:
         self._check_open("key_update")
         with self._lock:
             self._guard(lambda: self._conn.key_update(request_peer=request_peer))
+            self._take_events(self._conn.events())  # KeyUpdated("write")
             out = self._conn.data_to_send()
             self._write_lock.acquire()
         self._write_locked(out, step="key update")
@@ -279,21 +302,28 @@ class TLSSocket:
     def _process(self, data: bytes | None) -> None:
         """Feed received bytes (or EOF) to the connection and take in its events."""
         with self._lock:
-            if data is None:
-                self._guard(self._conn.receive_eof)
-            else:
-                self._guard(lambda: self._conn.receive_data(data))
-            self._take_events(self._conn.events())
+            try:
+                if data is None:
+                    self._guard(self._conn.receive_eof)
+                else:
+                    self._guard(lambda: self._conn.receive_data(data))
+            finally:
+                # Also on failure: e.g. the AlertReceived event of the fatal alert that ended the connection.
+                self._take_events(self._conn.events())
 
     def _take_events(self, events: list[Event]) -> None:
         for event in events:
             if isinstance(event, DataReceived):
                 self._buffer += event.data
-            elif isinstance(event, ConnectionClosed):
+                continue
+            if isinstance(event, ConnectionClosed):
                 self._peer_closed = True
                 self.close_notify_received = event.clean
             elif isinstance(event, NewSessionTicketReceived):
                 self.session_tickets.append(event.ticket)
+            if len(self._events) == self._events.maxlen:
+                self.events_dropped += 1
+            self._events.append(event)
 
     def _guard(self, call: Callable[[], None]) -> None:
         """Run a connection call (with ``self._lock`` held); on ``TLSError`` send the queued alert, re-raise."""
@@ -512,4 +542,4 @@ class TLSServer:
             logger.exception("handler failed for %s", address)
 
 
-__all__ = ["DEFAULT_HANDSHAKE_TIMEOUT", "TLSServer", "TLSSocket", "connect", "wrap_socket"]
+__all__ = ["DEFAULT_HANDSHAKE_TIMEOUT", "MAX_PENDING_EVENTS", "TLSServer", "TLSSocket", "connect", "wrap_socket"]
