@@ -48,8 +48,11 @@ from glasstls.handshake.base import (
     Context,
     EmitEvent,
     HandshakeDone,
+    Exporter,
     InstallKeys,
+    InstallTls12Keys,
     LogSecret,
+    SendAlert,
     SendChangeCipherSpec,
     SendMessage,
     SetPeerRecordSizeLimit,
@@ -60,6 +63,7 @@ from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.names import parse_server_name
 from glasstls.record.layer import RecordLayer
 from glasstls.record.protection import Tls13Protection
+from glasstls.record.protection12 import tls12_protection
 from glasstls.record.reassembly import HandshakeReassembler
 from glasstls.trace.events import LazyDetails, TraceEvent, TraceKind
 from glasstls.wire.describe import describe
@@ -86,6 +90,7 @@ class _Connection:
         self._state: State = Closed()
         self._negotiated: Negotiated | None = None
         self._exporter_master_secret: bytes | None = None
+        self._exporter: Exporter | None = None
         self._sent_close = False
         self._peer_closed = False
         self._started = False
@@ -171,7 +176,10 @@ class _Connection:
         with self._boundary():
             while True:
                 protection = self._records.write_protection
-                assert isinstance(protection, Tls13Protection)
+                if not isinstance(protection, Tls13Protection):
+                    # TLS 1.2: no KeyUpdate; the record layer fragments.
+                    self._out += self._records.seal(ContentType.APPLICATION_DATA, bytes(view))
+                    break
                 if protection.limit is not None:
                     room = max(protection.limit - protection.records_protected, 0) * self._records.max_fragment_out
                     chunk, view = view[:room], view[room:]
@@ -189,6 +197,8 @@ class _Connection:
         self._raise_if_failed()
         if not self.handshake_complete or self._sent_close:
             raise UsageError("key_update needs an established, open connection")
+        if not isinstance(self._state, TrafficState):
+            raise UsageError("key_update exists only in TLS 1.3 (RFC 8446 section 4.6.3)")
         with self._boundary():
             self._key_update(request_peer=request_peer, reason="requested by the application")
 
@@ -204,7 +214,9 @@ class _Connection:
         self._add_trace("alert_sent", "close", "sent close_notify: no more data from this side")
 
     def export_keying_material(self, label: bytes, context: bytes, length: int) -> bytes:
-        """RFC 8446 section 7.5 (RFC 5705 for TLS 1.3)."""
+        """RFC 8446 section 7.5 (RFC 5705 for TLS 1.3); RFC 5705 for TLS 1.2."""
+        if self._exporter is not None:
+            return self._exporter(label, context, length)
         if self._exporter_master_secret is None or not isinstance(self._state, TrafficState):
             raise UsageError("keying material can be exported only after the handshake")
         return ks.export_keying_material(self._state.suite, self._exporter_master_secret, label, context, length)
@@ -267,7 +279,20 @@ class _Connection:
                 f"{content_type} record arrived in the middle of a fragmented handshake message",
                 step="record layer",
             )
-        if content_type == ContentType.ALERT:
+        if content_type == ContentType.CHANGE_CIPHER_SPEC:
+            # TLS 1.2 (RFC 5246 section 7.1): the record layer delivers it only while the state accepts it.
+            state = self._state
+            if not state.accepts_ccs:
+                raise UnexpectedMessage("unexpected change_cipher_spec", step=state.step)
+            self._add_trace("record", "ChangeCipherSpec", "received change_cipher_spec: the peer's next records are encrypted")
+            actions = Actions()
+            try:
+                next_state = state.handle_ccs(actions)
+            except TLSError as e:
+                raise e.with_step(state.step) from None
+            self._state = next_state
+            self._apply(actions)
+        elif content_type == ContentType.ALERT:
             self._handle_alert(data)
         elif content_type == ContentType.APPLICATION_DATA:
             state = self._state
@@ -283,7 +308,7 @@ class _Connection:
         state = self._state
         state.check_accepts(msg_type)
         try:
-            message = decode_handshake(msg_type, body, version=ProtocolVersion.TLS13, hash_len=state.hash_len)
+            message = state.decode(msg_type, body)
         except TLSError as e:
             raise e.with_step(state.step) from None
         name = str(HandshakeType(msg_type))
@@ -316,6 +341,9 @@ class _Connection:
             return
         if alert.description == AlertDescription.USER_CANCELED:
             return  # RFC 8446 section 6.1: a warning; a close_notify should follow
+        if alert.level == AlertLevel.WARNING and self._state.wire_version == ProtocolVersion.TLS12:
+            # RFC 5246 section 7.2.2: TLS 1.2 warning alerts do not end the connection (e.g. no_renegotiation).
+            return
         # RFC 8446 section 6.2: in TLS 1.3 every other alert is fatal, whatever its level.
         self._peer_closed = True
         raise AlertReceived(alert.description)
@@ -352,6 +380,12 @@ class _Connection:
                 )
             elif isinstance(action, InstallKeys):
                 self._install(action)
+            elif isinstance(action, InstallTls12Keys):
+                self._install12(action)
+            elif isinstance(action, SendAlert):
+                self._flush_handshake()
+                self._out += self._records.seal(ContentType.ALERT, Alert(action.level, action.description).encode())
+                self._add_trace("alert_sent", "alert", f"sent {action.level} alert {action.description}")
             elif isinstance(action, LogSecret):
                 self._keylog(action.keylog_label, action.secret)
             elif isinstance(action, AllowChangeCipherSpec):
@@ -367,6 +401,7 @@ class _Connection:
             elif isinstance(action, HandshakeDone):
                 self._negotiated = action.negotiated
                 self._exporter_master_secret = action.exporter_master_secret
+                self._exporter = action.exporter
                 self._events.append(HandshakeComplete(action.negotiated))
                 n = action.negotiated
                 self._add_trace(
@@ -376,6 +411,31 @@ class _Connection:
                     + (f", ALPN {n.alpn_protocol!r}" if n.alpn_protocol else ""),
                 )
         self._flush_handshake()
+        self._records.deliver_ccs(self._state.accepts_ccs)
+
+    def _install12(self, action: InstallTls12Keys) -> None:
+        protection = tls12_protection(
+            action.suite, action.keys, encrypt_then_mac=action.encrypt_then_mac, random=self._config.random
+        )
+        if action.direction == "write":
+            self._flush_handshake()
+            self._records.set_write_protection(protection)
+        else:
+            if self._reassembler.buffered:
+                # RFC 5246 section 7.1: change_cipher_spec must not interrupt a handshake message.
+                raise UnexpectedMessage(
+                    "change_cipher_spec arrived in the middle of a handshake message", step="record layer"
+                )
+            self._records.set_read_protection(protection)
+        mode = action.suite.cipher_name + (
+            "" if action.suite.is_aead else (", encrypt-then-MAC" if action.encrypt_then_mac else ", MAC-then-encrypt")
+        )
+        self._add_trace(
+            "keys_installed",
+            "key schedule",
+            f"{action.label} keys installed for {'sending' if action.direction == 'write' else 'receiving'} ({mode})",
+            {"secret": action.label, "direction": action.direction, "cipher_suite": str(action.suite.suite)},
+        )
 
     def _install(self, action: InstallKeys) -> None:
         suite = action.suite

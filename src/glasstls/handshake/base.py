@@ -13,7 +13,7 @@ Rules (DESIGN "Rules of the house"):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
@@ -22,12 +22,13 @@ from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
 from glasstls.crypto.keys import PublicKey
 from glasstls.crypto.suites import Tls13CipherSuite
+from glasstls.crypto.tls12 import DirectionKeys, Tls12CipherSuite
 from glasstls.errors import DecryptError, IllegalParameter, UnexpectedMessage
 from glasstls.events import Event, Negotiated
 from glasstls.pki.verify import VerifiedChain
 from glasstls.trace.events import TraceKind
-from glasstls.wire.enums import HandshakeType, SignatureScheme
-from glasstls.wire.messages import CertificateVerify, Finished, HandshakeMessage
+from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion, SignatureScheme
+from glasstls.wire.messages import CertificateVerify, Finished, HandshakeMessage, decode_handshake
 
 Side = Literal["client", "server"]
 
@@ -57,6 +58,26 @@ class InstallKeys:
     secret: bytes = field(repr=False)
     label: str
     keylog_label: str | None
+
+
+@dataclass(frozen=True)
+class InstallTls12Keys:
+    """Switch TLS 1.2 record protection for one direction (RFC 5246 sections 6.1-6.3): the connection builds
+    the protection from ``suite`` and ``keys`` (``encrypt_then_mac``: RFC 7366, CBC suites only)."""
+
+    direction: Literal["read", "write"]
+    suite: Tls12CipherSuite
+    keys: DirectionKeys = field(repr=False)
+    encrypt_then_mac: bool
+    label: str
+
+
+@dataclass(frozen=True)
+class SendAlert:
+    """A non-fatal alert (e.g. TLS 1.2 no_renegotiation, RFC 5746 section 4.2); fatal alerts come from errors."""
+
+    level: AlertLevel
+    description: AlertDescription
 
 
 @dataclass(frozen=True)
@@ -93,17 +114,26 @@ class SetPeerRecordSizeLimit:
     limit: int
 
 
+#: RFC 5705 / RFC 8446 section 7.5: (label, context, length) -> keying material.
+Exporter = Callable[[bytes, bytes, int], bytes]
+
+
 @dataclass(frozen=True)
 class HandshakeDone:
+    """``exporter``: set by TLS 1.2 (RFC 5705 over the master secret); TLS 1.3 uses ``exporter_master_secret``."""
+
     negotiated: Negotiated
     exporter_master_secret: bytes = field(repr=False)
     resumption_master_secret: bytes = field(repr=False)
+    exporter: Exporter | None = field(default=None, repr=False)
 
 
 Action = (
     SendMessage
     | SendChangeCipherSpec
     | InstallKeys
+    | InstallTls12Keys
+    | SendAlert
     | LogSecret
     | AllowChangeCipherSpec
     | EmitEvent
@@ -138,6 +168,20 @@ class Actions:
     ) -> None:
         self.items.append(InstallKeys(direction, suite, secret, label, keylog_label))
 
+    def install12(
+        self,
+        direction: Literal["read", "write"],
+        suite: Tls12CipherSuite,
+        keys: DirectionKeys,
+        *,
+        encrypt_then_mac: bool,
+        label: str,
+    ) -> None:
+        self.items.append(InstallTls12Keys(direction, suite, keys, encrypt_then_mac, label))
+
+    def alert(self, level: AlertLevel, description: AlertDescription) -> None:
+        self.items.append(SendAlert(level, description))
+
     def log_secret(self, keylog_label: str, secret: bytes) -> None:
         self.items.append(LogSecret(keylog_label, secret))
 
@@ -164,8 +208,14 @@ class Actions:
     def peer_record_size_limit(self, limit: int) -> None:
         self.items.append(SetPeerRecordSizeLimit(limit))
 
-    def done(self, negotiated: Negotiated, exporter_master_secret: bytes, resumption_master_secret: bytes) -> None:
-        self.items.append(HandshakeDone(negotiated, exporter_master_secret, resumption_master_secret))
+    def done(
+        self,
+        negotiated: Negotiated,
+        exporter_master_secret: bytes,
+        resumption_master_secret: bytes,
+        exporter: Exporter | None = None,
+    ) -> None:
+        self.items.append(HandshakeDone(negotiated, exporter_master_secret, resumption_master_secret, exporter))
 
 
 # -- context shared by the states of one connection ------------------------------------------------------
@@ -243,6 +293,36 @@ def check_certificate_verify(
     return SignatureVerified(_PROOF_TOKEN)
 
 
+def check_signature12(
+    *,
+    scheme: SignatureScheme,
+    offered: Collection[SignatureScheme],
+    public_key: PublicKey,
+    content: bytes,
+    signature: bytes,
+    signer: Side,
+    rsa_pss_key: bool,
+    step: str,
+) -> SignatureVerified:
+    """TLS 1.2 signatures (ServerKeyExchange, RFC 8422 section 5.4; CertificateVerify, RFC 5246 section 7.4.8):
+    a scheme we offered in signature_algorithms (RFC 5246 section 7.4.1.4.1), valid over ``content``."""
+    if scheme not in offered:
+        raise IllegalParameter(f"{signer} signed with {scheme}, which we did not offer", step=step)
+    signatures.verify(scheme, public_key, content, signature, rsa_pss_key=rsa_pss_key, tls12=True)
+    return SignatureVerified(_PROOF_TOKEN)
+
+
+def check_finished12(expected: bytes, finished: Finished, *, peer: Side, step: str) -> FinishedVerified:
+    """RFC 5246 section 7.4.9: verify_data = PRF(master_secret, finished_label, Hash(handshake_messages))[0..11],
+    compared in constant time."""
+    if not ks.constant_time_equal(expected, finished.verify_data):
+        raise DecryptError(
+            f"{peer} Finished does not match: the two sides derived different keys or saw different messages",
+            step=step,
+        )
+    return FinishedVerified(_PROOF_TOKEN)
+
+
 def check_finished(
     suite: Tls13CipherSuite, base_key: bytes, transcript_hash: bytes, finished: Finished, *, peer: Side, step: str
 ) -> FinishedVerified:
@@ -265,7 +345,13 @@ class State:
     expects: ClassVar[frozenset[HandshakeType]] = frozenset()
     step: ClassVar[str] = "handshake"
     accepts_application_data: ClassVar[bool] = False
+    #: TLS 1.2 (RFC 5246 section 7.1): a state that waits for the peer's change_cipher_spec record.
+    accepts_ccs: ClassVar[bool] = False
     hash_len: int | None = None  # for decoding Finished
+    #: The version whose message formats apply (Certificate, CertificateRequest, NewSessionTicket differ).
+    wire_version: ClassVar[ProtocolVersion] = ProtocolVersion.TLS13
+    #: TLS 1.2: "ECDHE" or "RSA", for decoding ServerKeyExchange / ClientKeyExchange.
+    key_exchange: str | None = None
 
     def check_accepts(self, msg_type: int) -> None:
         """The one place where a message the state does not accept becomes unexpected_message."""
@@ -278,6 +364,20 @@ class State:
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         raise NotImplementedError
+
+    def handle_ccs(self, actions: Actions) -> State:
+        """TLS 1.2: the peer's change_cipher_spec arrived (only called when ``accepts_ccs``)."""
+        raise UnexpectedMessage("unexpected change_cipher_spec", step=self.step)
+
+    def decode(self, msg_type: int, body: bytes) -> HandshakeMessage:
+        """Decode a message this state accepts, in the format of its version (DESIGN rule 4)."""
+        return decode_handshake(
+            msg_type,
+            body,
+            version=self.wire_version,
+            hash_len=self.hash_len,
+            key_exchange=self.key_exchange,  # type: ignore[call-arg]
+        )
 
     @property
     def name(self) -> str:

@@ -28,6 +28,7 @@ from glasstls.crypto import signatures
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
 from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
+from glasstls.crypto.tls12 import TLS12_SUITES
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
     BadCertificate,
@@ -50,9 +51,11 @@ from glasstls.handshake.base import (
     check_certificate_verify,
     check_finished,
 )
+from glasstls.handshake import client12
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.trust import TrustStore
 from glasstls.pki.verify import verify_server_chain
+from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import (
@@ -98,6 +101,7 @@ class ClientHandshake:
     server_name: str | None
     offered_extensions: frozenset[ExtensionType]
     session_id: bytes
+    session12: ClientSession | None = None  # a TLS 1.2 session offered for resumption (RFC 5246 7.4.1.2, RFC 5077)
     ccs_sent: bool = False
     hello_retry: bool = False
     group: NamedGroup | None = None
@@ -109,15 +113,22 @@ class ClientHandshake:
 def _client_hello(
     hs: ClientHandshake, random: bytes, shares: Sequence[KeyExchange], cookie: bytes | None
 ) -> ClientHello:
-    """RFC 8446 section 4.1.2."""
+    """RFC 8446 section 4.1.2; when TLS 1.2 is enabled too, one ClientHello offers both (RFC 8446 section D.1)."""
     config = hs.config
+    versions = offered_versions(config)
+    offers13 = ProtocolVersion.TLS13 in versions
+    offers12 = ProtocolVersion.TLS12 in versions
     exts: list[ext.Extension] = []
     if hs.server_name is not None and config.send_sni and not _is_ip(hs.server_name):
         exts.append(ext.ServerName(hs.server_name))  # RFC 6066 section 3: no IP literals in SNI
-    exts.append(ext.SupportedVersionsClientHello((ProtocolVersion.TLS13,)))
+    if offers13:
+        exts.append(ext.SupportedVersionsClientHello(versions))
     exts.append(ext.SupportedGroups(config.groups))
     exts.append(ext.SignatureAlgorithms(config.signature_schemes))
-    exts.append(ext.KeyShareClientHello(tuple(ext.KeyShareEntry(s.group, s.public_bytes()) for s in shares)))
+    if offers13:
+        exts.append(ext.KeyShareClientHello(tuple(ext.KeyShareEntry(s.group, s.public_bytes()) for s in shares)))
+    if offers12:
+        exts.extend(client12.hello_extensions(config, hs.session12))
     if config.alpn_protocols:
         exts.append(ext.ApplicationLayerProtocolNegotiation(tuple(p.encode() for p in config.alpn_protocols)))
     if config.record_size_limit is not None:
@@ -127,8 +138,23 @@ def _client_hello(
     return ClientHello(
         random=random,
         legacy_session_id=hs.session_id,
-        cipher_suites=config.cipher_suites,
+        cipher_suites=offered_suites(config, versions),
         extensions=tuple(exts),
+    )
+
+
+def offered_versions(config: ClientConfig) -> tuple[ProtocolVersion, ...]:
+    """The versions between min_version and max_version, newest first (RFC 8446 section 4.2.1)."""
+    return tuple(v for v in (ProtocolVersion.TLS13, ProtocolVersion.TLS12) if config.min_version <= v <= config.max_version)
+
+
+def offered_suites(config: ClientConfig, versions: Sequence[ProtocolVersion]) -> tuple[CipherSuite, ...]:
+    """The configured suites usable with the offered versions, in the configured order."""
+    return tuple(
+        s
+        for s in config.cipher_suites
+        if (s in TLS13_SUITES and ProtocolVersion.TLS13 in versions)
+        or (s in TLS12_SUITES and ProtocolVersion.TLS12 in versions)
     )
 
 
@@ -191,6 +217,8 @@ class ExpectServerHello(State):
         step = "HelloRetryRequest" if sh.is_hello_retry_request else "ServerHello"
         version = self._negotiated_version(sh, step)
         actions.check(step, f"server selected {version}")
+        if version == ProtocolVersion.TLS12:
+            return client12.server_hello_received(hs, self.hello, self.transcript, sh, raw, actions)
         # RFC 8446 section 4.1.3: legacy_session_id_echo must echo ours.
         if sh.legacy_session_id_echo != hs.session_id:
             raise IllegalParameter("legacy_session_id_echo does not match the session ID we sent", step=step)
@@ -218,20 +246,35 @@ class ExpectServerHello(State):
 
     def _negotiated_version(self, sh: ServerHello, step: str) -> ProtocolVersion:
         sv = ext.get_extension(sh.extensions, ext.SupportedVersionsServerHello)
+        config = self.hs.config
         if sv is None:
-            # The server chose TLS 1.2 or older. RFC 8446 section 4.1.3: check the downgrade sentinel first.
-            if sh.random[-8:] in (DOWNGRADE_TLS12, DOWNGRADE_TLS11):
+            # The server chose TLS 1.2 or older. RFC 8446 section 4.1.3: a client that offered TLS 1.3 checks the
+            # downgrade sentinel first (and a TLS 1.2 client the TLS 1.1 one).
+            sentinels = (DOWNGRADE_TLS12, DOWNGRADE_TLS11) if config.max_version == ProtocolVersion.TLS13 else ()
+            if sh.legacy_version == ProtocolVersion.TLS12 and config.min_version <= ProtocolVersion.TLS12:
+                if sh.random[-8:] in sentinels or sh.random[-8:] == DOWNGRADE_TLS11:
+                    raise IllegalParameter(
+                        "ServerHello.random carries the TLS 1.3 downgrade sentinel: a server that supports a newer "
+                        "version was made to pick TLS 1.2 (possible downgrade attack, RFC 8446 section 4.1.3)",
+                        step=step,
+                    )
+                if sh.is_hello_retry_request:
+                    raise IllegalParameter("a HelloRetryRequest must select TLS 1.3", step=step)
+                return ProtocolVersion.TLS12
+            if sh.random[-8:] in sentinels:
                 raise IllegalParameter(
                     "ServerHello.random carries the TLS 1.3 downgrade sentinel: a TLS 1.3 server was "
                     "made to pick an older version (possible downgrade attack)",
                     step=step,
                 )
+            enabled = " and ".join(str(v) for v in offered_versions(config))
             raise ProtocolVersionError(
-                f"server selected {ProtocolVersion(sh.legacy_version)}, but only TLS 1.3 is enabled",
+                f"server selected {ProtocolVersion(sh.legacy_version)}, but only {enabled} is enabled",
                 step=step,
-                hint="the server does not support TLS 1.3; enable TLS 1.2 on the client if that is acceptable",
+                hint="the server does not support the versions we enabled"
+                + ("; enable TLS 1.2 on the client if that is acceptable" if config.min_version > ProtocolVersion.TLS12 else ""),
             )
-        if sv.selected_version != ProtocolVersion.TLS13:
+        if sv.selected_version != ProtocolVersion.TLS13 or config.max_version < ProtocolVersion.TLS13:
             raise IllegalParameter(
                 f"server selected {sv.selected_version} in supported_versions, which we did not offer",
                 step=step,

@@ -27,6 +27,7 @@ from glasstls.errors import (
     CertificateRequired,
     HandshakeFailure,
     IllegalParameter,
+    InappropriateFallback,
     MissingExtension,
     NoApplicationProtocol,
     ProtocolVersionError,
@@ -42,6 +43,7 @@ from glasstls.handshake.base import (
     check_certificate_verify,
     check_finished,
 )
+from glasstls.handshake import server12
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import VerifiedChain, verify_client_chain
@@ -101,23 +103,38 @@ class ExpectClientHello(State):
             # RFC 8446 section 4.2.11: pre_shared_key MUST be the last extension.
             raise IllegalParameter("pre_shared_key is not the last extension of the ClientHello", step=step)
 
-        # Version (RFC 8446 section 4.2.1).
+        # Version (RFC 8446 section 4.2.1; RFC 5246 appendix E.1 for a client without supported_versions).
         versions = ext.get_extension(ch.extensions, ext.SupportedVersionsClientHello)
-        if versions is None or ProtocolVersion.TLS13 not in versions.versions:
+        client_max = max(versions.versions) if versions else ProtocolVersion(ch.legacy_version)
+        if self.retry is None and CipherSuite.TLS_FALLBACK_SCSV in ch.cipher_suites and client_max < config.max_version:
+            # RFC 7507 section 3: a fallback retry below our highest version is an attack or a broken middlebox.
+            raise InappropriateFallback(
+                f"client retried with {client_max} and TLS_FALLBACK_SCSV, but this server supports {config.max_version}",
+                step=step,
+            )
+        offers13 = versions is not None and ProtocolVersion.TLS13 in versions.versions
+        if self.retry is None and not (offers13 and config.max_version >= ProtocolVersion.TLS13):
+            offers12 = ProtocolVersion.TLS12 in versions.versions if versions else ch.legacy_version >= ProtocolVersion.TLS12
+            if offers12 and config.min_version <= ProtocolVersion.TLS12:
+                return server12.client_hello_received(self.ctx, config, ch, raw, actions)
+        if not offers13 or config.max_version < ProtocolVersion.TLS13:
             offered = (
                 ", ".join(str(v) for v in versions.versions) if versions else str(ProtocolVersion(ch.legacy_version))
             )
+            enabled = " and ".join(
+                str(v) for v in (ProtocolVersion.TLS13, ProtocolVersion.TLS12) if config.min_version <= v <= config.max_version
+            )
             raise ProtocolVersionError(
-                f"client offers only {offered}; this server speaks TLS 1.3",
+                f"client offers only {offered}; this server speaks {enabled}",
                 step=step,
-                hint="enable TLS 1.3 on the client",
+                hint=f"enable {enabled} on the client",
             )
         if ch.legacy_compression_methods != b"\x00":
             raise IllegalParameter("legacy_compression_methods must be exactly [null] in TLS 1.3", step=step)
         actions.check(step, "client offers TLS 1.3 (supported_versions)")
 
         # Cipher suite: the server's preference among those offered (RFC 8446 section 4.1.1).
-        suite_id = next((s for s in config.cipher_suites if s in ch.cipher_suites), None)
+        suite_id = next((s for s in config.cipher_suites if s in ch.cipher_suites and s in TLS13_SUITES), None)
         if suite_id is None:
             raise HandshakeFailure(
                 "no cipher suite in common: client offers "
@@ -247,19 +264,8 @@ class ExpectClientHello(State):
             last = positions[entry.group]
 
     def _choose_alpn(self, ch: ClientHello, step: str) -> str | None:
-        """RFC 7301 section 3.2: the server picks; no overlap is no_application_protocol."""
-        offer = ext.get_extension(ch.extensions, ext.ApplicationLayerProtocolNegotiation)
-        if offer is None or not self.config.alpn_protocols:
-            return None
-        client_protocols = [p.decode("ascii", "replace") for p in offer.protocol_name_list]
-        for p in self.config.alpn_protocols:
-            if p in client_protocols:
-                return p
-        raise NoApplicationProtocol(
-            f"no ALPN protocol in common: client offers {client_protocols}, "
-            f"server accepts {list(self.config.alpn_protocols)}",
-            step=step,
-        )
+        """RFC 7301 section 3.2 (the same choice in TLS 1.2 and 1.3)."""
+        return server12.choose_alpn(self.config, ch, step)
 
     # -- HelloRetryRequest (RFC 8446 section 4.1.4) -----------------------------------------------------
 

@@ -1,0 +1,607 @@
+"""TLS 1.2 client states (RFC 5246 section 7.3, RFC 8422, RFC 7627, RFC 5746, RFC 5077, RFC 6066).
+
+The ClientHello is shared with TLS 1.3 (client13.start_handshake offers both); when the ServerHello picks
+TLS 1.2, client13.ExpectServerHello hands over to :func:`server_hello_received`::
+
+    ServerHello ──► ExpectCertificate12 ──► [ExpectCertificateStatus12] ──► ExpectServerKeyExchange12 (ECDHE)
+                                                                                  │
+                     ExpectCertificateRequestOrDone12 ◄─────────────────────────┘ (RSA key exchange: no SKE)
+                            │ [CertificateRequest ──► ExpectServerHelloDone12]
+                            ▼
+         ServerHelloDone: [Certificate] ClientKeyExchange [CertificateVerify] ChangeCipherSpec Finished
+                            ▼
+         [ExpectNewSessionTicket12] ──► ExpectChangeCipherSpec12 ──► ExpectServerFinished12 ──► Traffic12
+
+    Resumed (the server echoed our session ID, RFC 5246 section 7.3 / RFC 5077 section 3.1):
+    ServerHello ──► [ExpectNewSessionTicket12] ──► ExpectChangeCipherSpec12 ──► ExpectServerFinished12
+                    ──► ChangeCipherSpec Finished ──► Traffic12
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+from glasstls.config import CertificateChain, ClientConfig
+from glasstls.crypto import signatures, tls12
+from glasstls.crypto.groups import KeyExchange, start_key_exchange
+from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
+from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
+from glasstls.crypto.transcript import Transcript
+from glasstls.errors import (
+    BadCertificate,
+    DecodeError,
+    HandshakeFailure,
+    IllegalParameter,
+    UnsupportedCertificate,
+    UnsupportedExtension,
+)
+from glasstls.events import Negotiated
+from glasstls.handshake.base import (
+    Actions,
+    FinishedVerified,
+    ServerCertVerified,
+    SignatureVerified,
+    State,
+    cert_verified,
+    check_finished12,
+    check_signature12,
+)
+from glasstls.handshake.traffic12 import Session12, Traffic12, install
+from glasstls.pki.verify import verify_server_chain
+from glasstls.wire import extensions as ext
+from glasstls.wire.describe import describe
+from glasstls.wire.enums import (
+    ECPointFormat,
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+)
+from glasstls.wire.messages import (
+    Certificate12,
+    CertificateRequest12,
+    CertificateStatus,
+    CertificateVerify,
+    ClientHello,
+    ClientKeyExchangeEcdhe,
+    ClientKeyExchangeRsa,
+    Finished,
+    HandshakeMessage,
+    NewSessionTicket12,
+    ServerHello,
+    ServerKeyExchangeEcdhe,
+)
+
+if TYPE_CHECKING:
+    from glasstls.handshake.client13 import ClientHandshake
+    from glasstls.sessions import ClientSession
+
+#: TLS 1.3-only extensions that must not appear in a TLS 1.2 ServerHello (RFC 8446 section 4.2).
+_TLS13_ONLY = frozenset(
+    {ExtensionType.KEY_SHARE, ExtensionType.PRE_SHARED_KEY, ExtensionType.SUPPORTED_VERSIONS, ExtensionType.COOKIE}
+)
+
+#: Groups that exist only for TLS 1.3 (hybrid post-quantum key exchange).
+_TLS13_ONLY_GROUPS = frozenset({NamedGroup.X25519MLKEM768})
+
+_CURVE_GROUPS = {
+    "secp256r1": NamedGroup.SECP256R1,
+    "secp384r1": NamedGroup.SECP384R1,
+    "secp521r1": NamedGroup.SECP521R1,
+}
+
+
+def hello_extensions(config: ClientConfig, session: ClientSession | None) -> list[ext.Extension]:
+    """The ClientHello extensions TLS 1.2 needs (RFC 8422 5.1.2, RFC 7627 5.1, RFC 5746 3.4, RFC 5077 3.1,
+    RFC 7366 2)."""
+    exts: list[ext.Extension] = [
+        ext.EcPointFormats((ECPointFormat.UNCOMPRESSED,)),
+        ext.ExtendedMasterSecret(),
+        ext.RenegotiationInfo(b""),
+    ]
+    if getattr(config, "session_store", None) is not None:
+        exts.append(ext.SessionTicket(session.ticket if session is not None else b""))
+    if any(s in TLS12_SUITES and TLS12_SUITES[s].legacy for s in config.cipher_suites):
+        exts.append(ext.EncryptThenMac())
+    return exts
+
+
+def _curve_group(key: PublicKey) -> NamedGroup | None:
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return _CURVE_GROUPS.get(key.curve.name)
+    return None
+
+
+def _key_fits_suite(key: PublicKey, suite: Tls12CipherSuite, *, pss_only: bool) -> str | None:
+    """RFC 5246 section 7.4.2 / RFC 8422 section 5.3: the certificate's key must fit the key exchange."""
+    if suite.key_exchange == "ECDHE_ECDSA":
+        if isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+            return None
+        return "an ECDHE_ECDSA suite needs an ECDSA or EdDSA certificate"
+    if not isinstance(key, rsa.RSAPublicKey):
+        return f"an {suite.key_exchange} suite needs an RSA certificate"
+    if suite.key_exchange == "RSA" and pss_only:
+        return "the RSA key exchange cannot encrypt to an RSASSA-PSS-only key"
+    return None
+
+
+@dataclass
+class _Client12:
+    """Per-handshake facts of the TLS 1.2 client states."""
+
+    hs: ClientHandshake
+    session: Session12
+    transcript: Transcript
+    ticket_expected: bool
+    status_expected: bool
+    offered_session: ClientSession | None
+    group: NamedGroup | None = None
+    scheme: SignatureScheme | None = None
+    peer_chain: tuple[x509.Certificate, ...] = ()
+    peer_chain_der: tuple[bytes, ...] = ()
+    verified: ServerCertVerified | None = None
+    new_ticket: bytes = field(default=b"", repr=False)
+    ticket_lifetime: int = 0
+    certificate_request: CertificateRequest12 | None = None
+
+    @property
+    def config(self) -> ClientConfig:
+        return self.hs.config
+
+
+def server_hello_received(
+    hs: ClientHandshake, hello: ClientHello, transcript: Transcript, sh: ServerHello, raw: bytes, actions: Actions
+) -> State:
+    """RFC 5246 section 7.4.1.3: the server chose TLS 1.2."""
+    step = "ServerHello"
+    config = hs.config
+    if sh.cipher_suite not in hello.cipher_suites or sh.cipher_suite not in TLS12_SUITES:
+        raise IllegalParameter(f"server selected cipher suite {sh.cipher_suite}, which we did not offer for TLS 1.2", step=step)
+    suite = TLS12_SUITES[sh.cipher_suite]
+    if sh.legacy_compression_method != 0:
+        raise IllegalParameter("compression_method must be null (0)", step=step)
+    ext.check_extensions_allowed(sh.extensions, HandshakeType.SERVER_HELLO)
+    for e in sh.extensions:
+        if e.ext_type in _TLS13_ONLY:
+            raise IllegalParameter(f"TLS 1.3 extension {e.ext_type} in a TLS 1.2 ServerHello", step=step)
+        if e.ext_type not in hs.offered_extensions:
+            # RFC 5246 section 7.4.1.4: an extension the client did not offer -> unsupported_extension.
+            raise UnsupportedExtension(f"server sent {e.ext_type}, which we did not offer", step=step)
+    actions.check(step, f"cipher suite {sh.cipher_suite} is one we offered")
+    actions.allow_ccs(False)  # TLS 1.2: change_cipher_spec is a real protocol message from now on
+
+    # Secure renegotiation (RFC 5746 section 3.4): an initial handshake's renegotiation_info is empty.
+    reneg = ext.get_extension(sh.extensions, ext.RenegotiationInfo)
+    if reneg is not None and reneg.renegotiated_connection:
+        raise HandshakeFailure("renegotiation_info is not empty in an initial handshake (RFC 5746 3.4)", step=step)
+    if reneg is None:
+        actions.trace("check", step, "server does not signal secure renegotiation (RFC 5746); we never renegotiate", ok=None)
+    else:
+        actions.check(step, "server supports secure renegotiation (RFC 5746); renegotiation stays refused")
+
+    ems = ext.get_extension(sh.extensions, ext.ExtendedMasterSecret) is not None
+    if not ems and config.require_extended_master_secret:
+        raise HandshakeFailure(
+            "server did not agree to the extended master secret (RFC 7627), which this client requires",
+            step=step,
+            hint="the server is old or misconfigured; set require_extended_master_secret=False to accept it "
+            "(weaker: the session is then open to triple-handshake attacks)",
+        )
+    etm = ext.get_extension(sh.extensions, ext.EncryptThenMac) is not None
+    if etm and suite.is_aead:
+        # RFC 7366 section 3: a server MUST NOT answer encrypt_then_mac for an AEAD suite.
+        raise IllegalParameter("encrypt_then_mac answered for an AEAD cipher suite (RFC 7366 section 3)", step=step)
+    formats = ext.get_extension(sh.extensions, ext.EcPointFormats)
+    if formats is not None and ECPointFormat.UNCOMPRESSED not in formats.ec_point_format_list:
+        raise IllegalParameter("ec_point_formats lacks uncompressed (RFC 8422 section 5.2)", step=step)
+    alpn = ext.get_extension(sh.extensions, ext.ApplicationLayerProtocolNegotiation)
+    if alpn is not None:
+        if len(alpn.protocol_name_list) != 1:
+            raise DecodeError("server's ALPN extension must name exactly one protocol", step=step)
+        chosen = alpn.protocol_name_list[0].decode("ascii", "replace")
+        if chosen not in config.alpn_protocols:
+            raise IllegalParameter(f"server selected ALPN protocol {chosen!r}, which we did not offer", step=step)
+        hs.alpn = chosen
+        actions.check(step, f"server selected ALPN protocol {chosen!r}")
+    rsl = ext.get_extension(sh.extensions, ext.RecordSizeLimit)
+    if rsl is not None:
+        if rsl.limit < 64:
+            raise IllegalParameter(f"record_size_limit {rsl.limit} is below 64", step=step)
+        hs.peer_record_size_limit = rsl.limit
+        actions.peer_record_size_limit(rsl.limit)
+    ticket_ack = ext.get_extension(sh.extensions, ext.SessionTicket)
+    if ticket_ack is not None and ticket_ack.ticket:
+        raise DecodeError("session_ticket in ServerHello must be empty (RFC 5077 section 3.2)", step=step)
+
+    transcript.keep_messages()
+    transcript.set_hash(suite)
+    transcript.add(raw)
+    session = Session12(
+        suite=suite,
+        client_random=hello.random,
+        server_random=sh.random,
+        extended_master_secret=ems,
+        encrypt_then_mac=etm,
+        session_id=sh.legacy_session_id_echo,
+    )
+    c = _Client12(
+        hs=hs,
+        session=session,
+        transcript=transcript,
+        ticket_expected=ticket_ack is not None,
+        status_expected=ext.find_extension(sh.extensions, ExtensionType.STATUS_REQUEST) is not None,
+        offered_session=hs.session12,
+    )
+    kx = "ECDHE" if suite.forward_secret else "RSA key transport"
+    actions.trace(
+        "choice",
+        step,
+        f"server chose TLS 1.2 with {suite}: {kx}"
+        + ("" if suite.forward_secret else " (no forward secrecy)")
+        + (", legacy CBC" if suite.legacy else "")
+        + (", extended master secret" if ems else "")
+        + (", encrypt-then-MAC" if etm else ""),
+        {"cipher_suite": str(suite), "key_exchange": suite.key_exchange, "forward_secrecy": suite.forward_secret},
+    )
+
+    offered = hs.session12
+    echoed = bool(sh.legacy_session_id_echo) and sh.legacy_session_id_echo == hs.session_id
+    if echoed and offered is None:
+        raise IllegalParameter("server resumed a session we did not offer (it echoed our session ID)", step=step)
+    if echoed and offered is not None:
+        # RFC 5246 section 7.4.1.3: a resumed session keeps its cipher suite; RFC 7627 section 5.3: and its EMS.
+        if offered.cipher_suite != sh.cipher_suite:
+            raise IllegalParameter("server resumed the session with a different cipher suite", step=step)
+        if offered.extended_master_secret != ems:
+            raise HandshakeFailure(
+                "server resumed a session with a different extended_master_secret setting (RFC 7627 5.3)", step=step
+            )
+        session.use_master(offered.secret, actions)
+        c.peer_chain_der = offered.peer_certificates
+        c.peer_chain = tuple(_parse_all(offered.peer_certificates))
+        actions.trace("choice", step, "server resumed our earlier session: no certificate, no key exchange")
+        if c.ticket_expected:
+            return ExpectNewSessionTicket12(c)
+        return ExpectChangeCipherSpec12(c)
+    return ExpectCertificate12(c)
+
+
+def _parse_all(chain_der: Sequence[bytes]) -> list[x509.Certificate]:
+    out = []
+    for der in chain_der:
+        try:
+            out.append(x509.load_der_x509_certificate(der))
+        except ValueError:
+            continue
+    return out
+
+
+class _State12(State):
+    wire_version = ProtocolVersion.TLS12
+
+    def __init__(self, c: _Client12) -> None:
+        self.c = c
+        self.key_exchange = "RSA" if c.session.suite.key_exchange == "RSA" else "ECDHE"
+
+
+class ExpectCertificate12(_State12):
+    """RFC 5246 section 7.4.2: the server's chain, leaf first."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE})
+    step = "server Certificate"
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        cert_msg = cast(Certificate12, msg)
+        c = self.c
+        step = self.step
+        if not cert_msg.certificate_list:
+            raise DecodeError("server sent an empty Certificate message", step=step)
+        chain_der = tuple(cert_msg.certificate_list)
+        try:
+            leaf = x509.load_der_x509_certificate(chain_der[0])
+            public_key = cast(PublicKey, leaf.public_key())
+        except ValueError as e:
+            raise BadCertificate(f"the server's certificate cannot be parsed: {e}", step=step, check="parse") from e
+        problem = _key_fits_suite(public_key, c.session.suite, pss_only=is_rsassa_pss_certificate(leaf))
+        if problem is not None:
+            raise UnsupportedCertificate(
+                f"{problem}; the server sent {signatures.describe_public_key(public_key)}", step=step, check="key type"
+            )
+        group = _curve_group(public_key)
+        if group is not None and group not in c.config.groups:
+            # RFC 8422 section 5.3: the ECDSA certificate's curve must be one the client offered.
+            raise UnsupportedCertificate(
+                f"the server's ECDSA certificate uses {group}, which is not in our supported_groups",
+                step=step,
+                check="key type",
+            )
+        c.peer_chain_der = chain_der
+        c.peer_chain = tuple(_parse_all(chain_der))
+        actions.trace(
+            "info",
+            step,
+            f"server sent {len(chain_der)} certificate(s); leaf: {leaf.subject.rfc4514_string()}",
+            {"chain": [{"subject": x.subject.rfc4514_string()} for x in c.peer_chain]},
+        )
+        c.transcript.add(raw)
+        if c.status_expected:
+            return ExpectCertificateStatus12(c)
+        c.verified = _verify_chain(c, None, actions)
+        return _after_certificate(c)
+
+
+def _verify_chain(c: _Client12, ocsp_response: bytes | None, actions: Actions) -> ServerCertVerified:
+    """RFC 5246 section 7.4.2 / RFC 5280 section 6: the chain, the name, the validity, revocation."""
+    from glasstls.handshake.client13 import _trust_store
+
+    config = c.config
+    if config.dangerous_skip_verification:
+        actions.trace(
+            "check",
+            "certificate verification",
+            "SKIPPED: verification is turned off (dangerous_skip_verification); the server is not authenticated",
+            ok=False,
+        )
+        return cert_verified(None, skipped=True)
+    verified = verify_server_chain(
+        list(c.peer_chain_der),
+        server_name=c.hs.server_name,
+        trust=_trust_store(config),
+        at=config.clock(),
+        **_revocation_kwargs(config, ocsp_response),
+    )
+    for check in verified.checks:
+        actions.trace("check", "certificate verification", check.detail, {"check": check.name}, ok=check.ok)
+    return cert_verified(verified, skipped=False)
+
+
+def _revocation_kwargs(config: ClientConfig, ocsp_response: bytes | None) -> dict[str, object]:
+    """Revocation inputs for pki.verify, when its API takes them (the pki package adds them)."""
+    import inspect
+
+    params = inspect.signature(verify_server_chain).parameters
+    out: dict[str, object] = {}
+    if "revocation" in params:
+        out["revocation"] = config.revocation
+        out["crls"] = config.crls
+        out["ocsp_response"] = ocsp_response
+    return out
+
+
+def _after_certificate(c: _Client12) -> State:
+    if c.session.suite.key_exchange == "RSA":
+        return ExpectCertificateRequestOrDone12(c, None, b"")
+    return ExpectServerKeyExchange12(c)
+
+
+class ExpectCertificateStatus12(_State12):
+    """RFC 6066 section 8: the stapled OCSP response, sent because the server acknowledged status_request."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE_STATUS})
+    step = "CertificateStatus"
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        status = cast(CertificateStatus, msg)
+        c = self.c
+        c.transcript.add(raw)
+        actions.trace("info", self.step, f"server stapled an OCSP response ({len(status.ocsp_response)} bytes)")
+        c.verified = _verify_chain(c, status.ocsp_response, actions)
+        return _after_certificate(c)
+
+
+class ExpectServerKeyExchange12(_State12):
+    """RFC 8422 section 5.4: the server's ephemeral ECDH public value, signed with its certificate key."""
+
+    expects = frozenset({HandshakeType.SERVER_KEY_EXCHANGE})
+    step = "ServerKeyExchange"
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        ske = cast(ServerKeyExchangeEcdhe, msg)
+        c = self.c
+        step = self.step
+        config = c.config
+        if ske.named_group not in config.groups or ske.named_group in _TLS13_ONLY_GROUPS:
+            raise IllegalParameter(f"server chose {ske.named_group}, which we did not offer for TLS 1.2", step=step)
+        leaf = c.peer_chain[0]
+        content = tls12.server_key_exchange_signed_content(
+            c.session.client_random, c.session.server_random, ske.params_bytes()
+        )
+        proof: SignatureVerified = check_signature12(
+            scheme=ske.signature_scheme,
+            offered=config.signature_schemes,
+            public_key=cast(PublicKey, leaf.public_key()),
+            content=content,
+            signature=ske.signature,
+            signer="server",
+            rsa_pss_key=is_rsassa_pss_certificate(leaf),
+            step=step,
+        )
+        actions.check(step, f"the ECDHE parameters are signed by the server's key ({ske.signature_scheme})")
+        exchange = start_key_exchange(ske.named_group, config.random)
+        premaster = exchange.exchange(ske.public)
+        c.group = ske.named_group
+        c.scheme = ske.signature_scheme
+        c.hs.group = ske.named_group
+        c.transcript.add(raw)
+        actions.trace(
+            "key_exchange",
+            step,
+            f"ECDHE share over {ske.named_group}: both sides will share a secret; forward secrecy, since the key "
+            "pairs are ephemeral",
+            {"group": str(ske.named_group), "server_share": describe(ske.public)},
+        )
+        del proof
+        return ExpectCertificateRequestOrDone12(c, exchange, premaster)
+
+
+class ExpectCertificateRequestOrDone12(_State12):
+    """RFC 5246 sections 7.4.4 and 7.4.5."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE_REQUEST, HandshakeType.SERVER_HELLO_DONE})
+    step = "ServerHelloDone"
+
+    def __init__(self, c: _Client12, exchange: KeyExchange | None, premaster: bytes) -> None:
+        super().__init__(c)
+        self.exchange = exchange
+        self.premaster = premaster
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        c = self.c
+        if isinstance(msg, CertificateRequest12):
+            if c.certificate_request is not None:
+                raise IllegalParameter("a second CertificateRequest", step="CertificateRequest")
+            c.certificate_request = msg
+            c.transcript.add(raw)
+            actions.trace(
+                "info",
+                "CertificateRequest",
+                "server asks for a client certificate"
+                + ("" if c.config.client_certificate else "; we have none and will send an empty one"),
+            )
+            state = ExpectCertificateRequestOrDone12(c, self.exchange, self.premaster)
+            state.expects = frozenset({HandshakeType.SERVER_HELLO_DONE})  # type: ignore[misc]
+            return state
+        c.transcript.add(raw)
+        return self._client_flight(actions)
+
+    def _client_flight(self, actions: Actions) -> State:
+        """RFC 5246 section 7.3: [Certificate] ClientKeyExchange [CertificateVerify] ChangeCipherSpec Finished."""
+        c = self.c
+        config = c.config
+        session = c.session
+        chain = None
+        scheme = None
+        if c.certificate_request is not None:
+            chain, scheme = _client_certificate(config, c.certificate_request)
+            certs = chain.der_chain() if chain is not None else ()
+            c.transcript.add(actions.send(Certificate12(tuple(certs))))
+        if session.suite.key_exchange == "RSA":
+            leaf_key = cast(PublicKey, c.peer_chain[0].public_key())
+            premaster, encrypted = tls12.rsa_encrypt_premaster(leaf_key, ProtocolVersion.TLS12, config.random)
+            c.transcript.add(actions.send(ClientKeyExchangeRsa(encrypted)))
+            actions.trace(
+                "key_exchange",
+                "ClientKeyExchange",
+                "premaster secret encrypted to the server's RSA key: no forward secrecy (whoever gets that key "
+                "later can decrypt this session)",
+                {"encrypted_premaster": f"{len(encrypted)} bytes"},
+            )
+        else:
+            assert self.exchange is not None
+            premaster = self.premaster
+            c.transcript.add(actions.send(ClientKeyExchangeEcdhe(self.exchange.public_bytes())))
+            actions.trace("key_exchange", "ClientKeyExchange", "sent our ECDHE share; premaster secret computed")
+        session.derive_master(premaster, c.transcript.digest(), actions)
+        if chain is not None and scheme is not None:
+            signature = signatures.sign(
+                scheme,
+                chain.private_key,
+                c.transcript.messages(),
+                rsa_pss_key=is_rsassa_pss_certificate(chain.leaf),
+                tls12=True,
+            )
+            c.transcript.add(actions.send(CertificateVerify(scheme, signature)))
+        actions.send_ccs()
+        install(actions, session, "client", "write")
+        c.transcript.add(actions.send(Finished(session.verify_data("client", c.transcript.digest()))))
+        if c.ticket_expected:
+            return ExpectNewSessionTicket12(c)
+        return ExpectChangeCipherSpec12(c)
+
+
+def _client_certificate(
+    config: ClientConfig, request: CertificateRequest12
+) -> tuple[CertificateChain | None, SignatureScheme | None]:
+    """RFC 5246 section 7.4.6: a certificate whose key can sign with a scheme the server asked for, else none."""
+    chain = config.client_certificate
+    if chain is None:
+        return None, None
+    for s in signatures.schemes_for_key(chain.private_key, tls13=False, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)):
+        if s in request.signature_algorithms and s in config.signature_schemes:
+            return chain, s
+    return None, None
+
+
+class ExpectNewSessionTicket12(_State12):
+    """RFC 5077 section 3.3: a server that acknowledged session_ticket sends NewSessionTicket before its CCS."""
+
+    expects = frozenset({HandshakeType.NEW_SESSION_TICKET})
+    step = "NewSessionTicket"
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        nst = cast(NewSessionTicket12, msg)
+        c = self.c
+        c.transcript.add(raw)
+        c.new_ticket = nst.ticket
+        c.ticket_lifetime = nst.lifetime_hint
+        if nst.ticket:
+            actions.trace("info", self.step, f"server sent a session ticket (lifetime hint {nst.lifetime_hint} s)")
+        return ExpectChangeCipherSpec12(c)
+
+
+class ExpectChangeCipherSpec12(_State12):
+    """RFC 5246 section 7.1: from the server's change_cipher_spec on, its records use the new keys."""
+
+    accepts_ccs = True
+    step = "ChangeCipherSpec"
+
+    def handle_ccs(self, actions: Actions) -> State:
+        install(actions, self.c.session, "server", "read")
+        return ExpectServerFinished12(self.c)
+
+
+class ExpectServerFinished12(_State12):
+    """RFC 5246 section 7.4.9."""
+
+    expects = frozenset({HandshakeType.FINISHED})
+    step = "server Finished"
+    hash_len = 12
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        c = self.c
+        session = c.session
+        expected = session.verify_data("server", c.transcript.digest())
+        proof: FinishedVerified = check_finished12(expected, cast(Finished, msg), peer="server", step=self.step)
+        actions.check(self.step, "server Finished verify_data matches our transcript")
+        c.transcript.add(raw)
+        if session.resumed:
+            # RFC 5246 section 7.3 (abbreviated handshake): the client answers with its CCS and Finished.
+            actions.send_ccs()
+            install(actions, session, "client", "write")
+            c.transcript.add(actions.send(Finished(session.verify_data("client", c.transcript.digest()))))
+        del proof
+        hs = c.hs
+        verified = c.verified
+        negotiated = Negotiated(
+            version=ProtocolVersion.TLS12,
+            cipher_suite=session.suite.suite,
+            group=c.group,
+            signature_scheme=c.scheme,
+            alpn_protocol=hs.alpn,
+            server_name=hs.server_name,
+            peer_certificates=c.peer_chain,
+            verified_chain=verified.chain if verified is not None else None,
+            hello_retry_request=False,
+            resumed=session.resumed,
+            client_certificate_requested=c.certificate_request is not None,
+            record_size_limit=hs.peer_record_size_limit,
+        )
+        _remember_session(c, actions)
+        actions.done(negotiated, b"", b"", exporter=session.exporter)
+        return Traffic12(hs.ctx)
+
+
+def _remember_session(c: _Client12, actions: Actions) -> None:
+    """Store the session for resumption (RFC 5246 section 7.3, RFC 5077 section 3.4), when a store is configured."""
+    hook = getattr(c.hs, "remember_session12", None)
+    if hook is not None:
+        hook(c, actions)
+
+
+__all__ = ["hello_extensions", "server_hello_received"]

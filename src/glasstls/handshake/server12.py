@@ -1,0 +1,562 @@
+"""TLS 1.2 server states (RFC 5246 section 7.3, RFC 8422, RFC 7627, RFC 5746, RFC 5077, RFC 6066).
+
+server13.ExpectClientHello decides the version and hands a TLS 1.2 ClientHello to
+:func:`client_hello_received`, which answers with the whole first flight::
+
+    ServerHello Certificate [CertificateStatus] [ServerKeyExchange] [CertificateRequest] ServerHelloDone
+        ──► [ExpectClientCertificate12] ──► ExpectClientKeyExchange12 ──► [ExpectClientCertificateVerify12]
+        ──► ExpectClientChangeCipherSpec12 ──► ExpectClientFinished12
+        ──► [NewSessionTicket] ChangeCipherSpec Finished ──► Traffic12
+
+    Resumed (session ID from the cache, or a ticket, RFC 5246 7.3 / RFC 5077 3.1):
+    ServerHello [NewSessionTicket] ChangeCipherSpec Finished
+        ──► ExpectClientChangeCipherSpec12 ──► ExpectClientFinished12 ──► Traffic12
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+from glasstls.config import CertificateChain, ServerConfig
+from glasstls.crypto import signatures, tls12
+from glasstls.crypto.groups import KeyExchange, start_key_exchange
+from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
+from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
+from glasstls.crypto.transcript import Transcript
+from glasstls.errors import BadCertificate, HandshakeFailure, IllegalParameter, NoApplicationProtocol
+from glasstls.events import Negotiated
+from glasstls.handshake.base import (
+    Actions,
+    Context,
+    FinishedVerified,
+    ServerCertVerified,
+    SignatureVerified,
+    State,
+    cert_verified,
+    check_finished12,
+    check_signature12,
+)
+from glasstls.handshake.traffic12 import Session12, Traffic12, install
+from glasstls.pki.names import certificate_covers
+from glasstls.pki.verify import verify_client_chain
+from glasstls.wire import extensions as ext
+from glasstls.wire.enums import (
+    CipherSuite,
+    ClientCertificateType,
+    ECPointFormat,
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+)
+from glasstls.wire.messages import (
+    DOWNGRADE_TLS12,
+    Certificate12,
+    CertificateRequest12,
+    CertificateStatus,
+    CertificateVerify,
+    ClientHello,
+    ClientKeyExchangeEcdhe,
+    ClientKeyExchangeRsa,
+    Finished,
+    HandshakeMessage,
+    ServerHello,
+    ServerHelloDone,
+    ServerKeyExchangeEcdhe,
+)
+
+_TLS13_ONLY_GROUPS = frozenset({NamedGroup.X25519MLKEM768})
+#: RFC 8422 section 4: a client that sends no supported_groups is assumed to support the NIST curves.
+_DEFAULT_CLIENT_GROUPS = (NamedGroup.SECP256R1, NamedGroup.SECP384R1)
+_CURVE_GROUPS = {
+    "secp256r1": NamedGroup.SECP256R1,
+    "secp384r1": NamedGroup.SECP384R1,
+    "secp521r1": NamedGroup.SECP521R1,
+}
+
+
+def choose_alpn(config: ServerConfig, ch: ClientHello, step: str) -> str | None:
+    """RFC 7301 section 3.2: the server picks; no overlap is no_application_protocol."""
+    offer = ext.get_extension(ch.extensions, ext.ApplicationLayerProtocolNegotiation)
+    if offer is None or not config.alpn_protocols:
+        return None
+    client_protocols = [p.decode("ascii", "replace") for p in offer.protocol_name_list]
+    for p in config.alpn_protocols:
+        if p in client_protocols:
+            return p
+    raise NoApplicationProtocol(
+        f"no ALPN protocol in common: client offers {client_protocols}, server accepts {list(config.alpn_protocols)}",
+        step=step,
+    )
+
+
+@dataclass
+class _Choice:
+    suite: Tls12CipherSuite
+    chain: CertificateChain
+    scheme: SignatureScheme | None  # None: the RSA key exchange signs nothing
+    group: NamedGroup | None
+
+
+def _key_kind(chain: CertificateChain) -> str:
+    key = chain.private_key
+    if isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+        return "ECDSA"
+    if isinstance(key, rsa.RSAPrivateKey):
+        return "RSA"
+    return "other"
+
+
+def _choose(
+    config: ServerConfig,
+    ch: ClientHello,
+    client_groups: Sequence[NamedGroup],
+    client_schemes: Sequence[SignatureScheme],
+    server_name: str | None,
+    step: str,
+) -> _Choice:
+    """The server's preferred suite for which it has a certificate and, for ECDHE, a group and a signature
+    scheme the client accepts (RFC 5246 section 7.4.1.4.1, RFC 8422 sections 5.1, 5.3)."""
+    groups = [g for g in config.groups if g in client_groups and g not in _TLS13_ONLY_GROUPS]
+    # Certificates covering the client's SNI name first (RFC 6066 section 3), then in configured order.
+    chains = sorted(
+        config.certificates,
+        key=lambda chn: 0 if server_name is not None and certificate_covers(chn.leaf, server_name) else 1,
+    )
+    reasons: list[str] = []
+    for suite_id in config.cipher_suites:
+        suite = TLS12_SUITES.get(suite_id)
+        if suite is None or suite_id not in ch.cipher_suites:
+            continue
+        if suite.forward_secret and not groups:
+            reasons.append(f"{suite_id}: no ECDHE group in common")
+            continue
+        wanted = "ECDSA" if suite.key_exchange == "ECDHE_ECDSA" else "RSA"
+        for chain in chains:
+            if _key_kind(chain) != wanted:
+                continue
+            pss_only = is_rsassa_pss_certificate(chain.leaf)
+            if suite.key_exchange == "RSA":
+                if pss_only:
+                    continue
+                return _Choice(suite, chain, None, None)
+            curve = _CURVE_GROUPS.get(getattr(getattr(chain.private_key, "curve", None), "name", ""))
+            if curve is not None and curve not in client_groups:
+                continue  # RFC 8422 section 5.3: the certificate's curve must be one the client supports
+            scheme = next(
+                (
+                    s
+                    for s in signatures.schemes_for_key(chain.private_key, tls13=False, rsa_pss_key=pss_only)
+                    if s in client_schemes and s in config.signature_schemes
+                ),
+                None,
+            )
+            if scheme is not None:
+                return _Choice(suite, chain, scheme, groups[0])
+        reasons.append(f"{suite_id}: no {wanted} certificate the client can accept")
+    offered12 = [str(s) for s in ch.cipher_suites if s in TLS12_SUITES]
+    ours = [str(s) for s in config.cipher_suites if s in TLS12_SUITES]
+    if not offered12 or not set(offered12) & set(ours):
+        raise HandshakeFailure(
+            "no TLS 1.2 cipher suite in common: client offers "
+            + (", ".join(offered12) or "none we know")
+            + "; server accepts "
+            + ", ".join(ours),
+            step=step,
+            hint="configure a TLS 1.2 cipher suite both sides accept (the RSA key exchange and CBC suites are "
+            "opt-in: allow_rsa_key_exchange, allow_legacy_cbc)",
+        )
+    raise HandshakeFailure(
+        "no TLS 1.2 cipher suite can be used: " + "; ".join(reasons),
+        step=step,
+        hint="add a certificate whose key type and curve the client accepts, or enable a common group",
+    )
+
+
+def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, raw: bytes, actions: Actions) -> State:
+    """RFC 5246 section 7.4.1.2: answer a ClientHello with TLS 1.2."""
+    step = "ClientHello"
+    if 0 not in ch.legacy_compression_methods:
+        raise IllegalParameter("the client does not offer null compression (RFC 5246 section 7.4.1.2)", step=step)
+    actions.check(step, "client offers TLS 1.2" + ("" if config.max_version == ProtocolVersion.TLS12 else " (not TLS 1.3)"))
+
+    # Secure renegotiation (RFC 5746 section 3.6).
+    reneg = ext.get_extension(ch.extensions, ext.RenegotiationInfo)
+    if reneg is not None and reneg.renegotiated_connection:
+        raise HandshakeFailure("renegotiation_info is not empty in an initial ClientHello (RFC 5746 3.6)", step=step)
+    secure_reneg = reneg is not None or CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV in ch.cipher_suites
+
+    # Extended master secret (RFC 7627 section 5.2).
+    ems = ext.get_extension(ch.extensions, ext.ExtendedMasterSecret) is not None
+    if not ems and config.require_extended_master_secret:
+        raise HandshakeFailure(
+            "client does not offer the extended master secret (RFC 7627), which this server requires",
+            step=step,
+            hint="update the client, or set require_extended_master_secret=False on the server (weaker)",
+        )
+
+    sni = ext.get_extension(ch.extensions, ext.ServerName)
+    server_name = sni.host_name if sni else None
+    groups_ext = ext.get_extension(ch.extensions, ext.SupportedGroups)
+    client_groups = groups_ext.named_group_list if groups_ext is not None else _DEFAULT_CLIENT_GROUPS
+    sig_ext = ext.get_extension(ch.extensions, ext.SignatureAlgorithms)
+    # RFC 5246 section 7.4.1.4.1: without the extension the default is SHA-1, which we do not sign with.
+    client_schemes = sig_ext.supported_signature_algorithms if sig_ext is not None else ()
+    alpn = choose_alpn(config, ch, step)
+
+    resumed = _try_resume(ctx, config, ch, ems, actions)
+    if resumed is not None:
+        return _resume(ctx, config, ch, raw, resumed, secure_reneg, alpn, server_name, actions)
+
+    choice = _choose(config, ch, client_groups, client_schemes, server_name, step)
+    suite = choice.suite
+    actions.trace(
+        "choice",
+        step,
+        f"chose TLS 1.2 with {suite}"
+        + ("" if suite.forward_secret else ": RSA key exchange, NO forward secrecy (allowed by allow_rsa_key_exchange)")
+        + (" (legacy CBC, allowed by allow_legacy_cbc)" if suite.legacy else ""),
+        {"offered": [str(s) for s in ch.cipher_suites], "forward_secrecy": suite.forward_secret},
+    )
+    etm = not suite.is_aead and ext.find_extension(ch.extensions, ExtensionType.ENCRYPT_THEN_MAC) is not None
+    session_id = config.random(32) if _session_cache(config) is not None else b""
+    server_random = _server_random(config)
+    stapled = (
+        choice.chain.ocsp_response
+        if choice.chain.ocsp_response is not None
+        and ext.find_extension(ch.extensions, ExtensionType.STATUS_REQUEST) is not None
+        else None
+    )
+    send_ticket = _ticket_keys(config) is not None and ext.find_extension(ch.extensions, ExtensionType.SESSION_TICKET) is not None
+    exts = _server_hello_extensions(config, ch, suite, secure_reneg, ems, etm, alpn, send_ticket, stapled is not None, actions)
+    session = Session12(suite, ch.random, server_random, ems, etm, session_id)
+    transcript = Transcript()
+    transcript.keep_messages()
+    transcript.set_hash(suite)
+    transcript.add(raw)
+    transcript.add(actions.send(ServerHello(server_random, session_id, suite.suite, exts)))
+    actions.allow_ccs(False)
+    transcript.add(actions.send(Certificate12(choice.chain.der_chain())))
+    if stapled is not None:
+        transcript.add(actions.send(CertificateStatus(stapled)))
+        actions.trace("info", "CertificateStatus", f"stapled the OCSP response for our certificate ({len(stapled)} bytes)")
+    exchange: KeyExchange | None = None
+    if suite.forward_secret:
+        assert choice.group is not None and choice.scheme is not None
+        exchange = start_key_exchange(choice.group, config.random)
+        public = exchange.public_bytes()
+        unsigned = ServerKeyExchangeEcdhe(choice.group, public, choice.scheme, b"")
+        content = tls12.server_key_exchange_signed_content(ch.random, server_random, unsigned.params_bytes())
+        signature = signatures.sign(
+            choice.scheme,
+            choice.chain.private_key,
+            content,
+            rsa_pss_key=is_rsassa_pss_certificate(choice.chain.leaf),
+            tls12=True,
+        )
+        transcript.add(actions.send(ServerKeyExchangeEcdhe(choice.group, public, choice.scheme, signature)))
+        actions.trace(
+            "key_exchange",
+            "ServerKeyExchange",
+            f"sent our ECDHE share over {choice.group}, signed with {choice.scheme}: forward secrecy",
+        )
+    request = None
+    if config.client_auth != "none":
+        request = CertificateRequest12(
+            (ClientCertificateType.RSA_SIGN, ClientCertificateType.ECDSA_SIGN),
+            config.signature_schemes,
+            (),
+        )
+        transcript.add(actions.send(request))
+    transcript.add(actions.send(ServerHelloDone()))
+    s = _Server12(
+        ctx=ctx,
+        config=config,
+        session=session,
+        transcript=transcript,
+        chain=choice.chain,
+        group=choice.group,
+        scheme=choice.scheme,
+        alpn=alpn,
+        server_name=server_name,
+        client_version=ch.legacy_version,
+        send_ticket=send_ticket,
+        requested=request is not None,
+    )
+    if request is not None:
+        return ExpectClientCertificate12(s, exchange)
+    return ExpectClientKeyExchange12(s, exchange, None)
+
+
+def _server_random(config: ServerConfig) -> bytes:
+    random = config.random(32)
+    if config.max_version >= ProtocolVersion.TLS13:
+        # RFC 8446 section 4.1.3: a TLS 1.3 server negotiating TLS 1.2 ends its random with the sentinel.
+        random = random[:24] + DOWNGRADE_TLS12
+    return random
+
+
+def _server_hello_extensions(
+    config: ServerConfig,
+    ch: ClientHello,
+    suite: Tls12CipherSuite | None,
+    secure_reneg: bool,
+    ems: bool,
+    etm: bool,
+    alpn: str | None,
+    send_ticket: bool,
+    stapling: bool,
+    actions: Actions,
+) -> tuple[ext.Extension, ...]:
+    exts: list[ext.Extension] = []
+    if secure_reneg:
+        exts.append(ext.RenegotiationInfo(b""))
+    if ems:
+        exts.append(ext.ExtendedMasterSecret())
+    if etm:
+        exts.append(ext.EncryptThenMac())
+    if alpn is not None:
+        exts.append(ext.ApplicationLayerProtocolNegotiation((alpn.encode(),)))
+    if send_ticket:
+        exts.append(ext.SessionTicket(b""))
+    if stapling:
+        exts.append(ext.StatusRequestAck())
+    if suite is not None and suite.forward_secret and ext.get_extension(ch.extensions, ext.EcPointFormats) is not None:
+        exts.append(ext.EcPointFormats((ECPointFormat.UNCOMPRESSED,)))
+    client_rsl = ext.get_extension(ch.extensions, ext.RecordSizeLimit)
+    if client_rsl is not None:
+        if client_rsl.limit < 64:
+            raise IllegalParameter(f"record_size_limit {client_rsl.limit} is below 64", step="ClientHello")
+        actions.peer_record_size_limit(client_rsl.limit)
+        if config.record_size_limit is not None:
+            exts.append(ext.RecordSizeLimit(config.record_size_limit))
+    return tuple(exts)
+
+
+def _session_cache(config: ServerConfig) -> object | None:
+    return getattr(config, "session_cache", None)
+
+
+def _ticket_keys(config: ServerConfig) -> object | None:
+    return getattr(config, "ticket_keys", None)
+
+
+def _try_resume(ctx: Context, config: ServerConfig, ch: ClientHello, ems: bool, actions: Actions) -> object | None:
+    """Resumption by session ID or ticket (filled in with the session cache)."""
+    return None
+
+
+def _resume(
+    ctx: Context,
+    config: ServerConfig,
+    ch: ClientHello,
+    raw: bytes,
+    state: object,
+    secure_reneg: bool,
+    alpn: str | None,
+    server_name: str | None,
+    actions: Actions,
+) -> State:
+    raise HandshakeFailure("resumption is not available", step="ClientHello")
+
+
+@dataclass
+class _Server12:
+    ctx: Context
+    config: ServerConfig
+    session: Session12
+    transcript: Transcript
+    chain: CertificateChain | None
+    group: NamedGroup | None
+    scheme: SignatureScheme | None
+    alpn: str | None
+    server_name: str | None
+    client_version: int
+    send_ticket: bool
+    requested: bool
+    client_chain: tuple[x509.Certificate, ...] = ()
+    client_verified: ServerCertVerified | None = None
+
+
+class _State12(State):
+    wire_version = ProtocolVersion.TLS12
+
+    def __init__(self, s: _Server12) -> None:
+        self.s = s
+        self.key_exchange = "RSA" if s.session.suite.key_exchange == "RSA" else "ECDHE"
+
+
+class ExpectClientCertificate12(_State12):
+    """RFC 5246 section 7.4.6: the client's chain (possibly empty)."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE})
+    step = "client Certificate"
+
+    def __init__(self, s: _Server12, exchange: KeyExchange | None) -> None:
+        super().__init__(s)
+        self.exchange = exchange
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        cert_msg = cast(Certificate12, msg)
+        s = self.s
+        step = self.step
+        s.transcript.add(raw)
+        if not cert_msg.certificate_list:
+            if s.config.client_auth == "required":
+                # RFC 5246 section 7.4.6: a server that requires a certificate answers handshake_failure.
+                raise HandshakeFailure(
+                    "the client sent no certificate, but this server requires one",
+                    step=step,
+                    hint="configure a client certificate and key",
+                )
+            actions.trace("info", step, "client sent no certificate (optional): continuing unauthenticated")
+            return ExpectClientKeyExchange12(s, self.exchange, None)
+        chain_der = list(cert_msg.certificate_list)
+        try:
+            leaf = x509.load_der_x509_certificate(chain_der[0])
+            public_key = cast(PublicKey, leaf.public_key())
+        except ValueError as e:
+            raise BadCertificate(f"the client's certificate cannot be parsed: {e}", step=step, check="parse") from e
+        assert s.config.client_trust is not None
+        verified = verify_client_chain(chain_der, trust=s.config.client_trust, at=s.config.clock())
+        for check in verified.checks:
+            actions.trace("check", "client certificate verification", check.detail, {"check": check.name}, ok=check.ok)
+        s.client_verified = cert_verified(verified, skipped=False)
+        chain = []
+        for der in chain_der:
+            try:
+                chain.append(x509.load_der_x509_certificate(der))
+            except ValueError:
+                continue
+        s.client_chain = tuple(chain)
+        return ExpectClientKeyExchange12(s, self.exchange, (public_key, is_rsassa_pss_certificate(leaf)))
+
+
+class ExpectClientKeyExchange12(_State12):
+    """RFC 5246 section 7.4.7 (RSA: 7.4.7.1; ECDHE: RFC 8422 section 5.7)."""
+
+    expects = frozenset({HandshakeType.CLIENT_KEY_EXCHANGE})
+    step = "ClientKeyExchange"
+
+    def __init__(self, s: _Server12, exchange: KeyExchange | None, client_key: tuple[PublicKey, bool] | None) -> None:
+        super().__init__(s)
+        self.exchange = exchange
+        self.client_key = client_key
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        s = self.s
+        config = s.config
+        if isinstance(msg, ClientKeyExchangeRsa):
+            assert s.chain is not None
+            # RFC 5246 section 7.4.7.1: on any failure continue with a random premaster (one code path).
+            premaster = tls12.rsa_decrypt_premaster(
+                s.chain.private_key, msg.encrypted_premaster, s.client_version, config.random
+            )
+            actions.trace(
+                "key_exchange",
+                self.step,
+                "decrypted the premaster secret the client encrypted to our RSA key (no forward secrecy)",
+                {"encrypted_premaster": f"{len(msg.encrypted_premaster)} bytes"},
+            )
+        else:
+            cke = cast(ClientKeyExchangeEcdhe, msg)
+            assert self.exchange is not None
+            premaster = self.exchange.exchange(cke.public)
+            actions.trace("key_exchange", self.step, f"received the client's ECDHE share over {s.group}: premaster computed")
+        s.transcript.add(raw)
+        s.session.derive_master(premaster, s.transcript.digest(), actions)
+        if self.client_key is not None:
+            return ExpectClientCertificateVerify12(s, self.client_key)
+        return ExpectClientChangeCipherSpec12(s)
+
+
+class ExpectClientCertificateVerify12(_State12):
+    """RFC 5246 section 7.4.8: the client signs every handshake message so far."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE_VERIFY})
+    step = "client CertificateVerify"
+
+    def __init__(self, s: _Server12, client_key: tuple[PublicKey, bool]) -> None:
+        super().__init__(s)
+        self.client_key = client_key
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        cv = cast(CertificateVerify, msg)
+        s = self.s
+        proof: SignatureVerified = check_signature12(
+            scheme=cv.algorithm,
+            offered=s.config.signature_schemes,
+            public_key=self.client_key[0],
+            content=s.transcript.messages(),
+            signature=cv.signature,
+            signer="client",
+            rsa_pss_key=self.client_key[1],
+            step=self.step,
+        )
+        actions.check(self.step, f"client's signature over the handshake is valid ({cv.algorithm})")
+        s.transcript.add(raw)
+        del proof
+        return ExpectClientChangeCipherSpec12(s)
+
+
+class ExpectClientChangeCipherSpec12(_State12):
+    """RFC 5246 section 7.1."""
+
+    accepts_ccs = True
+    step = "ChangeCipherSpec"
+
+    def handle_ccs(self, actions: Actions) -> State:
+        install(actions, self.s.session, "client", "read")
+        return ExpectClientFinished12(self.s)
+
+
+class ExpectClientFinished12(_State12):
+    """RFC 5246 section 7.4.9; then (full handshake) the server's [NewSessionTicket] ChangeCipherSpec Finished."""
+
+    expects = frozenset({HandshakeType.FINISHED})
+    step = "client Finished"
+    hash_len = 12
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        s = self.s
+        session = s.session
+        expected = session.verify_data("client", s.transcript.digest())
+        proof: FinishedVerified = check_finished12(expected, cast(Finished, msg), peer="client", step=self.step)
+        actions.check(self.step, "client Finished verify_data matches our transcript")
+        s.transcript.add(raw)
+        if not session.resumed:
+            _remember(s, actions)
+            actions.send_ccs()
+            install(actions, session, "server", "write")
+            s.transcript.add(actions.send(Finished(session.verify_data("server", s.transcript.digest()))))
+        del proof
+        verified = s.client_verified
+        negotiated = Negotiated(
+            version=ProtocolVersion.TLS12,
+            cipher_suite=session.suite.suite,
+            group=s.group,
+            signature_scheme=s.scheme,
+            alpn_protocol=s.alpn,
+            server_name=s.server_name,
+            peer_certificates=s.client_chain,
+            verified_chain=verified.chain if verified is not None else None,
+            hello_retry_request=False,
+            resumed=session.resumed,
+            client_certificate_requested=s.requested,
+        )
+        actions.done(negotiated, b"", b"", exporter=session.exporter)
+        return Traffic12(s.ctx)
+
+
+def _remember(s: _Server12, actions: Actions) -> None:
+    """Session cache and tickets (RFC 5246 7.3, RFC 5077): filled in with the session store."""
+    return None
+
+
+__all__ = ["choose_alpn", "client_hello_received"]

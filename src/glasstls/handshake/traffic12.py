@@ -1,0 +1,112 @@
+"""TLS 1.2 pieces both sides share: the negotiated-session facts, key derivation steps, and the connected state.
+
+Key derivation (RFC 5246 sections 6.3, 8.1; RFC 7627 section 4)::
+
+    premaster ──► master_secret = PRF(premaster, "master secret", client_random + server_random)
+              or  master_secret = PRF(premaster, "extended master secret", session_hash)     (RFC 7627)
+    master_secret ──► key_block = PRF(master, "key expansion", server_random + client_random)
+                  ──► verify_data = PRF(master, "client finished" | "server finished", Hash(handshake_messages))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from glasstls.crypto import tls12
+from glasstls.crypto.tls12 import KeyBlock, Tls12CipherSuite
+from glasstls.errors import NoRenegotiation
+from glasstls.handshake.base import Actions, Context, State
+from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion
+from glasstls.wire.messages import HandshakeMessage
+
+
+@dataclass
+class Session12:
+    """What a TLS 1.2 handshake settled on, passed from state to state (secrets kept out of repr)."""
+
+    suite: Tls12CipherSuite
+    client_random: bytes
+    server_random: bytes
+    extended_master_secret: bool
+    encrypt_then_mac: bool
+    session_id: bytes
+    master_secret: bytes = field(default=b"", repr=False)
+    key_block: KeyBlock | None = field(default=None, repr=False)
+    resumed: bool = False
+
+    def derive_master(self, premaster: bytes, session_hash: bytes, actions: Actions) -> None:
+        """RFC 5246 section 8.1, or RFC 7627 section 4 when extended_master_secret was negotiated."""
+        if self.extended_master_secret:
+            self.master_secret = tls12.extended_master_secret(self.suite, premaster, session_hash)
+            how = "extended master secret (RFC 7627): bound to the whole handshake so far"
+        else:
+            self.master_secret = tls12.master_secret(self.suite, premaster, self.client_random, self.server_random)
+            how = "master secret from the premaster secret and the two randoms (no extended master secret)"
+        actions.trace("keys_installed", "key schedule", f"derived the {how}", {"secret": "master secret"})
+        actions.log_secret("CLIENT_RANDOM", self.master_secret)
+        self.derive_keys()
+
+    def use_master(self, master_secret: bytes, actions: Actions) -> None:
+        """A resumed session (RFC 5246 section 7.3): the stored master secret, fresh randoms, new keys."""
+        self.master_secret = master_secret
+        self.resumed = True
+        actions.log_secret("CLIENT_RANDOM", master_secret)
+        self.derive_keys()
+
+    def derive_keys(self) -> None:
+        self.key_block = tls12.key_block(self.suite, self.master_secret, self.client_random, self.server_random)
+
+    def keys_for(self, side: Literal["client", "server"]) -> tls12.DirectionKeys:
+        assert self.key_block is not None
+        return self.key_block.client if side == "client" else self.key_block.server
+
+    def verify_data(self, sender: Literal["client", "server"], handshake_hash: bytes) -> bytes:
+        return tls12.finished_verify_data(self.suite, self.master_secret, sender=sender, handshake_hash=handshake_hash)
+
+    def exporter(self, label: bytes, context: bytes, length: int) -> bytes:
+        """RFC 5705 section 4 (``context`` empty means no context, as the sans-I/O API takes bytes)."""
+        return tls12.export_keying_material(
+            self.suite, self.master_secret, self.client_random, self.server_random, label, context or None, length
+        )
+
+
+def install(actions: Actions, session: Session12, side: Literal["client", "server"], direction: Literal["read", "write"]) -> None:
+    actions.install12(
+        direction,
+        session.suite,
+        session.keys_for(side),
+        encrypt_then_mac=session.encrypt_then_mac,
+        label=f"{side} write",
+    )
+
+
+class Traffic12(State):
+    """Connected with TLS 1.2. Renegotiation is refused (RFC 5746 section 4.2 / 4.4, RFC 5246 section 7.2.2):
+    a client answers HelloRequest with a no_renegotiation warning; a server answers a new ClientHello likewise."""
+
+    step = "post-handshake"
+    accepts_application_data = True
+    wire_version = ProtocolVersion.TLS12
+
+    #: A peer that keeps asking gets a fatal alert after this many refusals in a row (bounded work per byte).
+    MAX_REFUSALS = 8
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.refusals = 0
+        self.expects = frozenset(  # type: ignore[misc]  # per-side instance value
+            {HandshakeType.HELLO_REQUEST if ctx.side == "client" else HandshakeType.CLIENT_HELLO}
+        )
+
+    def application_data_received(self) -> None:
+        self.refusals = 0
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        self.refusals += 1
+        what = "HelloRequest" if self.ctx.side == "client" else "a new ClientHello"
+        if self.refusals > self.MAX_REFUSALS:
+            raise NoRenegotiation(f"the peer asked to renegotiate {self.refusals} times in a row", step="renegotiation")
+        actions.alert(AlertLevel.WARNING, AlertDescription.NO_RENEGOTIATION)
+        actions.trace("info", "renegotiation", f"refused renegotiation: received {what}, answered no_renegotiation")
+        return self
