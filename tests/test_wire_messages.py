@@ -308,7 +308,8 @@ def test_finished_length_checked_against_hash_len() -> None:
         (HandshakeType.HELLO_RETRY_REQUEST, ProtocolVersion.TLS13),  # never on the wire (RFC 8446 s4)
         (HandshakeType.MESSAGE_HASH, ProtocolVersion.TLS13),  # synthetic only (RFC 8446 s4.4.1)
         (HandshakeType.SERVER_KEY_EXCHANGE, ProtocolVersion.TLS13),
-        (HandshakeType.CERTIFICATE, ProtocolVersion.TLS12),  # TLS 1.2 format not implemented here yet
+        (HandshakeType.ENCRYPTED_EXTENSIONS, ProtocolVersion.TLS12),  # TLS 1.3 only
+        (HandshakeType.KEY_UPDATE, ProtocolVersion.TLS12),  # TLS 1.3 only
         (HandshakeType.END_OF_EARLY_DATA, ProtocolVersion.TLS12),
         (HandshakeType.CLIENT_HELLO, ProtocolVersion.SSL30),
         (256, ProtocolVersion.TLS13),

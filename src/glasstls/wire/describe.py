@@ -4,16 +4,29 @@
 dicts, lists, strings and numbers: open enums become their names (``X25519``, ``GREASE_0x0a0a``), bytes
 become lowercase hex (values longer than 64 bytes are cut to their first 32 bytes and their length).
 Messages carry only public values, so nothing here is secret (DESIGN rule 9).
+
+TLS 1.2 key exchange messages say which method they belong to (``"key_exchange": "ECDHE"`` or ``"RSA"``),
+since both ClientKeyExchange shapes share one message type; the ECDHE ServerKeyExchange also shows its
+``curve_type``. The RSA-encrypted premaster secret is shown only as its length (``"256 bytes"``): whoever
+holds the server's RSA key could read the premaster secret from it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Callable
 from typing import Any
 
+from glasstls.wire.enums import ECCurveType
 from glasstls.wire.extensions import Extension
-from glasstls.wire.messages import HandshakeMessage, ServerHello
+from glasstls.wire.messages import (
+    ClientKeyExchangeEcdhe,
+    ClientKeyExchangeRsa,
+    HandshakeMessage,
+    ServerHello,
+    ServerKeyExchangeEcdhe,
+)
 
 __all__ = ["MAX_BYTES_SHOWN", "describe"]
 
@@ -33,10 +46,31 @@ def _fields(obj: Any) -> dict[str, object]:
     return {f.name: describe(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
 
 
+def _server_key_exchange_ecdhe(msg: Any) -> dict[str, object]:
+    return {"key_exchange": "ECDHE", "curve_type": str(ECCurveType.NAMED_CURVE), **_fields(msg)}
+
+
+def _client_key_exchange_ecdhe(msg: Any) -> dict[str, object]:
+    return {"key_exchange": "ECDHE", **_fields(msg)}
+
+
+def _client_key_exchange_rsa(msg: Any) -> dict[str, object]:
+    return {"key_exchange": "RSA", "encrypted_premaster": f"{len(msg.encrypted_premaster)} bytes"}
+
+
+#: Messages whose view is more than their fields (marks for traces) or less (values shown as a length).
+_MESSAGE_VIEWS: dict[type[HandshakeMessage], Callable[[Any], dict[str, object]]] = {
+    ServerKeyExchangeEcdhe: _server_key_exchange_ecdhe,
+    ClientKeyExchangeEcdhe: _client_key_exchange_ecdhe,
+    ClientKeyExchangeRsa: _client_key_exchange_rsa,
+}
+
+
 def describe(obj: object) -> object:
     """A JSON-friendly view of ``obj`` (see the module docstring).
 
-    - handshake message -> ``{"type": "CLIENT_HELLO", <fields>}`` (``HELLO_RETRY_REQUEST`` for an HRR);
+    - handshake message -> ``{"type": "CLIENT_HELLO", <fields>}`` (``HELLO_RETRY_REQUEST`` for an HRR;
+      TLS 1.2 key exchange messages add ``key_exchange``, see the module docstring);
     - extension -> ``{"extension": "KEY_SHARE", <fields>}`` (an unknown one: its type name and ``data``);
     - other dataclass -> ``{"type": <class name>, <fields>}``;
     - open enum -> its name; bytes -> hex; tuple/list -> list; int/str/bool/None unchanged.
@@ -45,7 +79,8 @@ def describe(obj: object) -> object:
         name = str(obj.msg_type)
         if isinstance(obj, ServerHello) and obj.is_hello_retry_request:
             name = "HELLO_RETRY_REQUEST"
-        return {"type": name, **_fields(obj)}
+        view = _MESSAGE_VIEWS.get(type(obj), _fields)
+        return {"type": name, **view(obj)}
     if isinstance(obj, Extension):
         out: dict[str, object] = {"extension": str(obj.wire_type)}
         out.update((k, v) for k, v in _fields(obj).items() if k != "ext_type_value")

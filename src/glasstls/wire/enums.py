@@ -275,3 +275,23 @@ class ECPointFormat(U8Enum):
 
 class CompressionMethod(U8Enum):
     NULL = 0
+
+
+class ClientCertificateType(U8Enum):
+    """RFC 5246 section 7.4.4 and RFC 8422 section 5.5 (TLS 1.2 CertificateRequest.certificate_types)."""
+
+    RSA_SIGN = 1
+    DSS_SIGN = 2
+    RSA_FIXED_DH = 3
+    DSS_FIXED_DH = 4
+    ECDSA_SIGN = 64
+    RSA_FIXED_ECDH = 65  # RFC 4492; deprecated by RFC 8422 section 5.5
+    ECDSA_FIXED_ECDH = 66  # RFC 4492; deprecated by RFC 8422 section 5.5
+
+
+class ECCurveType(U8Enum):
+    """RFC 8422 section 5.4 (ServerECDHParams.curve_params.curve_type); 1 and 2 are deprecated."""
+
+    EXPLICIT_PRIME = 1
+    EXPLICIT_CHAR2 = 2
+    NAMED_CURVE = 3

@@ -1,5 +1,13 @@
 """Handshake messages: bytes <-> objects (RFC 8446 section 4 and appendix B.3), and the Alert (section 6).
 
+TLS 1.2 messages (RFC 5246 section 7.4) live here too. ClientHello, ServerHello, CertificateVerify and
+Finished have one class for both versions; Certificate, CertificateRequest and NewSessionTicket have a
+TLS 1.2 class of their own (``Certificate12``, ``CertificateRequest12``, ``NewSessionTicket12``); and
+HelloRequest, ServerKeyExchange (ECDHE, RFC 8422 section 5.4), ServerHelloDone, ClientKeyExchange (ECDHE,
+RFC 8422 section 5.7; RSA, RFC 5246 section 7.4.7.1) and CertificateStatus (RFC 6066 section 8) exist only
+in TLS 1.2. The key exchange messages have one format per key exchange method, so ``decode_handshake``
+needs ``key_exchange`` to decode them.
+
 Structure only (DESIGN rule 4): each decoder consumes the body exactly, enforces the RFC's ``<min..max>``
 bounds and raises :class:`~glasstls.errors.DecodeError` naming the field. Encoders write what the object
 holds without validating it, so that tests can build invalid messages.
@@ -11,16 +19,20 @@ gives type, body and raw bytes); the transcript hashes the raw bytes, never a re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 
 from glasstls.errors import DecodeError, UnexpectedMessage
 from glasstls.wire.codec import Reader, Writer
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
+    CertificateStatusType,
     CipherSuite,
+    ClientCertificateType,
+    ECCurveType,
     HandshakeType,
     KeyUpdateRequest,
+    NamedGroup,
     ProtocolVersion,
     SignatureScheme,
 )
@@ -30,26 +42,41 @@ __all__ = [
     "DOWNGRADE_TLS11",
     "DOWNGRADE_TLS12",
     "HELLO_RETRY_REQUEST_RANDOM",
+    "KEY_EXCHANGE_DECODERS",
     "MESSAGE_DECODERS",
     "Alert",
     "Certificate",
+    "Certificate12",
     "CertificateEntry",
     "CertificateRequest",
+    "CertificateRequest12",
+    "CertificateStatus",
     "CertificateVerify",
     "ClientHello",
+    "ClientKeyExchangeEcdhe",
+    "ClientKeyExchangeRsa",
     "EncryptedExtensions",
     "EndOfEarlyData",
     "Finished",
     "HandshakeMessage",
+    "HelloRequest",
+    "KeyExchangeMethod",
     "KeyUpdate",
     "MessageHash",
     "NewSessionTicket",
+    "NewSessionTicket12",
     "ServerHello",
+    "ServerHelloDone",
+    "ServerKeyExchangeEcdhe",
     "decode_handshake",
 ]
 
+U8_MAX = 0xFF
 U16_MAX = 0xFFFF
 U24_MAX = 0xFFFFFF
+
+#: The TLS 1.2 key exchange methods whose messages glasstls decodes (RFC 8422 ECDHE, RFC 5246 RSA).
+KeyExchangeMethod = Literal["ECDHE", "RSA"]
 
 #: RFC 8446 section 4.1.3: a ServerHello with this random is a HelloRetryRequest (SHA-256 of
 #: "HelloRetryRequest").
@@ -413,18 +440,278 @@ class MessageHash(HandshakeMessage):
 
 
 # --------------------------------------------------------------------------------------------------------
+# TLS 1.2 messages (RFC 5246 section 7.4, RFC 8422 section 5, RFC 5077 section 3.3, RFC 6066 section 8)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HelloRequest(HandshakeMessage):
+    """RFC 5246 section 7.4.1.1: ``struct { } HelloRequest`` (TLS 1.2 only)."""
+
+    msg_type = HandshakeType.HELLO_REQUEST
+
+    def encode_body(self) -> bytes:
+        return b""
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        _reader(cls, data).finish()
+        return cls()
+
+
+@dataclass(frozen=True)
+class Certificate12(HandshakeMessage):
+    """RFC 5246 section 7.4.2 (TLS 1.2): ``opaque ASN.1Cert<1..2^24-1>;
+    ASN.1Cert certificate_list<0..2^24-1>`` (sender's certificate first). No context, no per-entry
+    extensions (those are TLS 1.3's :class:`Certificate`)."""
+
+    msg_type = HandshakeType.CERTIFICATE
+    certificate_list: tuple[bytes, ...]
+
+    def encode_body(self) -> bytes:
+        w = Writer()
+        with w.block(3):
+            for cert in self.certificate_list:
+                w.vec(3, cert)
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        certs = tuple(r.list_of(3, "certificate_list", lambda s: s.vec(3, "ASN.1Cert", 1, U24_MAX), 0, U24_MAX))
+        r.finish()
+        return cls(certs)
+
+
+@dataclass(frozen=True)
+class ServerKeyExchangeEcdhe(HandshakeMessage):
+    """RFC 8422 section 5.4, the ECDHE ServerKeyExchange (TLS 1.2)::
+
+        struct { ECCurveType curve_type = named_curve(3); NamedCurve namedcurve; } ECParameters;
+        struct { ECParameters curve_params; opaque point<1..2^8-1>; } ServerECDHParams;
+        struct { ServerECDHParams params; digitally-signed Signature signed_params; } ServerKeyExchange;
+
+    ``digitally-signed`` in TLS 1.2 always carries its algorithm (RFC 5246 section 4.7):
+    ``SignatureAndHashAlgorithm algorithm; opaque signature<0..2^16-1>``. The signature covers
+    ``client_random + server_random + params_bytes()`` (RFC 8422 section 5.4), checked by the state.
+
+    A curve_type other than named_curve is a decode_error: RFC 8422 section 5.4 deprecates the explicit
+    curve types (1, 2) and defines the ECParameters body only for named_curve, so nothing else can be parsed.
+    """
+
+    msg_type = HandshakeType.SERVER_KEY_EXCHANGE
+    named_group: NamedGroup
+    public: bytes
+    signature_scheme: SignatureScheme
+    signature: bytes
+
+    def params_bytes(self) -> bytes:
+        """The ServerECDHParams encoding (what the signature covers, RFC 8422 section 5.4):
+        ``03 || named_group (2) || len(public) (1) || public``."""
+        return Writer().u8(ECCurveType.NAMED_CURVE).u16(self.named_group).vec(1, self.public).getvalue()
+
+    def encode_body(self) -> bytes:
+        w = Writer().raw(self.params_bytes())
+        return w.u16(self.signature_scheme).vec(2, self.signature).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        curve_type = ECCurveType(r.u8("curve_type"))
+        if curve_type != ECCurveType.NAMED_CURVE:
+            # RFC 8422 section 5.4: only named_curve has a defined body; explicit curves are deprecated.
+            raise DecodeError(
+                f"{cls.__name__}: curve_type is {curve_type}, not NAMED_CURVE; explicit curves are not supported "
+                "(RFC 8422 5.4)"
+            )
+        group = NamedGroup(r.u16("named_group"))
+        public = r.vec(1, "public", 1, U8_MAX)  # RFC 8422 section 5.4: ECPoint point<1..2^8-1>
+        scheme = SignatureScheme(r.u16("signature_scheme"))
+        signature = r.vec(2, "signature", 0, U16_MAX)  # RFC 5246 section 4.7
+        r.finish()
+        return cls(group, public, scheme, signature)
+
+
+@dataclass(frozen=True)
+class CertificateRequest12(HandshakeMessage):
+    """RFC 5246 section 7.4.4 (TLS 1.2)::
+
+        ClientCertificateType certificate_types<1..2^8-1>;
+        SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>;
+        DistinguishedName certificate_authorities<0..2^16-1>;   opaque DistinguishedName<1..2^16-1>;
+
+    The DistinguishedNames are kept as DER bytes (parsing them is pki/'s business).
+    """
+
+    msg_type = HandshakeType.CERTIFICATE_REQUEST
+    certificate_types: tuple[ClientCertificateType, ...]
+    signature_algorithms: tuple[SignatureScheme, ...]
+    certificate_authorities: tuple[bytes, ...] = ()
+
+    def encode_body(self) -> bytes:
+        w = Writer().vec(1, bytes(self.certificate_types))
+        with w.block(2):
+            for scheme in self.signature_algorithms:
+                w.u16(scheme)
+        with w.block(2):
+            for name in self.certificate_authorities:
+                w.vec(2, name)
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        types = tuple(ClientCertificateType(t) for t in r.vec(1, "certificate_types", 1, U8_MAX))
+        schemes = tuple(
+            r.list_of(
+                2, "supported_signature_algorithms", lambda s: SignatureScheme(s.u16("signature_algorithm")),
+                2, U16_MAX - 1,
+            )
+        )
+        authorities = tuple(
+            r.list_of(
+                2, "certificate_authorities", lambda s: s.vec(2, "DistinguishedName", 1, U16_MAX), 0, U16_MAX
+            )
+        )
+        r.finish()
+        return cls(types, schemes, authorities)
+
+
+@dataclass(frozen=True)
+class ServerHelloDone(HandshakeMessage):
+    """RFC 5246 section 7.4.5: ``struct { } ServerHelloDone``."""
+
+    msg_type = HandshakeType.SERVER_HELLO_DONE
+
+    def encode_body(self) -> bytes:
+        return b""
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        _reader(cls, data).finish()
+        return cls()
+
+
+@dataclass(frozen=True)
+class ClientKeyExchangeEcdhe(HandshakeMessage):
+    """RFC 8422 section 5.7: ``ClientECDiffieHellmanPublic``, explicit form: ``ECPoint ecdh_Yc``
+    (``opaque point<1..2^8-1>``). The implicit form (an empty body, for fixed-ECDH client certificates,
+    deprecated by RFC 8422) fails with decode_error."""
+
+    msg_type = HandshakeType.CLIENT_KEY_EXCHANGE
+    public: bytes
+
+    def encode_body(self) -> bytes:
+        return Writer().vec(1, self.public).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        public = r.vec(1, "public", 1, U8_MAX)
+        r.finish()
+        return cls(public)
+
+
+@dataclass(frozen=True, repr=False)
+class ClientKeyExchangeRsa(HandshakeMessage):
+    """RFC 5246 section 7.4.7.1: ``public-key-encrypted PreMasterSecret pre_master_secret``, which in
+    TLS 1.0 and later is sent with a two-byte length: ``opaque encrypted_premaster<0..2^16-1>``.
+
+    Ciphertext, but whoever holds the server's RSA key can read the premaster secret from it (RSA key
+    exchange has no forward secrecy), so repr() and describe() show only its length.
+    """
+
+    msg_type = HandshakeType.CLIENT_KEY_EXCHANGE
+    encrypted_premaster: bytes
+
+    def __repr__(self) -> str:
+        return f"ClientKeyExchangeRsa(encrypted_premaster=<{len(self.encrypted_premaster)} bytes>)"
+
+    def encode_body(self) -> bytes:
+        return Writer().vec(2, self.encrypted_premaster).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        encrypted = r.vec(2, "encrypted_premaster", 0, U16_MAX)
+        r.finish()
+        return cls(encrypted)
+
+
+@dataclass(frozen=True)
+class NewSessionTicket12(HandshakeMessage):
+    """RFC 5077 section 3.3 (TLS 1.2): ``uint32 ticket_lifetime_hint; opaque ticket<0..2^16-1>``.
+
+    ``lifetime_hint`` is the RFC's ``ticket_lifetime_hint`` (seconds; 0: unspecified). An empty ticket
+    is how a server that announced session_ticket says it will not issue one after all.
+    """
+
+    msg_type = HandshakeType.NEW_SESSION_TICKET
+    lifetime_hint: int
+    ticket: bytes
+
+    @property
+    def ticket_lifetime_hint(self) -> int:
+        """The RFC 5077 name of :attr:`lifetime_hint`."""
+        return self.lifetime_hint
+
+    def encode_body(self) -> bytes:
+        return Writer().u32(self.lifetime_hint).vec(2, self.ticket).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        lifetime = r.u32("ticket_lifetime_hint")
+        ticket = r.vec(2, "ticket", 0, U16_MAX)
+        r.finish()
+        return cls(lifetime, ticket)
+
+
+@dataclass(frozen=True)
+class CertificateStatus(HandshakeMessage):
+    """RFC 6066 section 8 (TLS 1.2 OCSP stapling)::
+
+        struct { CertificateStatusType status_type;
+                 select (status_type) { case ocsp: OCSPResponse; } response; } CertificateStatus;
+        opaque OCSPResponse<1..2^24-1>;
+
+    Only ``ocsp`` (1) has a defined body here; any other status_type is a decode_error. ``response`` is
+    the DER OCSPResponse (checking it is pki/'s business). ``status_type`` comes last because it has a
+    default, like the legacy fields of :class:`ServerHello`.
+    """
+
+    msg_type = HandshakeType.CERTIFICATE_STATUS
+    response: bytes
+    status_type: CertificateStatusType = CertificateStatusType.OCSP
+
+    def encode_body(self) -> bytes:
+        return Writer().u8(self.status_type).vec(3, self.response).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        status_type = CertificateStatusType(r.u8("status_type"))
+        if status_type != CertificateStatusType.OCSP:
+            # RFC 6066 section 8: the response is defined for ocsp only; we cannot parse anything else.
+            raise DecodeError(f"{cls.__name__}: status_type {status_type} is not OCSP (RFC 6066 8)")
+        response = r.vec(3, "response", 1, U24_MAX)
+        r.finish()
+        return cls(response, status_type)
+
+
+# --------------------------------------------------------------------------------------------------------
 # Dispatch
 # --------------------------------------------------------------------------------------------------------
 
 _V13 = ProtocolVersion.TLS13
 _V12 = ProtocolVersion.TLS12
 
-#: Which class decodes ``(msg_type, negotiated version)``. ClientHello, ServerHello and Finished have one
-#: format for both versions; Certificate, CertificateRequest and NewSessionTicket differ in TLS 1.2 (RFC 5246
-#: section 7.4.2, 7.4.4; RFC 5077 section 3.3) and have only their TLS 1.3 rows so far. A pair not listed is
-#: an unexpected_message (RFC 8446 section 5: "If a TLS implementation receives an unexpected record type
-#: ... it MUST terminate the connection with an unexpected_message alert"; likewise section 4 for message
-#: types it does not expect).
+#: Which class decodes ``(msg_type, negotiated version)``. ClientHello, ServerHello, CertificateVerify and
+#: Finished have one format for both versions; Certificate, CertificateRequest and NewSessionTicket have a
+#: TLS 1.2 class of their own (RFC 5246 section 7.4.2, 7.4.4; RFC 5077 section 3.3). The key exchange
+#: messages are not here but in :data:`KEY_EXCHANGE_DECODERS`. A pair not listed is an unexpected_message
+#: (RFC 8446 section 5: "If a TLS implementation receives an unexpected record type ... it MUST terminate
+#: the connection with an unexpected_message alert"; likewise section 4 for message types it does not expect).
 MESSAGE_DECODERS: dict[tuple[HandshakeType, ProtocolVersion], type[HandshakeMessage]] = {
     (HandshakeType.CLIENT_HELLO, _V13): ClientHello,
     (HandshakeType.CLIENT_HELLO, _V12): ClientHello,
@@ -439,7 +726,27 @@ MESSAGE_DECODERS: dict[tuple[HandshakeType, ProtocolVersion], type[HandshakeMess
     (HandshakeType.CERTIFICATE_REQUEST, _V13): CertificateRequest,
     (HandshakeType.CERTIFICATE_VERIFY, _V13): CertificateVerify,
     (HandshakeType.KEY_UPDATE, _V13): KeyUpdate,
+    # TLS 1.2 (RFC 5246 section 7.4, RFC 5077 section 3.3, RFC 6066 section 8)
+    (HandshakeType.HELLO_REQUEST, _V12): HelloRequest,
+    (HandshakeType.CERTIFICATE, _V12): Certificate12,
+    (HandshakeType.CERTIFICATE_REQUEST, _V12): CertificateRequest12,
+    (HandshakeType.SERVER_HELLO_DONE, _V12): ServerHelloDone,
+    (HandshakeType.CERTIFICATE_VERIFY, _V12): CertificateVerify,
+    (HandshakeType.NEW_SESSION_TICKET, _V12): NewSessionTicket12,
+    (HandshakeType.CERTIFICATE_STATUS, _V12): CertificateStatus,
 }
+
+#: TLS 1.2 key exchange messages, by ``(msg_type, key exchange method)``: their format depends on the
+#: negotiated cipher suite's key exchange (RFC 5246 section 7.4.3, 7.4.7; RFC 8422 section 5.4, 5.7).
+#: RSA key exchange has no ServerKeyExchange (RFC 5246 section 7.4.3: "It is not legal to send the server
+#: key exchange message for the following key exchange methods: RSA, ..."), so that pair is not listed.
+KEY_EXCHANGE_DECODERS: dict[tuple[HandshakeType, KeyExchangeMethod], type[HandshakeMessage]] = {
+    (HandshakeType.SERVER_KEY_EXCHANGE, "ECDHE"): ServerKeyExchangeEcdhe,
+    (HandshakeType.CLIENT_KEY_EXCHANGE, "ECDHE"): ClientKeyExchangeEcdhe,
+    (HandshakeType.CLIENT_KEY_EXCHANGE, "RSA"): ClientKeyExchangeRsa,
+}
+
+_KEY_EXCHANGE_TYPES = (HandshakeType.SERVER_KEY_EXCHANGE, HandshakeType.CLIENT_KEY_EXCHANGE)
 
 
 def decode_handshake(
@@ -448,24 +755,41 @@ def decode_handshake(
     *,
     version: ProtocolVersion = ProtocolVersion.TLS13,
     hash_len: int | None = None,
+    key_exchange: KeyExchangeMethod | None = None,
 ) -> HandshakeMessage:
     """Decode one handshake message body (no 4-byte header) of type ``msg_type``.
 
     ``version``: the negotiated version, for the messages whose format differs between TLS 1.2 and 1.3.
     ``hash_len``: when given, a Finished body must be exactly that long (RFC 8446 section 4.4.4:
-    ``verify_data[Hash.length]``), else decode_error.
+    ``verify_data[Hash.length]``; TLS 1.2 passes 12, RFC 5246 section 7.4.9), else decode_error.
+    ``key_exchange``: the TLS 1.2 key exchange method of the negotiated suite (``"ECDHE"`` or ``"RSA"``),
+    which decides how ServerKeyExchange and ClientKeyExchange decode; ``None`` (not negotiated yet) makes
+    them unexpected. Ignored for the other messages and for TLS 1.3.
     Unknown or unsupported message types raise :class:`~glasstls.errors.UnexpectedMessage`.
     """
+    if key_exchange is not None and key_exchange not in ("ECDHE", "RSA"):
+        raise ValueError(f"key_exchange must be 'ECDHE', 'RSA' or None, not {key_exchange!r}")  # caller's bug
     if not 0 <= msg_type <= 0xFF:
         raise UnexpectedMessage(f"handshake message type {msg_type} is out of range")
     kind = HandshakeType(msg_type)
-    cls = MESSAGE_DECODERS.get((kind, ProtocolVersion(version)))
+    negotiated = ProtocolVersion(version)
+    cls: type[HandshakeMessage] | None
+    if negotiated == _V12 and kind in _KEY_EXCHANGE_TYPES:
+        if key_exchange is None:
+            raise UnexpectedMessage(f"unexpected {kind}: no key exchange method has been negotiated")
+        cls = KEY_EXCHANGE_DECODERS.get((kind, key_exchange))
+        if cls is None:
+            raise UnexpectedMessage(
+                f"unexpected {kind}: {key_exchange} key exchange has no ServerKeyExchange (RFC 5246 7.4.3)"
+            )
+    else:
+        cls = MESSAGE_DECODERS.get((kind, negotiated))
     if cls is None:
-        raise UnexpectedMessage(
-            f"unexpected handshake message {kind} (type {msg_type}) for {ProtocolVersion(version)}"
-        )
+        raise UnexpectedMessage(f"unexpected handshake message {kind} (type {msg_type}) for {negotiated}")
     if cls is Finished and hash_len is not None and len(body) != hash_len:
-        raise DecodeError(f"Finished: verify_data is {len(body)} bytes, expected {hash_len} (RFC 8446 4.4.4)")
+        raise DecodeError(
+            f"Finished: verify_data is {len(body)} bytes, expected {hash_len} (RFC 8446 4.4.4, RFC 5246 7.4.9)"
+        )
     return cls.decode_body(bytes(body))
 
 
