@@ -47,8 +47,8 @@ from glasstls.handshake.base import (
     Closed,
     Context,
     EmitEvent,
-    HandshakeDone,
     Exporter,
+    HandshakeDone,
     InstallKeys,
     InstallTls12Keys,
     LogSecret,
@@ -68,7 +68,7 @@ from glasstls.record.reassembly import HandshakeReassembler
 from glasstls.trace.events import LazyDetails, TraceEvent, TraceKind
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion
-from glasstls.wire.messages import Alert, decode_handshake
+from glasstls.wire.messages import Alert
 
 # Trace events kept per connection: the handshake needs a few dozen; post-handshake steps (KeyUpdate,
 # tickets) are bounded so that a long-lived connection does not grow without bound.
@@ -284,7 +284,9 @@ class _Connection:
             state = self._state
             if not state.accepts_ccs:
                 raise UnexpectedMessage("unexpected change_cipher_spec", step=state.step)
-            self._add_trace("record", "ChangeCipherSpec", "received change_cipher_spec: the peer's next records are encrypted")
+            self._add_trace(
+                "record", "ChangeCipherSpec", "received change_cipher_spec: the peer's next records are encrypted"
+            )
             actions = Actions()
             try:
                 next_state = state.handle_ccs(actions)

@@ -351,7 +351,7 @@ class State:
     #: The version whose message formats apply (Certificate, CertificateRequest, NewSessionTicket differ).
     wire_version: ClassVar[ProtocolVersion] = ProtocolVersion.TLS13
     #: TLS 1.2: "ECDHE" or "RSA", for decoding ServerKeyExchange / ClientKeyExchange.
-    key_exchange: str | None = None
+    key_exchange: Literal["ECDHE", "RSA"] | None = None
 
     def check_accepts(self, msg_type: int) -> None:
         """The one place where a message the state does not accept becomes unexpected_message."""
@@ -376,7 +376,7 @@ class State:
             body,
             version=self.wire_version,
             hash_len=self.hash_len,
-            key_exchange=self.key_exchange,  # type: ignore[call-arg]
+            key_exchange=self.key_exchange,
         )
 
     @property

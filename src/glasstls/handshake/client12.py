@@ -162,7 +162,9 @@ def server_hello_received(
     step = "ServerHello"
     config = hs.config
     if sh.cipher_suite not in hello.cipher_suites or sh.cipher_suite not in TLS12_SUITES:
-        raise IllegalParameter(f"server selected cipher suite {sh.cipher_suite}, which we did not offer for TLS 1.2", step=step)
+        raise IllegalParameter(
+            f"server selected cipher suite {sh.cipher_suite}, which we did not offer for TLS 1.2", step=step
+        )
     suite = TLS12_SUITES[sh.cipher_suite]
     if sh.legacy_compression_method != 0:
         raise IllegalParameter("compression_method must be null (0)", step=step)
@@ -181,7 +183,9 @@ def server_hello_received(
     if reneg is not None and reneg.renegotiated_connection:
         raise HandshakeFailure("renegotiation_info is not empty in an initial handshake (RFC 5746 3.4)", step=step)
     if reneg is None:
-        actions.trace("check", step, "server does not signal secure renegotiation (RFC 5746); we never renegotiate", ok=None)
+        actions.trace(
+            "check", step, "server does not signal secure renegotiation (RFC 5746); we never renegotiate", ok=None
+        )
     else:
         actions.check(step, "server supports secure renegotiation (RFC 5746); renegotiation stays refused")
 
@@ -390,8 +394,8 @@ class ExpectCertificateStatus12(_State12):
         status = cast(CertificateStatus, msg)
         c = self.c
         c.transcript.add(raw)
-        actions.trace("info", self.step, f"server stapled an OCSP response ({len(status.ocsp_response)} bytes)")
-        c.verified = _verify_chain(c, status.ocsp_response, actions)
+        actions.trace("info", self.step, f"server stapled an OCSP response ({len(status.response)} bytes)")
+        c.verified = _verify_chain(c, status.response, actions)
         return _after_certificate(c)
 
 
@@ -522,7 +526,9 @@ def _client_certificate(
     chain = config.client_certificate
     if chain is None:
         return None, None
-    for s in signatures.schemes_for_key(chain.private_key, tls13=False, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)):
+    for s in signatures.schemes_for_key(
+        chain.private_key, tls13=False, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
+    ):
         if s in request.signature_algorithms and s in config.signature_schemes:
             return chain, s
     return None, None

@@ -40,6 +40,7 @@ from glasstls.errors import (
     UnsupportedExtension,
 )
 from glasstls.events import Negotiated
+from glasstls.handshake import client12
 from glasstls.handshake.base import (
     Actions,
     Context,
@@ -51,7 +52,6 @@ from glasstls.handshake.base import (
     check_certificate_verify,
     check_finished,
 )
-from glasstls.handshake import client12
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.trust import TrustStore
 from glasstls.pki.verify import verify_server_chain
@@ -145,7 +145,8 @@ def _client_hello(
 
 def offered_versions(config: ClientConfig) -> tuple[ProtocolVersion, ...]:
     """The versions between min_version and max_version, newest first (RFC 8446 section 4.2.1)."""
-    return tuple(v for v in (ProtocolVersion.TLS13, ProtocolVersion.TLS12) if config.min_version <= v <= config.max_version)
+    both = (ProtocolVersion.TLS13, ProtocolVersion.TLS12)
+    return tuple(v for v in both if config.min_version <= v <= config.max_version)
 
 
 def offered_suites(config: ClientConfig, versions: Sequence[ProtocolVersion]) -> tuple[CipherSuite, ...]:
@@ -272,7 +273,11 @@ class ExpectServerHello(State):
                 f"server selected {ProtocolVersion(sh.legacy_version)}, but only {enabled} is enabled",
                 step=step,
                 hint="the server does not support the versions we enabled"
-                + ("; enable TLS 1.2 on the client if that is acceptable" if config.min_version > ProtocolVersion.TLS12 else ""),
+                + (
+                    "; enable TLS 1.2 on the client if that is acceptable"
+                    if config.min_version > ProtocolVersion.TLS12
+                    else ""
+                ),
             )
         if sv.selected_version != ProtocolVersion.TLS13 or config.max_version < ProtocolVersion.TLS13:
             raise IllegalParameter(

@@ -184,7 +184,9 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
     step = "ClientHello"
     if 0 not in ch.legacy_compression_methods:
         raise IllegalParameter("the client does not offer null compression (RFC 5246 section 7.4.1.2)", step=step)
-    actions.check(step, "client offers TLS 1.2" + ("" if config.max_version == ProtocolVersion.TLS12 else " (not TLS 1.3)"))
+    actions.check(
+        step, "client offers TLS 1.2" + ("" if config.max_version == ProtocolVersion.TLS12 else " (not TLS 1.3)")
+    )
 
     # Secure renegotiation (RFC 5746 section 3.6).
     reneg = ext.get_extension(ch.extensions, ext.RenegotiationInfo)
@@ -233,8 +235,12 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
         and ext.find_extension(ch.extensions, ExtensionType.STATUS_REQUEST) is not None
         else None
     )
-    send_ticket = _ticket_keys(config) is not None and ext.find_extension(ch.extensions, ExtensionType.SESSION_TICKET) is not None
-    exts = _server_hello_extensions(config, ch, suite, secure_reneg, ems, etm, alpn, send_ticket, stapled is not None, actions)
+    send_ticket = (
+        _ticket_keys(config) is not None and ext.find_extension(ch.extensions, ExtensionType.SESSION_TICKET) is not None
+    )
+    exts = _server_hello_extensions(
+        config, ch, suite, secure_reneg, ems, etm, alpn, send_ticket, stapled is not None, actions
+    )
     session = Session12(suite, ch.random, server_random, ems, etm, session_id)
     transcript = Transcript()
     transcript.keep_messages()
@@ -245,7 +251,9 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
     transcript.add(actions.send(Certificate12(choice.chain.der_chain())))
     if stapled is not None:
         transcript.add(actions.send(CertificateStatus(stapled)))
-        actions.trace("info", "CertificateStatus", f"stapled the OCSP response for our certificate ({len(stapled)} bytes)")
+        actions.trace(
+            "info", "CertificateStatus", f"stapled the OCSP response for our certificate ({len(stapled)} bytes)"
+        )
     exchange: KeyExchange | None = None
     if suite.forward_secret:
         assert choice.group is not None and choice.scheme is not None
@@ -468,7 +476,9 @@ class ExpectClientKeyExchange12(_State12):
             cke = cast(ClientKeyExchangeEcdhe, msg)
             assert self.exchange is not None
             premaster = self.exchange.exchange(cke.public)
-            actions.trace("key_exchange", self.step, f"received the client's ECDHE share over {s.group}: premaster computed")
+            actions.trace(
+                "key_exchange", self.step, f"received the client's ECDHE share over {s.group}: premaster computed"
+            )
         s.transcript.add(raw)
         s.session.derive_master(premaster, s.transcript.digest(), actions)
         if self.client_key is not None:

@@ -29,10 +29,10 @@ from glasstls.errors import (
     IllegalParameter,
     InappropriateFallback,
     MissingExtension,
-    NoApplicationProtocol,
     ProtocolVersionError,
 )
 from glasstls.events import Negotiated
+from glasstls.handshake import server12
 from glasstls.handshake.base import (
     Actions,
     Context,
@@ -43,7 +43,6 @@ from glasstls.handshake.base import (
     check_certificate_verify,
     check_finished,
 )
-from glasstls.handshake import server12
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import VerifiedChain, verify_client_chain
@@ -109,21 +108,23 @@ class ExpectClientHello(State):
         if self.retry is None and CipherSuite.TLS_FALLBACK_SCSV in ch.cipher_suites and client_max < config.max_version:
             # RFC 7507 section 3: a fallback retry below our highest version is an attack or a broken middlebox.
             raise InappropriateFallback(
-                f"client retried with {client_max} and TLS_FALLBACK_SCSV, but this server supports {config.max_version}",
+                f"client retried with {client_max} and TLS_FALLBACK_SCSV, "
+                f"but this server supports {config.max_version}",
                 step=step,
             )
         offers13 = versions is not None and ProtocolVersion.TLS13 in versions.versions
         if self.retry is None and not (offers13 and config.max_version >= ProtocolVersion.TLS13):
-            offers12 = ProtocolVersion.TLS12 in versions.versions if versions else ch.legacy_version >= ProtocolVersion.TLS12
+            offers12 = (
+                ProtocolVersion.TLS12 in versions.versions if versions else ch.legacy_version >= ProtocolVersion.TLS12
+            )
             if offers12 and config.min_version <= ProtocolVersion.TLS12:
                 return server12.client_hello_received(self.ctx, config, ch, raw, actions)
         if not offers13 or config.max_version < ProtocolVersion.TLS13:
             offered = (
                 ", ".join(str(v) for v in versions.versions) if versions else str(ProtocolVersion(ch.legacy_version))
             )
-            enabled = " and ".join(
-                str(v) for v in (ProtocolVersion.TLS13, ProtocolVersion.TLS12) if config.min_version <= v <= config.max_version
-            )
+            both = (ProtocolVersion.TLS13, ProtocolVersion.TLS12)
+            enabled = " and ".join(str(v) for v in both if config.min_version <= v <= config.max_version)
             raise ProtocolVersionError(
                 f"client offers only {offered}; this server speaks {enabled}",
                 step=step,

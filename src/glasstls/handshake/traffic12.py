@@ -71,7 +71,9 @@ class Session12:
         )
 
 
-def install(actions: Actions, session: Session12, side: Literal["client", "server"], direction: Literal["read", "write"]) -> None:
+def install(
+    actions: Actions, session: Session12, side: Literal["client", "server"], direction: Literal["read", "write"]
+) -> None:
     actions.install12(
         direction,
         session.suite,
