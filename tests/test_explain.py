@@ -235,6 +235,19 @@ def test_connection_cut_mid_handshake() -> None:
     check(explain(info.value), "connection-lost", "closed before the handshake completed", "port")
 
 
+def test_connection_lost_is_explained_by_the_socket_error_that_caused_it() -> None:
+    """io/sync raises ConnectionLost from the OSError: a reset or a timeout is named as such, at the step."""
+    reset = ConnectionLost("reading from the socket failed: reset", step="handshake (ExpectServerHello)")
+    reset.__cause__ = ConnectionResetError(104, "Connection reset by peer")
+    e = explain(reset)
+    check(e, "connection-reset", "reset the TCP connection", "crashed")
+    assert e.step == "handshake (ExpectServerHello)"
+    slow = ConnectionLost("the handshake did not complete within 10s", step="handshake (ExpectServerHello)")
+    slow.__cause__ = TimeoutError("handshake deadline of 10s")
+    check(explain(slow), "timeout", "did not answer in time", "firewall")
+    assert classify(ConnectionLost("eof")) == "connection-lost"  # no socket error: the peer hung up
+
+
 def test_bad_record_mac() -> None:
     def flip_last_byte(data: bytes) -> bytes:
         # The last record of the server's first flight is encrypted: its last byte is part of the AEAD tag.

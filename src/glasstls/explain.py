@@ -636,6 +636,8 @@ def classify(error: TLSError) -> str:
     if isinstance(error, AlertReceived):
         meaning = ALERTS.get(error.description)
         return meaning.kind if meaning is not None else "peer-alert"
+    if isinstance(error, ConnectionLost) and isinstance(error.__cause__, OSError):
+        return _os_kind(error.__cause__)  # the socket layer says what cut the connection (io/sync)
     if isinstance(error, CertificateError):
         kind = _certificate_kind(error)
         if kind is not None:
@@ -705,19 +707,22 @@ _HINT_FIRST = frozenset(
 )
 
 
+def _os_kind(error: OSError) -> str:
+    if isinstance(error, socket.gaierror):
+        return "name-resolution"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection-refused"
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "timeout"
+    if isinstance(error, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+        return "connection-reset"
+    return "network-error"
+
+
 def explain_os_error(error: OSError, *, host: str | None = None, port: int | None = None) -> Explanation:
     """Explain a network failure that happened outside TLS (connect, DNS, timeout, reset)."""
     target = f"{host}:{port}" if host is not None and port is not None else (host or "the peer")
-    if isinstance(error, socket.gaierror):
-        kind = "name-resolution"
-    elif isinstance(error, ConnectionRefusedError):
-        kind = "connection-refused"
-    elif isinstance(error, TimeoutError | socket.timeout):
-        kind = "timeout"
-    elif isinstance(error, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
-        kind = "connection-reset"
-    else:
-        kind = "network-error"
+    kind = _os_kind(error)
     entry = CATALOGUE[kind]
     message = error.strerror or str(error) or type(error).__name__
     return Explanation(

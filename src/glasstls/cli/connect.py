@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import selectors
 import socket
 import sys
+import threading
 import time
 from dataclasses import replace
 from typing import BinaryIO
 
 from glasstls.cli import (
     CliError,
-    TLSStream,
     add_protocol_options,
     open_keylog,
     parse_alpn,
@@ -35,6 +34,7 @@ from glasstls.connection import ClientConnection
 from glasstls.errors import ConfigError, TLSError, UsageError
 from glasstls.events import Negotiated
 from glasstls.explain import Explanation, explain, explain_os_error
+from glasstls.io.sync import RECV_SIZE, TLSSocket
 from glasstls.pki.trust import TrustStore
 from glasstls.trace.render import build_story, negotiated_as_dict, negotiated_summary
 
@@ -57,6 +57,8 @@ JSON_KEYS = (
 DEFAULT_PORT = 443
 CONNECT_TIMEOUT = 10.0
 HANDSHAKE_TIMEOUT = 10.0
+#: How often the reader looks at the idle timer while the server is silent.
+POLL_INTERVAL = 0.1
 
 
 def parse_target(target: str) -> tuple[str, int]:
@@ -155,14 +157,14 @@ class _Result:
         self.explanation: Explanation | None = None
         self.error_type: str | None = None
         self.received = bytearray()
-        self.stream: TLSStream | None = None
+        self.tls: TLSSocket | None = None
         self.conn: ClientConnection | None = None
 
     def document(self, include_data: bool) -> dict[str, object]:
         def ms(moment: float | None) -> float | None:
             return None if moment is None else round((moment - self.started) * 1000, 3)
 
-        stream = self.stream
+        tls = self.tls
         error: dict[str, object] | None = None
         if self.explanation is not None:
             error = {"type": self.error_type, **self.explanation.as_dict()}
@@ -177,10 +179,10 @@ class _Result:
                 "total_ms": ms(self.finished),
             },
             "bytes": {
-                "sent": stream.bytes_sent if stream else 0,
-                "received": stream.bytes_received if stream else 0,
-                "wire_sent": stream.wire_sent if stream else 0,
-                "wire_received": stream.wire_received if stream else 0,
+                "sent": tls.bytes_sent if tls else 0,
+                "received": tls.bytes_received if tls else 0,
+                "wire_sent": tls.wire_bytes_sent if tls else 0,
+                "wire_received": tls.wire_bytes_received if tls else 0,
             },
             "received": self.received.decode("utf-8", "replace") if include_data else None,
             "error": error,
@@ -202,62 +204,57 @@ def _stdout_binary() -> BinaryIO:
     raise UsageError("standard output has no binary buffer")
 
 
-def _exchange(stream: TLSStream, result: _Result, idle_timeout: float, to_stdout: bool) -> None:
-    """Standard input to the server, the server's data to standard output, until it closes or is idle."""
-    fd = _stdin_fd()
-    selector = selectors.DefaultSelector()
-    stdin_open = False
-    if fd is not None:
-        try:
-            selector.register(fd, selectors.EVENT_READ)
-            stdin_open = True
-        except (ValueError, OSError, PermissionError):
-            stdin_open = False  # e.g. a regular file on some platforms: treated as already read
-            if fd is not None and not os.isatty(fd):
-                chunk = os.read(fd, 1 << 20)
-                while chunk:
-                    stream.send(chunk)
-                    chunk = os.read(fd, 1 << 20)
-    selector.register(stream.sock, selectors.EVENT_READ)
-    out = _stdout_binary() if to_stdout else None
-    last_activity = time.monotonic()
+class _StdinPump:
+    """Copies standard input to the server in a thread of its own (TLSSocket is full duplex), so that a reply
+    is printed while we are still sending, and a server that waits for our request is never kept waiting."""
 
-    def deliver(data: bytes) -> None:
+    def __init__(self, tls: TLSSocket) -> None:
+        self.tls = tls
+        self.ended_at: float | None = None  # when standard input ended (monotonic)
+        self.error: BaseException | None = None  # a failure while sending; the reader raises it
+        fd = _stdin_fd()
+        if fd is None:
+            self.ended_at = time.monotonic()
+            return
+        threading.Thread(target=self._run, args=(fd,), name="glasstls-stdin", daemon=True).start()
+
+    def _run(self, fd: int) -> None:
+        try:
+            while chunk := os.read(fd, 65536):
+                self.tls.sendall(chunk)
+        except (TLSError, OSError) as e:  # OSError: standard input itself (a TLSError is the socket's)
+            if isinstance(e, TLSError):
+                self.error = e
+        except UsageError:
+            pass  # the connection was closed meanwhile: nothing more to send
+        finally:
+            self.ended_at = time.monotonic()
+
+
+def _exchange(tls: TLSSocket, result: _Result, idle_timeout: float, to_stdout: bool) -> None:
+    """Standard input to the server, the server's data to standard output, until the server closes, or standard
+    input has ended and the server has then been silent for ``idle_timeout`` seconds."""
+    out = _stdout_binary() if to_stdout else None
+    tls.settimeout(None)  # sends block; the reader waits with recv(timeout=...) below
+    pump = _StdinPump(tls)
+    last_data = time.monotonic()
+    while True:
+        try:
+            data = tls.recv(RECV_SIZE, timeout=POLL_INTERVAL)
+        except TimeoutError:
+            if pump.error is not None:
+                raise pump.error from None
+            ended = pump.ended_at
+            if ended is not None and time.monotonic() - max(ended, last_data) >= idle_timeout:
+                return
+            continue
+        if not data:
+            return  # the server closed
+        last_data = time.monotonic()
         result.received += data
         if out is not None:
             out.write(data)
             out.flush()
-
-    while True:
-        # Data the connection already decrypted comes first.
-        data = stream.next_data(0) if stream.pending else None
-        if data:
-            deliver(data)
-            last_activity = time.monotonic()
-            continue
-        if data == b"" or stream.peer_closed:
-            return
-        timeout = None if stdin_open else max(idle_timeout - (time.monotonic() - last_activity), 0)
-        if timeout == 0:
-            return
-        ready = selector.select(timeout)
-        if not ready:
-            if not stdin_open:
-                return
-            continue
-        for key, _ in ready:
-            if key.fileobj is stream.sock:
-                stream.sock.settimeout(None)
-                if stream.read_once():
-                    last_activity = time.monotonic()
-            else:
-                chunk = os.read(fd, 65536) if fd is not None else b""
-                if chunk:
-                    stream.send(chunk)
-                else:
-                    selector.unregister(key.fileobj)
-                    stdin_open = False
-                last_activity = time.monotonic()
 
 
 def run(args: argparse.Namespace, err: Output, out: Output) -> int:
@@ -281,26 +278,27 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
         return _finish(args, err, out, result)
     result.connected = time.perf_counter()
     conn = ClientConnection(config, server_name=server_name)
-    stream = TLSStream(sock, conn)
-    result.conn, result.stream = conn, stream
+    tls = TLSSocket(sock, conn)
+    result.conn, result.tls = conn, tls
     try:
         try:
-            result.negotiated = stream.handshake(timeout=HANDSHAKE_TIMEOUT)
+            tls.do_handshake(HANDSHAKE_TIMEOUT)
+            result.negotiated = tls.negotiated
             result.handshake = time.perf_counter()
             if status is not None:
                 _print_success(status, result, args.trace)
-            _exchange(stream, result, args.idle_timeout, to_stdout=not args.json)
-            if status is not None and stream.clean_close is False:
+            _exchange(tls, result, args.idle_timeout, to_stdout=not args.json)
+            if status is not None and tls.peer_closed and not tls.close_notify_received:
                 status.warning("the server closed the connection without close_notify: the data may be truncated")
         except TLSError as e:
             result.explanation, result.error_type = explain(e, side="client"), type(e).__name__
         except OSError as e:
             result.explanation, result.error_type = explain_os_error(e, host=host, port=port), type(e).__name__
         except KeyboardInterrupt:
-            stream.close()
+            tls.close()
             return 130
     finally:
-        stream.close(wait=0.2 if result.explanation is None else 0.0)
+        tls.close(wait_for_peer=0.2 if result.explanation is None else 0.0)
     return _finish(args, err, out, result)
 
 
