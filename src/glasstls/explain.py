@@ -210,9 +210,11 @@ CATALOGUE: dict[str, Entry] = {
     "no-common-cipher": Entry(
         "no cipher suite in common",
         "ClientHello",
-        "client and server have no TLS 1.3 cipher suite in common (RFC 8446 section 4.1.1)",
+        "client and server have no cipher suite in common for the TLS version they agreed on (RFC 8446 section "
+        "4.1.1, RFC 5246 section 7.4.1.3)",
         "enable a suite both sides accept, e.g. --cipher TLS_AES_128_GCM_SHA256 (the one every TLS 1.3 "
-        "implementation must support)",
+        "implementation must support); an old TLS 1.2-only peer may need --allow-cbc or "
+        "--allow-rsa-key-exchange (both legacy, off by default)",
     ),
     "no-common-group": Entry(
         "no key exchange group in common",
@@ -230,8 +232,8 @@ CATALOGUE: dict[str, Entry] = {
     "no-common-version": Entry(
         "no TLS version in common",
         "ClientHello",
-        "the two sides support no common TLS version; glasstls speaks TLS 1.3 only (for now)",
-        "use a peer that supports TLS 1.3 (TLS 1.2 is not supported by glasstls yet)",
+        "the two sides support no common TLS version (glasstls speaks TLS 1.3 and TLS 1.2; RFC 8446 section 4.2.1)",
+        "check --min-version/--max-version on both sides; a peer that only speaks TLS 1.1 or older must be upgraded",
     ),
     "no-common-alpn": Entry(
         "no application protocol in common",
@@ -277,7 +279,7 @@ CATALOGUE: dict[str, Entry] = {
         "unexpected message",
         "handshake",
         "a message arrived that is not allowed at this point of the handshake (RFC 8446 section 6.2)",
-        "the peer has a bug or is not a TLS 1.3 implementation; report it with a --trace",
+        "the peer has a bug, or does not follow the TLS version it agreed to; report it with a --trace",
     ),
     "illegal-parameter": Entry(
         "illegal parameter",
@@ -338,7 +340,7 @@ CATALOGUE: dict[str, Entry] = {
         "renegotiation refused",
         "handshake",
         "the peer refused to renegotiate",
-        "TLS 1.3 has no renegotiation; reconnect instead",
+        "glasstls does not renegotiate (TLS 1.3 has no renegotiation); reconnect instead",
     ),
     "internal-error": Entry(
         "internal error",
@@ -486,8 +488,8 @@ ALERTS: dict[AlertDescription, AlertMeaning] = {
     ),
     AlertDescription.EXPORT_RESTRICTION: AlertMeaning("{peer} refused an export-grade setting", "use modern settings"),
     AlertDescription.PROTOCOL_VERSION: AlertMeaning(
-        "{peer} does not support any TLS version we offered (glasstls offers TLS 1.3 only, for now)",
-        "use a peer that supports TLS 1.3",
+        "{peer} does not support any TLS version we offered (or refused the version we chose)",
+        "check --min-version/--max-version: glasstls offers TLS 1.3 and TLS 1.2 by default",
         "no-common-version",
     ),
     AlertDescription.INSUFFICIENT_SECURITY: AlertMeaning(

@@ -22,6 +22,8 @@ from typing import BinaryIO
 from glasstls.cli import (
     CliError,
     add_protocol_options,
+    legacy_flags,
+    legacy_warnings,
     open_keylog,
     parse_alpn,
     parse_cipher_suites,
@@ -51,6 +53,7 @@ JSON_KEYS = (
     "bytes",
     "received",
     "error",
+    "warnings",
     "trace",
 )
 
@@ -134,10 +137,15 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
         alpn_protocols=parse_alpn(args.alpn),
         min_version=minimum,
         max_version=maximum,
+        allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
+        allow_legacy_cbc=bool(args.allow_cbc),
         client_certificate=chain,
         keylog=open_keylog(args.keylog),
     )
-    suites, groups = parse_cipher_suites(args.cipher), parse_groups(args.group)
+    suites = parse_cipher_suites(
+        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
+    )
+    groups = parse_groups(args.group)
     if suites:
         config = replace(config, cipher_suites=suites)
     if groups:
@@ -159,6 +167,19 @@ class _Result:
         self.received = bytearray()
         self.tls: TLSSocket | None = None
         self.conn: ClientConnection | None = None
+        self.truncated = False  # the server closed without close_notify
+
+    def warnings(self) -> list[str]:
+        """What a careful reader should know about a connection that worked: legacy choices, no authentication,
+        possible truncation."""
+        if self.negotiated is None:
+            return []
+        out = legacy_warnings(self.negotiated)
+        if self.negotiated.verified_chain is None:
+            out.append("the server was NOT authenticated (--insecure)")
+        if self.truncated:
+            out.append("the server closed the connection without close_notify: the data may be truncated")
+        return out
 
     def document(self, include_data: bool) -> dict[str, object]:
         def ms(moment: float | None) -> float | None:
@@ -172,7 +193,11 @@ class _Result:
             "schema": JSON_SCHEMA,
             "ok": self.explanation is None,
             "target": {"host": self.host, "port": self.port, "server_name": self.server_name},
-            "negotiated": negotiated_as_dict(self.negotiated) if self.negotiated is not None else None,
+            "negotiated": (
+                {**negotiated_as_dict(self.negotiated), **legacy_flags(self.negotiated)}
+                if self.negotiated is not None
+                else None
+            ),
             "timings": {
                 "connect_ms": ms(self.connected),
                 "handshake_ms": ms(self.handshake),
@@ -186,6 +211,7 @@ class _Result:
             },
             "received": self.received.decode("utf-8", "replace") if include_data else None,
             "error": error,
+            "warnings": self.warnings(),
             "trace": [e.as_dict() for e in self.conn.trace] if self.conn is not None else [],
         }
 
@@ -288,7 +314,8 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
             if status is not None:
                 _print_success(status, result, args.trace)
             _exchange(tls, result, args.idle_timeout, to_stdout=not args.json)
-            if status is not None and tls.peer_closed and not tls.close_notify_received:
+            result.truncated = tls.peer_closed and not tls.close_notify_received
+            if status is not None and result.truncated:
                 status.warning("the server closed the connection without close_notify: the data may be truncated")
         except TLSError as e:
             result.explanation, result.error_type = explain(e, side="client"), type(e).__name__
@@ -312,8 +339,8 @@ def _print_success(status: Output, result: _Result, trace: bool) -> None:
         negotiated_summary(result.negotiated),
         title=f"connected to {result.host}:{result.port} ({took:.1f} ms handshake)",
     )
-    if result.negotiated.verified_chain is None:
-        status.warning("the server was NOT authenticated (--insecure)")
+    for warning in result.warnings():  # legacy choices (TLS 1.2 RSA key exchange, CBC), --insecure
+        status.warning(warning)
     status.info("--- data from the server follows (standard input goes to the server) ---")
 
 

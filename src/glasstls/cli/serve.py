@@ -22,6 +22,7 @@ from typing import Literal
 from glasstls.cli import (
     CliError,
     add_protocol_options,
+    legacy_warnings,
     open_keylog,
     parse_alpn,
     parse_cipher_suites,
@@ -199,6 +200,7 @@ def www_page(negotiated: Negotiated, request_line: str, report: ConnectionReport
     ]
     if not negotiated.peer_certificates:
         rows.append(("client certificate", "none"))
+    rows += [("warning", text) for text in legacy_warnings(negotiated)]
     if report.handshake_time is not None:
         rows.append(("handshake time", f"{report.handshake_time * 1000:.2f} ms"))
     rows.append(("request", request_line))
@@ -269,11 +271,16 @@ def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
         alpn_protocols=parse_alpn(args.alpn),
         min_version=minimum,
         max_version=maximum,
+        allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
+        allow_legacy_cbc=bool(args.allow_cbc),
         client_auth=client_auth,
         client_trust=client_trust,
         keylog=open_keylog(args.keylog),
     )
-    suites, groups = parse_cipher_suites(args.cipher), parse_groups(args.group)
+    suites = parse_cipher_suites(
+        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
+    )
+    groups = parse_groups(args.group)
     if suites:
         config = replace(config, cipher_suites=suites)
     if groups:
@@ -286,10 +293,13 @@ def report_line(report: ConnectionReport) -> str:
     assert n is not None
     client_cert = n.peer_certificates[0].subject.rfc4514_string() if n.peer_certificates else "none"
     took = f"{(report.handshake_time or 0) * 1000:.1f} ms"
-    return (
-        f"#{report.number} {report.peer}: handshake ok in {took}: TLS 1.3, {n.cipher_suite}, {n.group}, "
+    version = str(n.version).replace("TLS1", "TLS 1.")  # TLS13 -> TLS 1.3
+    line = (
+        f"#{report.number} {report.peer}: handshake ok in {took}: {version}, {n.cipher_suite}, {n.group}, "
         f"ALPN {n.alpn_protocol or 'none'}, SNI {n.server_name or 'none'}, client certificate {client_cert}"
     )
+    legacy = [text.split(":", 1)[0] for text in legacy_warnings(n)]  # "no forward secrecy", "legacy CBC"
+    return line + (f" [{'; '.join(legacy)}]" if legacy else "")
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -304,6 +314,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     def on_handshake(report: ConnectionReport) -> None:
         out.success(report_line(report))
+        assert report.negotiated is not None
+        for warning in legacy_warnings(report.negotiated):
+            out.warning(f"#{report.number}: {warning}")
 
     def on_done(report: ConnectionReport) -> None:
         if report.explanation is not None:
