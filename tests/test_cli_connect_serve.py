@@ -260,11 +260,18 @@ def test_connect_to_a_closed_port() -> None:
     assert "failed at: TCP connect to 127.0.0.1" in err and "nothing is listening" in err
 
 
-@pytest.mark.parametrize("option", ["--min-version", "--max-version"])
-def test_tls12_is_refused_clearly(option: str) -> None:
-    proc = connect(1, option, "1.2")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--min-version", "1.3", "--max-version", "1.2"], "--min-version 1.3 is above --max-version 1.2"),
+        (["--cipher", "TLS_RSA_WITH_AES_256_GCM_SHA384"], "no forward secrecy: add --allow-rsa-key-exchange"),
+        (["--cipher", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"], "legacy CBC suite: add --allow-cbc"),
+    ],
+)
+def test_bad_version_and_legacy_options_are_refused_clearly(args: list[str], message: str) -> None:
+    proc = connect(1, *args)
     assert proc.returncode == 2
-    assert "TLS 1.2 is not supported yet" in proc.stderr.decode()
+    assert message in proc.stderr.decode()
     assert b"Traceback" not in proc.stderr
 
 

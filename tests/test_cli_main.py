@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from glasstls.cli import CliError, parse_alpn, parse_cipher_suites, parse_groups, parse_versions
+from glasstls.cli import (
+    CliError,
+    legacy_flags,
+    legacy_warnings,
+    parse_alpn,
+    parse_cipher_suites,
+    parse_groups,
+    parse_versions,
+)
+from glasstls.cli import connect as connect_cmd
 from glasstls.cli import serve as serve_cmd
 from glasstls.cli.connect import parse_target
 from glasstls.cli.main import build_parser, main
@@ -16,6 +25,7 @@ from glasstls.cli.output import Output
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.connection import ClientConnection, ServerConnection
 from glasstls.errors import TLSError
+from glasstls.events import Negotiated
 from glasstls.explain import explain
 from glasstls.pki.testpki import make_test_pki
 from glasstls.trace.keylog import MemoryKeyLog
@@ -45,14 +55,16 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     ("argv", "message"),
     [
         (["connect", "localhost", "--cipher", "TLS_BOGUS"], "unknown cipher suite 'TLS_BOGUS'"),
-        (["connect", "localhost", "--cipher", "TLS_RSA_WITH_AES_128_GCM_SHA256"], "is not supported"),
+        (["connect", "localhost", "--cipher", "TLS_AES_128_CCM_SHA256"], "is not supported"),
+        (["connect", "localhost", "--cipher", "TLS_RSA_WITH_AES_128_GCM_SHA256"], "add --allow-rsa-key-exchange"),
+        (["serve", "--cipher", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"], "add --allow-cbc"),
         (["connect", "localhost", "--group", "ffdhe2048"], "group FFDHE2048 is not supported"),
-        (["connect", "localhost", "--max-version", "1.2"], "TLS 1.2 is not supported yet"),
+        (["connect", "localhost", "--min-version", "1.3", "--max-version", "1.2"], "1.3 is above --max-version 1.2"),
         (["connect", "localhost", "--cert", "client.pem"], "--cert and --key together"),
         (["connect", "localhost:99999"], "bad port"),
         (["connect", "localhost", "--cafile", "/nonexistent/ca.pem"], "cannot read the trust store file"),
         (["serve", "--port", "0", "--cert", "a.pem"], "in pairs"),
-        (["serve", "--port", "0", "--min-version", "1.2"], "TLS 1.2 is not supported yet"),
+        (["serve", "--port", "0", "--min-version", "1.3", "--max-version", "1.2"], "is above"),
     ],
 )
 def test_bad_options_are_explained(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,8 +86,12 @@ def test_option_parsing() -> None:
     )
     assert parse_alpn(["h2,http/1.1", "h2"]) == ("h2", "http/1.1")
     assert parse_versions("1.3", None) == (ProtocolVersion.TLS13, ProtocolVersion.TLS13)
-    with pytest.raises(CliError, match="not supported yet"):
-        parse_versions("1.2", "1.3")
+    assert parse_versions(None, None) == (ProtocolVersion.TLS12, ProtocolVersion.TLS13)  # the config defaults
+    assert parse_versions(None, "1.2") == (ProtocolVersion.TLS12, ProtocolVersion.TLS12)
+    with pytest.raises(CliError, match="above"):
+        parse_versions("1.3", "1.2")
+    with pytest.raises(CliError, match="unknown TLS version"):
+        parse_versions("1.1", None)
     assert parse_target("example.com") == ("example.com", 443)
     assert parse_target("example.com:8443") == ("example.com", 8443)
     assert parse_target("[::1]:4433") == ("::1", 4433)
@@ -100,6 +116,110 @@ def test_serve_client_auth_needs_a_ca(tmp_path: Path) -> None:
     )
     with pytest.raises(CliError, match="--cafile"):
         serve_cmd.build_config(args, Output(io.StringIO(), rich_output=False))
+
+
+# -- TLS 1.2 options and the legacy flags ------------------------------------------------------------------------
+
+RSA_CBC = CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA
+RSA_GCM = CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256
+ECDHE_CBC = CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
+ECDHE_GCM = CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+
+
+def test_legacy_suites_need_their_flag() -> None:
+    assert parse_cipher_suites(["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]) == (ECDHE_GCM,)
+    with pytest.raises(CliError, match="no forward secrecy: add --allow-rsa-key-exchange"):
+        parse_cipher_suites([str(RSA_GCM)])
+    with pytest.raises(CliError, match="legacy CBC suite: add --allow-cbc"):
+        parse_cipher_suites([str(ECDHE_CBC)])
+    with pytest.raises(CliError, match="--allow-cbc"):
+        parse_cipher_suites([str(RSA_CBC)], allow_rsa_key_exchange=True)
+    with pytest.raises(CliError, match="--allow-rsa-key-exchange"):
+        parse_cipher_suites([str(RSA_CBC)], allow_cbc=True)
+    assert parse_cipher_suites([str(RSA_CBC)], allow_rsa_key_exchange=True, allow_cbc=True) == (RSA_CBC,)
+
+
+def test_connect_maps_tls12_options_to_the_config() -> None:
+    plain = connect_cmd.build_config(build_parser().parse_args(["connect", "localhost"]))
+    assert (plain.min_version, plain.max_version) == (ProtocolVersion.TLS12, ProtocolVersion.TLS13)
+    assert not plain.allow_rsa_key_exchange and not plain.allow_legacy_cbc
+    assert RSA_GCM not in plain.cipher_suites and ECDHE_CBC not in plain.cipher_suites
+
+    argv = ["connect", "localhost", "--max-version", "1.2", "--allow-rsa-key-exchange", "--allow-cbc"]
+    config = connect_cmd.build_config(build_parser().parse_args(argv))
+    assert (config.min_version, config.max_version) == (ProtocolVersion.TLS12, ProtocolVersion.TLS12)
+    assert config.allow_rsa_key_exchange and config.allow_legacy_cbc
+    assert {RSA_GCM, RSA_CBC, ECDHE_CBC} <= set(config.cipher_suites)  # added to the defaults by the config
+
+    argv = ["connect", "localhost", "--min-version", "1.2", "--cipher", str(ECDHE_CBC), "--allow-cbc"]
+    config = connect_cmd.build_config(build_parser().parse_args(argv))
+    assert config.cipher_suites == (ECDHE_CBC,) and config.allow_legacy_cbc and not config.allow_rsa_key_exchange
+
+
+def test_serve_maps_tls12_options_to_the_config(tmp_path: Path) -> None:
+    files = make_test_pki(("localhost",), directory=tmp_path).files
+    assert files is not None
+    cert = ["--cert", str(files.server_rsa.cert), "--key", str(files.server_rsa.key)]
+    argv = ["serve", *cert, "--min-version", "1.2", "--max-version", "1.2", "--allow-rsa-key-exchange"]
+    config = serve_cmd.build_config(build_parser().parse_args(argv), Output(io.StringIO(), rich_output=False))
+    assert (config.min_version, config.max_version) == (ProtocolVersion.TLS12, ProtocolVersion.TLS12)
+    assert config.allow_rsa_key_exchange and not config.allow_legacy_cbc
+    assert RSA_GCM in config.cipher_suites and RSA_CBC not in config.cipher_suites
+    config = serve_cmd.build_config(build_parser().parse_args(["serve", *cert]), Output(io.StringIO()))
+    assert (config.min_version, config.max_version) == (ProtocolVersion.TLS12, ProtocolVersion.TLS13)
+    assert not config.allow_rsa_key_exchange and not config.allow_legacy_cbc
+
+
+def _negotiated(suite: CipherSuite, version: ProtocolVersion = ProtocolVersion.TLS12) -> Negotiated:
+    return Negotiated(
+        version=version,
+        cipher_suite=suite,
+        group=None if suite in (RSA_GCM, RSA_CBC) else NamedGroup.X25519,
+        signature_scheme=None,
+        alpn_protocol=None,
+        server_name="localhost",
+        peer_certificates=(),
+        verified_chain=None,
+        hello_retry_request=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("suite", "forward_secrecy", "cbc"),
+    [
+        (CipherSuite.TLS_AES_128_GCM_SHA256, True, False),
+        (ECDHE_GCM, True, False),
+        (ECDHE_CBC, True, True),
+        (RSA_GCM, False, False),
+        (RSA_CBC, False, True),
+    ],
+)
+def test_legacy_choices_are_named(suite: CipherSuite, forward_secrecy: bool, cbc: bool) -> None:
+    version = ProtocolVersion.TLS13 if suite == CipherSuite.TLS_AES_128_GCM_SHA256 else ProtocolVersion.TLS12
+    negotiated = _negotiated(suite, version)
+    assert legacy_flags(negotiated) == {"forward_secrecy": forward_secrecy, "legacy_cbc": cbc}
+    warnings = legacy_warnings(negotiated)
+    assert any(w.startswith("no forward secrecy") for w in warnings) is not forward_secrecy
+    assert any(w.startswith("legacy CBC") for w in warnings) is cbc
+
+    # connect --json: the flags sit in "negotiated", the sentences in "warnings"
+    result = connect_cmd._Result("127.0.0.1", 443, "localhost")
+    result.negotiated = negotiated
+    doc = result.document(include_data=False)
+    assert set(doc) == set(connect_cmd.JSON_KEYS)
+    assert doc["negotiated"]["forward_secrecy"] is forward_secrecy  # type: ignore[index]
+    assert doc["negotiated"]["legacy_cbc"] is cbc  # type: ignore[index]
+    assert doc["warnings"] == [*warnings, "the server was NOT authenticated (--insecure)"]
+
+    # serve: the status line and the --www page
+    chain = CertificateChain((PKI.server_rsa.certificate, *PKI.server_rsa.chain), PKI.server_rsa.key)
+    report = serve_cmd.ConnectionReport(1, "127.0.0.1:1", ServerConnection(ServerConfig((chain,))), 0.0, 0.001)
+    report.negotiated = negotiated
+    line = serve_cmd.report_line(report)
+    assert ("TLS 1.2" if version == ProtocolVersion.TLS12 else "TLS 1.3") in line
+    assert ("no forward secrecy" in line) is not forward_secrecy and ("legacy CBC" in line) is cbc
+    page = serve_cmd.www_page(negotiated, "GET / HTTP/1.0", report)
+    assert ("no forward secrecy" in page) is not forward_secrecy and ("legacy CBC" in page) is cbc
 
 
 # -- the renderer ---------------------------------------------------------------------------------------------

@@ -15,14 +15,22 @@ import pytest
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.connection import ClientConnection, ServerConnection
 from glasstls.errors import (
+    CERTIFICATE_KINDS,
     AlertReceived,
+    BadCertificate,
     BadRecordMac,
     CertificateError,
+    CertificateExpired,
+    CertificateRequired,
+    CertificateRevoked,
+    CertificateUnknown,
     ConnectionLost,
     DecodeError,
     HandshakeFailure,
     ProtocolVersionError,
     TLSError,
+    UnknownCA,
+    UnsupportedCertificate,
 )
 from glasstls.explain import ALERTS, CATALOGUE, Explanation, classify, explain, explain_alert, explain_os_error
 from glasstls.pki import testpki as tp
@@ -101,7 +109,7 @@ def check(explanation: Explanation, kind: str, *words: str) -> None:
 
 def test_wrong_host_name() -> None:
     error = client_error(name="wrong.example")
-    assert isinstance(error, CertificateError)
+    assert isinstance(error, CertificateError) and error.kind == "wrong-host-name"
     e = explain(error, side="client")
     check(e, "wrong-host-name", "wrong.example", "subjectAltName", "--servername")
     assert e.step == "certificate verification"
@@ -111,17 +119,20 @@ def test_wrong_host_name() -> None:
 
 def test_expired() -> None:
     error = client_error(leaf(not_before=NOW - timedelta(days=30), not_after=NOW - timedelta(days=1)))
+    assert isinstance(error, CertificateError) and error.kind == "expired"
     check(explain(error), "expired", "expired", "renew")
 
 
 def test_not_yet_valid() -> None:
     error = client_error(leaf(not_before=NOW + timedelta(days=1), not_after=NOW + timedelta(days=30)))
+    assert isinstance(error, CertificateError) and error.kind == "not-yet-valid"
     check(explain(error), "not-yet-valid", "not valid until", "clock")
 
 
 def test_unknown_ca() -> None:
     other = tp.make_ca("explain test other root")
     error = client_error(client=ClientConfig(trust=TrustStore.from_certificates([other.certificate])))
+    assert isinstance(error, CertificateError) and error.kind == "unknown-ca"
     check(explain(error), "unknown-ca", "trust", "--cafile")
 
 
@@ -152,6 +163,53 @@ def test_certificate_checks_by_name() -> None:
     }
     for check_name, kind in cases.items():
         assert classify(CertificateError("x", check=check_name)) == kind
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (CertificateExpired("x", check="validity"), "expired"),
+        (BadCertificate("x", check="validity"), "not-yet-valid"),
+        (BadCertificate("x", check="name"), "wrong-host-name"),
+        (UnknownCA("x", check="chain"), "unknown-ca"),
+        (BadCertificate("x", check="signature"), "bad-signature"),
+        (UnsupportedCertificate("x", check="usage"), "wrong-usage"),
+        (UnsupportedCertificate("x", check="key type"), "unsupported-certificate"),
+        (BadCertificate("x", check="basic constraints"), "basic-constraints"),
+        (CertificateRevoked("x", check="revocation"), "certificate-revoked"),
+        (CertificateUnknown("x", check="revocation"), "revocation-unknown"),
+        (
+            CertificateError("x", check="revocation", alert=AlertDescription.BAD_CERTIFICATE_STATUS_RESPONSE),
+            "bad-ocsp-response",
+        ),
+        (BadCertificate("x", check="parse"), "bad-certificate"),
+        (CertificateRequired("x", check="client certificate"), "client-cert-required"),
+        (CertificateExpired("x"), "expired"),
+        (CertificateRevoked("x"), "certificate-revoked"),
+        (UnknownCA("x"), "unknown-ca"),
+        (CertificateUnknown("x"), "certificate-unknown"),
+        (BadCertificate("x", check="something new"), "bad-certificate"),
+    ],
+)
+def test_certificate_error_kind_defaults_from_check_and_class(error: CertificateError, kind: str) -> None:
+    assert error.kind == kind and not error.kind_given
+    assert classify(error) == kind  # the kind is the catalogue key
+
+
+def test_certificate_error_kind_given_by_the_raiser_wins() -> None:
+    given = UnknownCA("the chain does not reach a trust anchor", check="chain", kind="missing-intermediate")
+    assert given.kind_given and classify(given) == "missing-intermediate"  # no keyword needed
+    # An explicit kind is never second-guessed from the wording of the reason.
+    assert classify(UnknownCA("not self-signed at all", check="chain", kind="unknown-ca")) == "unknown-ca"
+    # Until pki names them, the two chain kinds it does not set yet are recognised by its reason.
+    assert classify(UnknownCA("the leaf is self-signed: ...", check="chain")) == "self-signed"
+
+
+def test_every_certificate_kind_is_in_the_catalogue() -> None:
+    assert set(CERTIFICATE_KINDS) <= set(CATALOGUE)
+    for kind in CERTIFICATE_KINDS:
+        e = explain(CertificateError("why", kind=kind), side="client")  # type: ignore[arg-type]
+        assert e.kind == kind and e.step == CATALOGUE[kind].step and e.fix
 
 
 # -- negotiation (detected by the server; the client receives an alert) ------------------------------------
@@ -233,6 +291,19 @@ def test_connection_cut_mid_handshake() -> None:
     with pytest.raises(ConnectionLost) as info:
         c.receive_eof()
     check(explain(info.value), "connection-lost", "closed before the handshake completed", "port")
+
+
+def test_connection_lost_is_explained_by_the_socket_error_that_caused_it() -> None:
+    """io/sync raises ConnectionLost from the OSError: a reset or a timeout is named as such, at the step."""
+    reset = ConnectionLost("reading from the socket failed: reset", step="handshake (ExpectServerHello)")
+    reset.__cause__ = ConnectionResetError(104, "Connection reset by peer")
+    e = explain(reset)
+    check(e, "connection-reset", "reset the TCP connection", "crashed")
+    assert e.step == "handshake (ExpectServerHello)"
+    slow = ConnectionLost("the handshake did not complete within 10s", step="handshake (ExpectServerHello)")
+    slow.__cause__ = TimeoutError("handshake deadline of 10s")
+    check(explain(slow), "timeout", "did not answer in time", "firewall")
+    assert classify(ConnectionLost("eof")) == "connection-lost"  # no socket error: the peer hung up
 
 
 def test_bad_record_mac() -> None:

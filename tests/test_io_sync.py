@@ -323,6 +323,100 @@ def test_events_queue_is_bounded_and_counts_what_it_dropped(
     server.close()
 
 
+# ------------------------------------------------------------------------------- counters, timeouts, close
+
+
+def test_byte_counters_and_handshake_time(pki: TestPKI, pair: tuple[socket.socket, socket.socket]) -> None:
+    client, server = handshake_pair(pki, *pair)
+    assert client.handshake_time is not None and client.handshake_time > 0
+    assert server.handshake_time is not None
+    handshake_out = client.wire_bytes_sent
+    assert handshake_out > 100 and client.wire_bytes_received > 500  # ClientHello; the server's flight
+    client.sendall(b"12345")
+    assert client.bytes_sent == 5
+    assert client.wire_bytes_sent - handshake_out == 5 + 5 + 1 + 16  # header, data, content type, tag
+    assert recv_exactly(server, 5) == b"12345"
+    assert server.bytes_received == 5
+    assert server.wire_bytes_received == client.wire_bytes_sent
+    client.close()
+    server.close()
+
+
+def test_recv_timeout_leaves_the_socket_timeout_and_skips_records_without_data(
+    pki: TestPKI, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    client, server = handshake_pair(pki, *pair)
+    client.settimeout(None)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        client.recv(10, timeout=0.2)
+    assert 0.15 < time.monotonic() - started < 5
+    assert client.gettimeout() is None  # the socket itself still blocks (a sender thread is not cut short)
+
+    server.key_update(request_peer=False)  # a record with no application data: the wait goes on
+    with pytest.raises(TimeoutError):
+        client.recv(10, timeout=0.2)
+    assert KeyUpdated("read") in client.events()
+    late = threading.Timer(0.1, server.sendall, args=(b"late",))
+    late.start()
+    assert client.recv(10, timeout=5) == b"late"
+    late.join()
+    client.close()
+    server.close()
+
+
+def test_close_waiting_for_the_peer_sees_its_close_notify(
+    pki: TestPKI, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    client, server = handshake_pair(pki, *pair)
+
+    def answer_close() -> None:
+        assert server.recv(10) == b""  # our close_notify
+        server.close()  # and its own
+
+    answering = in_background(answer_close)
+    client.close(wait_for_peer=5)
+    answering.result(TIMEOUT)
+    assert client.close_notify_received and client.closed
+
+    client, server = handshake_pair(pki, *socket.socketpair())
+    started = time.monotonic()
+    client.close(wait_for_peer=0.2)  # a peer that never answers: we give up after the wait
+    assert 0.15 < time.monotonic() - started < 5
+    assert not client.close_notify_received
+    server.close()
+
+
+def test_serve_forever_on_failure_gets_the_socket_and_the_error(pki: TestPKI) -> None:
+    failures: list[tuple[TLSSocket, object, errors.TLSError]] = []
+    seen = threading.Event()
+
+    def on_failure(tls: TLSSocket, address: object, error: errors.TLSError) -> None:
+        failures.append((tls, address, error))
+        seen.set()
+        raise RuntimeError("a broken hook is only logged")
+
+    with TLSServer("127.0.0.1", 0, server_config(pki), handshake_timeout=2) as server:
+        loop = threading.Thread(target=server.serve_forever, args=(echo,), kwargs={"on_failure": on_failure})
+        loop.start()
+        port = server.address[1]
+        with socket.create_connection(("127.0.0.1", port)) as junk:
+            junk.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            junk.settimeout(TIMEOUT)
+            assert junk.recv(100)[:1] == b"\x15"  # the alert went out before the hook ran
+        assert seen.wait(TIMEOUT)
+        with connect("127.0.0.1", port, client_config(pki), server_name="localhost") as good:
+            good.sendall(b"ok")
+            assert recv_exactly(good, 2) == b"ok"
+        server.close()
+        loop.join(TIMEOUT)
+    [(tls, address, error)] = failures
+    assert isinstance(error, errors.DecodeError | errors.UnexpectedMessage | errors.ProtocolVersionError)
+    assert tls.connection.error is error
+    assert tls.connection.trace  # what happened, for an explanation
+    assert address[0] == "127.0.0.1"  # type: ignore[index]
+
+
 # ------------------------------------------------------------------------------- handshake failures
 
 

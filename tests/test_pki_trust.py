@@ -143,17 +143,17 @@ def test_system_follows_ssl_cert_file(pki: TestPKI, tmp_path: Path, monkeypatch:
 
 
 def test_system_none_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import ssl
+
     import glasstls.pki.trust as trust_module
 
     monkeypatch.setenv("SSL_CERT_FILE", os.fspath(tmp_path / "missing.pem"))
     monkeypatch.setenv("SSL_CERT_DIR", os.fspath(tmp_path / "missing-dir"))
     monkeypatch.setattr(trust_module, "SYSTEM_BUNDLE_PATHS", ())
     monkeypatch.setattr(
-        trust_module.ssl,
+        ssl,
         "get_default_verify_paths",
-        lambda: trust_module.ssl.DefaultVerifyPaths(
-            os.fspath(tmp_path / "x.pem"), None, "SSL_CERT_FILE", "", "SSL_CERT_DIR", ""
-        ),
+        lambda: ssl.DefaultVerifyPaths(os.fspath(tmp_path / "x.pem"), "", "SSL_CERT_FILE", "", "SSL_CERT_DIR", ""),
     )
     with pytest.raises(ConfigError, match="no system trust store found"):
         TrustStore.system()

@@ -124,8 +124,12 @@ def test_good_chain(pki: TestPKI, trust: TrustStore, kind: str, name: str) -> No
     assert proof.leaf == cred.certificate and proof.anchor == pki.root.certificate
     assert proof.trust_source == trust.source
     assert proof.server_name == name.rstrip(".").lower()
-    assert [c.name for c in proof.checks] == list(CHECK_NAMES)
+    assert list(dict.fromkeys(c.name for c in proof.checks)) == list(CHECK_NAMES)
     assert all(c.ok for c in proof.checks)
+    # Revocation: one entry per certificate below the anchor (leaf, intermediate); no status, soft-fail.
+    revocation = [c for c in proof.checks if c.name == "revocation"]
+    assert [c.certificate for c in revocation] == [cred.subject, pki.intermediate.subject]
+    assert all("accepted under soft-fail" in c.detail for c in revocation)
     assert name.rstrip(".").lower() in proof.check("name").detail
 
 
@@ -160,9 +164,7 @@ def test_naive_time_is_utc(pki: TestPKI, trust: TrustStore) -> None:
 
 def test_verified_chain_cannot_be_constructed_directly(pki: TestPKI) -> None:
     with pytest.raises(UsageError):
-        VerifiedChain(  # type: ignore[call-arg]
-            chain=(pki.server_ecdsa.certificate,), checks=(), trust_source="forged", server_name="localhost"
-        )
+        VerifiedChain(chain=(pki.server_ecdsa.certificate,), checks=(), trust_source="forged", server_name="localhost")
     with pytest.raises(UsageError):
         VerifiedChain()
     with pytest.raises(UsageError):

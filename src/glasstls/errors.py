@@ -13,6 +13,8 @@ it* (``hint``).
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from glasstls.wire.enums import AlertDescription
 
 
@@ -125,8 +127,45 @@ class UnknownPskIdentity(TLSError):
     alert = AlertDescription.UNKNOWN_PSK_IDENTITY
 
 
+#: What went wrong with a certificate, for programs (``CertificateError.kind``). The values are the keys of the
+#: failure catalogue (glasstls.explain.CATALOGUE), so an error and its explanation use one vocabulary.
+CertificateKind = Literal[
+    "bad-certificate",  # cannot be parsed, or a failure no other kind covers
+    "wrong-host-name",  # RFC 6125 section 6.4: the name is not in subjectAltName
+    "expired",  # RFC 5280 section 4.1.2.5: now > notAfter (any certificate on the path)
+    "not-yet-valid",  # RFC 5280 section 4.1.2.5: now < notBefore
+    "unknown-ca",  # the path does not reach a trust anchor (untrusted root, chain too long ...)
+    "missing-intermediate",  # the leaf's issuer was neither sent nor trusted (RFC 8446 section 4.4.2)
+    "self-signed",  # the leaf is its own issuer and not a trust anchor
+    "bad-signature",  # RFC 5280 section 6.1.3 (a)(1)
+    "wrong-usage",  # keyUsage / extendedKeyUsage (RFC 5280 sections 4.2.1.3, 4.2.1.12)
+    "basic-constraints",  # issuer not a CA, or pathLenConstraint exceeded (RFC 5280 section 4.2.1.9)
+    "unsupported-certificate",  # a key type or size this use cannot work with
+    "certificate-revoked",  # a CRL or OCSP response says revoked (RFC 5280 section 6.3, RFC 6960)
+    "revocation-unknown",  # hard-fail policy and no usable revocation status
+    "bad-ocsp-response",  # an OCSP staple that cannot be used (RFC 6066 section 8, RFC 6960)
+    "certificate-unknown",  # refused for another reason
+    "client-cert-required",  # RFC 8446 section 4.4.2.4: the server requires one, none was sent
+]
+CERTIFICATE_KINDS: tuple[str, ...] = get_args(CertificateKind)
+
+# The kind a ``check`` implies when the raiser gives none; refined below by the error class where one check
+# covers several kinds (validity: expired or not yet valid; revocation: revoked, unknown, bad staple).
+_KIND_BY_CHECK: dict[str, CertificateKind] = {
+    "parse": "bad-certificate",
+    "name": "wrong-host-name",
+    "chain": "unknown-ca",
+    "signature": "bad-signature",
+    "usage": "wrong-usage",
+    "basic constraints": "basic-constraints",
+    "key type": "unsupported-certificate",
+    "key size": "unsupported-certificate",
+}
+
+
 class CertificateError(TLSError):
-    """Base of the certificate failures; ``check`` names the verification check that failed."""
+    """Base of the certificate failures; ``check`` names the verification check that failed, ``kind`` what
+    went wrong, for programs (:data:`CertificateKind`; derived from ``check`` and the class when not given)."""
 
     alert = AlertDescription.BAD_CERTIFICATE
 
@@ -138,9 +177,29 @@ class CertificateError(TLSError):
         step: str | None = None,
         hint: str | None = None,
         alert: AlertDescription | None = None,
+        kind: CertificateKind | None = None,
     ) -> None:
         super().__init__(reason, step=step, hint=hint, alert=alert)
         self.check = check
+        #: True when the raiser named the kind; False when it was derived from ``check`` and the class.
+        self.kind_given = kind is not None
+        self.kind: CertificateKind = kind if kind is not None else self._default_kind(check)
+
+    def _default_kind(self, check: str | None) -> CertificateKind:
+        if isinstance(self, CertificateRequired):
+            return "client-cert-required"
+        if check == "validity":
+            return "expired" if isinstance(self, CertificateExpired) else "not-yet-valid"
+        if check == "revocation":
+            if isinstance(self, CertificateRevoked):
+                return "certificate-revoked"
+            return "revocation-unknown" if isinstance(self, CertificateUnknown) else "bad-ocsp-response"
+        if check is not None and check in _KIND_BY_CHECK:
+            return _KIND_BY_CHECK[check]
+        for cls, kind in _KIND_BY_CLASS:
+            if isinstance(self, cls):
+                return kind
+        return "bad-certificate"
 
 
 class BadCertificate(CertificateError):
@@ -169,6 +228,15 @@ class UnknownCA(CertificateError):
 
 class CertificateRequired(CertificateError):
     alert = AlertDescription.CERTIFICATE_REQUIRED
+
+
+_KIND_BY_CLASS: tuple[tuple[type[CertificateError], CertificateKind], ...] = (
+    (CertificateExpired, "expired"),
+    (CertificateRevoked, "certificate-revoked"),
+    (UnknownCA, "unknown-ca"),
+    (UnsupportedCertificate, "unsupported-certificate"),
+    (CertificateUnknown, "certificate-unknown"),
+)
 
 
 class AlertReceived(TLSError):

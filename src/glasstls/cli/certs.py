@@ -1,5 +1,9 @@
 """``glasstls certs DIR``: write a test PKI (root, intermediate, server and client certificates) to DIR.
 
+With ``--revocation`` also revoked certificates, the CRLs that revoke them and OCSP responses (good, revoked,
+stale, for another certificate, by a delegated responder), to try ``glasstls verify --crl/--ocsp-response``
+and ``glasstls serve --ocsp-response``.
+
 NOT FOR PRODUCTION: the keys are unencrypted and made for tests (see glasstls.pki.testpki).
 """
 
@@ -10,7 +14,7 @@ from pathlib import Path
 
 from glasstls.cli import CliError
 from glasstls.cli.output import Output
-from glasstls.pki.testpki import make_test_pki
+from glasstls.pki.testpki import make_revocation_pki, make_test_pki
 
 __all__ = ["add_arguments", "run"]
 
@@ -22,6 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="NAME",
         help="a host name or IP address for the server certificates (repeatable; default localhost, 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--revocation",
+        action="store_true",
+        help="also write revoked certificates, CRLs and OCSP responses (good, revoked, stale, wrong certificate)",
     )
 
 
@@ -51,4 +60,20 @@ def run(args: argparse.Namespace, out: Output) -> int:
         f"try: glasstls serve --cert {files.server_ecdsa.cert} --key {files.server_ecdsa.key} --port 4433\n"
         f"     glasstls connect localhost:4433 --cafile {files.root}"
     )
+    if args.revocation:
+        try:
+            written = make_revocation_pki(pki).write(directory)
+        except (OSError, ValueError) as e:
+            raise CliError(f"cannot write the revocation files to {directory}: {e}") from e
+        out.line()
+        out.table([(str(path), what) for what, path in written.items()], title="revocation (CRLs, OCSP responses):")
+        host = hosts[0]
+        out.info(
+            f"try: glasstls verify {directory / 'revoked-server.pem'} --host {host} --cafile {files.root} "
+            f"--crl {directory / 'intermediate.crl.pem'}\n"
+            f"     glasstls verify {files.server_ecdsa.cert} --host {host} --cafile {files.root} "
+            f"--ocsp-response {directory / 'ocsp-good.der'} --revocation hard-fail\n"
+            f"     glasstls serve --cert {files.server_ecdsa.cert} --key {files.server_ecdsa.key} "
+            f"--ocsp-response {directory / 'ocsp-good.der'} --port 4433"
+        )
     return 0

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import selectors
 import socket
 import sys
+import threading
 import time
 from dataclasses import replace
 from typing import BinaryIO
 
 from glasstls.cli import (
     CliError,
-    TLSStream,
     add_protocol_options,
+    legacy_flags,
+    legacy_warnings,
     open_keylog,
     parse_alpn,
     parse_cipher_suites,
@@ -35,6 +36,7 @@ from glasstls.connection import ClientConnection
 from glasstls.errors import ConfigError, TLSError, UsageError
 from glasstls.events import Negotiated
 from glasstls.explain import Explanation, explain, explain_os_error
+from glasstls.io.sync import RECV_SIZE, TLSSocket
 from glasstls.pki.trust import TrustStore
 from glasstls.trace.render import build_story, negotiated_as_dict, negotiated_summary
 
@@ -51,12 +53,15 @@ JSON_KEYS = (
     "bytes",
     "received",
     "error",
+    "warnings",
     "trace",
 )
 
 DEFAULT_PORT = 443
 CONNECT_TIMEOUT = 10.0
 HANDSHAKE_TIMEOUT = 10.0
+#: How often the reader looks at the idle timer while the server is silent.
+POLL_INTERVAL = 0.1
 
 
 def parse_target(target: str) -> tuple[str, int]:
@@ -132,10 +137,15 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
         alpn_protocols=parse_alpn(args.alpn),
         min_version=minimum,
         max_version=maximum,
+        allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
+        allow_legacy_cbc=bool(args.allow_cbc),
         client_certificate=chain,
         keylog=open_keylog(args.keylog),
     )
-    suites, groups = parse_cipher_suites(args.cipher), parse_groups(args.group)
+    suites = parse_cipher_suites(
+        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
+    )
+    groups = parse_groups(args.group)
     if suites:
         config = replace(config, cipher_suites=suites)
     if groups:
@@ -155,14 +165,27 @@ class _Result:
         self.explanation: Explanation | None = None
         self.error_type: str | None = None
         self.received = bytearray()
-        self.stream: TLSStream | None = None
+        self.tls: TLSSocket | None = None
         self.conn: ClientConnection | None = None
+        self.truncated = False  # the server closed without close_notify
+
+    def warnings(self) -> list[str]:
+        """What a careful reader should know about a connection that worked: legacy choices, no authentication,
+        possible truncation."""
+        if self.negotiated is None:
+            return []
+        out = legacy_warnings(self.negotiated)
+        if self.negotiated.verified_chain is None:
+            out.append("the server was NOT authenticated (--insecure)")
+        if self.truncated:
+            out.append("the server closed the connection without close_notify: the data may be truncated")
+        return out
 
     def document(self, include_data: bool) -> dict[str, object]:
         def ms(moment: float | None) -> float | None:
             return None if moment is None else round((moment - self.started) * 1000, 3)
 
-        stream = self.stream
+        tls = self.tls
         error: dict[str, object] | None = None
         if self.explanation is not None:
             error = {"type": self.error_type, **self.explanation.as_dict()}
@@ -170,20 +193,25 @@ class _Result:
             "schema": JSON_SCHEMA,
             "ok": self.explanation is None,
             "target": {"host": self.host, "port": self.port, "server_name": self.server_name},
-            "negotiated": negotiated_as_dict(self.negotiated) if self.negotiated is not None else None,
+            "negotiated": (
+                {**negotiated_as_dict(self.negotiated), **legacy_flags(self.negotiated)}
+                if self.negotiated is not None
+                else None
+            ),
             "timings": {
                 "connect_ms": ms(self.connected),
                 "handshake_ms": ms(self.handshake),
                 "total_ms": ms(self.finished),
             },
             "bytes": {
-                "sent": stream.bytes_sent if stream else 0,
-                "received": stream.bytes_received if stream else 0,
-                "wire_sent": stream.wire_sent if stream else 0,
-                "wire_received": stream.wire_received if stream else 0,
+                "sent": tls.bytes_sent if tls else 0,
+                "received": tls.bytes_received if tls else 0,
+                "wire_sent": tls.wire_bytes_sent if tls else 0,
+                "wire_received": tls.wire_bytes_received if tls else 0,
             },
             "received": self.received.decode("utf-8", "replace") if include_data else None,
             "error": error,
+            "warnings": self.warnings(),
             "trace": [e.as_dict() for e in self.conn.trace] if self.conn is not None else [],
         }
 
@@ -202,62 +230,57 @@ def _stdout_binary() -> BinaryIO:
     raise UsageError("standard output has no binary buffer")
 
 
-def _exchange(stream: TLSStream, result: _Result, idle_timeout: float, to_stdout: bool) -> None:
-    """Standard input to the server, the server's data to standard output, until it closes or is idle."""
-    fd = _stdin_fd()
-    selector = selectors.DefaultSelector()
-    stdin_open = False
-    if fd is not None:
-        try:
-            selector.register(fd, selectors.EVENT_READ)
-            stdin_open = True
-        except (ValueError, OSError, PermissionError):
-            stdin_open = False  # e.g. a regular file on some platforms: treated as already read
-            if fd is not None and not os.isatty(fd):
-                chunk = os.read(fd, 1 << 20)
-                while chunk:
-                    stream.send(chunk)
-                    chunk = os.read(fd, 1 << 20)
-    selector.register(stream.sock, selectors.EVENT_READ)
-    out = _stdout_binary() if to_stdout else None
-    last_activity = time.monotonic()
+class _StdinPump:
+    """Copies standard input to the server in a thread of its own (TLSSocket is full duplex), so that a reply
+    is printed while we are still sending, and a server that waits for our request is never kept waiting."""
 
-    def deliver(data: bytes) -> None:
+    def __init__(self, tls: TLSSocket) -> None:
+        self.tls = tls
+        self.ended_at: float | None = None  # when standard input ended (monotonic)
+        self.error: BaseException | None = None  # a failure while sending; the reader raises it
+        fd = _stdin_fd()
+        if fd is None:
+            self.ended_at = time.monotonic()
+            return
+        threading.Thread(target=self._run, args=(fd,), name="glasstls-stdin", daemon=True).start()
+
+    def _run(self, fd: int) -> None:
+        try:
+            while chunk := os.read(fd, 65536):
+                self.tls.sendall(chunk)
+        except (TLSError, OSError) as e:  # OSError: standard input itself (a TLSError is the socket's)
+            if isinstance(e, TLSError):
+                self.error = e
+        except UsageError:
+            pass  # the connection was closed meanwhile: nothing more to send
+        finally:
+            self.ended_at = time.monotonic()
+
+
+def _exchange(tls: TLSSocket, result: _Result, idle_timeout: float, to_stdout: bool) -> None:
+    """Standard input to the server, the server's data to standard output, until the server closes, or standard
+    input has ended and the server has then been silent for ``idle_timeout`` seconds."""
+    out = _stdout_binary() if to_stdout else None
+    tls.settimeout(None)  # sends block; the reader waits with recv(timeout=...) below
+    pump = _StdinPump(tls)
+    last_data = time.monotonic()
+    while True:
+        try:
+            data = tls.recv(RECV_SIZE, timeout=POLL_INTERVAL)
+        except TimeoutError:
+            if pump.error is not None:
+                raise pump.error from None
+            ended = pump.ended_at
+            if ended is not None and time.monotonic() - max(ended, last_data) >= idle_timeout:
+                return
+            continue
+        if not data:
+            return  # the server closed
+        last_data = time.monotonic()
         result.received += data
         if out is not None:
             out.write(data)
             out.flush()
-
-    while True:
-        # Data the connection already decrypted comes first.
-        data = stream.next_data(0) if stream.pending else None
-        if data:
-            deliver(data)
-            last_activity = time.monotonic()
-            continue
-        if data == b"" or stream.peer_closed:
-            return
-        timeout = None if stdin_open else max(idle_timeout - (time.monotonic() - last_activity), 0)
-        if timeout == 0:
-            return
-        ready = selector.select(timeout)
-        if not ready:
-            if not stdin_open:
-                return
-            continue
-        for key, _ in ready:
-            if key.fileobj is stream.sock:
-                stream.sock.settimeout(None)
-                if stream.read_once():
-                    last_activity = time.monotonic()
-            else:
-                chunk = os.read(fd, 65536) if fd is not None else b""
-                if chunk:
-                    stream.send(chunk)
-                else:
-                    selector.unregister(key.fileobj)
-                    stdin_open = False
-                last_activity = time.monotonic()
 
 
 def run(args: argparse.Namespace, err: Output, out: Output) -> int:
@@ -281,26 +304,28 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
         return _finish(args, err, out, result)
     result.connected = time.perf_counter()
     conn = ClientConnection(config, server_name=server_name)
-    stream = TLSStream(sock, conn)
-    result.conn, result.stream = conn, stream
+    tls = TLSSocket(sock, conn)
+    result.conn, result.tls = conn, tls
     try:
         try:
-            result.negotiated = stream.handshake(timeout=HANDSHAKE_TIMEOUT)
+            tls.do_handshake(HANDSHAKE_TIMEOUT)
+            result.negotiated = tls.negotiated
             result.handshake = time.perf_counter()
             if status is not None:
                 _print_success(status, result, args.trace)
-            _exchange(stream, result, args.idle_timeout, to_stdout=not args.json)
-            if status is not None and stream.clean_close is False:
+            _exchange(tls, result, args.idle_timeout, to_stdout=not args.json)
+            result.truncated = tls.peer_closed and not tls.close_notify_received
+            if status is not None and result.truncated:
                 status.warning("the server closed the connection without close_notify: the data may be truncated")
         except TLSError as e:
             result.explanation, result.error_type = explain(e, side="client"), type(e).__name__
         except OSError as e:
             result.explanation, result.error_type = explain_os_error(e, host=host, port=port), type(e).__name__
         except KeyboardInterrupt:
-            stream.close()
+            tls.close()
             return 130
     finally:
-        stream.close(wait=0.2 if result.explanation is None else 0.0)
+        tls.close(wait_for_peer=0.2 if result.explanation is None else 0.0)
     return _finish(args, err, out, result)
 
 
@@ -314,8 +339,8 @@ def _print_success(status: Output, result: _Result, trace: bool) -> None:
         negotiated_summary(result.negotiated),
         title=f"connected to {result.host}:{result.port} ({took:.1f} ms handshake)",
     )
-    if result.negotiated.verified_chain is None:
-        status.warning("the server was NOT authenticated (--insecure)")
+    for warning in result.warnings():  # legacy choices (TLS 1.2 RSA key exchange, CBC), --insecure
+        status.warning(warning)
     status.info("--- data from the server follows (standard input goes to the server) ---")
 
 

@@ -13,13 +13,14 @@ Secrets are never printed. If SSLKEYLOGFILE is set, the client's secrets go to t
 from __future__ import annotations
 
 import argparse
+import socket
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from glasstls.cli import TLSStream, open_keylog
+from glasstls.cli import open_keylog
 from glasstls.cli.output import Output
 from glasstls.cli.serve import ConnectionReport, Server
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
@@ -27,6 +28,7 @@ from glasstls.connection import ClientConnection
 from glasstls.errors import TLSError
 from glasstls.events import Negotiated
 from glasstls.explain import Explanation, explain
+from glasstls.io.sync import TLSSocket
 from glasstls.pki.testpki import make_ca, make_test_pki
 from glasstls.pki.trust import TrustStore
 from glasstls.trace.events import TraceEvent
@@ -80,33 +82,37 @@ def _client_connect(
     reports: dict[int, ConnectionReport],
     done: threading.Condition,
 ) -> _Attempt:
-    import socket
-
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
     conn = ClientConnection(config, server_name=server_name)
-    stream = TLSStream(sock, conn)
+    tls = TLSSocket(sock, conn)
     explanation: Explanation | None = None
     negotiated: Negotiated | None = None
     try:
-        negotiated = stream.handshake(timeout=5)
-        sent = stream.send(MESSAGE)
+        tls.do_handshake(5)
+        negotiated = tls.negotiated
+        before = tls.wire_bytes_sent
+        tls.sendall(MESSAGE)
+        sent = tls.wire_bytes_sent - before
         if clock is not None:
             clock.note(
                 f"client sent {len(MESSAGE)} bytes: {MESSAGE.decode().strip()!r} "
                 f"({sent} bytes on the wire: record header, ciphertext, content type, 16-byte tag)"
             )
         echoed = b""
-        while len(echoed) < len(MESSAGE):
-            data = stream.next_data(5)
-            if not data:
-                break
-            echoed += data
+        try:
+            while len(echoed) < len(MESSAGE):
+                data = tls.recv(len(MESSAGE) - len(echoed), timeout=5)
+                if not data:
+                    break
+                echoed += data
+        except TimeoutError:
+            pass  # reported below: fewer bytes came back
         if clock is not None:
             clock.note(f"client received the echo: {len(echoed)} bytes, decrypted and authenticated")
     except TLSError as e:
         explanation = explain(e, side="client")
     finally:
-        stream.close(wait=1.0)
+        tls.close(wait_for_peer=1.0)
     # The server reports the connection when it has finished with it.
     with done:
         done.wait_for(lambda: len(reports) >= 1, timeout=3)

@@ -1,4 +1,4 @@
-"""The ``glasstls`` command: ``demo``, ``connect``, ``serve``, ``certs``.
+"""The ``glasstls`` command: ``demo``, ``connect``, ``serve``, ``certs``, ``verify``.
 
 Exit status: 0 success; 1 the connection failed (explained on standard error); 2 a bad command line or
 configuration; 130 interrupted.
@@ -20,7 +20,7 @@ EXIT_USAGE = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from glasstls.cli import certs, connect, demo, serve
+    from glasstls.cli import certs, connect, demo, serve, verify
 
     parser = argparse.ArgumentParser(
         prog="glasstls",
@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_arguments(commands.add_parser("serve", help="run a TLS server (like openssl s_server)"))
     certs.add_arguments(commands.add_parser("certs", help="write a test PKI (CA, server and client certificates)"))
+    verify.add_arguments(
+        commands.add_parser("verify", help="explain a certificate chain offline: each certificate, each check, why")
+    )
     return parser
 
 
@@ -63,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from glasstls.cli import certs
 
             return certs.run(args, out)
+        if args.command == "verify":
+            from glasstls.cli import verify
+
+            return verify.run(args, out)
     except (CliError, ConfigError) as e:
         err.line(f"glasstls {args.command}: error: {e}", "bold red")
         return EXIT_USAGE

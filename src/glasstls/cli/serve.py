@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
-import socket
 import tempfile
 import threading
 import time
@@ -22,8 +21,8 @@ from typing import Literal
 
 from glasstls.cli import (
     CliError,
-    TLSStream,
     add_protocol_options,
+    legacy_warnings,
     open_keylog,
     parse_alpn,
     parse_cipher_suites,
@@ -35,7 +34,8 @@ from glasstls.config import CertificateChain, ClientAuth, ServerConfig
 from glasstls.connection import ServerConnection
 from glasstls.errors import ConfigError, TLSError
 from glasstls.events import Negotiated
-from glasstls.explain import Explanation, explain, explain_os_error
+from glasstls.explain import Explanation, explain
+from glasstls.io.sync import Address, TLSServer, TLSSocket
 from glasstls.pki.testpki import make_test_pki
 from glasstls.pki.trust import TrustStore
 from glasstls.trace.render import build_story, negotiated_summary
@@ -69,7 +69,8 @@ class ConnectionReport:
 
 
 class Server:
-    """A threaded TLS server on ``host:port`` (port 0: an ephemeral port, see ``.port``)."""
+    """A threaded TLS server on ``host:port`` (port 0: an ephemeral port, see ``.port``), on
+    :class:`glasstls.io.sync.TLSServer`: one thread per connection, and a failing client never stops it."""
 
     def __init__(
         self,
@@ -85,33 +86,17 @@ class Server:
         self.mode: Mode = mode
         self.on_done = on_done
         self.on_handshake = on_handshake
-        self.sock = socket.create_server((host, port), reuse_port=False)
-        self.sock.settimeout(0.25)  # the accept loop looks at the stop flag this often
-        self.host, self.port = self.sock.getsockname()[:2]
-        self._stop = threading.Event()
+        self.server = TLSServer(host, port, config, handshake_timeout=HANDSHAKE_TIMEOUT, timeout=IDLE_TIMEOUT)
+        self.host, self.port = self.server.address
         self._counter = itertools.count(1)
         self._threads: set[threading.Thread] = set()
+        self._threads_lock = threading.Lock()
 
     def serve_forever(self) -> None:
         try:
-            while not self._stop.is_set():
-                try:
-                    client, address = self.sock.accept()
-                except TimeoutError:
-                    continue
-                except OSError:
-                    if self._stop.is_set():
-                        break
-                    raise
-                number = next(self._counter)
-                thread = threading.Thread(
-                    target=self._handle, args=(client, address, number), name=f"glasstls-conn-{number}", daemon=True
-                )
-                self._threads.add(thread)
-                thread.start()
-                self._threads = {t for t in self._threads if t.is_alive()}
+            self.server.serve_forever(self._handle, on_failure=self._failed)
         finally:
-            self.sock.close()
+            self.server.close()
 
     def start(self) -> threading.Thread:
         """Serve in a background thread (the demo and tests); ``shutdown()`` stops it."""
@@ -120,47 +105,71 @@ class Server:
         return thread
 
     def shutdown(self, wait: float = 2.0) -> None:
-        self._stop.set()
+        """Stop accepting; give the connections in progress up to ``wait`` seconds to end."""
+        self.server.close()
         deadline = time.monotonic() + wait
-        for thread in list(self._threads):
+        with self._threads_lock:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(max(deadline - time.monotonic(), 0))
 
     # -- one connection -------------------------------------------------------------------------------
 
-    def _handle(self, sock: socket.socket, address: tuple[object, ...], number: int) -> None:
-        conn = ServerConnection(self.config)
-        stream = TLSStream(sock, conn)
-        report = ConnectionReport(number, f"{address[0]}:{address[1]}", conn, time.perf_counter())
+    def _report(self, tls: TLSSocket, address: Address) -> ConnectionReport:
+        assert isinstance(tls.connection, ServerConnection)
+        handshake = tls.handshake_time
+        started = time.perf_counter() - (handshake or 0.0)
+        return ConnectionReport(next(self._counter), f"{address[0]}:{address[1]}", tls.connection, started, handshake)
+
+    def _failed(self, tls: TLSSocket, address: Address, error: TLSError) -> None:
+        """A client whose handshake failed (TLSServer already sent the alert)."""
+        report = self._report(tls, address)
+        report.explanation = explain(error, side="server")
+        self._done(report, tls)
+
+    def _handle(self, tls: TLSSocket) -> None:
+        """A client that completed its handshake (TLSServer closes the socket after this returns)."""
+        current = threading.current_thread()
+        with self._threads_lock:
+            self._threads.add(current)
         try:
-            report.negotiated = stream.handshake(timeout=HANDSHAKE_TIMEOUT)
-            report.handshake_time = time.perf_counter() - report.started
+            address: Address = tls.getpeername()
+        except OSError:  # the client is already gone (its socket was reset)
+            address = ("?", "?")
+        report = self._report(tls, address)
+        report.negotiated = tls.negotiated
+        try:
             if self.on_handshake is not None:
                 self.on_handshake(report)
             if self.mode == "www":
-                self._www(stream, report)
+                self._www(tls, report)
             else:
-                self._echo(stream)
+                self._echo(tls)
         except TLSError as e:
             report.explanation = explain(e, side="server")
-        except OSError as e:
-            report.explanation = explain_os_error(e, host=str(address[0]), port=int(str(address[1])))
+        except TimeoutError:
+            report.notes.append(f"closed after {IDLE_TIMEOUT:g} s without traffic")
         finally:
-            stream.close()
-            report.bytes_in, report.bytes_out = stream.bytes_received, stream.bytes_sent
-            if self.on_done is not None:
-                self.on_done(report)
+            tls.close(wait_for_peer=0.0)
+            self._done(report, tls)
+            with self._threads_lock:
+                self._threads.discard(current)
 
-    def _echo(self, stream: TLSStream) -> None:
-        while True:
-            data = stream.next_data(IDLE_TIMEOUT)
-            if not data:  # b"": the client closed; None: idle
-                return
-            stream.send(data)
+    def _done(self, report: ConnectionReport, tls: TLSSocket) -> None:
+        report.bytes_in, report.bytes_out = tls.bytes_received, tls.bytes_sent
+        if self.on_done is not None:
+            self.on_done(report)
 
-    def _www(self, stream: TLSStream, report: ConnectionReport) -> None:
+    @staticmethod
+    def _echo(tls: TLSSocket) -> None:
+        while data := tls.recv(65536):  # b"": the client closed
+            tls.sendall(data)
+
+    @staticmethod
+    def _www(tls: TLSSocket, report: ConnectionReport) -> None:
         request = b""
         while b"\r\n\r\n" not in request and b"\n\n" not in request:
-            data = stream.next_data(IDLE_TIMEOUT)
+            data = tls.recv(65536)
             if not data:
                 return
             request += data
@@ -169,10 +178,10 @@ class Server:
         first = request.split(b"\n", 1)[0].decode("latin-1").strip()
         if not first.startswith("GET "):
             body = "glasstls serve --www answers GET requests only\n"
-            stream.send(_http("400 Bad Request", "text/plain; charset=utf-8", body))
+            tls.sendall(_http("400 Bad Request", "text/plain; charset=utf-8", body))
             return
         assert report.negotiated is not None
-        stream.send(_http("200 OK", "text/html; charset=utf-8", www_page(report.negotiated, first, report)))
+        tls.sendall(_http("200 OK", "text/html; charset=utf-8", www_page(report.negotiated, first, report)))
 
 
 def _http(status: str, content_type: str, body: str) -> bytes:
@@ -191,6 +200,7 @@ def www_page(negotiated: Negotiated, request_line: str, report: ConnectionReport
     ]
     if not negotiated.peer_certificates:
         rows.append(("client certificate", "none"))
+    rows += [("warning", text) for text in legacy_warnings(negotiated)]
     if report.handshake_time is not None:
         rows.append(("handshake time", f"{report.handshake_time * 1000:.2f} ms"))
     rows.append(("request", request_line))
@@ -261,11 +271,16 @@ def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
         alpn_protocols=parse_alpn(args.alpn),
         min_version=minimum,
         max_version=maximum,
+        allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
+        allow_legacy_cbc=bool(args.allow_cbc),
         client_auth=client_auth,
         client_trust=client_trust,
         keylog=open_keylog(args.keylog),
     )
-    suites, groups = parse_cipher_suites(args.cipher), parse_groups(args.group)
+    suites = parse_cipher_suites(
+        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
+    )
+    groups = parse_groups(args.group)
     if suites:
         config = replace(config, cipher_suites=suites)
     if groups:
@@ -278,10 +293,13 @@ def report_line(report: ConnectionReport) -> str:
     assert n is not None
     client_cert = n.peer_certificates[0].subject.rfc4514_string() if n.peer_certificates else "none"
     took = f"{(report.handshake_time or 0) * 1000:.1f} ms"
-    return (
-        f"#{report.number} {report.peer}: handshake ok in {took}: TLS 1.3, {n.cipher_suite}, {n.group}, "
+    version = str(n.version).replace("TLS1", "TLS 1.")  # TLS13 -> TLS 1.3
+    line = (
+        f"#{report.number} {report.peer}: handshake ok in {took}: {version}, {n.cipher_suite}, {n.group}, "
         f"ALPN {n.alpn_protocol or 'none'}, SNI {n.server_name or 'none'}, client certificate {client_cert}"
     )
+    legacy = [text.split(":", 1)[0] for text in legacy_warnings(n)]  # "no forward secrecy", "legacy CBC"
+    return line + (f" [{'; '.join(legacy)}]" if legacy else "")
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -296,6 +314,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     def on_handshake(report: ConnectionReport) -> None:
         out.success(report_line(report))
+        assert report.negotiated is not None
+        for warning in legacy_warnings(report.negotiated):
+            out.warning(f"#{report.number}: {warning}")
 
     def on_done(report: ConnectionReport) -> None:
         if report.explanation is not None:

@@ -4,30 +4,49 @@ Transcript-Hash(M1, M2, ... Mn) = Hash(M1 || M2 || ... || Mn), over each handsha
 body exactly as received or sent (DESIGN rule 5: hash the bytes, never a re-encoding).
 
 The hash function is the suite's, and a client learns the suite only from the ServerHello; until
-:meth:`Transcript.set_hash` is called, messages are buffered.
+:meth:`Transcript.set_hash` is called, messages are buffered. Any object with ``hash_name``, ``hash_len`` and
+``hash_algorithm()`` names the hash: a TLS 1.3 suite, or a TLS 1.2 suite (whose PRF hash is also its
+handshake hash, RFC 5246 section 7.4.9).
+
+TLS 1.2 also needs the messages themselves: a CertificateVerify signs ``handshake_messages`` whole, not a
+hash of them (RFC 5246 section 7.4.8). :meth:`Transcript.keep_messages` keeps them for :meth:`messages`.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from cryptography.hazmat.primitives import hashes
 
 from glasstls import errors
-from glasstls.crypto.suites import Tls13CipherSuite
 from glasstls.wire.enums import HandshakeType
+
+
+class TranscriptHash(Protocol):
+    """What names a transcript hash: ``Tls13CipherSuite`` and ``Tls12CipherSuite`` both qualify."""
+
+    @property
+    def hash_name(self) -> str: ...
+
+    @property
+    def hash_len(self) -> int: ...
+
+    def hash_algorithm(self) -> hashes.HashAlgorithm: ...
 
 
 class Transcript:
     """A running transcript hash; ``digest()`` can be taken at any point without ending it."""
 
-    __slots__ = ("_buffer", "_hash", "_suite")
+    __slots__ = ("_buffer", "_hash", "_kept", "_suite")
 
     def __init__(self) -> None:
         self._buffer: list[bytes] = []
         self._hash: hashes.Hash | None = None
-        self._suite: Tls13CipherSuite | None = None
+        self._suite: TranscriptHash | None = None
+        self._kept: list[bytes] | None = None
 
     @property
-    def suite(self) -> Tls13CipherSuite | None:
+    def suite(self) -> TranscriptHash | None:
         return self._suite
 
     def add(self, raw_message: bytes) -> None:
@@ -36,8 +55,29 @@ class Transcript:
             self._buffer.append(bytes(raw_message))
         else:
             self._hash.update(raw_message)
+        if self._kept is not None:
+            self._kept.append(self._buffer[-1] if self._hash is None else bytes(raw_message))
 
-    def set_hash(self, suite: Tls13CipherSuite) -> None:
+    def keep_messages(self) -> None:
+        """Keep every message added, for :meth:`messages` (RFC 5246 section 7.4.8: the TLS 1.2
+        CertificateVerify signs the handshake messages themselves).
+
+        Call it before any message is added, or at any time while still buffering (the buffer holds every
+        message so far); after :meth:`set_hash` without it, the earlier messages are gone. Idempotent.
+        """
+        if self._kept is not None:
+            return
+        if self._hash is not None:
+            raise errors.InternalError("keep_messages after the transcript hash was set: earlier messages are gone")
+        self._kept = list(self._buffer)
+
+    def messages(self) -> bytes:
+        """The concatenation of every handshake message added so far (needs :meth:`keep_messages`)."""
+        if self._kept is None:
+            raise errors.InternalError("transcript messages requested without keep_messages()")
+        return b"".join(self._kept)
+
+    def set_hash(self, suite: TranscriptHash) -> None:
         """Fix the hash once the suite is known; buffered messages are hashed now.
 
         Calling it again with a suite of the same hash is harmless (after a HelloRetryRequest the
@@ -96,6 +136,7 @@ class Transcript:
         other._buffer = list(self._buffer)
         other._hash = self._hash.copy() if self._hash is not None else None
         other._suite = self._suite
+        other._kept = list(self._kept) if self._kept is not None else None
         return other
 
     def __repr__(self) -> str:

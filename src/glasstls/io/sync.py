@@ -60,6 +60,8 @@ MAX_PENDING_EVENTS = 256
 
 Connection = ClientConnection | ServerConnection
 Address = Any  # what socket.accept() returns for the listener's family: (host, port) or (host, port, flow, scope)
+#: ``on_failure(tls_socket, address, error)``: a client's handshake failed (see TLSServer.serve_forever).
+FailureHandler = Callable[["TLSSocket", Address, TLSError], None]
 
 
 def _lost(step: str, what: str, exc: OSError) -> ConnectionLost:
@@ -97,6 +99,20 @@ class TLSSocket:
         self._events: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
         #: Events lost because the queue was full (the oldest go first).
         self.events_dropped = 0
+        #: Application data bytes given to ``sendall`` / returned by ``recv`` (decrypted, buffered included).
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        #: Bytes written to / read from the socket: records, headers, tags, handshake and alerts included.
+        self.wire_bytes_sent = 0
+        self.wire_bytes_received = 0
+        #: How long ``do_handshake`` took, in seconds (None until it completed).
+        self.handshake_time: float | None = None
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                # Handshake flights and small writes go out at once, not after Nagle's wait for an ACK.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
 
     # -- what it is -----------------------------------------------------------------------------------
 
@@ -174,6 +190,7 @@ class TLSSocket:
         conn = self._conn
         if conn.handshake_complete:
             return
+        started = time.perf_counter()
         if isinstance(conn, ClientConnection):
             with self._lock:
                 self._guard(conn.start)
@@ -191,7 +208,7 @@ class TLSSocket:
                             f"the handshake did not complete within {timeout:g}s",
                             step=self._handshake_step(),
                             hint="the peer is slow or not speaking TLS",
-                        )
+                        ) from TimeoutError(f"handshake deadline of {timeout:g}s")
                     per_read = remaining if saved_timeout is None else min(remaining, saved_timeout)
                     self._sock.settimeout(per_read)
                 data = self._read(step=self._handshake_step())
@@ -203,6 +220,7 @@ class TLSSocket:
                 pass
         # Post-handshake messages queued with the last flight (e.g. the server's NewSessionTicket).
         self._flush(step="after the handshake")
+        self.handshake_time = time.perf_counter() - started
 
     def _handshake_step(self) -> str:
         return f"handshake ({self._conn.state_name})"
@@ -220,24 +238,34 @@ class TLSSocket:
         with self._lock:
             self._guard(lambda: self._conn.send_data(bytes(data)))
             self._take_events(self._conn.events())  # e.g. KeyUpdated: an automatic key update before a limit
+            self.bytes_sent += len(data)
             out = self._conn.data_to_send()
             self._write_lock.acquire()  # taken before the connection lock is released: keeps record order
         self._write_locked(out, step="sending application data")
 
-    def recv(self, bufsize: int = RECV_SIZE) -> bytes:
+    def recv(self, bufsize: int = RECV_SIZE, *, timeout: float | None = None) -> bytes:
         """Up to ``bufsize`` bytes of application data; ``b""`` once the peer has closed. Blocks until data
-        arrives (or the socket timeout expires: ``TimeoutError``, see the module doc)."""
+        arrives (or the socket timeout expires: ``TimeoutError``, see the module doc).
+
+        ``timeout``: wait at most this many seconds for application data in this call, else ``TimeoutError``
+        (connection intact). Unlike ``settimeout`` it leaves the socket's own timeout alone, so a ``sendall`` in
+        another thread is not cut short; records without application data (a NewSessionTicket, a KeyUpdate) are
+        processed meanwhile and do not end the wait."""
         self._check_open("recv")
         if bufsize <= 0:
             return b""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._lock:
                 if self._buffer:
                     out = bytes(self._buffer[:bufsize])
                     del self._buffer[:bufsize]
+                    self.bytes_received += len(out)
                     return out
                 if self._peer_closed:
                     return b""
+            if deadline is not None:
+                self._wait_readable(deadline)
             data = self._read(step="receiving application data")
             self._process(data)
             self._flush(step="receiving application data")  # e.g. our KeyUpdate in answer to the peer's
@@ -253,9 +281,14 @@ class TLSSocket:
             self._write_lock.acquire()
         self._write_locked(out, step="key update")
 
-    def close(self) -> None:
+    def close(self, *, wait_for_peer: float = 0.0) -> None:
         """Send close_notify (unless the connection failed) and close the socket. Idempotent; never raises for
-        a socket error (the peer may already be gone)."""
+        a socket error (the peer may already be gone).
+
+        ``wait_for_peer``: after our close_notify, wait up to this many seconds for the peer to close its side
+        too (its close_notify, or EOF; RFC 8446 section 6.1), discarding any data it still sends. Then the
+        peer has read everything we sent before our socket goes away, and ``close_notify_received`` tells
+        whether it closed cleanly."""
         if self._closed:
             return
         self._closed = True
@@ -266,10 +299,29 @@ class TLSSocket:
             if out:
                 with self._write_lock:
                     self._sock.sendall(out)
+                    self.wire_bytes_sent += len(out)
+            if wait_for_peer > 0:
+                self._drain_until_peer_closes(wait_for_peer)
         except (OSError, TLSError):
             pass
         finally:
             self._sock.close()
+
+    def _drain_until_peer_closes(self, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while not self._peer_closed and self._conn.error is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self._sock.settimeout(remaining)
+            try:
+                data = self._sock.recv(RECV_SIZE)
+            except TimeoutError:
+                return
+            self.wire_bytes_received += len(data)
+            self._process(data or None)
+            with self._lock:
+                self._buffer.clear()  # we closed: nobody reads it any more
 
     def __enter__(self) -> TLSSocket:
         return self
@@ -287,6 +339,14 @@ class TLSSocket:
         if error is not None:
             raise error
 
+    def _wait_readable(self, deadline: float) -> None:
+        """Wait until the socket has bytes (or EOF) to read; ``TimeoutError`` at ``deadline``."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._sock, selectors.EVENT_READ)
+            while not selector.select(max(deadline - time.monotonic(), 0)):
+                if time.monotonic() >= deadline:
+                    raise TimeoutError("no application data within the recv timeout")
+
     def _read(self, *, step: str) -> bytes | None:
         """One read from the socket; ``None`` at EOF. Timeouts after the handshake propagate (module doc)."""
         try:
@@ -297,6 +357,7 @@ class TLSSocket:
             raise _lost(step, "waiting for the peer", exc) from exc
         except OSError as exc:
             raise _lost(step, "reading from the socket", exc) from exc
+        self.wire_bytes_received += len(data)
         return data or None
 
     def _process(self, data: bytes | None) -> None:
@@ -335,6 +396,7 @@ class TLSSocket:
                 with self._write_lock:
                     try:
                         self._sock.sendall(alert)
+                        self.wire_bytes_sent += len(alert)
                     except OSError:
                         pass  # the peer may be gone already; the TLSError is what matters
             raise
@@ -352,6 +414,7 @@ class TLSSocket:
         try:
             if out:
                 self._sock.sendall(out)
+                self.wire_bytes_sent += len(out)
         except TimeoutError as exc:
             if self._conn.handshake_complete:
                 raise
@@ -471,12 +534,20 @@ class TLSServer:
         raw, address = self._accept_raw()
         return self._handshake(raw, address), address
 
-    def serve_forever(self, handler: Callable[[TLSSocket], None], *, threads: bool = True) -> None:
+    def serve_forever(
+        self,
+        handler: Callable[[TLSSocket], None],
+        *,
+        threads: bool = True,
+        on_failure: FailureHandler | None = None,
+    ) -> None:
         """Accept clients until :meth:`close` and call ``handler(tls_socket)`` for each, then close it.
 
         With ``threads`` each client (handshake and handler) runs in its own daemon thread; otherwise one at a
         time in this thread. A failing client (handshake error, handler exception) is logged on the
-        ``glasstls.io`` logger and never stops the server.
+        ``glasstls.io`` logger and never stops the server. ``on_failure(tls_socket, address, error)`` is also
+        called for a failed handshake, after the alert was sent and before the socket is closed (the socket's
+        ``connection`` has the trace of what happened); an exception it raises is logged, never propagated.
         """
         with selectors.DefaultSelector() as selector:
             selector.register(self._listener, selectors.EVENT_READ)
@@ -492,11 +563,14 @@ class TLSServer:
                     continue
                 if threads:
                     worker = threading.Thread(
-                        target=self._serve_one, args=(raw, address, handler), name=f"glasstls {address}", daemon=True
+                        target=self._serve_one,
+                        args=(raw, address, handler, on_failure),
+                        name=f"glasstls {address}",
+                        daemon=True,
                     )
                     worker.start()
                 else:
-                    self._serve_one(raw, address, handler)
+                    self._serve_one(raw, address, handler, on_failure)
 
     def close(self) -> None:
         """Stop listening (``serve_forever`` returns). Connections already accepted are not touched."""
@@ -516,19 +590,31 @@ class TLSServer:
         raw.settimeout(None)  # blocking; do_handshake applies the handshake deadline
         return raw, address
 
-    def _handshake(self, raw: socket.socket, address: Address) -> TLSSocket:
+    def _handshake(self, raw: socket.socket, address: Address, on_failure: FailureHandler | None = None) -> TLSSocket:
         tls = TLSSocket(raw, ServerConnection(self.config))
         try:
             tls.do_handshake(self.handshake_timeout)
-        except BaseException:
-            raw.close()
+        except BaseException as exc:
+            try:
+                if on_failure is not None and isinstance(exc, TLSError):
+                    on_failure(tls, address, exc)
+            except Exception:
+                logger.exception("on_failure failed for %s", address)
+            finally:
+                raw.close()
             raise
         raw.settimeout(self.timeout)
         return tls
 
-    def _serve_one(self, raw: socket.socket, address: Address, handler: Callable[[TLSSocket], None]) -> None:
+    def _serve_one(
+        self,
+        raw: socket.socket,
+        address: Address,
+        handler: Callable[[TLSSocket], None],
+        on_failure: FailureHandler | None,
+    ) -> None:
         try:
-            tls = self._handshake(raw, address)
+            tls = self._handshake(raw, address, on_failure)
         except TLSError as exc:
             logger.warning("handshake with %s failed: %s", address, exc)
             return

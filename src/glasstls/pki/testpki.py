@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 if TYPE_CHECKING:
@@ -39,16 +40,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLIENT_AUTH",
+    "OCSP_SIGNING",
     "SERVER_AUTH",
+    "BrokenCase",
     "CredentialFiles",
     "IssuedCertificate",
     "KeyKind",
+    "RevocationPKI",
     "TestKey",
     "TestPKI",
     "TestPKIFiles",
+    "broken_cases",
     "generate_key",
     "issue_certificate",
     "make_ca",
+    "make_crl",
+    "make_ocsp_responder",
+    "make_ocsp_response",
+    "make_revocation_pki",
     "make_test_pki",
 ]
 
@@ -57,6 +66,7 @@ KeyKind = Literal["ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-2048", "rsa-307
 
 SERVER_AUTH = ExtendedKeyUsageOID.SERVER_AUTH
 CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH
+OCSP_SIGNING = ExtendedKeyUsageOID.OCSP_SIGNING
 
 #: Leaf validity in :func:`make_test_pki`: from one hour before ``now`` to 30 days after.
 LEAF_BACKDATE = timedelta(hours=1)
@@ -229,13 +239,15 @@ def make_ca(
     path_length: int | None = None,
     ca: bool = True,
     sign_with: TestKey | None = None,
+    crl_sign: bool = True,
 ) -> IssuedCertificate:
     """A CA certificate: a self-signed root when ``issuer`` is None, else an intermediate under ``issuer``.
 
     The key is cached by ``(key_kind, common_name)`` unless ``key`` is given. ``path_length`` sets the
     basicConstraints pathLenConstraint (RFC 5280 section 4.2.1.9). ``ca=False`` makes the broken case of a
     certificate used as an issuer without the cA flag (keyUsage still has keyCertSign). ``sign_with`` signs
-    with another key under the same issuer name (a bad signature).
+    with another key under the same issuer name (a bad signature). ``crl_sign=False`` leaves cRLSign out of
+    keyUsage (a CA that may not sign CRLs).
     """
     moment = _now(now)
     the_key = key if key is not None else generate_key(key_kind, name=f"ca:{common_name}")
@@ -249,7 +261,7 @@ def make_ca(
                 data_encipherment=False,
                 key_agreement=False,
                 key_cert_sign=True,
-                crl_sign=True,
+                crl_sign=crl_sign,
                 encipher_only=False,
                 decipher_only=False,
             ),
@@ -471,3 +483,344 @@ def make_test_pki(
     if directory is not None:
         pki = replace(pki, files=pki.write(directory))
     return pki
+
+
+# -- revocation: CRLs and OCSP responses ------------------------------------------------------------------
+
+#: CRL and OCSP validity in the helpers below: from one hour before ``now`` to seven days after.
+STATUS_BACKDATE = timedelta(hours=1)
+STATUS_LIFETIME = timedelta(days=7)
+
+
+def make_crl(
+    issuer: IssuedCertificate,
+    *,
+    revoked: Sequence[x509.Certificate] = (),
+    now: datetime | None = None,
+    this_update: datetime | None = None,
+    next_update: datetime | None = None,
+    number: int | None = 1,
+    number_critical: bool = False,
+    reason: x509.ReasonFlags | None = x509.ReasonFlags.key_compromise,
+    sign_with: TestKey | None = None,
+) -> x509.CertificateRevocationList:
+    """A CRL from ``issuer`` (RFC 5280 section 5) listing the serial numbers of ``revoked``.
+
+    Valid from ``now - 1h`` to ``now + 7d`` unless given. ``number=None`` omits the cRLNumber;
+    ``number_critical`` marks it critical (both forbidden by section 5.2.3: the broken cases). ``sign_with``
+    signs with another key while naming ``issuer`` (a CRL signed by the wrong issuer).
+    """
+    moment = _now(now)
+    signer = sign_with if sign_with is not None else issuer.key
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(this_update if this_update is not None else moment - STATUS_BACKDATE)
+        .next_update(next_update if next_update is not None else moment + STATUS_LIFETIME)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
+    )
+    if number is not None:
+        builder = builder.add_extension(x509.CRLNumber(number), critical=number_critical)
+    for cert in revoked:
+        entry = (
+            x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(moment - STATUS_BACKDATE)
+        )
+        if reason is not None:
+            entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+        builder = builder.add_revoked_certificate(entry.build())
+    return builder.sign(signer, _signature_hash(signer))
+
+
+def make_ocsp_responder(
+    issuer: IssuedCertificate,
+    *,
+    common_name: str = "glasstls test OCSP responder",
+    now: datetime | None = None,
+    eku: Sequence[x509.ObjectIdentifier] | None = (OCSP_SIGNING,),
+) -> IssuedCertificate:
+    """A delegated OCSP responder certificate issued by ``issuer`` (RFC 6960 section 4.2.2.2): EKU
+    id-kp-OCSPSigning, no subjectAltName. ``eku`` other than that makes the unauthorised-responder case."""
+    return issue_certificate(issuer, hosts=(), common_name=common_name, now=now, eku=eku)
+
+
+OcspStatus = Literal["good", "revoked", "unknown"]
+
+
+def make_ocsp_response(
+    certificate: x509.Certificate,
+    issuer: IssuedCertificate,
+    *,
+    status: OcspStatus = "good",
+    now: datetime | None = None,
+    this_update: datetime | None = None,
+    next_update: datetime | None = None,
+    responder: IssuedCertificate | None = None,
+    revocation_reason: x509.ReasonFlags | None = x509.ReasonFlags.key_compromise,
+    sign_with: TestKey | None = None,
+) -> bytes:
+    """A DER OCSP response (RFC 6960 section 4.2.1) about ``certificate``, issued by ``issuer``.
+
+    Signed by the issuer, or by a delegated ``responder`` (its certificate is included). The CertID uses
+    SHA-1, as responders do. Valid from ``now - 1h`` to ``now + 7d`` unless given (a stale response: pass a
+    ``next_update`` in the past). ``sign_with`` signs with another key (a bad signature).
+    """
+    moment = _now(now)
+    signer_cert = responder if responder is not None else issuer
+    cert_status = {
+        "good": ocsp.OCSPCertStatus.GOOD,
+        "revoked": ocsp.OCSPCertStatus.REVOKED,
+        "unknown": ocsp.OCSPCertStatus.UNKNOWN,
+    }[status]
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=certificate,
+        issuer=issuer.certificate,
+        algorithm=hashes.SHA1(),
+        cert_status=cert_status,
+        this_update=this_update if this_update is not None else moment - STATUS_BACKDATE,
+        next_update=next_update if next_update is not None else moment + STATUS_LIFETIME,
+        revocation_time=moment - STATUS_BACKDATE if status == "revoked" else None,
+        revocation_reason=revocation_reason if status == "revoked" else None,
+    )
+    if sign_with is None:
+        builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, signer_cert.certificate)
+    else:
+        # cryptography refuses to sign with a key that does not match the responder certificate: name the signer
+        # through a stand-in certificate with the same subject and the other key (a forged response).
+        stand_in = _build(
+            subject=signer_cert.certificate.subject,
+            key=sign_with,
+            issuer=None,
+            not_before=moment - STATUS_BACKDATE,
+            not_after=moment + STATUS_LIFETIME,
+            extensions=(),
+            sign_with=None,
+            authority_key_identifier=False,
+        )
+        builder = builder.responder_id(ocsp.OCSPResponderEncoding.NAME, stand_in.certificate)
+    if responder is not None:
+        builder = builder.certificates([responder.certificate])
+    key = sign_with if sign_with is not None else signer_cert.key
+    response = builder.sign(key, _signature_hash(key))
+    return response.public_bytes(serialization.Encoding.DER)
+
+
+@dataclass(frozen=True)
+class RevocationPKI:
+    """Revoked certificates, CRLs and OCSP responses on top of a :class:`TestPKI` (same root and intermediate).
+
+    ``revoked_leaf``: a server leaf listed in ``intermediate_crl``. ``revoked_intermediate``: an intermediate
+    CA listed in ``root_crl``, with ``leaf_under_revoked_intermediate`` below it. OCSP responses (DER) about
+    ``pki.server_ecdsa``: ``ocsp_good`` (signed by the intermediate), ``ocsp_delegated`` (good, signed by
+    ``responder``), ``ocsp_stale`` (nextUpdate 3 days before ``now``); ``ocsp_revoked`` is about
+    ``revoked_leaf``; ``ocsp_other`` is a good response about ``pki.server_rsa`` (staple it with the ECDSA leaf
+    for "a response for another certificate").
+    """
+
+    __test__ = False  # not a pytest test class
+
+    pki: TestPKI
+    revoked_leaf: IssuedCertificate
+    revoked_intermediate: IssuedCertificate
+    leaf_under_revoked_intermediate: IssuedCertificate
+    intermediate_crl: x509.CertificateRevocationList
+    root_crl: x509.CertificateRevocationList
+    responder: IssuedCertificate
+    ocsp_good: bytes
+    ocsp_revoked: bytes
+    ocsp_stale: bytes
+    ocsp_other: bytes
+    ocsp_delegated: bytes
+
+    @property
+    def crls(self) -> tuple[x509.CertificateRevocationList, ...]:
+        return (self.intermediate_crl, self.root_crl)
+
+    def write(self, directory: Path) -> dict[str, Path]:
+        """Write the files into ``directory``; returns {description: path}."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+
+        def crl_pem(crl: x509.CertificateRevocationList) -> bytes:
+            return crl.public_bytes(serialization.Encoding.PEM)
+
+        files: dict[str, Path] = {}
+
+        def pair(stem: str, cred: IssuedCertificate, what: str) -> None:
+            files[f"{what} (leaf + chain)"] = _write(directory / f"{stem}.pem", cred.cert_pem())
+            files[f"its private key ({stem})"] = _write(directory / f"{stem}.key", cred.key_pem(), private=True)
+
+        pair("revoked-server", self.revoked_leaf, "server certificate revoked by the intermediate's CRL")
+        files["intermediate CA revoked by the root's CRL"] = _write(
+            directory / "revoked-intermediate.pem", self.revoked_intermediate.cert_pem(with_chain=False)
+        )
+        pair("server-under-revoked-intermediate", self.leaf_under_revoked_intermediate, "server certificate under it")
+        files["CRL of the intermediate CA (lists revoked-server)"] = _write(
+            directory / "intermediate.crl.pem", crl_pem(self.intermediate_crl)
+        )
+        files["CRL of the root CA (lists revoked-intermediate)"] = _write(
+            directory / "root.crl.pem", crl_pem(self.root_crl)
+        )
+        files["delegated OCSP responder certificate"] = _write(
+            directory / "ocsp-responder.pem", self.responder.cert_pem(with_chain=False)
+        )
+        for stem, data, what in (
+            ("ocsp-good", self.ocsp_good, "OCSP response: server-ecdsa good (for --ocsp-response)"),
+            ("ocsp-delegated", self.ocsp_delegated, "OCSP response: server-ecdsa good, by the delegated responder"),
+            ("ocsp-revoked", self.ocsp_revoked, "OCSP response: revoked-server revoked"),
+            ("ocsp-stale", self.ocsp_stale, "OCSP response: server-ecdsa, stale (nextUpdate passed)"),
+            ("ocsp-other", self.ocsp_other, "OCSP response: about server-rsa (wrong for server-ecdsa)"),
+        ):
+            files[what] = _write(directory / f"{stem}.der", data)
+        return files
+
+
+def make_revocation_pki(pki: TestPKI) -> RevocationPKI:
+    """Revoked certificates, the CRLs that revoke them and OCSP responses, for ``pki`` at ``pki.now``."""
+    now = pki.now
+    revoked_leaf = issue_certificate(
+        pki.intermediate, hosts=pki.hosts, now=now, key_name="revoked-server", common_name=pki.hosts[0]
+    )
+    revoked_intermediate = make_ca("glasstls revoked intermediate CA", issuer=pki.root, now=now, path_length=0)
+    leaf_under = issue_certificate(
+        revoked_intermediate, hosts=pki.hosts, now=now, key_name="server-under-revoked", common_name=pki.hosts[0]
+    )
+    responder = make_ocsp_responder(pki.intermediate, now=now)
+    leaf = pki.server_ecdsa.certificate
+    return RevocationPKI(
+        pki=pki,
+        revoked_leaf=revoked_leaf,
+        revoked_intermediate=revoked_intermediate,
+        leaf_under_revoked_intermediate=leaf_under,
+        intermediate_crl=make_crl(pki.intermediate, revoked=[revoked_leaf.certificate], now=now),
+        root_crl=make_crl(pki.root, revoked=[revoked_intermediate.certificate], now=now),
+        responder=responder,
+        ocsp_good=make_ocsp_response(leaf, pki.intermediate, now=now),
+        ocsp_revoked=make_ocsp_response(revoked_leaf.certificate, pki.intermediate, status="revoked", now=now),
+        ocsp_stale=make_ocsp_response(
+            leaf,
+            pki.intermediate,
+            now=now,
+            this_update=now - timedelta(days=10),
+            next_update=now - timedelta(days=3),
+        ),
+        ocsp_other=make_ocsp_response(pki.server_rsa.certificate, pki.intermediate, now=now),
+        ocsp_delegated=make_ocsp_response(leaf, pki.intermediate, now=now, responder=responder),
+    )
+
+
+# -- the broken PKIs ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokenCase:
+    """One broken chain and everything needed to verify it: what a server sends (``chain``, leaf first),
+    the trust store, the name, the time, and the revocation inputs."""
+
+    name: str
+    description: str
+    chain: tuple[bytes, ...]
+    trust: TrustStore
+    server_name: str | None
+    at: datetime
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+    ocsp_response: bytes | None = None
+    revocation: Literal["off", "soft-fail", "hard-fail"] = "soft-fail"
+
+
+def broken_cases(pki: TestPKI, revocation: RevocationPKI | None = None) -> dict[str, BrokenCase]:
+    """One case per failure the verification report must explain, by name (see the issue's list).
+
+    ``pki`` must cover ``localhost`` and ``127.0.0.1`` (the default hosts). Keys are named per case so that
+    no two CAs share a key by accident.
+    """
+    from glasstls.pki.trust import TrustStore
+
+    rev = revocation if revocation is not None else make_revocation_pki(pki)
+    now = pki.now
+    trust = pki.trust_store()
+    good = tuple(pki.server_ecdsa.chain_der())
+    cases: list[BrokenCase] = []
+
+    def case(name: str, description: str, chain: Sequence[bytes], **kw: object) -> None:
+        fields: dict[str, object] = {"trust": trust, "server_name": "localhost", "at": now}
+        fields.update(kw)
+        cases.append(BrokenCase(name, description, tuple(chain), **fields))  # type: ignore[arg-type]
+
+    case("expired", "the leaf expired 3 days before the check", good, at=now + LEAF_LIFETIME + timedelta(days=3))
+    case("not-yet-valid", "the check is a day before the leaf's notBefore", good, at=now - timedelta(days=1))
+    case("wrong-dns-name", "the certificate does not cover the name asked for", good, server_name="api.example.com")
+    case("wrong-ip", "the certificate does not cover the IP address asked for", good, server_name="10.0.0.1")
+    other_root = make_ca("glasstls unrelated root CA", now=now)
+    case(
+        "unknown-root",
+        "the chain ends at a root the trust store does not hold",
+        good,
+        trust=TrustStore.from_certificates([other_root.certificate], source="file other-root.pem (1 certificate)"),
+    )
+    case("missing-intermediate", "the server sends only its leaf", good[:1])
+    not_ca = make_ca("glasstls intermediate without CA flag", issuer=pki.root, now=now, ca=False)
+    case(
+        "intermediate-not-ca",
+        "the intermediate has basicConstraints cA=FALSE",
+        issue_certificate(not_ca, hosts=pki.hosts, now=now).chain_der(),
+    )
+    strict_root = make_ca("glasstls strict root CA", now=now, path_length=0)
+    middle = make_ca("glasstls middle CA", issuer=strict_root, now=now)
+    case(
+        "path-length-exceeded",
+        "the root allows no intermediate (pathLenConstraint 0) but one is used",
+        issue_certificate(middle, hosts=pki.hosts, now=now).chain_der(),
+        trust=TrustStore.from_certificates([strict_root.certificate], source="glasstls strict root"),
+    )
+    case(
+        "wrong-eku",
+        "the leaf is for client authentication only",
+        issue_certificate(pki.intermediate, hosts=pki.hosts, now=now, eku=(CLIENT_AUTH,)).chain_der(),
+    )
+    case(
+        "bad-signature",
+        "the leaf names the intermediate as issuer but was signed by another key",
+        issue_certificate(
+            pki.intermediate, hosts=pki.hosts, now=now, sign_with=generate_key(name="broken:impostor")
+        ).chain_der(),
+    )
+    case(
+        "revoked-leaf-crl",
+        "the intermediate's CRL lists the leaf",
+        rev.revoked_leaf.chain_der(),
+        crls=rev.crls,
+    )
+    case(
+        "revoked-intermediate-crl",
+        "the root's CRL lists the intermediate",
+        rev.leaf_under_revoked_intermediate.chain_der(),
+        crls=rev.crls,
+    )
+    case(
+        "revoked-ocsp",
+        "the stapled OCSP response says the leaf is revoked",
+        rev.revoked_leaf.chain_der(),
+        ocsp_response=rev.ocsp_revoked,
+    )
+    case("stale-ocsp", "the stapled OCSP response is past its nextUpdate", good, ocsp_response=rev.ocsp_stale)
+    case(
+        "ocsp-other-certificate",
+        "the stapled OCSP response is about another certificate",
+        good,
+        ocsp_response=rev.ocsp_other,
+    )
+    case(
+        "crl-wrong-issuer",
+        "the only CRL names the intermediate but is signed by another key (hard-fail: no usable status)",
+        good,
+        crls=(make_crl(pki.intermediate, now=now, sign_with=generate_key(name="broken:crl-impostor")),),
+        revocation="hard-fail",
+    )
+    case(
+        "crl-number-critical",
+        "the only CRL has a critical cRLNumber (hard-fail: no usable status)",
+        good,
+        crls=(make_crl(pki.intermediate, now=now, number_critical=True),),
+        revocation="hard-fail",
+    )
+    return {c.name: c for c in cases}

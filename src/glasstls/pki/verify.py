@@ -21,17 +21,26 @@ name not covered (RFC 6125 s6.4)                       ``BadCertificate``       
 wrong extendedKeyUsage / keyUsage (s4.2.1.12, 4.2.1.3)  ``UnsupportedCertificate``  ``usage``
 issuer not a CA, pathLenConstraint (s4.2.1.9)          ``BadCertificate``          ``basic constraints``
 signature does not verify (s6.1.3 (a)(1))              ``BadCertificate``          ``signature``
+revoked by a CRL or the OCSP staple                    ``CertificateRevoked``      ``revocation``
+unusable OCSP staple (RFC 6066 s8)                     ``BadCertificateStatus...``  ``revocation``
+hard-fail and no revocation status for the leaf        ``CertificateUnknown``      ``revocation``
 anything else                                          ``BadCertificate``          (best guess)
 =====================================================  ==========================  =====================
+
+Revocation (pki/revocation.py) runs only on a chain that cryptography accepted; its checks join the report.
+
+:func:`explain_chain` never raises for anything in the chain, the CRLs or the staple: it returns a
+:class:`ChainReport` for valid and invalid chains alike (the chain as built, the facts of each certificate, each
+check with its outcome). ``verify_*_chain`` raise the report's error with the report attached (:func:`report_of`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -50,21 +59,29 @@ from glasstls.errors import (
     UsageError,
 )
 from glasstls.pki.names import ServerIdentity, explain_name_mismatch, parse_server_name
+from glasstls.pki.revocation import REVOCATION_POLICIES, RevocationResult, check_revocation
 from glasstls.pki.trust import TrustStore
+
+if TYPE_CHECKING:
+    from glasstls.config import RevocationPolicy
 
 __all__ = [
     "CHECK_NAMES",
     "MAX_PEER_CERTIFICATES",
+    "CertificateFacts",
+    "ChainReport",
     "CheckResult",
     "VerifiedChain",
     "describe_certificate",
+    "explain_chain",
+    "report_of",
     "verify_client_chain",
     "verify_server_chain",
 ]
 
 STEP = "certificate verification"
 
-CheckName = Literal["parse", "chain", "signature", "validity", "name", "usage", "basic constraints"]
+CheckName = Literal["parse", "chain", "signature", "validity", "name", "usage", "basic constraints", "revocation"]
 CHECK_NAMES: tuple[CheckName, ...] = (
     "parse",
     "chain",
@@ -73,6 +90,7 @@ CHECK_NAMES: tuple[CheckName, ...] = (
     "name",
     "usage",
     "basic constraints",
+    "revocation",
 )
 
 #: A peer's Certificate message may carry at most this many certificates. Parsing and path building cost
@@ -87,12 +105,183 @@ Role = Literal["server", "client"]
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One verification check: its ``name`` (one of :data:`CHECK_NAMES`), whether it passed, and why."""
+    """One verification check: its ``name`` (one of :data:`CHECK_NAMES`), whether it passed, and why.
+
+    ``hint``: what would fix a failure. ``certificate``: the certificate the check is about, when it is about
+    one (revocation has one result per certificate). ``skipped``: the check was not made (the detail says why).
+    """
 
     name: str
     ok: bool
     detail: str
     hint: str | None = None
+    certificate: str | None = None
+    skipped: bool = False
+
+    @property
+    def outcome(self) -> Literal["passed", "failed", "skipped"]:
+        if self.skipped:
+            return "skipped"
+        return "passed" if self.ok else "failed"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "outcome": self.outcome,
+            "ok": self.ok,
+            "detail": self.detail,
+            "hint": self.hint,
+            "certificate": self.certificate,
+        }
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """What the report says about one certificate of the chain as built (public facts only).
+
+    ``role``: "leaf", "intermediate CA", "trust anchor" or "certificate"; ``origin``: where it came from
+    (sent by the peer, or the trust store).
+    """
+
+    position: int
+    role: str
+    origin: str
+    subject: str
+    issuer: str
+    serial: str
+    not_before: datetime
+    not_after: datetime
+    key_type: str
+    key_size: int | None
+    subject_alt_names: tuple[str, ...]
+    key_usage: tuple[str, ...] | None
+    extended_key_usage: tuple[str, ...] | None
+    basic_constraints: str
+    self_issued: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "position": self.position,
+            "role": self.role,
+            "origin": self.origin,
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "serial": self.serial,
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "key_type": self.key_type,
+            "key_size": self.key_size,
+            "subject_alt_names": list(self.subject_alt_names),
+            "key_usage": list(self.key_usage) if self.key_usage is not None else None,
+            "extended_key_usage": list(self.extended_key_usage) if self.extended_key_usage is not None else None,
+            "basic_constraints": self.basic_constraints,
+            "self_issued": self.self_issued,
+        }
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The verification report, for valid and invalid chains alike (made by :func:`explain_chain`).
+
+    ``ok``: the verdict: cryptography's path validation accepted the chain and revocation found nothing wrong.
+    ``certificates``: the chain as built, leaf first (to the trust anchor when one was reached).
+    ``checks``: each check with its outcome, in :data:`CHECK_NAMES` order. ``error``: the error a ``verify_*``
+    call raises for this chain (None when ``ok``); ``verifier_said``: cryptography's own message on rejection.
+    """
+
+    role: str
+    ok: bool
+    server_name: str | None
+    at: datetime
+    trust_source: str
+    revocation_policy: str
+    certificates: tuple[CertificateFacts, ...]
+    checks: tuple[CheckResult, ...]
+    anchored: bool
+    unused: tuple[str, ...] = ()
+    verifier_said: str | None = None
+    error: CertificateError | None = field(default=None, compare=False)
+    chain: tuple[x509.Certificate, ...] = field(default=(), repr=False, compare=False)
+    revocation: RevocationResult | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def failed_check(self) -> str | None:
+        """The check that decided the verdict (the error's ``check``), or None for a valid chain."""
+        return self.error.check if self.error is not None else None
+
+    def check(self, name: str) -> CheckResult:
+        """The first report entry for the check called ``name``."""
+        for result in self.checks:
+            if result.name == name:
+                return result
+        raise KeyError(name)
+
+    def failures(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if not c.ok)
+
+    def as_dict(self) -> dict[str, object]:
+        error = self.error
+        return {
+            "ok": self.ok,
+            "role": self.role,
+            "server_name": self.server_name,
+            "at": self.at.isoformat(),
+            "trust_source": self.trust_source,
+            "revocation_policy": self.revocation_policy,
+            "anchored": self.anchored,
+            "chain": [c.as_dict() for c in self.certificates],
+            "unused_certificates": list(self.unused),
+            "checks": [c.as_dict() for c in self.checks],
+            "error": None
+            if error is None
+            else {
+                "type": type(error).__name__,
+                "check": error.check,
+                "alert": str(error.alert) if error.alert is not None else None,
+                "reason": error.reason,
+                "hint": error.hint,
+            },
+            "verifier_said": self.verifier_said,
+        }
+
+    def to_text(self) -> str:
+        """The report as plain text: the chain with each certificate's facts, then the checks, then the verdict."""
+        who = f"{self.role} certificate chain" + (f" for {self.server_name}" if self.server_name else "")
+        lines = [f"{who}, checked at {_when(self.at)} against {self.trust_source}", "", "chain as built:"]
+        for facts in self.certificates:
+            key = facts.key_type + (f" {facts.key_size} bits" if facts.key_size else "")
+            lines.append(f"  [{facts.position}] {facts.subject} ({facts.role}, {facts.origin})")
+            lines.append(f"      issuer: {facts.issuer}")
+            lines.append(f"      serial: {facts.serial}")
+            lines.append(f"      valid: {_when(facts.not_before)} to {_when(facts.not_after)}")
+            lines.append(f"      key: {key}")
+            if facts.subject_alt_names:
+                lines.append(f"      names: {', '.join(facts.subject_alt_names)}")
+            ku = ", ".join(facts.key_usage) if facts.key_usage is not None else "(no extension)"
+            eku = ", ".join(facts.extended_key_usage) if facts.extended_key_usage is not None else "(no extension)"
+            lines.append(f"      key usage: {ku}")
+            lines.append(f"      extended key usage: {eku}")
+            lines.append(f"      basic constraints: {facts.basic_constraints}")
+        if not self.certificates:
+            lines.append("  (no certificate could be read)")
+        for label in self.unused:
+            lines.append(f"  (sent but not used: {label})")
+        lines += ["", "checks:"]
+        marks = {"passed": "[ok]  ", "failed": "[FAIL]", "skipped": "[--]  "}
+        for check in self.checks:
+            lines.append(f"  {marks[check.outcome]} {check.name}: {check.detail}")
+            if check.hint and not check.ok:
+                lines.append(f"         fix: {check.hint}")
+        lines.append("")
+        if self.error is None:
+            lines.append("verdict: VALID")
+        else:
+            alert = str(self.error.alert) if self.error.alert is not None else "none"
+            lines.append(f"verdict: INVALID ({type(self.error).__name__}, alert {alert}, check {self.error.check})")
+            lines.append(f"  why: {self.error.reason}")
+            if self.error.hint:
+                lines.append(f"  fix: {self.error.hint}")
+        return "\n".join(lines) + "\n"
 
 
 _PROOF_TOKEN = object()
@@ -102,14 +291,16 @@ _PROOF_TOKEN = object()
 class VerifiedChain:
     """Proof that a peer's chain was verified (DESIGN rule 3). Only ``verify_*_chain`` can make one.
 
-    ``chain``: leaf first, ending at the trust anchor. ``checks``: the report. ``trust_source``: which trust
-    store the anchor came from. ``server_name``: the name checked (None: not checked, or a client chain).
+    ``chain``: leaf first, ending at the trust anchor. ``checks``: the report's checks. ``trust_source``: which
+    trust store the anchor came from. ``server_name``: the name checked (None: not checked, or a client chain).
+    ``report``: the full :class:`ChainReport`.
     """
 
     chain: tuple[x509.Certificate, ...]
     checks: tuple[CheckResult, ...]
     trust_source: str
     server_name: str | None
+    report: ChainReport | None
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         raise UsageError(
@@ -125,6 +316,7 @@ class VerifiedChain:
         checks: tuple[CheckResult, ...],
         trust_source: str,
         server_name: str | None,
+        report: ChainReport | None = None,
     ) -> VerifiedChain:
         if token is not _PROOF_TOKEN:
             raise UsageError("VerifiedChain can only be made by glasstls.pki.verify")
@@ -133,6 +325,7 @@ class VerifiedChain:
         object.__setattr__(proof, "checks", checks)
         object.__setattr__(proof, "trust_source", trust_source)
         object.__setattr__(proof, "server_name", server_name)
+        object.__setattr__(proof, "report", report)
         return proof
 
     @property
@@ -253,6 +446,55 @@ def _is_ca(cert: x509.Certificate) -> bool:
     return bool(bc is not None and bc.ca)
 
 
+_KEY_USAGE_NAMES = (
+    ("digital_signature", "digitalSignature"),
+    ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"),
+)
+
+
+def _key_usage(cert: x509.Certificate) -> list[str] | None:
+    """RFC 5280 section 4.2.1.3 bits that are set, by their RFC names; None without the extension."""
+    ku = _ext(cert, x509.KeyUsage)
+    if ku is None:
+        return None
+    out = [name for attr, name in _KEY_USAGE_NAMES if getattr(ku, attr)]
+    if ku.key_agreement:
+        out += [
+            name
+            for attr, name in (("encipher_only", "encipherOnly"), ("decipher_only", "decipherOnly"))
+            if getattr(ku, attr)
+        ]
+    return out
+
+
+def _eku_names(cert: x509.Certificate) -> list[str] | None:
+    """RFC 5280 section 4.2.1.12 purposes by name (dotted OID when unnamed); None without the extension."""
+    eku = _ext(cert, x509.ExtendedKeyUsage)
+    if eku is None:
+        return None
+    return [str(getattr(oid, "_name", "")) or oid.dotted_string for oid in eku]
+
+
+def _basic_constraints(cert: x509.Certificate) -> str:
+    """RFC 5280 section 4.2.1.9 in words."""
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+    except x509.ExtensionNotFound:
+        return "absent (not a CA)"
+    except (ValueError, x509.DuplicateExtension):
+        return "unreadable"
+    bc = ext.value
+    text = "cA=TRUE" if bc.ca else "cA=FALSE"
+    if bc.ca:
+        text += f", pathLenConstraint={bc.path_length}" if bc.path_length is not None else ", no path length limit"
+    return text + (", critical" if ext.critical else "")
+
+
 def describe_certificate(cert: x509.Certificate) -> dict[str, object]:
     """Public facts about ``cert`` for traces and reports (nothing here is secret)."""
     key_type, key_size = _key_description(cert)
@@ -265,9 +507,54 @@ def describe_certificate(cert: x509.Certificate) -> dict[str, object]:
         "subject_alt_names": _san_strings(cert),
         "key_type": key_type,
         "key_size": key_size,
+        "key_usage": _key_usage(cert),
+        "extended_key_usage": _eku_names(cert),
+        "basic_constraints": _basic_constraints(cert),
         "is_ca": _is_ca(cert),
         "self_issued": _is_self_issued(cert),
     }
+
+
+def _facts(
+    chain: Sequence[x509.Certificate], sent: Sequence[x509.Certificate], role: Role, trust: TrustStore, anchored: bool
+) -> tuple[CertificateFacts, ...]:
+    sent_der = {_der(c) for c in sent}
+    out: list[CertificateFacts] = []
+    for position, cert in enumerate(chain):
+        if position == 0:
+            what = "leaf"
+        elif anchored and position == len(chain) - 1:
+            what = "trust anchor"
+        else:
+            what = "intermediate CA" if _is_ca(cert) else "certificate"
+        if _der(cert) in sent_der:
+            origin = f"sent by the {role}"
+        elif cert in trust:
+            origin = f"from the trust store ({trust.source})"
+        else:
+            origin = "found elsewhere"
+        key_type, key_size = _key_description(cert)
+        ku, eku = _key_usage(cert), _eku_names(cert)
+        out.append(
+            CertificateFacts(
+                position=position,
+                role=what,
+                origin=origin,
+                subject=_label(cert),
+                issuer=cert.issuer.rfc4514_string() or "(empty name)",
+                serial=f"{cert.serial_number:x}",
+                not_before=cert.not_valid_before_utc,
+                not_after=cert.not_valid_after_utc,
+                key_type=key_type,
+                key_size=key_size,
+                subject_alt_names=tuple(_san_strings(cert)),
+                key_usage=tuple(ku) if ku is not None else None,
+                extended_key_usage=tuple(eku) if eku is not None else None,
+                basic_constraints=_basic_constraints(cert),
+                self_issued=_is_self_issued(cert),
+            )
+        )
+    return tuple(out)
 
 
 # -- the analysis (explanation only; the verdict is cryptography's) ---------------------------------------
@@ -566,13 +853,10 @@ def _category(message: str) -> str | None:
     return None
 
 
-def _diagnose(
-    leaf: x509.Certificate,
-    intermediates: Sequence[x509.Certificate],
-    ctx: _Context,
-    message: str,
-) -> _Finding:
-    """Explain why cryptography rejected the chain. Picks the finding that matches its verdict."""
+def _analyse(
+    leaf: x509.Certificate, intermediates: Sequence[x509.Certificate], ctx: _Context
+) -> tuple[list[x509.Certificate], bool, list[_Finding]]:
+    """Our own reading of the chain: the path as built, whether it reached an anchor, and every finding."""
     path, anchored, findings = _build_path(leaf, intermediates, ctx)
     findings += _validity_findings(path, anchored, ctx)
     findings += _name_findings(leaf, ctx)
@@ -587,6 +871,11 @@ def _diagnose(
                 "send a shorter chain, or raise max_depth",
             )
         )
+    return path, anchored, findings
+
+
+def _diagnose(leaf: x509.Certificate, findings: Sequence[_Finding], ctx: _Context, message: str) -> _Finding:
+    """Explain why cryptography rejected the chain. Picks the finding that matches its verdict."""
     category = _category(message)
     quoted = f"cryptography's verifier says: {message}"
     if category is not None:
@@ -655,38 +944,41 @@ def _parse_chain(chain_der: Sequence[bytes], role: Role) -> list[x509.Certificat
     return certs
 
 
-def _success_report(
-    chain: Sequence[x509.Certificate], ctx: _Context, identity: ServerIdentity | None, sent: int
-) -> tuple[CheckResult, ...]:
-    leaf = chain[0]
-    labels = " -> ".join(_label(c) for c in chain)
-    soonest = min(chain, key=lambda c: c.not_valid_after_utc)
-    left = soonest.not_valid_after_utc - ctx.at
+def _name_passed(leaf: x509.Certificate, ctx: _Context) -> CheckResult:
+    identity = ctx.identity
     if identity is None:
         if ctx.role == "server":
-            name = CheckResult(
+            return CheckResult(
                 "name",
                 True,
                 "not checked: no server name was given, so any name the certificate covers was accepted",
                 "pass a server name to check that the certificate belongs to the host you meant",
+                skipped=True,
             )
-        else:
-            name = CheckResult("name", True, "not checked: client certificates are not matched to a name")
-    else:
-        kind = "IP address" if identity.is_ip else "name"
-        name = CheckResult(
-            "name",
-            True,
-            f"the {kind} {identity.text} is covered by the certificate's subjectAltName "
-            f"({', '.join(_san_strings(leaf))})",
-        )
+        return CheckResult("name", True, "not checked: client certificates are not matched to a name", skipped=True)
+    kind = "IP address" if identity.is_ip else "name"
+    return CheckResult(
+        "name",
+        True,
+        f"the {kind} {identity.text} is covered by the certificate's subjectAltName ({', '.join(_san_strings(leaf))})",
+    )
+
+
+def _usage_passed(leaf: x509.Certificate, ctx: _Context) -> CheckResult:
     eku = _ext(leaf, x509.ExtendedKeyUsage)
     usage = (
         f"extendedKeyUsage includes {ctx.eku_name}"
         if eku is not None
         else "no extendedKeyUsage extension (any purpose allowed)"
     )
-    return (
+    return CheckResult("usage", True, usage)
+
+
+def _success_report(chain: Sequence[x509.Certificate], ctx: _Context, sent: int) -> list[CheckResult]:
+    labels = " -> ".join(_label(c) for c in chain)
+    soonest = min(chain, key=lambda c: c.not_valid_after_utc)
+    left = soonest.not_valid_after_utc - ctx.at
+    return [
         CheckResult("parse", True, f"the {ctx.role}'s {_plural(sent, 'certificate')} parsed as DER X.509"),
         CheckResult("chain", True, f"{labels}; the last is a trust anchor from {ctx.trust.source}"),
         CheckResult("signature", True, "each certificate's signature verifies with its issuer's key"),
@@ -696,13 +988,118 @@ def _success_report(
             f"every certificate is valid at {_when(ctx.at)}; the first to expire is {_label(soonest)} on "
             f"{_when(soonest.not_valid_after_utc)} (in {_span(left)})",
         ),
-        name,
-        CheckResult("usage", True, usage),
+        _name_passed(chain[0], ctx),
+        _usage_passed(chain[0], ctx),
         CheckResult("basic constraints", True, "each issuer is a CA (cA=TRUE) within its pathLenConstraint"),
+    ]
+
+
+def _passed_on_failure(name: str, path: Sequence[x509.Certificate], anchored: bool, ctx: _Context) -> CheckResult:
+    """A check that found nothing wrong on a chain that failed for another reason."""
+    partial = "" if anchored else " (on the path built so far; it does not reach a trust anchor)"
+    if name == "chain":
+        return CheckResult("chain", True, f"{' -> '.join(_label(c) for c in path)}; the last is a trust anchor")
+    if name == "signature":
+        return CheckResult("signature", True, f"each certificate's signature verifies with its issuer's key{partial}")
+    if name == "validity":
+        return CheckResult("validity", True, f"every certificate is valid at {_when(ctx.at)}{partial}")
+    if name == "name":
+        return _name_passed(path[0], ctx)
+    if name == "usage":
+        return _usage_passed(path[0], ctx)
+    return CheckResult(
+        "basic constraints", True, f"each issuer is a CA (cA=TRUE) within its pathLenConstraint{partial}"
     )
 
 
-def _verify(
+def _revocation_checks(result: RevocationResult) -> list[CheckResult]:
+    """RFC 5280 section 6.3 / RFC 6960: one report entry per certificate checked for revocation."""
+    out: list[CheckResult] = []
+    for status in result.statuses:
+        detail = status.detail
+        if status.notes and status.status in ("good", "revoked"):
+            detail += " (also: " + "; ".join(status.notes) + ")"
+        out.append(
+            CheckResult(
+                "revocation",
+                status.ok,
+                detail,
+                status.hint,
+                certificate=status.subject,
+                skipped=status.status == "not checked",
+            )
+        )
+    return out
+
+
+def _attach(error: CertificateError, report: ChainReport) -> CertificateError:
+    # errors.py's CertificateError has no ``report`` attribute (yet): set it on the instance; read it back with
+    # report_of(), which type-checks.
+    setattr(error, "report", report)  # noqa: B010
+    return error
+
+
+def report_of(error: BaseException) -> ChainReport | None:
+    """The :class:`ChainReport` attached to an error raised by ``verify_*_chain`` (None for other errors)."""
+    report = getattr(error, "report", None)
+    return report if isinstance(report, ChainReport) else None
+
+
+def _failure_report(
+    certs: Sequence[x509.Certificate], ctx: _Context, message: str, cause: Exception, revocation: str
+) -> ChainReport:
+    """The report for a chain that cryptography rejected: our analysis explains its verdict."""
+    leaf, intermediates = certs[0], certs[1:]
+    try:
+        path, anchored, findings = _analyse(leaf, intermediates, ctx)
+        primary = _diagnose(leaf, findings, ctx, message)
+    except Exception:  # the analysis must never turn a rejection into a crash
+        path, anchored, findings = [leaf], False, []
+        primary = _Finding(
+            _category(message) or "chain",
+            BadCertificate,
+            f"the certificate chain was rejected (cryptography's verifier says: {message})",
+            "inspect the certificates with `openssl x509 -text` against the message above",
+        )
+    error = primary.error(primary.reason, check=primary.check, step=STEP, hint=primary.hint)
+    error.__cause__ = cause
+    checks = [CheckResult("parse", True, f"the {ctx.role}'s {_plural(len(certs), 'certificate')} parsed as DER X.509")]
+    for name in CHECK_NAMES[1:-1]:
+        failing = [primary] if primary.check == name else []
+        failing += [f for f in findings if f.check == name and not primary.reason.startswith(f.reason)]
+        if failing:
+            checks += [CheckResult(name, False, f.reason, f.hint) for f in failing]
+        else:
+            checks.append(_passed_on_failure(name, path, anchored, ctx))
+    checks.append(
+        CheckResult(
+            "revocation",
+            True,
+            "not checked: the chain did not validate, so the issuers that sign revocation data are not established",
+            skipped=True,
+        )
+    )
+    used = {_der(c) for c in path}
+    report = ChainReport(
+        role=ctx.role,
+        ok=False,
+        server_name=ctx.identity.text if ctx.identity is not None else None,
+        at=ctx.at,
+        trust_source=ctx.trust.source,
+        revocation_policy=revocation,
+        certificates=_facts(path, certs, ctx.role, ctx.trust, anchored),
+        checks=tuple(checks),
+        anchored=anchored,
+        unused=tuple(_label(c) for c in certs if _der(c) not in used),
+        verifier_said=message,
+        error=error,
+        chain=tuple(path),
+    )
+    _attach(error, report)
+    return report
+
+
+def _explain(
     chain_der: Sequence[bytes],
     *,
     role: Role,
@@ -710,13 +1107,39 @@ def _verify(
     trust: TrustStore,
     at: datetime,
     max_depth: int,
-) -> VerifiedChain:
+    revocation: RevocationPolicy,
+    crls: Sequence[x509.CertificateRevocationList],
+    ocsp_response: bytes | None,
+) -> ChainReport:
     if max_depth < 0:
         raise UsageError(f"max_depth must be 0 or more, not {max_depth}")
+    if revocation not in REVOCATION_POLICIES:
+        raise UsageError(f"revocation must be one of {', '.join(REVOCATION_POLICIES)}, not {revocation!r}")
     identity = parse_server_name(server_name) if server_name is not None else None
-    certs = _parse_chain(chain_der, role)
-    leaf, intermediates = certs[0], certs[1:]
     ctx = _Context(role=role, trust=trust, at=_utc(at), identity=identity, max_depth=max_depth)
+    try:
+        certs = _parse_chain(chain_der, role)
+    except CertificateError as exc:
+        checks = [CheckResult("parse", False, exc.reason, exc.hint)]
+        checks += [
+            CheckResult(name, True, "not checked: the chain could not be read", skipped=True)
+            for name in CHECK_NAMES[1:]
+        ]
+        report = ChainReport(
+            role=role,
+            ok=False,
+            server_name=identity.text if identity is not None else None,
+            at=ctx.at,
+            trust_source=trust.source,
+            revocation_policy=revocation,
+            certificates=(),
+            checks=tuple(checks),
+            anchored=False,
+            error=exc,
+        )
+        _attach(exc, report)
+        return report
+    leaf, intermediates = certs[0], certs[1:]
     builder = PolicyBuilder().store(trust.to_store()).time(ctx.at).max_chain_depth(max_depth)
     verifier = None
     if identity is not None:
@@ -735,23 +1158,63 @@ def _verify(
         else:
             chain = builder.build_client_verifier().verify(leaf, intermediates).chain
     except (VerificationError, ValueError) as exc:
-        try:
-            finding = _diagnose(leaf, intermediates, ctx, str(exc))
-        except Exception:
-            finding = _Finding(
-                _category(str(exc)) or "chain",
-                BadCertificate,
-                f"the certificate chain was rejected (cryptography's verifier says: {exc})",
-                "inspect the certificates with `openssl x509 -text` against the message above",
-            )
-        raise finding.error(finding.reason, check=finding.check, step=STEP, hint=finding.hint) from exc
+        return _failure_report(certs, ctx, str(exc), exc, revocation)
     verified = tuple(chain)
-    return VerifiedChain._make(
-        _PROOF_TOKEN,
-        chain=verified,
-        checks=_success_report(verified, ctx, identity, len(certs)),
-        trust_source=trust.source,
+    checks = _success_report(verified, ctx, len(certs))
+    # RFC 5280 section 6.3, RFC 6960: revocation, on the chain cryptography built.
+    rev = check_revocation(verified, policy=revocation, crls=crls, ocsp_response=ocsp_response, at=ctx.at, role=role)
+    checks += _revocation_checks(rev)
+    used = {_der(c) for c in verified}
+    report = ChainReport(
+        role=role,
+        ok=rev.error is None,
         server_name=identity.text if identity is not None else None,
+        at=ctx.at,
+        trust_source=trust.source,
+        revocation_policy=revocation,
+        certificates=_facts(verified, certs, role, trust, True),
+        checks=tuple(checks),
+        anchored=True,
+        unused=tuple(_label(c) for c in certs if _der(c) not in used),
+        error=rev.error,
+        chain=verified,
+        revocation=rev,
+    )
+    if rev.error is not None:
+        _attach(rev.error, report)
+    return report
+
+
+def explain_chain(
+    chain_der: Sequence[bytes],
+    *,
+    role: Role = "server",
+    server_name: str | None = None,
+    trust: TrustStore,
+    at: datetime,
+    max_depth: int = 8,
+    revocation: RevocationPolicy = "soft-fail",
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    ocsp_response: bytes | None = None,
+) -> ChainReport:
+    """The verification report for a chain (leaf first, as sent), valid or not. Never raises for anything in
+    the chain, the CRLs or the OCSP response; ``report.ok`` is the verdict and ``report.error`` the error that
+    ``verify_*_chain`` would raise. Caller mistakes raise: an invalid ``server_name`` (ConfigError), a
+    negative ``max_depth`` or unknown ``revocation`` policy (UsageError). ``role="client"`` checks a client
+    chain (clientAuth, no name).
+    """
+    if role not in ("server", "client"):
+        raise UsageError(f"role must be 'server' or 'client', not {role!r}")
+    return _explain(
+        chain_der,
+        role=role,
+        server_name=server_name if role == "server" else None,
+        trust=trust,
+        at=at,
+        max_depth=max_depth,
+        revocation=revocation,
+        crls=crls,
+        ocsp_response=ocsp_response,
     )
 
 
@@ -785,6 +1248,19 @@ def _verify_server_without_name(
     return builder.build_server_verifier(subjects[-1].to_subject()).verify(leaf, list(intermediates))
 
 
+def _proof(report: ChainReport) -> VerifiedChain:
+    if report.error is not None:
+        raise report.error
+    return VerifiedChain._make(
+        _PROOF_TOKEN,
+        chain=report.chain,
+        checks=report.checks,
+        trust_source=report.trust_source,
+        server_name=report.server_name,
+        report=report,
+    )
+
+
 def verify_server_chain(
     chain_der: Sequence[bytes],
     *,
@@ -792,16 +1268,33 @@ def verify_server_chain(
     trust: TrustStore,
     at: datetime,
     max_depth: int = 8,
+    revocation: RevocationPolicy = "soft-fail",
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    ocsp_response: bytes | None = None,
 ) -> VerifiedChain:
     """Verify a server's Certificate chain (RFC 8446 section 4.4.2.4, RFC 5246 section 7.4.2).
 
     ``chain_der``: leaf first, as sent. ``server_name``: a DNS name or IP literal to match (RFC 6125), or
     None to skip the name check (recorded in the report). ``at``: the time of the check (injected, never the
-    clock). ``max_depth``: the most intermediate certificates allowed.
+    clock). ``max_depth``: the most intermediate certificates allowed. ``revocation``: "off", "soft-fail" or
+    "hard-fail" (see glasstls.pki.revocation); ``crls``: CRLs to consult; ``ocsp_response``: the DER OCSP
+    response the server stapled (TLS 1.3 CertificateEntry status_request, TLS 1.2 CertificateStatus).
 
-    Raises a :class:`~glasstls.errors.CertificateError` subclass with ``check``, ``reason`` and ``hint``.
+    Raises a :class:`~glasstls.errors.CertificateError` subclass with ``check``, ``reason`` and ``hint``, and
+    the full report attached (:func:`report_of`).
     """
-    return _verify(chain_der, role="server", server_name=server_name, trust=trust, at=at, max_depth=max_depth)
+    report = _explain(
+        chain_der,
+        role="server",
+        server_name=server_name,
+        trust=trust,
+        at=at,
+        max_depth=max_depth,
+        revocation=revocation,
+        crls=crls,
+        ocsp_response=ocsp_response,
+    )
+    return _proof(report)
 
 
 def verify_client_chain(
@@ -810,7 +1303,22 @@ def verify_client_chain(
     trust: TrustStore,
     at: datetime,
     max_depth: int = 8,
+    revocation: RevocationPolicy = "soft-fail",
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    ocsp_response: bytes | None = None,
 ) -> VerifiedChain:
     """Verify a client's Certificate chain (RFC 8446 section 4.4.2.4): trusted, valid, extendedKeyUsage
-    clientAuth. Client certificates are not matched to a name."""
-    return _verify(chain_der, role="client", server_name=None, trust=trust, at=at, max_depth=max_depth)
+    clientAuth, not revoked. Client certificates are not matched to a name. Errors as for
+    :func:`verify_server_chain`."""
+    report = _explain(
+        chain_der,
+        role="client",
+        server_name=None,
+        trust=trust,
+        at=at,
+        max_depth=max_depth,
+        revocation=revocation,
+        crls=crls,
+        ocsp_response=ocsp_response,
+    )
+    return _proof(report)
