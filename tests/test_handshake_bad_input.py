@@ -345,7 +345,10 @@ def test_downgrade_sentinel_is_illegal_parameter() -> None:
 
 
 def test_tls12_server_hello_without_sentinel_is_protocol_version() -> None:
-    pair = mutated("server", only(ServerHello, lambda m: _as_tls12(m, None)))
+    # A TLS 1.3-only client (a client with TLS 1.2 enabled goes on in TLS 1.2: tests/test_handshake12_*.py).
+    pair = mutated(
+        "server", only(ServerHello, lambda m: _as_tls12(m, None)), client={"min_version": ProtocolVersion.TLS13}
+    )
     assert_failed(pair, "client", ProtocolVersionError, AD.PROTOCOL_VERSION, "ServerHello")
 
 
@@ -356,7 +359,8 @@ def test_client_hello_without_supported_versions_is_protocol_version() -> None:
     def strip(m: ClientHello) -> ClientHello:
         return dataclasses.replace(m, extensions=_replace_ext(m.extensions, ext.SupportedVersionsClientHello, None))
 
-    pair = mutated("client", only(ClientHello, strip))
+    # A TLS 1.3-only server: without supported_versions the client speaks TLS 1.2 at most (RFC 8446 4.2.1).
+    pair = mutated("client", only(ClientHello, strip), server={"min_version": ProtocolVersion.TLS13})
     assert_failed(pair, "server", ProtocolVersionError, AD.PROTOCOL_VERSION, "ClientHello")
     assert_peer_got(pair, "client", AD.PROTOCOL_VERSION)
 

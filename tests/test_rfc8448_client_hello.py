@@ -105,6 +105,7 @@ def our_hello() -> tuple[ClientHello, bytes]:
             s for s in rfc_schemes.supported_signature_algorithms if s in SUPPORTED_SIGNATURE_SCHEMES
         ),
         record_size_limit=0x4001,
+        min_version=ProtocolVersion.TLS13,  # the RFC's client speaks TLS 1.3 only
         random=_rfc_random(),
     )
     client = ClientConnection(config, server_name="server")

@@ -60,6 +60,7 @@ from glasstls.handshake.base import (
     Trace,
 )
 from glasstls.handshake.traffic import TrafficState
+from glasstls.handshake.traffic12 import Traffic12
 from glasstls.pki.names import parse_server_name
 from glasstls.record.layer import RecordLayer
 from glasstls.record.protection import Tls13Protection
@@ -298,7 +299,7 @@ class _Connection:
             self._handle_alert(data)
         elif content_type == ContentType.APPLICATION_DATA:
             state = self._state
-            if not state.accepts_application_data or not isinstance(state, TrafficState):
+            if not state.accepts_application_data or not isinstance(state, TrafficState | Traffic12):
                 raise UnexpectedMessage("application data before the handshake completed", step=state.step)
             state.application_data_received()
             if data:

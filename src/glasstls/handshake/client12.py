@@ -358,24 +358,13 @@ def _verify_chain(c: _Client12, ocsp_response: bytes | None, actions: Actions) -
         server_name=c.hs.server_name,
         trust=_trust_store(config),
         at=config.clock(),
-        **_revocation_kwargs(config, ocsp_response),
+        revocation=config.revocation,
+        crls=config.crls,
+        ocsp_response=ocsp_response,
     )
     for check in verified.checks:
         actions.trace("check", "certificate verification", check.detail, {"check": check.name}, ok=check.ok)
     return cert_verified(verified, skipped=False)
-
-
-def _revocation_kwargs(config: ClientConfig, ocsp_response: bytes | None) -> dict[str, object]:
-    """Revocation inputs for pki.verify, when its API takes them (the pki package adds them)."""
-    import inspect
-
-    params = inspect.signature(verify_server_chain).parameters
-    out: dict[str, object] = {}
-    if "revocation" in params:
-        out["revocation"] = config.revocation
-        out["crls"] = config.crls
-        out["ocsp_response"] = ocsp_response
-    return out
 
 
 def _after_certificate(c: _Client12) -> State:
