@@ -32,6 +32,7 @@ from glasstls.crypto.keys import (
 )
 from glasstls.errors import ConfigError
 from glasstls.pki.trust import TrustStore
+from glasstls.sessions import ClientSessionStore, ServerSessionCache, TicketKeys
 from glasstls.trace.events import TraceEvent
 from glasstls.trace.keylog import KeyLog
 from glasstls.wire.enums import CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme
@@ -190,6 +191,9 @@ class ClientConfig:
     the leaf is required); ``crls``: CRLs to consult; ``request_ocsp_staple``: ask for an OCSP staple.
     ``key_share_groups``: the groups for which the first ClientHello carries a key share (the rest are
     offered in supported_groups and reached through HelloRetryRequest).
+    ``session_store``: where sessions are kept for resumption, keyed by server identity (``None``: never
+    resume, never offer a ticket). ``psk_ke_allowed``: also offer TLS 1.3 resumption WITHOUT a fresh key
+    exchange (psk_ke, RFC 8446 section 4.2.9): no forward secrecy for that connection, off by default.
     """
 
     trust: TrustStore | None = None
@@ -210,6 +214,8 @@ class ClientConfig:
     client_certificate: CertificateChain | None = None
     middlebox_compatibility: bool = True
     send_sni: bool = True
+    session_store: ClientSessionStore | None = field(default_factory=ClientSessionStore)
+    psk_ke_allowed: bool = False
     record_size_limit: int | None = None
     max_handshake_message_size: int = 256 * 1024
     max_key_updates_in_a_row: int = 32
@@ -258,6 +264,13 @@ class ServerConfig:
     ``allow_rsa_key_exchange`` / ``allow_legacy_cbc`` / ``require_extended_master_secret``: as for the client.
     ``client_revocation``, ``client_crls``: revocation checking of client certificates.
     ``hello_retry_cookie``: include a cookie in HelloRetryRequest that the client must echo (RFC 8446 4.2.2).
+    ``session_tickets``: how many TLS 1.3 NewSessionTickets to send after a handshake (0: none);
+    ``ticket_lifetime``: their lifetime in seconds (at most 7 days, RFC 8446 section 4.6.1); ``ticket_keys``:
+    the keys that encrypt tickets (``None``: no tickets, in either version; share a key file between
+    processes with ``TicketKeys.from_file``). ``session_cache``: TLS 1.2 session IDs and the record of used
+    TLS 1.3 tickets (``None``: no session-ID resumption). ``single_use_tickets``: accept each TLS 1.3 ticket
+    once (RFC 8446 section 8.1, appendix C.4; needs ``session_cache``). ``psk_ke_allowed``: accept TLS 1.3
+    resumption without a fresh key exchange (psk_ke: no forward secrecy), off by default.
     """
 
     certificates: tuple[CertificateChain, ...]
@@ -276,6 +289,12 @@ class ServerConfig:
     client_crls: tuple[x509.CertificateRevocationList, ...] = ()
     hello_retry_cookie: bool = True
     middlebox_compatibility: bool = True
+    session_tickets: int = 2
+    ticket_lifetime: int = 7200
+    ticket_keys: TicketKeys | None = field(default_factory=TicketKeys.generate)
+    session_cache: ServerSessionCache | None = field(default_factory=ServerSessionCache)
+    single_use_tickets: bool = True
+    psk_ke_allowed: bool = False
     record_size_limit: int | None = None
     max_handshake_message_size: int = 256 * 1024
     max_key_updates_in_a_row: int = 32
@@ -308,5 +327,14 @@ class ServerConfig:
             raise ConfigError("client_auth must be 'none', 'optional' or 'required'")
         if self.client_auth != "none" and self.client_trust is None:
             raise ConfigError("client_auth needs client_trust: the CAs that issue client certificates")
+        if not 0 <= self.session_tickets <= 16:
+            raise ConfigError("session_tickets must be 0..16")
+        if not 1 <= self.ticket_lifetime <= 604800:
+            raise ConfigError("ticket_lifetime must be 1..604800 seconds (RFC 8446 section 4.6.1: at most 7 days)")
+        if self.single_use_tickets and self.session_cache is None and self.ticket_keys is not None:
+            raise ConfigError(
+                "single_use_tickets needs a session_cache to remember used tickets "
+                "(or set ticket_keys=None for no tickets, or single_use_tickets=False)"
+            )
         if self.key_update_after_records is not None and self.key_update_after_records < 1:
             raise ConfigError("key_update_after_records must be positive")

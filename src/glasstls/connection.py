@@ -17,10 +17,12 @@ later call raises the same error. A bug (any other exception) becomes ``Internal
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Literal
 
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.crypto import key_schedule as ks
+from glasstls.crypto.keys import certificate_der
 from glasstls.errors import (
     AlertReceived,
     ConnectionLost,
@@ -39,6 +41,7 @@ from glasstls.events import (
     Event,
     HandshakeComplete,
     Negotiated,
+    NewSessionTicketReceived,
 )
 from glasstls.handshake import client13, server13
 from glasstls.handshake.base import (
@@ -66,6 +69,7 @@ from glasstls.record.layer import RecordLayer
 from glasstls.record.protection import Tls13Protection
 from glasstls.record.protection12 import tls12_protection
 from glasstls.record.reassembly import HandshakeReassembler
+from glasstls.sessions import ClientSession
 from glasstls.trace.events import LazyDetails, TraceEvent, TraceKind
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion
@@ -395,6 +399,7 @@ class _Connection:
                 self._records.allow_ccs(action.allowed)
             elif isinstance(action, EmitEvent):
                 self._events.append(action.event)
+                self._event_emitted(action.event)
             elif isinstance(action, Trace):
                 self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
             elif isinstance(action, SetPeerRecordSizeLimit):
@@ -439,6 +444,9 @@ class _Connection:
             f"{action.label} keys installed for {'sending' if action.direction == 'write' else 'receiving'} ({mode})",
             {"secret": action.label, "direction": action.direction, "cipher_suite": str(action.suite.suite)},
         )
+
+    def _event_emitted(self, event: Event) -> None:
+        """A hook for the sides (the client stores session tickets)."""
 
     def _install(self, action: InstallKeys) -> None:
         suite = action.suite
@@ -508,9 +516,16 @@ def describe_message(message: object) -> dict[str, object]:
 
 
 class ClientConnection(_Connection):
-    """A TLS client, sans I/O. ``server_name`` is used for SNI and checked against the certificate."""
+    """A TLS client, sans I/O. ``server_name`` is used for SNI and checked against the certificate.
 
-    def __init__(self, config: ClientConfig | None = None, server_name: str | None = None) -> None:
+    ``session_key``: the server identity under which sessions are stored in ``config.session_store`` and
+    looked up for resumption (default: ``server_name``; a socket adapter passes ``"host:port"``). With neither,
+    the connection does not resume.
+    """
+
+    def __init__(
+        self, config: ClientConfig | None = None, server_name: str | None = None, session_key: str | None = None
+    ) -> None:
         config = config or ClientConfig()
         if not isinstance(config, ClientConfig):
             raise UsageError("ClientConnection needs a ClientConfig")
@@ -524,6 +539,7 @@ class ClientConnection(_Connection):
         super().__init__(config, "client")
         self._client_config = config
         self.server_name = server_name
+        self.session_key = session_key if session_key is not None else server_name
 
     def start(self) -> None:
         """Queue the ClientHello."""
@@ -532,8 +548,42 @@ class ClientConnection(_Connection):
         self._started = True
         actions = Actions()
         with self._boundary():
-            self._state = client13.start_handshake(self._ctx, self._client_config, self.server_name, actions)
+            config = self._client_config
+            session = None
+            store, key = config.session_store, self.session_key
+            if store is not None and key is not None and config.max_version >= ProtocolVersion.TLS13:
+                # RFC 8446 appendix C.4: a TLS 1.3 ticket is taken out of the store (used once).
+                session = store.take(key, version=ProtocolVersion.TLS13, now=config.clock())
+            self._state = client13.start_handshake(self._ctx, config, self.server_name, actions, session)
             self._apply(actions)
+
+    def _event_emitted(self, event: Event) -> None:
+        """Keep each TLS 1.3 ticket in the session store, with what a resumed connection must report."""
+        store = self._client_config.session_store
+        negotiated = self._negotiated
+        if not isinstance(event, NewSessionTicketReceived) or store is None or self.session_key is None:
+            return
+        ticket = event.ticket
+        if negotiated is None or ticket.lifetime == 0:  # RFC 8446 section 4.6.1: 0 means discard at once
+            return
+        store.store(
+            self.session_key,
+            ClientSession(
+                version=ProtocolVersion.TLS13,
+                cipher_suite=ticket.cipher_suite,
+                secret=ticket.psk,
+                ticket=ticket.ticket,
+                session_id=b"",
+                extended_master_secret=False,
+                created_at=datetime.fromtimestamp(ticket.received_at, UTC),
+                lifetime=ticket.lifetime,
+                age_add=ticket.age_add,
+                alpn=negotiated.alpn_protocol,
+                server_name=self.server_name,
+                peer_certificates=tuple(certificate_der(c) for c in negotiated.peer_certificates),
+            ),
+        )
+        self._add_trace("info", "NewSessionTicket", f"session ticket stored for resumption under {self.session_key!r}")
 
 
 class ServerConnection(_Connection):

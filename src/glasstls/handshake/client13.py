@@ -16,6 +16,7 @@ start_handshake ──► ExpectServerHello ──(HRR)──► ExpectServerHel
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -54,7 +55,7 @@ from glasstls.handshake.base import (
 )
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.trust import TrustStore
-from glasstls.pki.verify import verify_server_chain
+from glasstls.pki.verify import VerifiedChain, verify_server_chain
 from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
 from glasstls.wire.describe import describe
@@ -64,6 +65,7 @@ from glasstls.wire.enums import (
     HandshakeType,
     NamedGroup,
     ProtocolVersion,
+    PskKeyExchangeMode,
     SignatureScheme,
 )
 from glasstls.wire.messages import (
@@ -93,6 +95,15 @@ def _trust_store(config: ClientConfig) -> TrustStore:
 
 
 @dataclass
+class PskOffer:
+    """A TLS 1.3 ticket we offer (RFC 8446 section 4.2.11) and the Early Secret its PSK starts."""
+
+    session: ClientSession
+    suite: Tls13CipherSuite  # the ticket's suite: only its hash matters for the PSK
+    early: ks.EarlySecret
+
+
+@dataclass
 class ClientHandshake:
     """Facts of this handshake that several client states read (the offer, and what was chosen)."""
 
@@ -108,6 +119,8 @@ class ClientHandshake:
     alpn: str | None = None
     peer_record_size_limit: int | None = None
     certificate_request: CertificateRequest | None = None
+    psk: PskOffer | None = None
+    resumed: ClientSession | None = None  # set when the server accepted our ticket
 
 
 def _client_hello(
@@ -133,8 +146,16 @@ def _client_hello(
         exts.append(ext.ApplicationLayerProtocolNegotiation(tuple(p.encode() for p in config.alpn_protocols)))
     if config.record_size_limit is not None:
         exts.append(ext.RecordSizeLimit(config.record_size_limit))
+    if config.request_ocsp_staple and config.revocation != "off" and not config.dangerous_skip_verification:
+        exts.append(ext.StatusRequest())  # RFC 6066 section 8, RFC 8446 section 4.4.2.1: ask for an OCSP staple
     if cookie is not None:
         exts.append(ext.Cookie(cookie))
+    if config.session_store is not None and config.max_version >= ProtocolVersion.TLS13:
+        # RFC 8446 section 4.2.9: the modes we accept; servers send tickets only to clients that name one.
+        modes = (PskKeyExchangeMode.PSK_DHE_KE,) + ((PskKeyExchangeMode.PSK_KE,) if config.psk_ke_allowed else ())
+        exts.append(ext.PskKeyExchangeModes(modes))
+    if hs.psk is not None:
+        exts.append(_psk_extension(hs.psk, config))  # RFC 8446 section 4.2.11: pre_shared_key MUST be last
     return ClientHello(
         random=random,
         legacy_session_id=hs.session_id,
@@ -159,6 +180,56 @@ def offered_suites(config: ClientConfig, versions: Sequence[ProtocolVersion]) ->
     )
 
 
+def _psk_offer(
+    config: ClientConfig, server_name: str | None, session: ClientSession | None, actions: Actions
+) -> PskOffer | None:
+    """Whether the stored ``session`` can be offered in this ClientHello (RFC 8446 sections 4.2.11, 4.6.1)."""
+    if session is None:
+        return None
+    step = "ClientHello"
+    suite = TLS13_SUITES.get(session.cipher_suite)
+    why = None
+    if session.version != ProtocolVersion.TLS13 or suite is None:
+        why = "it is not a TLS 1.3 ticket"
+    elif not any(s in TLS13_SUITES and TLS13_SUITES[s].hash_name == suite.hash_name for s in config.cipher_suites):
+        # RFC 8446 section 4.2.11: a PSK is used only with a suite of the same hash.
+        why = f"no offered cipher suite uses its hash ({suite.hash_name})"
+    elif session.server_name != server_name:
+        # RFC 8446 section 4.6.1: resume only with the server name of the original session.
+        why = f"it was issued for server name {session.server_name!r}, not {server_name!r}"
+    elif session.expired(config.clock()):
+        why = "it has expired"
+    if why is not None:
+        actions.trace("info", step, f"not offering a stored session ticket: {why}")
+        return None
+    assert suite is not None
+    return PskOffer(session, suite, ks.EarlySecret(suite, session.secret))
+
+
+def _psk_extension(psk: PskOffer, config: ClientConfig) -> ext.PreSharedKeyClientHello:
+    """Our one identity, with a placeholder binder that :func:`_bind_psk` replaces."""
+    session = psk.session
+    # RFC 8446 section 4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32.
+    age = (session.age_ms(config.clock()) + session.age_add) % (1 << 32)
+    return ext.PreSharedKeyClientHello((ext.PskIdentity(session.ticket, age),), (bytes(psk.suite.hash_len),))
+
+
+def _bind_psk(hs: ClientHandshake, hello: ClientHello, transcript: Transcript | None) -> ClientHello:
+    """Fill in the PSK binder (RFC 8446 section 4.2.11.2): a Finished-style HMAC keyed by the binder key over
+    the transcript up to and including the ClientHello truncated before the binders list. After a
+    HelloRetryRequest ``transcript`` holds message_hash(ClientHello1) and the HelloRetryRequest."""
+    psk = hs.psk
+    if psk is None:
+        return hello
+    offer = hello.extensions[-1]
+    assert isinstance(offer, ext.PreSharedKeyClientHello)
+    truncated = hello.encode()[: -offer.binders_length()]
+    th = transcript.digest_with(truncated) if transcript is not None else psk.suite.hash(truncated)
+    binder = ks.finished_verify_data(psk.suite, psk.early.binder_key(external=False), th)
+    bound = dataclasses.replace(offer, binders=(binder,))
+    return dataclasses.replace(hello, extensions=(*hello.extensions[:-1], bound))
+
+
 def _is_ip(name: str) -> bool:
     import ipaddress
 
@@ -169,16 +240,32 @@ def _is_ip(name: str) -> bool:
     return True
 
 
-def start_handshake(ctx: Context, config: ClientConfig, server_name: str | None, actions: Actions) -> State:
-    """Build and queue the first ClientHello; returns ExpectServerHello."""
+def start_handshake(
+    ctx: Context,
+    config: ClientConfig,
+    server_name: str | None,
+    actions: Actions,
+    session: ClientSession | None = None,
+) -> State:
+    """Build and queue the first ClientHello; returns ExpectServerHello. ``session``: a stored TLS 1.3 session
+    to offer for resumption (taken from the session store by the connection)."""
     random = config.random(32)
     ctx.client_random = random
     # RFC 8446 appendix D.4: a non-empty legacy_session_id puts us in middlebox compatibility mode.
     session_id = config.random(32) if config.middlebox_compatibility else b""
     shares = [start_key_exchange(g, config.random) for g in config.key_share_groups]
-    probe = ClientHandshake(ctx, config, server_name, frozenset(), session_id)
+    psk = _psk_offer(config, server_name, session, actions)
+    probe = ClientHandshake(ctx, config, server_name, frozenset(), session_id, psk=psk)
     hello = _client_hello(probe, random, shares, None)
-    hs = ClientHandshake(ctx, config, server_name, frozenset(e.ext_type for e in hello.extensions), session_id)
+    hs = ClientHandshake(ctx, config, server_name, frozenset(e.ext_type for e in hello.extensions), session_id, psk=psk)
+    hello = _bind_psk(hs, hello, None)
+    if psk is not None:
+        actions.trace(
+            "choice",
+            "ClientHello",
+            f"offering a session ticket from {psk.session.created_at:%Y-%m-%d %H:%M:%S} UTC for resumption "
+            f"({psk.suite.hash_name} binder)",
+        )
     transcript = Transcript()
     transcript.add(actions.send(hello))
     actions.trace(
@@ -313,6 +400,10 @@ class ExpectServerHello(State):
         self.transcript.set_hash(suite)
         self.transcript.hrr_restart()
         self.transcript.add(raw)
+        if hs.psk is not None and hs.psk.suite.hash_name != suite.hash_name:
+            # RFC 8446 section 4.1.2: the second ClientHello may drop PSKs the chosen suite cannot use.
+            actions.trace("info", step, f"the server's suite uses {suite.hash_name}: no longer offering our ticket")
+            hs.psk = None
         actions.trace(
             "choice",
             step,
@@ -324,32 +415,48 @@ class ExpectServerHello(State):
             actions.send_ccs()  # RFC 8446 appendix D.4: before the second flight
             hs.ccs_sent = True
         hello = _client_hello(hs, self.hello.random, list(shares.values()), cookie.cookie if cookie else None)
+        # RFC 8446 section 4.1.2: new ticket age and binder; the binder now covers the HelloRetryRequest too.
+        hello = _bind_psk(hs, hello, self.transcript)
         self.transcript.add(actions.send(hello))
         return ExpectServerHello(hs, hello, self.transcript, shares, hrr.cipher_suite)
 
     def _server_hello(self, sh: ServerHello, raw: bytes, suite: Tls13CipherSuite, actions: Actions) -> State:
         step = "ServerHello"
         hs = self.hs
+        psk = self._accepted_psk(sh, suite, actions)
         key_share = ext.get_extension(sh.extensions, ext.KeyShareServerHello)
         if key_share is None:
-            raise MissingExtension("ServerHello has no key_share (and we offered no PSK)", step=step)
-        group = key_share.server_share.group
-        exchange = self.shares.get(group)
-        if exchange is None:
-            raise IllegalParameter(f"server's key share is for {group}, for which we sent no share", step=step)
-        shared = exchange.exchange(key_share.server_share.key_exchange)
-        hs.group = group
-        actions.trace(
-            "key_exchange",
-            step,
-            f"ECDHE over {group}: both sides now share a secret; forward secrecy, since the key pairs are ephemeral",
-            {"group": str(group), "server_share": describe(key_share.server_share.key_exchange)},
-        )
+            if psk is None:
+                raise MissingExtension("ServerHello has no key_share (and accepted no PSK)", step=step)
+            if not hs.config.psk_ke_allowed:
+                # RFC 8446 section 4.2.11: key_share is required by the modes we offered (psk_dhe_ke only).
+                raise IllegalParameter("server resumed without a key share (psk_ke), which we did not offer", step=step)
+            shared = bytes(suite.hash_len)  # RFC 8446 section 7.1: no (EC)DHE input is 0
+            actions.trace(
+                "key_exchange",
+                step,
+                "psk_ke: no key exchange; the session keys come from the ticket alone (no forward secrecy)",
+            )
+        else:
+            group = key_share.server_share.group
+            exchange = self.shares.get(group)
+            if exchange is None:
+                raise IllegalParameter(f"server's key share is for {group}, for which we sent no share", step=step)
+            shared = exchange.exchange(key_share.server_share.key_exchange)
+            hs.group = group
+            actions.trace(
+                "key_exchange",
+                step,
+                f"ECDHE over {group}: both sides now share a secret; forward secrecy, since the key pairs are "
+                "ephemeral",
+                {"group": str(group), "server_share": describe(key_share.server_share.key_exchange)},
+            )
         self.transcript.set_hash(suite)
         self.transcript.add(raw)
         th = self.transcript.digest()
-        # RFC 8446 section 7.1: Early Secret (no PSK) -> Handshake Secret.
-        handshake_secret = ks.EarlySecret(suite).handshake_secret(shared)
+        # RFC 8446 section 7.1: Early Secret (from the PSK when resuming, else from 0) -> Handshake Secret.
+        early = psk.early if psk is not None else ks.EarlySecret(suite)
+        handshake_secret = early.handshake_secret(shared)
         c_hs = handshake_secret.client_handshake_traffic_secret(th)
         s_hs = handshake_secret.server_handshake_traffic_secret(th)
         actions.install("read", suite, s_hs, "server handshake traffic", "SERVER_HANDSHAKE_TRAFFIC_SECRET")
@@ -357,6 +464,28 @@ class ExpectServerHello(State):
         # the middlebox-compatibility change_cipher_spec still goes out in plaintext).
         actions.install("write", suite, c_hs, "client handshake traffic", "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
         return ExpectEncryptedExtensions(hs, suite, self.transcript, handshake_secret, c_hs, s_hs, sh.cipher_suite)
+
+    def _accepted_psk(self, sh: ServerHello, suite: Tls13CipherSuite, actions: Actions) -> PskOffer | None:
+        """RFC 8446 section 4.2.11: the server's selected_identity is one we offered, with the suite's hash."""
+        step = "ServerHello"
+        hs = self.hs
+        selected = ext.get_extension(sh.extensions, ext.PreSharedKeyServerHello)
+        if selected is None:
+            if hs.psk is not None:
+                actions.trace("info", step, "server did not accept our session ticket: full handshake")
+            return None
+        if hs.psk is None or selected.selected_identity != 0:
+            raise IllegalParameter(
+                f"server selected PSK identity {selected.selected_identity}, which we did not offer", step=step
+            )
+        if hs.psk.suite.hash_name != suite.hash_name:
+            raise IllegalParameter(
+                f"server resumed our {hs.psk.suite.hash_name} ticket with {sh.cipher_suite}, a suite of another hash",
+                step=step,
+            )
+        hs.resumed = hs.psk.session
+        actions.check(step, "server accepted our session ticket: resuming (no certificate this time)")
+        return hs.psk
 
 
 class _Keys:
@@ -424,6 +553,10 @@ class ExpectEncryptedExtensions(State):
             hs.peer_record_size_limit = rsl.limit
             actions.peer_record_size_limit(rsl.limit)
         self.keys.transcript.add(raw)
+        if hs.resumed is not None:
+            # RFC 8446 section 2.2: a resumed handshake has no Certificate/CertificateVerify (the PSK
+            # authenticates), and section 4.3.2: no CertificateRequest either.
+            return ExpectFinished(hs, self.keys, PskAuthenticated(hs.resumed))
         return ExpectCertificateOrCertificateRequest(hs, self.keys)
 
 
@@ -504,7 +637,17 @@ class ExpectCertificate(State):
             )
         else:
             trust = _trust_store(config)
-            verified = verify_server_chain(chain_der, server_name=self.hs.server_name, trust=trust, at=config.clock())
+            # RFC 8446 section 4.4.2.1: an OCSP staple rides in the leaf's CertificateEntry (status_request).
+            staple = ext.get_extension(cert_msg.certificate_list[0].extensions, ext.CertificateStatusOcsp)
+            verified = verify_server_chain(
+                chain_der,
+                server_name=self.hs.server_name,
+                trust=trust,
+                at=config.clock(),
+                revocation=config.revocation,
+                crls=config.crls,
+                ocsp_response=staple.ocsp_response if staple is not None else None,
+            )
             for check in verified.checks:
                 actions.trace("check", "certificate verification", check.detail, {"check": check.name}, ok=check.ok)
             proof = cert_verified(verified, skipped=False)
@@ -562,7 +705,27 @@ class ExpectCertificateVerify(State):
             f"{scheme} signature over the handshake transcript is valid: the server holds the certificate's key",
         )
         self.keys.transcript.add(raw)
-        return ExpectFinished(self.hs, self.keys, self.cert_proof, sig_proof, scheme, self.peer_chain)
+        auth = CertificateAuthenticated(self.cert_proof, sig_proof, scheme, self.peer_chain)
+        return ExpectFinished(self.hs, self.keys, auth)
+
+
+@dataclass(frozen=True)
+class CertificateAuthenticated:
+    """How a full handshake authenticated the server: its verified chain and its CertificateVerify."""
+
+    cert_proof: ServerCertVerified
+    sig_proof: SignatureVerified
+    scheme: SignatureScheme
+    peer_chain: tuple[x509.Certificate, ...]
+
+
+@dataclass(frozen=True)
+class PskAuthenticated:
+    """How a resumed handshake authenticates the server: it accepted our ticket, so only the holder of the
+    original session's PSK can produce its Finished (RFC 8446 section 2.2). Made only by ExpectServerHello
+    when the server selected our identity; the session keeps the original peer's certificates."""
+
+    session: ClientSession
 
 
 class ExpectFinished(State):
@@ -571,21 +734,10 @@ class ExpectFinished(State):
     expects = frozenset({HandshakeType.FINISHED})
     step = "server Finished"
 
-    def __init__(
-        self,
-        hs: ClientHandshake,
-        keys: _Keys,
-        cert_proof: ServerCertVerified,
-        sig_proof: SignatureVerified,
-        scheme: SignatureScheme,
-        peer_chain: tuple[x509.Certificate, ...],
-    ) -> None:
+    def __init__(self, hs: ClientHandshake, keys: _Keys, auth: CertificateAuthenticated | PskAuthenticated) -> None:
         self.hs = hs
         self.keys = keys
-        self.cert_proof = cert_proof
-        self.sig_proof = sig_proof
-        self.scheme = scheme
-        self.peer_chain = peer_chain
+        self.auth = auth
         self.hash_len = keys.suite.hash_len
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
@@ -617,16 +769,25 @@ class ExpectFinished(State):
         actions.install("write", suite, c_ap, "client application traffic", "CLIENT_TRAFFIC_SECRET_0")
         actions.log_secret("EXPORTER_SECRET", exporter)
         resumption = master.resumption_master_secret(keys.transcript.digest())
+        auth = self.auth
+        scheme: SignatureScheme | None
+        verified: VerifiedChain | None
+        if isinstance(auth, PskAuthenticated):
+            scheme, verified = None, None
+            peer_chain = tuple(_parse_all(auth.session.peer_certificates))
+        else:
+            scheme, verified, peer_chain = auth.scheme, auth.cert_proof.chain, auth.peer_chain
         negotiated = Negotiated(
             version=ProtocolVersion.TLS13,
             cipher_suite=keys.cipher_suite,
             group=hs.group,
-            signature_scheme=self.scheme,
+            signature_scheme=scheme,
             alpn_protocol=hs.alpn,
             server_name=hs.server_name,
-            peer_certificates=self.peer_chain,
-            verified_chain=self.cert_proof.chain,
+            peer_certificates=peer_chain,
+            verified_chain=verified,
             hello_retry_request=hs.hello_retry,
+            resumed=isinstance(auth, PskAuthenticated),
             client_certificate_requested=hs.certificate_request is not None,
             record_size_limit=hs.peer_record_size_limit,
         )

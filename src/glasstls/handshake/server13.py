@@ -11,6 +11,7 @@ ExpectClientCertificate ──► ExpectClientCertificateVerify ──┐   (onl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
 from cryptography import x509
@@ -19,12 +20,15 @@ from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
 from glasstls.crypto.groups import respond_key_exchange
-from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
+from glasstls.crypto.keys import PublicKey, certificate_der, is_rsassa_pss_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
+from glasstls.crypto.tickets import ticket_id
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
     BadCertificate,
     CertificateRequired,
+    DecodeError,
+    DecryptError,
     HandshakeFailure,
     IllegalParameter,
     InappropriateFallback,
@@ -46,8 +50,17 @@ from glasstls.handshake.base import (
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import VerifiedChain, verify_client_chain
+from glasstls.sessions import ServerSessionState
 from glasstls.wire import extensions as ext
-from glasstls.wire.enums import CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme
+from glasstls.wire.enums import (
+    CipherSuite,
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+    PskKeyExchangeMode,
+    SignatureScheme,
+)
 from glasstls.wire.messages import (
     HELLO_RETRY_REQUEST_RANDOM,
     Certificate,
@@ -58,8 +71,27 @@ from glasstls.wire.messages import (
     EncryptedExtensions,
     Finished,
     HandshakeMessage,
+    NewSessionTicket,
     ServerHello,
 )
+
+#: Named limit on attacker-driven work: at most this many offered PSK identities are tried (each costs an
+#: HMAC); the rest are ignored.
+MAX_PSK_IDENTITIES = 16
+#: How far the client's view of a ticket's age (RFC 8446 section 4.2.11.1) may differ from ours, in ms: one
+#: round trip and clock-rate drift; a larger gap means a replayed or mangled identity (RFC 8446 section 8.3).
+TICKET_AGE_WINDOW_MS = 60_000
+
+
+@dataclass
+class _Resumption:
+    """A ticket the server accepted (RFC 8446 section 4.2.11): which identity, its state and Early Secret."""
+
+    index: int
+    state: ServerSessionState
+    early: ks.EarlySecret
+    mode: PskKeyExchangeMode
+    ticket: bytes
 
 
 @dataclass
@@ -152,51 +184,65 @@ class ExpectClientHello(State):
         suite = TLS13_SUITES[suite_id]
         actions.trace("choice", step, f"chose cipher suite {suite_id}", {"offered": [str(s) for s in ch.cipher_suites]})
 
-        # Signature algorithms (RFC 8446 section 4.2.3) and the certificate to present.
-        sig_algs = ext.get_extension(ch.extensions, ext.SignatureAlgorithms)
-        if sig_algs is None:
-            raise MissingExtension("client sent no signature_algorithms", step=step)
         sni = ext.get_extension(ch.extensions, ext.ServerName)
         server_name = sni.host_name if sni else None
-        chain, scheme = self._choose_certificate(server_name, sig_algs.supported_signature_algorithms, step)
-        actions.trace(
-            "choice",
-            step,
-            f"will authenticate with {chain.leaf.subject.rfc4514_string()} using {scheme}",
-            {"server_name": server_name},
-        )
+        tickets_wanted = self._tickets_wanted(ch)
 
-        # Key exchange (RFC 8446 sections 4.2.7, 4.2.8, 9.2).
+        # Key exchange (RFC 8446 sections 4.2.7, 4.2.8, 9.2): what the client's shares allow.
         groups = ext.get_extension(ch.extensions, ext.SupportedGroups)
         key_share = ext.get_extension(ch.extensions, ext.KeyShareClientHello)
-        if groups is None or key_share is None:
-            raise MissingExtension("client sent no supported_groups or no key_share", step=step)
-        self._check_key_shares(key_share, groups, step)
-        mutual = [g for g in config.groups if g in groups.named_group_list]
-        if not mutual:
-            raise HandshakeFailure(
-                "no key exchange group in common: client supports "
-                + ", ".join(str(g) for g in groups.named_group_list)
-                + "; server accepts "
-                + ", ".join(str(g) for g in config.groups),
-                step=step,
-                hint="enable a group both sides support, e.g. x25519 or secp256r1",
-            )
-        shares = {e.group: e for e in key_share.client_shares}
-        chosen = next((g for g in mutual if g in shares), None)
-        if self.retry is not None:
-            if [e.group for e in key_share.client_shares] != [self.retry.group]:
-                raise IllegalParameter(
-                    f"second ClientHello must carry one key share, for {self.retry.group}", step=step
+        if (groups is None) != (key_share is None):
+            # RFC 8446 section 9.2: key_share and supported_groups come together.
+            raise MissingExtension("client sent only one of supported_groups and key_share", step=step)
+        mutual: list[NamedGroup] = []
+        shares: dict[NamedGroup, ext.KeyShareEntry] = {}
+        chosen: NamedGroup | None = None
+        if groups is not None and key_share is not None:
+            self._check_key_shares(key_share, groups, step)
+            mutual = [g for g in config.groups if g in groups.named_group_list]
+            shares = {e.group: e for e in key_share.client_shares}
+            chosen = next((g for g in mutual if g in shares), None)
+            if self.retry is not None:
+                if [e.group for e in key_share.client_shares] != [self.retry.group]:
+                    raise IllegalParameter(
+                        f"second ClientHello must carry one key share, for {self.retry.group}", step=step
+                    )
+                cookie = ext.get_extension(ch.extensions, ext.Cookie)
+                if self.retry.cookie is not None and (
+                    cookie is None or not ks.constant_time_equal(cookie.cookie, self.retry.cookie)
+                ):
+                    raise IllegalParameter("second ClientHello does not echo the HelloRetryRequest cookie", step=step)
+                chosen = self.retry.group
+
+        # Resumption (RFC 8446 sections 2.2, 4.2.9, 4.2.11): a ticket we can use, or a full handshake.
+        resumption = self._find_psk(ch, raw, suite, server_name, step, actions)
+        chain: CertificateChain | None = None
+        scheme: SignatureScheme | None = None
+        if resumption is None:
+            chain, scheme = self._certificate_for(ch, server_name, step, actions)
+        needs_share = resumption is None or resumption.mode == PskKeyExchangeMode.PSK_DHE_KE
+        if needs_share and chosen is None and mutual and self.retry is None:
+            return self._hello_retry(ch, raw, suite, mutual[0], actions)  # the ticket is judged again after it
+        if resumption is not None and not self._use_ticket(resumption, step, actions):
+            resumption = None
+            needs_share = True
+            chain, scheme = self._certificate_for(ch, server_name, step, actions)
+        if needs_share:
+            if groups is None or key_share is None:
+                raise MissingExtension("client sent no supported_groups or no key_share", step=step)
+            if not mutual:
+                raise HandshakeFailure(
+                    "no key exchange group in common: client supports "
+                    + ", ".join(str(g) for g in groups.named_group_list)
+                    + "; server accepts "
+                    + ", ".join(str(g) for g in config.groups),
+                    step=step,
+                    hint="enable a group both sides support, e.g. x25519 or secp256r1",
                 )
-            cookie = ext.get_extension(ch.extensions, ext.Cookie)
-            if self.retry.cookie is not None and (
-                cookie is None or not ks.constant_time_equal(cookie.cookie, self.retry.cookie)
-            ):
-                raise IllegalParameter("second ClientHello does not echo the HelloRetryRequest cookie", step=step)
-            chosen = self.retry.group
-        if chosen is None:
-            return self._hello_retry(ch, raw, suite, mutual[0], actions)
+            if chosen is None:
+                return self._hello_retry(ch, raw, suite, mutual[0], actions)
+        else:
+            chosen = None  # psk_ke: no key exchange (RFC 8446 section 4.2.9)
 
         transcript = self.retry.transcript if self.retry else Transcript()
         if self.retry is None:
@@ -208,15 +254,160 @@ class ExpectClientHello(State):
             transcript,
             suite,
             chosen,
-            shares[chosen].key_exchange,
+            shares[chosen].key_exchange if chosen is not None else None,
             chain,
             scheme,
             alpn,
             server_name,
             actions,
+            resumption,
+            tickets_wanted,
         )
 
+    # -- resumption (RFC 8446 sections 4.2.9, 4.2.11, 4.6.1) -------------------------------------------
+
+    def _psk_mode(self, ch: ClientHello) -> PskKeyExchangeMode | None:
+        """The PSK key exchange mode we would use with this client: psk_dhe_ke (forward secret) first,
+        psk_ke only if configured (RFC 8446 section 4.2.9)."""
+        modes = ext.get_extension(ch.extensions, ext.PskKeyExchangeModes)
+        if modes is None:
+            return None
+        if PskKeyExchangeMode.PSK_DHE_KE in modes.ke_modes:
+            return PskKeyExchangeMode.PSK_DHE_KE
+        if PskKeyExchangeMode.PSK_KE in modes.ke_modes and self.config.psk_ke_allowed:
+            return PskKeyExchangeMode.PSK_KE
+        return None
+
+    def _tickets_wanted(self, ch: ClientHello) -> bool:
+        """RFC 8446 section 4.2.9: send tickets only to a client that named a mode we accept."""
+        config = self.config
+        return config.ticket_keys is not None and config.session_tickets > 0 and self._psk_mode(ch) is not None
+
+    def _find_psk(
+        self,
+        ch: ClientHello,
+        raw: bytes,
+        suite: Tls13CipherSuite,
+        server_name: str | None,
+        step: str,
+        actions: Actions,
+    ) -> _Resumption | None:
+        """The first offered ticket we can use, its binder verified; None (full handshake) if there is none.
+
+        An unusable ticket (not ours, retired key, modified, expired, another hash, ...) is skipped with the
+        reason in the trace. A usable ticket with a wrong binder is decrypt_error (RFC 8446 section 4.2.11).
+        """
+        offer = ext.get_extension(ch.extensions, ext.PreSharedKeyClientHello)
+        if offer is None:
+            return None
+        config = self.config
+        if ext.get_extension(ch.extensions, ext.PskKeyExchangeModes) is None:
+            # RFC 8446 section 4.2.9: a client that offers pre_shared_key MUST send psk_key_exchange_modes.
+            raise MissingExtension("client offered pre_shared_key without psk_key_exchange_modes", step=step)
+        if len(offer.binders) != len(offer.identities):
+            # RFC 8446 section 4.2.11.2: one binder per identity, in the same order.
+            raise IllegalParameter(
+                f"pre_shared_key has {len(offer.identities)} identities but {len(offer.binders)} binders", step=step
+            )
+        keys = config.ticket_keys
+        if keys is None:
+            actions.trace("info", step, "client offered a session ticket, but tickets are off here: full handshake")
+            return None
+        mode = self._psk_mode(ch)
+        if mode is None:
+            actions.trace(
+                "info", step, "client allows only psk_ke (no key exchange), which this server refuses: full handshake"
+            )
+            return None
+        now = config.clock()
+        for index, identity in enumerate(offer.identities[:MAX_PSK_IDENTITIES]):
+            why, state = self._check_ticket(identity, suite, server_name, now, keys.open(identity.identity, now=now))
+            if state is None:
+                actions.trace("info", step, f"session ticket #{index} not used: {why}", ok=False)
+                continue
+            # RFC 8446 section 4.2.11.2: the binder covers the transcript up to the ClientHello truncated before
+            # the binders list (after a HelloRetryRequest: message_hash(ClientHello1), HelloRetryRequest first).
+            truncated = raw[: -offer.binders_length()]
+            th = self.retry.transcript.digest_with(truncated) if self.retry is not None else suite.hash(truncated)
+            early = ks.EarlySecret(suite, state.secret)
+            expected = ks.finished_verify_data(suite, early.binder_key(external=False), th)
+            if not ks.constant_time_equal(expected, offer.binders[index]):
+                raise DecryptError(
+                    f"the binder of session ticket #{index} does not verify: the client does not hold the ticket's "
+                    "key, or the ClientHello was altered (RFC 8446 section 4.2.11)",
+                    step=step,
+                )
+            actions.check(step, f"session ticket #{index} is valid and its binder verifies")
+            return _Resumption(index, state, early, mode, identity.identity)
+        if len(offer.identities) > MAX_PSK_IDENTITIES:
+            actions.trace("info", step, f"ignored PSK identities beyond the first {MAX_PSK_IDENTITIES}")
+        actions.trace("info", step, "no usable session ticket: full handshake")
+        return None
+
+    def _check_ticket(
+        self,
+        identity: ext.PskIdentity,
+        suite: Tls13CipherSuite,
+        server_name: str | None,
+        now: datetime,
+        plaintext: bytes | None,
+    ) -> tuple[str, ServerSessionState | None]:
+        """Why a ticket cannot be used ("" and its state if it can)."""
+        if plaintext is None:
+            return "not issued under a current key of ours, or modified (bad MAC)", None
+        try:
+            state = ServerSessionState.decode(plaintext)
+        except DecodeError:
+            return "its contents are malformed", None
+        ticket_suite = TLS13_SUITES.get(state.cipher_suite)
+        if state.version != ProtocolVersion.TLS13 or ticket_suite is None:
+            return "it is not a TLS 1.3 session", None
+        if state.expired(now):
+            return f"it expired (issued {state.created_at:%Y-%m-%d %H:%M:%S} UTC, lifetime {state.lifetime} s)", None
+        if ticket_suite.hash_name != suite.hash_name:
+            # RFC 8446 section 4.2.11: a PSK may only be used with a suite of the same hash.
+            return f"its suite {state.cipher_suite} uses {ticket_suite.hash_name}, ours {suite.hash_name}", None
+        # RFC 8446 sections 4.2.11.1, 8.3: the client's age of the ticket must be close to ours.
+        client_age = (identity.obfuscated_ticket_age - state.age_add) % (1 << 32)
+        our_age = (now - state.created_at) // timedelta(milliseconds=1)
+        if abs(client_age - our_age) > TICKET_AGE_WINDOW_MS:
+            return f"the client's ticket age ({client_age} ms) is far from ours ({our_age} ms)", None
+        if state.server_name != server_name:
+            # RFC 8446 section 4.6.1 (and RFC 6066 section 3): a session stays with its server name.
+            return f"it was issued for server name {state.server_name!r}, not {server_name!r}", None
+        if self.config.client_auth == "required" and not state.client_certificates:
+            return "its session has no client certificate, and this server requires one", None
+        return "", state
+
+    def _use_ticket(self, resumption: _Resumption, step: str, actions: Actions) -> bool:
+        """Single-use tickets (RFC 8446 section 8.1, appendix C.4): record the use; False if it was used."""
+        config = self.config
+        if not config.single_use_tickets or config.session_cache is None:
+            return True
+        state = resumption.state
+        expires = state.created_at + timedelta(seconds=state.lifetime)
+        if config.session_cache.mark_ticket_used(ticket_id(resumption.ticket), expires=expires, now=config.clock()):
+            return True
+        actions.trace("info", step, "session ticket already used (single-use tickets): full handshake", ok=False)
+        return False
+
     # -- choices ---------------------------------------------------------------------------------------
+
+    def _certificate_for(
+        self, ch: ClientHello, server_name: str | None, step: str, actions: Actions
+    ) -> tuple[CertificateChain, SignatureScheme]:
+        """Signature algorithms (RFC 8446 section 4.2.3) and the certificate to present (full handshake)."""
+        sig_algs = ext.get_extension(ch.extensions, ext.SignatureAlgorithms)
+        if sig_algs is None:
+            raise MissingExtension("client sent no signature_algorithms", step=step)
+        chain, scheme = self._choose_certificate(server_name, sig_algs.supported_signature_algorithms, step)
+        actions.trace(
+            "choice",
+            step,
+            f"will authenticate with {chain.leaf.subject.rfc4514_string()} using {scheme}",
+            {"server_name": server_name},
+        )
+        return chain, scheme
 
     def _choose_certificate(
         self, server_name: str | None, offered: tuple[SignatureScheme, ...], step: str
@@ -307,32 +498,53 @@ class ExpectClientHello(State):
         ch: ClientHello,
         transcript: Transcript,
         suite: Tls13CipherSuite,
-        group: NamedGroup,
-        client_share: bytes,
-        chain: CertificateChain,
-        scheme: SignatureScheme,
+        group: NamedGroup | None,
+        client_share: bytes | None,
+        chain: CertificateChain | None,
+        scheme: SignatureScheme | None,
         alpn: str | None,
         server_name: str | None,
         actions: Actions,
+        resumption: _Resumption | None = None,
+        tickets_wanted: bool = False,
     ) -> State:
+        """ServerHello .. Finished. Resumed (``resumption``): no CertificateRequest, Certificate or
+        CertificateVerify (RFC 8446 sections 2.2, 4.3.2); psk_ke (``group`` None): no key share."""
         config = self.config
-        our_share, shared = respond_key_exchange(group, client_share, config.random)
-        actions.trace("key_exchange", "ServerHello", f"ECDHE over {group}: shared secret computed (forward secret)")
+        sh_exts: list[ext.Extension] = [ext.SupportedVersionsServerHello(ProtocolVersion.TLS13)]
+        if group is not None and client_share is not None:
+            our_share, shared = respond_key_exchange(group, client_share, config.random)
+            actions.trace("key_exchange", "ServerHello", f"ECDHE over {group}: shared secret computed (forward secret)")
+            sh_exts.append(ext.KeyShareServerHello(ext.KeyShareEntry(group, our_share)))
+        else:
+            shared = bytes(suite.hash_len)  # RFC 8446 section 7.1: no (EC)DHE input is a string of zeros
+            actions.trace(
+                "key_exchange",
+                "ServerHello",
+                "psk_ke: no key exchange; keys come from the ticket only (no forward secrecy)",
+            )
+        if resumption is not None:
+            sh_exts.append(ext.PreSharedKeyServerHello(resumption.index))  # RFC 8446 section 4.2.11
+            actions.trace(
+                "choice",
+                "ServerHello",
+                f"resuming the session of {resumption.state.created_at:%Y-%m-%d %H:%M:%S} UTC with session ticket "
+                f"#{resumption.index} ({resumption.mode}): no certificate this time",
+            )
         sh = ServerHello(
             random=config.random(32),
             legacy_session_id_echo=ch.legacy_session_id,
             cipher_suite=suite.suite,
-            extensions=(
-                ext.SupportedVersionsServerHello(ProtocolVersion.TLS13),
-                ext.KeyShareServerHello(ext.KeyShareEntry(group, our_share)),
-            ),
+            extensions=tuple(sh_exts),
         )
         transcript.add(actions.send(sh))
         if config.middlebox_compatibility and ch.legacy_session_id and self.retry is None:
             actions.send_ccs()  # RFC 8446 appendix D.4
         actions.allow_ccs(True)
         th = transcript.digest()
-        handshake_secret = ks.EarlySecret(suite).handshake_secret(shared)
+        # RFC 8446 section 7.1: Early Secret (from the ticket's PSK when resuming, else from 0) -> Handshake Secret.
+        early = resumption.early if resumption is not None else ks.EarlySecret(suite)
+        handshake_secret = early.handshake_secret(shared)
         c_hs = handshake_secret.client_handshake_traffic_secret(th)
         s_hs = handshake_secret.server_handshake_traffic_secret(th)
         actions.install("write", suite, s_hs, "server handshake traffic", "SERVER_HANDSHAKE_TRAFFIC_SECRET")
@@ -340,7 +552,7 @@ class ExpectClientHello(State):
 
         # EncryptedExtensions (RFC 8446 section 4.3.1).
         ee_exts: list[ext.Extension] = []
-        if server_name is not None and certificate_covers(chain.leaf, server_name):
+        if chain is not None and server_name is not None and certificate_covers(chain.leaf, server_name):
             ee_exts.append(ext.ServerNameAck())  # RFC 6066 section 3: we used the name
         if alpn is not None:
             ee_exts.append(ext.ApplicationLayerProtocolNegotiation((alpn.encode(),)))
@@ -356,23 +568,31 @@ class ExpectClientHello(State):
         transcript.add(actions.send(EncryptedExtensions(tuple(ee_exts))))
 
         request: CertificateRequest | None = None
-        if config.client_auth != "none":
+        if resumption is None and config.client_auth != "none":
             request = CertificateRequest(b"", (ext.SignatureAlgorithms(config.signature_schemes),))
             transcript.add(actions.send(request))
 
-        entries = tuple(CertificateEntry(der, ()) for der in chain.der_chain())
-        transcript.add(actions.send(Certificate(b"", entries)))
-        content = signatures.tls13_signed_content(transcript.digest(), server=True)
-        transcript.add(
-            actions.send(
-                CertificateVerify(
-                    scheme,
-                    signatures.sign(
-                        scheme, chain.private_key, content, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
-                    ),
+        if chain is not None and scheme is not None:
+            # RFC 8446 section 4.4.2.1: staple the OCSP response on the leaf's entry when the client asked.
+            staple = chain.ocsp_response if ext.get_extension(ch.extensions, ext.StatusRequest) is not None else None
+            entries = tuple(
+                CertificateEntry(der, (ext.CertificateStatusOcsp(staple),) if i == 0 and staple else ())
+                for i, der in enumerate(chain.der_chain())
+            )
+            if staple:
+                actions.trace("info", "server Certificate", f"stapled an OCSP response ({len(staple)} bytes)")
+            transcript.add(actions.send(Certificate(b"", entries)))
+            content = signatures.tls13_signed_content(transcript.digest(), server=True)
+            transcript.add(
+                actions.send(
+                    CertificateVerify(
+                        scheme,
+                        signatures.sign(
+                            scheme, chain.private_key, content, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
+                        ),
+                    )
                 )
             )
-        )
         transcript.add(actions.send(Finished(ks.finished_verify_data(suite, s_hs, transcript.digest()))))
 
         th_server_finished = transcript.digest()
@@ -397,6 +617,8 @@ class ExpectClientHello(State):
             hello_retry=self.retry is not None,
             request=request,
             peer_record_size_limit=peer_limit,
+            resumed=resumption.state if resumption is not None else None,
+            tickets_wanted=tickets_wanted,
         )
         if request is not None:
             return ExpectClientCertificate(self.ctx, config, flight)
@@ -412,13 +634,15 @@ class _ServerFlight:
     c_ap: bytes
     s_ap: bytes
     exporter: bytes
-    group: NamedGroup
-    scheme: SignatureScheme
+    group: NamedGroup | None
+    scheme: SignatureScheme | None
     alpn: str | None
     server_name: str | None
     hello_retry: bool
     request: CertificateRequest | None
     peer_record_size_limit: int | None
+    resumed: ServerSessionState | None = None  # the session a ticket resumed
+    tickets_wanted: bool = False  # the client named a PSK mode we accept (RFC 8446 section 4.2.9)
 
 
 class ExpectClientCertificate(State):
@@ -460,7 +684,13 @@ class ExpectClientCertificate(State):
         except ValueError as e:
             raise BadCertificate(f"the client's certificate cannot be parsed: {e}", step=step, check="parse") from e
         assert self.config.client_trust is not None
-        verified = verify_client_chain(chain_der, trust=self.config.client_trust, at=self.config.clock())
+        verified = verify_client_chain(
+            chain_der,
+            trust=self.config.client_trust,
+            at=self.config.clock(),
+            revocation=self.config.client_revocation,
+            crls=self.config.client_crls,
+        )
         for check in verified.checks:
             actions.trace("check", "client certificate verification", check.detail, {"check": check.name}, ok=check.ok)
         proof = cert_verified(verified, skipped=False)
@@ -525,6 +755,8 @@ class ExpectClientFinished(State):
         self.flight = flight
         self.client_chain = client_auth[0] if client_auth else None
         self.peer_certificates = client_auth[0].chain if client_auth else ()
+        if flight.resumed is not None:
+            self.peer_certificates = tuple(_parse_certificates(flight.resumed.client_certificates))
         self.hash_len = flight.suite.hash_len
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
@@ -546,8 +778,56 @@ class ExpectClientFinished(State):
             peer_certificates=self.peer_certificates,
             verified_chain=self.client_chain,
             hello_retry_request=f.hello_retry,
+            resumed=f.resumed is not None,
             client_certificate_requested=f.request is not None,
             record_size_limit=f.peer_record_size_limit,
         )
         actions.done(negotiated, f.exporter, resumption)
+        if f.tickets_wanted:
+            self._send_tickets(resumption, actions)
         return TrafficState(self.ctx, f.suite, f.c_ap, f.s_ap, resumption, self.config.max_key_updates_in_a_row)
+
+    def _send_tickets(self, resumption_master_secret: bytes, actions: Actions) -> None:
+        """RFC 8446 section 4.6.1: ``session_tickets`` NewSessionTickets, each with its own nonce (so its own
+        PSK) and a random ticket_age_add; the ticket is the sealed session state (RFC 5077 section 4)."""
+        config = self.config
+        keys = config.ticket_keys
+        if keys is None or config.session_tickets == 0:
+            return
+        f = self.flight
+        now = config.clock()
+        client_certificates = tuple(certificate_der(c) for c in self.peer_certificates)
+        server_name = f.resumed.server_name if f.resumed is not None else f.server_name
+        for n in range(config.session_tickets):
+            nonce = n.to_bytes(8, "big")  # unique among the tickets of this connection
+            age_add = int.from_bytes(config.random(4), "big")
+            state = ServerSessionState(
+                version=ProtocolVersion.TLS13,
+                cipher_suite=f.suite.suite,
+                secret=ks.resumption_psk(f.suite, resumption_master_secret, nonce),
+                extended_master_secret=False,
+                created_at=now,
+                lifetime=config.ticket_lifetime,
+                age_add=age_add,
+                alpn=f.alpn,
+                server_name=server_name,
+                client_certificates=client_certificates,
+            )
+            ticket = keys.seal(state.encode(), now=now, random=config.random)
+            actions.send(NewSessionTicket(config.ticket_lifetime, age_add, nonce, ticket))
+        actions.trace(
+            "info",
+            "NewSessionTicket",
+            f"sent {config.session_tickets} session ticket(s), valid {config.ticket_lifetime} s"
+            + (", single use" if config.single_use_tickets else ""),
+        )
+
+
+def _parse_certificates(chain_der: tuple[bytes, ...]) -> list[x509.Certificate]:
+    out = []
+    for der in chain_der:
+        try:
+            out.append(x509.load_der_x509_certificate(der))
+        except ValueError:
+            continue
+    return out
