@@ -55,6 +55,7 @@ from glasstls.handshake.base import (
     InstallKeys,
     InstallTls12Keys,
     LogSecret,
+    RememberSession,
     SendAlert,
     SendChangeCipherSpec,
     SendMessage,
@@ -389,6 +390,8 @@ class _Connection:
                 self._install(action)
             elif isinstance(action, InstallTls12Keys):
                 self._install12(action)
+            elif isinstance(action, RememberSession):
+                self._remember(action)
             elif isinstance(action, SendAlert):
                 self._flush_handshake()
                 self._out += self._records.seal(ContentType.ALERT, Alert(action.level, action.description).encode())
@@ -420,6 +423,9 @@ class _Connection:
                 )
         self._flush_handshake()
         self._records.deliver_ccs(self._state.accepts_ccs)
+
+    def _remember(self, action: RememberSession) -> None:
+        """Overridden by the client, which owns a session store."""
 
     def _install12(self, action: InstallTls12Keys) -> None:
         protection = tls12_protection(
@@ -551,11 +557,22 @@ class ClientConnection(_Connection):
             config = self._client_config
             session = None
             store, key = config.session_store, self.session_key
+            session12 = None
             if store is not None and key is not None and config.max_version >= ProtocolVersion.TLS13:
                 # RFC 8446 appendix C.4: a TLS 1.3 ticket is taken out of the store (used once).
                 session = store.take(key, version=ProtocolVersion.TLS13, now=config.clock())
-            self._state = client13.start_handshake(self._ctx, config, self.server_name, actions, session)
+            if store is not None and key is not None and config.min_version <= ProtocolVersion.TLS12:
+                session12 = store.take(key, version=ProtocolVersion.TLS12, now=config.clock())
+            self._state = client13.start_handshake(
+                self._ctx, config, self.server_name, actions, session, session12=session12
+            )
             self._apply(actions)
+
+    def _remember(self, action: RememberSession) -> None:
+        store = self._client_config.session_store
+        if store is not None and self.session_key is not None:
+            store.store(self.session_key, action.session)
+            self._add_trace("info", "session", f"TLS 1.2 session stored for resumption under {self.session_key!r}")
 
     def _event_emitted(self, event: Event) -> None:
         """Keep each TLS 1.3 ticket in the session store, with what a resumed connection must report."""

@@ -26,6 +26,7 @@ from glasstls.crypto.tls12 import DirectionKeys, Tls12CipherSuite
 from glasstls.errors import DecryptError, IllegalParameter, UnexpectedMessage
 from glasstls.events import Event, Negotiated
 from glasstls.pki.verify import VerifiedChain
+from glasstls.sessions import ClientSession
 from glasstls.trace.events import TraceKind
 from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion, SignatureScheme
 from glasstls.wire.messages import CertificateVerify, Finished, HandshakeMessage, decode_handshake
@@ -78,6 +79,13 @@ class SendAlert:
 
     level: AlertLevel
     description: AlertDescription
+
+
+@dataclass(frozen=True)
+class RememberSession:
+    """A client keeps a session for resumption under its server identity (RFC 5246 7.3, RFC 5077 3.4)."""
+
+    session: ClientSession
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,7 @@ Action = (
     | InstallKeys
     | InstallTls12Keys
     | SendAlert
+    | RememberSession
     | LogSecret
     | AllowChangeCipherSpec
     | EmitEvent
@@ -178,6 +187,9 @@ class Actions:
         label: str,
     ) -> None:
         self.items.append(InstallTls12Keys(direction, suite, keys, encrypt_then_mac, label))
+
+    def remember(self, session: ClientSession) -> None:
+        self.items.append(RememberSession(session))
 
     def alert(self, level: AlertLevel, description: AlertDescription) -> None:
         self.items.append(SendAlert(level, description))

@@ -53,6 +53,7 @@ from glasstls.handshake.base import (
 )
 from glasstls.handshake.traffic12 import Session12, Traffic12, install
 from glasstls.pki.verify import verify_server_chain
+from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import (
@@ -80,7 +81,6 @@ from glasstls.wire.messages import (
 
 if TYPE_CHECKING:
     from glasstls.handshake.client13 import ClientHandshake
-    from glasstls.sessions import ClientSession
 
 #: TLS 1.3-only extensions that must not appear in a TLS 1.2 ServerHello (RFC 8446 section 4.2).
 _TLS13_ONLY = frozenset(
@@ -112,6 +112,33 @@ def hello_extensions(config: ClientConfig, session: ClientSession | None) -> lis
     return exts
 
 
+def resumable(
+    config: ClientConfig, server_name: str | None, session: ClientSession | None, actions: Actions
+) -> ClientSession | None:
+    """Whether a stored TLS 1.2 session can be offered (RFC 5246 section 7.4.1.2, RFC 5077 section 3.4)."""
+    if session is None:
+        return None
+    why = None
+    if session.cipher_suite not in config.cipher_suites:
+        why = f"its cipher suite {session.cipher_suite} is no longer offered"
+    elif session.server_name != server_name:
+        why = f"it was made with server name {session.server_name!r}, not {server_name!r}"
+    elif not session.extended_master_secret and config.require_extended_master_secret:
+        why = "it has no extended master secret (RFC 7627 section 5.3)"
+    elif not session.session_id and not session.ticket:
+        why = "it has neither a session ID nor a ticket"
+    if why is not None:
+        actions.trace("info", "ClientHello", f"not offering the stored TLS 1.2 session: {why}")
+        return None
+    how = "ticket" if session.ticket else "session ID"
+    actions.trace(
+        "choice",
+        "ClientHello",
+        f"offering the TLS 1.2 session from {session.created_at:%Y-%m-%d %H:%M:%S} UTC by {how}",
+    )
+    return session
+
+
 def _curve_group(key: PublicKey) -> NamedGroup | None:
     if isinstance(key, ec.EllipticCurvePublicKey):
         return _CURVE_GROUPS.get(key.curve.name)
@@ -140,7 +167,6 @@ class _Client12:
     transcript: Transcript
     ticket_expected: bool
     status_expected: bool
-    offered_session: ClientSession | None
     group: NamedGroup | None = None
     scheme: SignatureScheme | None = None
     peer_chain: tuple[x509.Certificate, ...] = ()
@@ -240,7 +266,6 @@ def server_hello_received(
         transcript=transcript,
         ticket_expected=ticket_ack is not None,
         status_expected=ext.find_extension(sh.extensions, ExtensionType.STATUS_REQUEST) is not None,
-        offered_session=hs.session12,
     )
     kx = "ECDHE" if suite.forward_secret else "RSA key transport"
     actions.trace(
@@ -592,11 +617,37 @@ class ExpectServerFinished12(_State12):
         return Traffic12(hs.ctx)
 
 
+#: How long a client keeps a TLS 1.2 session without a ticket lifetime hint (RFC 5246 appendix F.1.4: at most
+#: 24 hours is suggested; we use the common server default of 2 hours).
+SESSION_LIFETIME = 7200
+
+
 def _remember_session(c: _Client12, actions: Actions) -> None:
-    """Store the session for resumption (RFC 5246 section 7.3, RFC 5077 section 3.4), when a store is configured."""
-    hook = getattr(c.hs, "remember_session12", None)
-    if hook is not None:
-        hook(c, actions)
+    """Keep the session for resumption (RFC 5246 section 7.3, RFC 5077 section 3.4): by the server's session
+    ID, its ticket, or both. A resumed session keeps its original ticket unless the server sent a new one."""
+    session = c.session
+    offered = c.hs.session12
+    ticket = c.new_ticket or (offered.ticket if session.resumed and offered is not None else b"")
+    if not session.session_id and not ticket:
+        return
+    lifetime = min(c.ticket_lifetime or SESSION_LIFETIME, 7 * 24 * 3600)
+    created = offered.created_at if session.resumed and offered is not None and not c.new_ticket else None
+    actions.remember(
+        ClientSession(
+            version=ProtocolVersion.TLS12,
+            cipher_suite=session.suite.suite,
+            secret=session.master_secret,
+            ticket=ticket,
+            session_id=session.session_id,
+            extended_master_secret=session.extended_master_secret,
+            created_at=created or c.config.clock(),
+            lifetime=lifetime,
+            age_add=0,
+            alpn=c.hs.alpn,
+            server_name=c.hs.server_name,
+            peer_certificates=c.peer_chain_der,
+        )
+    )
 
 
 __all__ = ["hello_extensions", "server_hello_received"]

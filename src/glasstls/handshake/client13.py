@@ -246,6 +246,8 @@ def start_handshake(
     server_name: str | None,
     actions: Actions,
     session: ClientSession | None = None,
+    *,
+    session12: ClientSession | None = None,
 ) -> State:
     """Build and queue the first ClientHello; returns ExpectServerHello. ``session``: a stored TLS 1.3 session
     to offer for resumption (taken from the session store by the connection)."""
@@ -253,11 +255,24 @@ def start_handshake(
     ctx.client_random = random
     # RFC 8446 appendix D.4: a non-empty legacy_session_id puts us in middlebox compatibility mode.
     session_id = config.random(32) if config.middlebox_compatibility else b""
+    session12 = client12.resumable(config, server_name, session12, actions)
+    if session12 is not None:
+        # RFC 5246 section 7.4.1.2: the session ID to resume; RFC 5077 section 3.4: with a ticket, a fresh ID
+        # that the server echoes when it accepts the ticket.
+        session_id = session12.session_id or config.random(32)
     shares = [start_key_exchange(g, config.random) for g in config.key_share_groups]
     psk = _psk_offer(config, server_name, session, actions)
-    probe = ClientHandshake(ctx, config, server_name, frozenset(), session_id, psk=psk)
+    probe = ClientHandshake(ctx, config, server_name, frozenset(), session_id, session12=session12, psk=psk)
     hello = _client_hello(probe, random, shares, None)
-    hs = ClientHandshake(ctx, config, server_name, frozenset(e.ext_type for e in hello.extensions), session_id, psk=psk)
+    hs = ClientHandshake(
+        ctx,
+        config,
+        server_name,
+        frozenset(e.ext_type for e in hello.extensions),
+        session_id,
+        session12=session12,
+        psk=psk,
+    )
     hello = _bind_psk(hs, hello, None)
     if psk is not None:
         actions.trace(

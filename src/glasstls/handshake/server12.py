@@ -25,10 +25,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
-from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
+from glasstls.crypto.keys import PublicKey, certificate_der, is_rsassa_pss_certificate
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
-from glasstls.errors import BadCertificate, HandshakeFailure, IllegalParameter, NoApplicationProtocol
+from glasstls.errors import BadCertificate, DecodeError, HandshakeFailure, IllegalParameter, NoApplicationProtocol
 from glasstls.events import Negotiated
 from glasstls.handshake.base import (
     Actions,
@@ -44,6 +44,7 @@ from glasstls.handshake.base import (
 from glasstls.handshake.traffic12 import Session12, Traffic12, install
 from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import verify_client_chain
+from glasstls.sessions import ServerSessionState
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import (
     CipherSuite,
@@ -66,6 +67,7 @@ from glasstls.wire.messages import (
     ClientKeyExchangeRsa,
     Finished,
     HandshakeMessage,
+    NewSessionTicket12,
     ServerHello,
     ServerHelloDone,
     ServerKeyExchangeEcdhe,
@@ -212,7 +214,7 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
     client_schemes = sig_ext.supported_signature_algorithms if sig_ext is not None else ()
     alpn = choose_alpn(config, ch, step)
 
-    resumed = _try_resume(ctx, config, ch, ems, actions)
+    resumed = _try_resume(config, ch, ems, server_name, actions)
     if resumed is not None:
         return _resume(ctx, config, ch, raw, resumed, secure_reneg, alpn, server_name, actions)
 
@@ -227,7 +229,7 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
         {"offered": [str(s) for s in ch.cipher_suites], "forward_secrecy": suite.forward_secret},
     )
     etm = not suite.is_aead and ext.find_extension(ch.extensions, ExtensionType.ENCRYPT_THEN_MAC) is not None
-    session_id = config.random(32) if _session_cache(config) is not None else b""
+    session_id = config.random(32) if config.session_cache is not None else b""
     server_random = _server_random(config)
     stapled = (
         choice.chain.ocsp_response
@@ -236,7 +238,7 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
         else None
     )
     send_ticket = (
-        _ticket_keys(config) is not None and ext.find_extension(ch.extensions, ExtensionType.SESSION_TICKET) is not None
+        config.ticket_keys is not None and ext.find_extension(ch.extensions, ExtensionType.SESSION_TICKET) is not None
     )
     exts = _server_hello_extensions(
         config, ch, suite, secure_reneg, ems, etm, alpn, send_ticket, stapled is not None, actions
@@ -347,17 +349,54 @@ def _server_hello_extensions(
     return tuple(exts)
 
 
-def _session_cache(config: ServerConfig) -> object | None:
-    return getattr(config, "session_cache", None)
+@dataclass
+class _Resumable:
+    state: ServerSessionState
+    via: str  # "ticket" or "session ID"
 
 
-def _ticket_keys(config: ServerConfig) -> object | None:
-    return getattr(config, "ticket_keys", None)
-
-
-def _try_resume(ctx: Context, config: ServerConfig, ch: ClientHello, ems: bool, actions: Actions) -> object | None:
-    """Resumption by session ID or ticket (filled in with the session cache)."""
-    return None
+def _try_resume(
+    config: ServerConfig, ch: ClientHello, ems: bool, server_name: str | None, actions: Actions
+) -> _Resumable | None:
+    """A session the client offered that we can resume (RFC 5246 section 7.4.1.2, RFC 5077 section 3.1):
+    from a ticket we sealed, else from the session cache. Anything unusable means a full handshake."""
+    now = config.clock()
+    found: _Resumable | None = None
+    ticket = ext.get_extension(ch.extensions, ext.SessionTicket)
+    if ticket is not None and ticket.ticket and config.ticket_keys is not None:
+        plaintext = config.ticket_keys.open(ticket.ticket, now=now)
+        if plaintext is None:
+            actions.trace(
+                "info", "ClientHello", "client offered a session ticket we cannot open (retired key or forged)"
+            )
+        else:
+            try:
+                found = _Resumable(ServerSessionState.decode(plaintext), "ticket")
+            except DecodeError:
+                actions.trace("info", "ClientHello", "client offered a session ticket whose contents do not parse")
+    if found is None and ch.legacy_session_id and config.session_cache is not None:
+        cached = config.session_cache.get(ch.legacy_session_id, now=now)
+        if cached is not None:
+            found = _Resumable(cached, "session ID")
+    if found is None:
+        return None
+    state = found.state
+    why = None
+    if state.version != ProtocolVersion.TLS12 or state.cipher_suite not in TLS12_SUITES:
+        why = "it is not a TLS 1.2 session"
+    elif state.expired(now):
+        why = "it has expired"
+    elif state.cipher_suite not in ch.cipher_suites or state.cipher_suite not in config.cipher_suites:
+        why = f"its cipher suite {state.cipher_suite} is not offered or not allowed any more"
+    elif state.extended_master_secret != ems:
+        # RFC 7627 section 5.3: resume only with the same extended_master_secret setting.
+        why = "its extended_master_secret setting differs from this ClientHello's"
+    elif state.server_name != server_name:
+        why = f"it was made for server name {state.server_name!r}, not {server_name!r}"
+    if why is not None:
+        actions.trace("info", "ClientHello", f"not resuming the offered session ({found.via}): {why}")
+        return None
+    return found
 
 
 def _resume(
@@ -365,13 +404,60 @@ def _resume(
     config: ServerConfig,
     ch: ClientHello,
     raw: bytes,
-    state: object,
+    found: _Resumable,
     secure_reneg: bool,
     alpn: str | None,
     server_name: str | None,
     actions: Actions,
 ) -> State:
-    raise HandshakeFailure("resumption is not available", step="ClientHello")
+    """RFC 5246 section 7.3, abbreviated handshake: ServerHello, ChangeCipherSpec, Finished. The session ID is
+    echoed (RFC 5077 section 3.4 for tickets); the master secret is the stored one, the keys are new."""
+    state = found.state
+    suite = TLS12_SUITES[state.cipher_suite]
+    server_random = _server_random(config)
+    etm = not suite.is_aead and ext.find_extension(ch.extensions, ExtensionType.ENCRYPT_THEN_MAC) is not None
+    exts = _server_hello_extensions(
+        config, ch, suite, secure_reneg, state.extended_master_secret, etm, alpn, False, False, actions
+    )
+    session = Session12(suite, ch.random, server_random, state.extended_master_secret, etm, ch.legacy_session_id)
+    transcript = Transcript()
+    transcript.keep_messages()
+    transcript.set_hash(suite)
+    transcript.add(raw)
+    transcript.add(actions.send(ServerHello(server_random, ch.legacy_session_id, suite.suite, exts)))
+    actions.allow_ccs(False)
+    actions.trace(
+        "choice",
+        "ClientHello",
+        f"resuming the client's TLS 1.2 session by {found.via}: no certificate, no key exchange ({suite})",
+        {"resumed": True, "via": found.via},
+    )
+    session.use_master(state.secret, actions)
+    actions.send_ccs()
+    install(actions, session, "server", "write")
+    transcript.add(actions.send(Finished(session.verify_data("server", transcript.digest()))))
+    client_chain = []
+    for der in state.client_certificates:
+        try:
+            client_chain.append(x509.load_der_x509_certificate(der))
+        except ValueError:
+            continue
+    s = _Server12(
+        ctx=ctx,
+        config=config,
+        session=session,
+        transcript=transcript,
+        chain=None,
+        group=None,
+        scheme=None,
+        alpn=alpn,
+        server_name=server_name,
+        client_version=ch.legacy_version,
+        send_ticket=False,
+        requested=False,
+        client_chain=tuple(client_chain),
+    )
+    return ExpectClientChangeCipherSpec12(s)
 
 
 @dataclass
@@ -565,8 +651,30 @@ class ExpectClientFinished12(_State12):
 
 
 def _remember(s: _Server12, actions: Actions) -> None:
-    """Session cache and tickets (RFC 5246 7.3, RFC 5077): filled in with the session store."""
-    return None
+    """Keep the session for resumption: in the session cache under its ID (RFC 5246 section 7.3), and in a
+    ticket sealed with our ticket keys, sent before our ChangeCipherSpec (RFC 5077 section 3.3)."""
+    config = s.config
+    now = config.clock()
+    session = s.session
+    state = ServerSessionState(
+        version=ProtocolVersion.TLS12,
+        cipher_suite=session.suite.suite,
+        secret=session.master_secret,
+        extended_master_secret=session.extended_master_secret,
+        created_at=now,
+        lifetime=config.ticket_lifetime,
+        age_add=0,
+        alpn=s.alpn,
+        server_name=s.server_name,
+        client_certificates=tuple(certificate_der(c) for c in s.client_chain),
+    )
+    if session.session_id and config.session_cache is not None:
+        # Stored once the client's Finished proved the session (a side effect the next handshake sees).
+        config.session_cache.put(session.session_id, state)
+    if s.send_ticket and config.ticket_keys is not None:
+        ticket = config.ticket_keys.seal(state.encode(), now=now, random=config.random)
+        s.transcript.add(actions.send(NewSessionTicket12(config.ticket_lifetime, ticket)))
+        actions.trace("info", "NewSessionTicket", f"sent a session ticket (lifetime hint {config.ticket_lifetime} s)")
 
 
 __all__ = ["choose_alpn", "client_hello_received"]
