@@ -292,3 +292,9 @@ def test_connect_shows_revocation_checks_live(pki_dir: Path, capsys: pytest.Capt
         status, _, err = run([*argv, "--idle-timeout", "0.5"], capsys)
     assert status == 1
     assert "is revoked since" in err and "stapled OCSP response" in err
+
+
+def test_certifi_store_is_named(pki_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("certifi")
+    status, out, _ = run(["verify", str(pki_dir / "server-ecdsa.pem"), "--host", "localhost", "--certifi"], capsys)
+    assert status == 1 and "UnknownCA" in out and "not in the trust store (certifi " in out
