@@ -332,3 +332,9 @@ def test_damaged_staples_never_raise(pki: TestPKI, rev: RevocationPKI, data: st.
     assert result.ok or isinstance(result.error, BadCertificateStatusResponse)
     if bytes(staple) != rev.ocsp_good and result.ok:
         assert result.statuses[0].status == "good"
+
+
+def test_a_trust_anchor_alone_is_not_checked(pki: TestPKI) -> None:
+    result = check_revocation([pki.root.certificate], at=NOW, policy="hard-fail")
+    assert result.ok and result.statuses[0].status == "not checked"
+    assert "trusted directly" in result.statuses[0].detail
