@@ -14,14 +14,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test,cli]'
 	touch $(STAMP)
 
-# Real peers for the interop tests: OpenSSL and GnuTLS from Debian, installed when missing.
+# Real peers for the interop tests: OpenSSL, GnuTLS, curl and tshark (which decrypts a capture with our key
+# log) from Debian, installed when missing. tshark's package asks whether non-root users may capture: the answer
+# is preseeded (no; the test writes its own pcap and needs no capture rights).
 peers:
 	@missing=""; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	command -v gnutls-serv >/dev/null 2>&1 || missing="$$missing gnutls-bin"; \
+	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
+	command -v tshark >/dev/null 2>&1 || missing="$$missing tshark"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian peers:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $$SUDO debconf-set-selections; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
 	    || echo "warning: could not install$$missing; their interop tests will be skipped (and fail under CI=true)"; \
 	fi

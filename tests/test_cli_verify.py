@@ -3,6 +3,8 @@ and ``glasstls certs --revocation`` which writes the inputs."""
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from glasstls.cli import CliError
 from glasstls.cli.main import main
 from glasstls.cli.verify import parse_time, read_chain
 
@@ -234,3 +237,64 @@ def test_exit_status_in_a_real_process(pki_dir: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 1 and "certificate_revoked" in bad.stdout.lower()
+
+
+# -- serve --ocsp-response, connect --crl / --revocation ----------------------------------------------------
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    from glasstls.cli.main import build_parser
+
+    return build_parser().parse_args(argv)
+
+
+def test_serve_ocsp_response_applies_to_the_cert_in_the_same_position(pki_dir: Path) -> None:
+    from glasstls.cli import serve
+    from glasstls.cli.output import Output
+
+    out = Output(io.StringIO())
+    pairs = ["--cert", str(pki_dir / "server-ecdsa.pem"), "--key", str(pki_dir / "server-ecdsa.key")]
+    pairs += ["--cert", str(pki_dir / "server-rsa.pem"), "--key", str(pki_dir / "server-rsa.key")]
+    config = serve.build_config(_parse(["serve", *pairs, "--ocsp-response", str(pki_dir / "ocsp-good.der")]), out)
+    assert config.certificates[0].ocsp_response == (pki_dir / "ocsp-good.der").read_bytes()
+    assert config.certificates[1].ocsp_response is None
+    with pytest.raises(CliError, match="at most one --ocsp-response per --cert"):
+        serve.build_config(_parse(["serve", "--ocsp-response", str(pki_dir / "ocsp-good.der")]), out)
+
+
+def test_connect_revocation_options(pki_dir: Path) -> None:
+    from glasstls.cli import connect
+
+    base = ["connect", "localhost:4433", "--cafile", str(pki_dir / "root.pem")]
+    default = connect.build_config(_parse(base))
+    assert default.revocation == "soft-fail" and default.crls == ()
+    config = connect.build_config(_parse([*base, "--crl", str(pki_dir), "--revocation", "hard-fail"]))
+    assert config.revocation == "hard-fail" and len(config.crls) == 2
+    with pytest.raises(SystemExit):
+        _parse([*base, "--revocation", "maybe"])
+
+
+@pytest.mark.timeout(60)
+def test_connect_shows_revocation_checks_live(pki_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from peers import openssl_server
+
+    good = ["-status_file", str(pki_dir / "ocsp-good.der")]
+    with openssl_server(pki_dir / "server-ecdsa.pem", pki_dir / "server-ecdsa.key", mode="www", extra_args=good) as s:
+        argv = ["connect", f"127.0.0.1:{s.port}", "--servername", "localhost", "--cafile", str(pki_dir / "root.pem")]
+        status, _, err = run([*argv, "--revocation", "hard-fail", "--trace", "--idle-timeout", "0.5"], capsys)
+    assert status == 0, err
+    assert "is not revoked, says the stapled OCSP response" in err
+    revoked = ["-status_file", str(pki_dir / "ocsp-revoked.der")]
+    with openssl_server(
+        pki_dir / "revoked-server.pem", pki_dir / "revoked-server.key", mode="www", extra_args=revoked
+    ) as s:
+        argv = ["connect", f"127.0.0.1:{s.port}", "--servername", "localhost", "--cafile", str(pki_dir / "root.pem")]
+        status, _, err = run([*argv, "--idle-timeout", "0.5"], capsys)
+    assert status == 1
+    assert "is revoked since" in err and "stapled OCSP response" in err
+
+
+def test_certifi_store_is_named(pki_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("certifi")
+    status, out, _ = run(["verify", str(pki_dir / "server-ecdsa.pem"), "--host", "localhost", "--certifi"], capsys)
+    assert status == 1 and "UnknownCA" in out and "not in the trust store (certifi " in out

@@ -19,8 +19,7 @@ from glasstls.errors import AlertReceived, CertificateRequired, NoApplicationPro
 from glasstls.io.sync import TLSSocket
 from glasstls.pki.testpki import TestPKI
 from glasstls.wire.enums import AlertDescription, NamedGroup
-from peers import PEER_TIMEOUT, PeerPki, PeerResult, StrPath, require_tool, run_curl
-from test_interop_openssl import (
+from interop_helpers import (
     CERT_KINDS,
     ONE_MIB,
     SCHEMES_FOR_KIND,
@@ -37,6 +36,7 @@ from test_interop_openssl import (
     server_config,
     suite_params,
 )
+from peers import PEER_TIMEOUT, PeerPki, PeerResult, StrPath, require_tool, run_curl
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(TEST_TIMEOUT)]
 

@@ -30,18 +30,7 @@ from glasstls.io.sync import TLSSocket
 from glasstls.pki.testpki import TestPKI
 from glasstls.pki.trust import TrustStore
 from glasstls.wire.enums import AlertDescription, NamedGroup
-from peers import (
-    TLS13_ONLY_GNUTLS,
-    PeerPki,
-    PeerProcess,
-    PeerResult,
-    ProcessServer,
-    StrPath,
-    gnutls_server,
-    require_tool,
-    run_gnutls_client,
-)
-from test_interop_openssl import (
+from interop_helpers import (
     CERT_KINDS,
     ONE_MIB,
     SCHEMES_FOR_KIND,
@@ -67,6 +56,17 @@ from test_interop_openssl import (
     spy_events,
     suite_params,
     wait_output,
+)
+from peers import (
+    TLS13_ONLY_GNUTLS,
+    PeerPki,
+    PeerProcess,
+    PeerResult,
+    ProcessServer,
+    StrPath,
+    gnutls_server,
+    require_tool,
+    run_gnutls_client,
 )
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(TEST_TIMEOUT)]

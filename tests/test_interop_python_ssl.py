@@ -32,17 +32,7 @@ from glasstls.io.sync import TLSSocket
 from glasstls.pki.testpki import TestPKI
 from glasstls.pki.trust import TrustStore
 from glasstls.wire.enums import AlertDescription, NamedGroup
-from peers import (
-    PEER_TIMEOUT,
-    PeerPki,
-    PythonClientResult,
-    PythonSession,
-    PythonSSLServer,
-    in_background,
-    python_ssl_server,
-    run_python_ssl_client,
-)
-from test_interop_openssl import (
+from interop_helpers import (
     CERT_KINDS,
     ONE_MIB,
     SCHEMES_FOR_KIND,
@@ -65,6 +55,16 @@ from test_interop_openssl import (
     server_config,
     spy_events,
     suite_params,
+)
+from peers import (
+    PEER_TIMEOUT,
+    PeerPki,
+    PythonClientResult,
+    PythonSession,
+    PythonSSLServer,
+    in_background,
+    python_ssl_server,
+    run_python_ssl_client,
 )
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(TEST_TIMEOUT)]

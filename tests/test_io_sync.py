@@ -387,7 +387,7 @@ def test_close_waiting_for_the_peer_sees_its_close_notify(
     server.close()
 
 
-def test_serve_forever_on_failure_gets_the_socket_and_the_error(pki: TestPKI) -> None:
+def test_serve_forever_on_failure_gets_the_socket_and_the_error(pki: TestPKI, caplog: pytest.LogCaptureFixture) -> None:
     failures: list[tuple[TLSSocket, object, errors.TLSError]] = []
     seen = threading.Event()
 
@@ -411,6 +411,8 @@ def test_serve_forever_on_failure_gets_the_socket_and_the_error(pki: TestPKI) ->
         server.close()
         loop.join(TIMEOUT)
     [(tls, address, error)] = failures
+    assert "on_failure failed" in caplog.text  # a broken hook is logged
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING and "handshake with" in r.message]
     assert isinstance(error, errors.DecodeError | errors.UnexpectedMessage | errors.ProtocolVersionError)
     assert tls.connection.error is error
     assert tls.connection.trace  # what happened, for an explanation
@@ -545,8 +547,9 @@ def test_accept_returns_the_handshaken_socket_and_address(pki: TestPKI) -> None:
 
 
 def test_accept_handshake_timeout(pki: TestPKI) -> None:
-    with TLSServer("127.0.0.1", 0, server_config(pki), handshake_timeout=0.5) as server, socket.create_connection(
-        server.address
+    with (
+        TLSServer("127.0.0.1", 0, server_config(pki), handshake_timeout=0.5) as server,
+        socket.create_connection(server.address),
     ):
         started = time.monotonic()
         with pytest.raises(errors.ConnectionLost):
@@ -554,9 +557,7 @@ def test_accept_handshake_timeout(pki: TestPKI) -> None:
         assert time.monotonic() - started < 3
 
 
-def test_serve_forever_survives_failing_clients(
-    pki: TestPKI, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_serve_forever_survives_failing_clients(pki: TestPKI, caplog: pytest.LogCaptureFixture) -> None:
     def handler(tls: TLSSocket) -> None:
         data = tls.recv(100)
         if data == b"boom":

@@ -9,6 +9,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from glasstls.errors import CertificateRevoked, CertificateUnknown, ConfigError, UsageError
 from glasstls.pki.revocation import (
@@ -306,3 +308,33 @@ def test_revocation_pki_write(tmp_path: Path, rev: RevocationPKI) -> None:
         ocsp.OCSPCertStatus.GOOD
     )
     assert len(load_crls([tmp_path])) == 2
+
+
+# -- the staple is peer input: it never raises anything but a result -----------------------------------------
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(junk=st.binary(max_size=600))
+def test_arbitrary_staple_bytes_never_raise(pki: TestPKI, junk: bytes) -> None:
+    result = check_revocation(chain(pki), ocsp_response=junk, at=NOW)
+    assert isinstance(result.error, BadCertificateStatusResponse)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_staples_never_raise(pki: TestPKI, rev: RevocationPKI, data: st.DataObject) -> None:
+    staple = bytearray(rev.ocsp_good)
+    for _ in range(data.draw(st.integers(1, 4))):
+        index = data.draw(st.integers(0, len(staple) - 1))
+        staple[index] = data.draw(st.integers(0, 255))
+    result = check_revocation(chain(pki), ocsp_response=bytes(staple), at=NOW)
+    # Either the damage did not matter (it was in a part nobody reads) or the staple is refused.
+    assert result.ok or isinstance(result.error, BadCertificateStatusResponse)
+    if bytes(staple) != rev.ocsp_good and result.ok:
+        assert result.statuses[0].status == "good"
+
+
+def test_a_trust_anchor_alone_is_not_checked(pki: TestPKI) -> None:
+    result = check_revocation([pki.root.certificate], at=NOW, policy="hard-fail")
+    assert result.ok and result.statuses[0].status == "not checked"
+    assert "trusted directly" in result.statuses[0].detail

@@ -259,6 +259,40 @@ def test_session_without_client_certificate_is_not_resumed_where_one_is_required
     assert any("requires one" in x for x in summaries(pair, "server"))
 
 
+def test_trace_says_resumed_at_the_end() -> None:
+    client, server = configs()
+    first, _, _ = connect(client, server)
+    pair, _, _ = connect(client, server)
+    for side in ("client", "server"):
+        done = [x for x in summaries(pair, side) if x.startswith("handshake complete")]
+        assert done and "resumed session" in done[0]
+        assert not any("resumed session" in x for x in summaries(first, side))
+
+
+def test_second_client_hello_without_key_share_is_missing_extension() -> None:
+    client, server = configs(
+        client={"key_share_groups": (NamedGroup.X25519,), "psk_ke_allowed": True},
+        server={"groups": (NamedGroup.SECP384R1,), "psk_ke_allowed": True},
+    )
+    connect(client, server)
+    pair = Pair(client, server)
+    seen: list[int] = []
+
+    def drop_shares(msg: HandshakeMessage) -> HandshakeMessage | None:
+        if isinstance(msg, ClientHello):
+            seen.append(1)
+            if len(seen) == 2:
+                exts = tuple(
+                    e for e in msg.extensions if not isinstance(e, (ext.KeyShareClientHello, ext.SupportedGroups))
+                )
+                return dataclasses.replace(msg, extensions=exts)
+        return None
+
+    with pair.mutate("client", drop_shares):
+        pair.pump()
+    assert pair.server_error is not None and pair.server_error.alert == AlertDescription.MISSING_EXTENSION
+
+
 def test_alpn_is_negotiated_again_on_resumption() -> None:
     client, server = configs(client={"alpn_protocols": ("h2", "http/1.1")}, server={"alpn_protocols": ("h2",)})
     connect(client, server)

@@ -419,7 +419,8 @@ class _Connection:
                     "info",
                     "handshake complete",
                     f"handshake complete: {n.version}, {n.cipher_suite}, {n.group}"
-                    + (f", ALPN {n.alpn_protocol!r}" if n.alpn_protocol else ""),
+                    + (f", ALPN {n.alpn_protocol!r}" if n.alpn_protocol else "")
+                    + (", resumed session (no certificate)" if n.resumed else ""),
                 )
         self._flush_handshake()
         self._records.deliver_ccs(self._state.accepts_ccs)

@@ -37,6 +37,7 @@ from glasstls.errors import ConfigError, TLSError, UsageError
 from glasstls.events import Negotiated
 from glasstls.explain import Explanation, explain, explain_os_error
 from glasstls.io.sync import RECV_SIZE, TLSSocket
+from glasstls.pki.revocation import load_crls
 from glasstls.pki.trust import TrustStore
 from glasstls.trace.render import build_story, negotiated_as_dict, negotiated_summary
 
@@ -102,6 +103,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="DANGEROUS: do not verify the server's certificate (anyone in the middle can read everything)",
     )
+    parser.add_argument(
+        "--crl", action="append", metavar="FILE", help="a CRL file or directory of CRLs to check the chain against"
+    )
+    parser.add_argument(
+        "--revocation",
+        choices=("off", "soft-fail", "hard-fail"),
+        default="soft-fail",
+        help="off; soft-fail (default: reject what is proven revoked); hard-fail (the leaf needs a fresh status)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document (trace and result)")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only the server's data and errors")
     parser.add_argument(
@@ -140,6 +150,8 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
         allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
         allow_legacy_cbc=bool(args.allow_cbc),
         client_certificate=chain,
+        revocation=args.revocation,
+        crls=load_crls(args.crl) if args.crl else (),
         keylog=open_keylog(args.keylog),
     )
     suites = parse_cipher_suites(

@@ -220,6 +220,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=4433, help="port (default 4433; 0 picks a free one)")
     parser.add_argument("--cert", action="append", metavar="FILE", help="certificate chain, PEM (repeatable)")
     parser.add_argument("--key", action="append", metavar="FILE", help="private key for the --cert before it")
+    parser.add_argument(
+        "--ocsp-response",
+        action="append",
+        metavar="FILE",
+        help="DER OCSP response to staple for the leaf of the --cert in the same position (repeatable, in order)",
+    )
     auth = parser.add_mutually_exclusive_group()
     auth.add_argument("--require-client-cert", action="store_true", help="mutual TLS: a client certificate is required")
     auth.add_argument("--request-client-cert", action="store_true", help="ask for a client certificate (optional)")
@@ -236,10 +242,16 @@ def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
     keys: list[str] = args.key or []
     if len(certs) != len(keys):
         raise CliError("give --cert and --key in pairs: one --key after each --cert")
+    staples: list[str] = args.ocsp_response or []
+    if len(staples) > len(certs):
+        raise CliError("give at most one --ocsp-response per --cert, in the same order as the --cert options")
     default_trust: TrustStore | None = None
     if certs:
         try:
-            chains = tuple(CertificateChain.from_files(c, k) for c, k in zip(certs, keys, strict=True))
+            chains = tuple(
+                CertificateChain.from_files(c, k, ocsp_response_path=staples[i] if i < len(staples) else None)
+                for i, (c, k) in enumerate(zip(certs, keys, strict=True))
+            )
         except (OSError, ValueError) as e:
             raise CliError(f"cannot load the certificate or key: {e}") from e
     else:

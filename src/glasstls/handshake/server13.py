@@ -194,6 +194,9 @@ class ExpectClientHello(State):
         if (groups is None) != (key_share is None):
             # RFC 8446 section 9.2: key_share and supported_groups come together.
             raise MissingExtension("client sent only one of supported_groups and key_share", step=step)
+        if self.retry is not None and key_share is None:
+            # RFC 8446 section 4.1.2: the second ClientHello carries the key share we asked for.
+            raise MissingExtension(f"second ClientHello has no key share (we asked for {self.retry.group})", step=step)
         mutual: list[NamedGroup] = []
         shares: dict[NamedGroup, ext.KeyShareEntry] = {}
         chosen: NamedGroup | None = None

@@ -545,9 +545,10 @@ class TLSServer:
 
         With ``threads`` each client (handshake and handler) runs in its own daemon thread; otherwise one at a
         time in this thread. A failing client (handshake error, handler exception) is logged on the
-        ``glasstls.io`` logger and never stops the server. ``on_failure(tls_socket, address, error)`` is also
-        called for a failed handshake, after the alert was sent and before the socket is closed (the socket's
-        ``connection`` has the trace of what happened); an exception it raises is logged, never propagated.
+        ``glasstls.io`` logger and never stops the server. ``on_failure(tls_socket, address, error)`` is called
+        instead of the warning for a failed handshake, after the alert was sent and before the socket is closed
+        (the socket's ``connection`` has the trace of what happened); an exception it raises is logged, never
+        propagated.
         """
         with selectors.DefaultSelector() as selector:
             selector.register(self._listener, selectors.EVENT_READ)
@@ -616,7 +617,9 @@ class TLSServer:
         try:
             tls = self._handshake(raw, address, on_failure)
         except TLSError as exc:
-            logger.warning("handshake with %s failed: %s", address, exc)
+            # A warning, unless on_failure took the report (then a debug line: the caller says it its way).
+            level = logging.WARNING if on_failure is None else logging.DEBUG
+            logger.log(level, "handshake with %s failed: %s", address, exc)
             return
         except Exception:
             logger.exception("handshake with %s failed", address)

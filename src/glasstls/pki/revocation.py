@@ -683,7 +683,19 @@ def check_revocation(
     if policy not in REVOCATION_POLICIES:
         raise UsageError(f"revocation policy must be one of {', '.join(REVOCATION_POLICIES)}, not {policy!r}")
     moment = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    checked = list(chain[:-1]) if len(chain) > 1 else list(chain)
+    if len(chain) == 1:
+        # The leaf is itself a trust anchor: trusted directly, so there is nothing to revoke it against.
+        only = chain[0]
+        anchor = CertificateStatus(
+            position=0,
+            subject=_label(only),
+            serial=only.serial_number,
+            status="not checked",
+            ok=True,
+            detail=f"{_label(only)} is itself a trust anchor: trusted directly (RFC 5280 section 6.1.1 (d))",
+        )
+        return RevocationResult(policy=policy, statuses=(anchor,))
+    checked = list(chain[:-1])
     if policy == "off":
         statuses = tuple(
             CertificateStatus(
