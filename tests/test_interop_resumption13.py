@@ -16,8 +16,7 @@ import pytest
 from glasstls.config import ServerConfig
 from glasstls.io.sync import TLSSocket
 from glasstls.sessions import TicketKeys
-from peers import PythonSession, in_background, python_ssl_server, run_openssl_client
-from test_interop_openssl import (
+from interop_helpers import (
     TIMEOUT,
     ServerSession,
     client_config,
@@ -27,9 +26,10 @@ from test_interop_openssl import (
     glasstls_server,
     recv_exactly,
     recv_to_eof,
-    s_server,
     server_config,
 )
+from peers import PythonSession, in_background, python_ssl_server, run_openssl_client
+from test_interop_openssl import s_server
 
 if TYPE_CHECKING:
     from glasstls.pki.testpki import TestPKI
