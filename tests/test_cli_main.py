@@ -73,6 +73,23 @@ def test_bad_options_are_explained(argv: list[str], message: str, capsys: pytest
     assert message in err and "Traceback" not in err
 
 
+def test_readme_documents_every_command_and_option() -> None:
+    """The README's CLI reference names each option of demo, connect, serve and certs (verify: its --help)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert {"demo", "connect", "serve", "certs"} <= set(commands.choices)
+    for name, sub in commands.choices.items():
+        assert f"### `glasstls {name}" in readme, name
+        if name == "verify":
+            continue  # documented by the pki work: the README points to `glasstls verify --help`
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help", "-q"):
+                    assert f"`{option}" in readme, f"glasstls {name} {option} is not in the README"
+    for field_name in (*connect_cmd.JSON_KEYS, "forward_secrecy", "legacy_cbc"):
+        assert f"`{field_name}`" in readme, f"JSON field {field_name} is not in the README"
+
+
 def test_option_parsing() -> None:
     assert parse_cipher_suites(["tls_aes_128_gcm_sha256", "TLS_CHACHA20_POLY1305_SHA256"]) == (
         CipherSuite.TLS_AES_128_GCM_SHA256,

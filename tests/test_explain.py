@@ -263,7 +263,7 @@ def test_client_certificate_required_but_not_sent() -> None:
 @pytest.mark.parametrize("description", list(ALERTS), ids=str)
 def test_every_alert_is_explained(description: AlertDescription) -> None:
     for side in ("client", "server", None):
-        e = explain_alert(description, side=side, step="ServerHello")  # type: ignore[arg-type]
+        e = explain_alert(description, side=side, step="ServerHello")
         assert e.kind in CATALOGUE
         assert str(description).lower() in e.cause
         assert e.fix
