@@ -549,7 +549,7 @@ def test_alpn_the_client_did_not_offer_is_illegal_parameter() -> None:
 
 
 def test_key_update_with_an_unknown_request_is_illegal_parameter() -> None:
-    pair = Pair()
+    pair = Pair(server=server_config(session_tickets=0))
     pair.handshake()
     with pair.mutate("client", only(KeyUpdate, lambda m: KeyUpdate(KeyUpdateRequest(7)))):
         pair.call("client", lambda: pair.client.key_update(request_peer=False))

@@ -498,7 +498,15 @@ def test_the_key_log_secrets_decrypt_the_wire() -> None:
 
 
 CLIENT_SENDS = ["CLIENT_HELLO", "FINISHED"]
-SERVER_SENDS = ["SERVER_HELLO", "ENCRYPTED_EXTENSIONS", "CERTIFICATE", "CERTIFICATE_VERIFY", "FINISHED"]
+SERVER_SENDS = [
+    "SERVER_HELLO",
+    "ENCRYPTED_EXTENSIONS",
+    "CERTIFICATE",
+    "CERTIFICATE_VERIFY",
+    "FINISHED",
+    "NEW_SESSION_TICKET",  # two tickets by default (ServerConfig.session_tickets)
+    "NEW_SESSION_TICKET",
+]
 
 
 @pytest.mark.parametrize("mtls", [False, True])

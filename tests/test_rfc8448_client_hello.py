@@ -139,6 +139,7 @@ def test_our_client_hello_matches_the_rfc_field_by_field() -> None:
         ExtensionType.KEY_SHARE,
         ExtensionType.SUPPORTED_VERSIONS,
         ExtensionType.RECORD_SIZE_LIMIT,
+        ExtensionType.PSK_KEY_EXCHANGE_MODES,
     ):
         assert mine[kind] == theirs[kind], kind
     shares = ext.get_extension(ours.extensions, ext.KeyShareClientHello)
@@ -160,9 +161,8 @@ def test_our_client_hello_matches_the_rfc_field_by_field() -> None:
     assert rfc_groups is not None and our_groups is not None
     # RFC 7919: ffdhe2048..ffdhe8192 are 0x0100..0x0104 (ffdhe6144/8192 have no name in our enum).
     assert our_groups.named_group_list == tuple(g for g in rfc_groups.named_group_list if not 0x0100 <= g <= 0x01FF)
-    # Not sent by glasstls (no TLS 1.2 renegotiation, no tickets/PSK offered in a first handshake).
+    # Not sent by a TLS 1.3-only glasstls client (renegotiation_info and session_ticket are TLS 1.2 extensions).
     assert set(theirs) - set(mine) == {
         ExtensionType.RENEGOTIATION_INFO,
         ExtensionType.SESSION_TICKET,
-        ExtensionType.PSK_KEY_EXCHANGE_MODES,
     }

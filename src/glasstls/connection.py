@@ -381,11 +381,18 @@ class _Connection:
             elif isinstance(action, SendChangeCipherSpec):
                 self._flush_handshake()
                 self._out += self._records.seal(ContentType.CHANGE_CIPHER_SPEC, b"\x01")
-                self._add_trace(
-                    "record",
-                    "compatibility",
-                    "sent change_cipher_spec (middlebox compatibility, RFC 8446 D.4)",
-                )
+                if self._state.wire_version == ProtocolVersion.TLS12:
+                    self._add_trace(
+                        "record",
+                        "ChangeCipherSpec",
+                        "sent change_cipher_spec: our next records are encrypted (RFC 5246 section 7.1)",
+                    )
+                else:
+                    self._add_trace(
+                        "record",
+                        "compatibility",
+                        "sent change_cipher_spec (middlebox compatibility, RFC 8446 D.4)",
+                    )
             elif isinstance(action, InstallKeys):
                 self._install(action)
             elif isinstance(action, InstallTls12Keys):

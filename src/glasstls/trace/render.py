@@ -23,6 +23,7 @@ from cryptography import x509
 from glasstls.events import Negotiated
 from glasstls.pki.verify import describe_certificate
 from glasstls.trace.events import TraceEvent
+from glasstls.wire.enums import ProtocolVersion
 
 __all__ = [
     "SECTIONS",
@@ -200,6 +201,11 @@ _MESSAGE_SECTIONS = {
     "CERTIFICATE_REQUEST": "certificate_request",
     "NEW_SESSION_TICKET": "tickets",
     "KEY_UPDATE": "application_data",
+    # TLS 1.2 (RFC 5246 section 7.3)
+    "SERVER_KEY_EXCHANGE": "key_exchange",
+    "CLIENT_KEY_EXCHANGE": "key_exchange",
+    "SERVER_HELLO_DONE": "key_exchange",
+    "CERTIFICATE_STATUS": "server_certificate",
 }
 _BY_SENDER = {
     "CERTIFICATE": ("server_certificate", "client_certificate"),
@@ -220,6 +226,10 @@ _STEP_SECTIONS = {
     "handshake complete": "complete",
     "NewSessionTicket": "tickets",
     "KeyUpdate": "application_data",
+    "ServerKeyExchange": "key_exchange",
+    "ClientKeyExchange": "key_exchange",
+    "ChangeCipherSpec": "application_keys",
+    "CertificateStatus": "server_certificate",
     "application data": "application_data",
     "close": "close",
 }
@@ -390,10 +400,48 @@ def _encrypted_extensions_lines(d: Mapping[str, object]) -> list[Line]:
 
 
 def _certificate_request_lines(d: Mapping[str, object]) -> list[Line]:
+    if "signature_algorithms" in d:  # TLS 1.2 (RFC 5246 section 7.4.4): a plain field, no extension
+        return [Line(f"signature schemes accepted: {_join(_names(d.get('signature_algorithms')))}")]
     sig = _find(d, "SIGNATURE_ALGORITHMS")
     return [
         Line(f"signature schemes accepted: {_join(_names(sig.get('supported_signature_algorithms')) if sig else [])}")
     ]
+
+
+def _server_key_exchange_lines(d: Mapping[str, object]) -> list[Line]:
+    """TLS 1.2 ECDHE (RFC 8422 section 5.4): the server's ephemeral share, signed with its certificate key."""
+    return [
+        Line(f"ECDHE group: {d.get('named_group')}, server share {_hex_size(d.get('public'))}"),
+        Line(f"signed with {d.get('signature_scheme')} over both randoms and the share (authenticates the share)"),
+    ]
+
+
+def _client_key_exchange_lines(d: Mapping[str, object]) -> list[Line]:
+    if d.get("key_exchange") == "RSA":
+        return [
+            Line(
+                f"premaster secret encrypted to the server's RSA key ({d.get('encrypted_premaster')}): "
+                "no forward secrecy"
+            )
+        ]
+    return [Line(f"client ECDHE share {_hex_size(d.get('public'))}: both sides now compute the premaster secret")]
+
+
+def _new_session_ticket_lines(d: Mapping[str, object]) -> list[Line]:
+    lifetime = d.get("ticket_lifetime", d.get("lifetime_hint"))
+    return [Line(f"session ticket {_hex_size(d.get('ticket'))}, lifetime {lifetime} s (for resumption)")]
+
+
+def _server_hello_done_lines(d: Mapping[str, object]) -> list[Line]:
+    return [Line("the server's first flight is complete")]
+
+
+def _hello_request_lines(d: Mapping[str, object]) -> list[Line]:
+    return [Line("the server asks to renegotiate (refused: no_renegotiation)")]
+
+
+def _certificate_status_lines(d: Mapping[str, object]) -> list[Line]:
+    return [Line(f"stapled OCSP response {_hex_size(d.get('response'))}")]
 
 
 def _certificate_message_lines(d: Mapping[str, object]) -> list[Line]:
@@ -419,6 +467,12 @@ _MESSAGE_LINES = {
     "CERTIFICATE": _certificate_message_lines,
     "CERTIFICATE_VERIFY": _certificate_verify_lines,
     "FINISHED": _finished_lines,
+    "SERVER_KEY_EXCHANGE": _server_key_exchange_lines,
+    "CLIENT_KEY_EXCHANGE": _client_key_exchange_lines,
+    "SERVER_HELLO_DONE": _server_hello_done_lines,
+    "NEW_SESSION_TICKET": _new_session_ticket_lines,
+    "CERTIFICATE_STATUS": _certificate_status_lines,
+    "HELLO_REQUEST": _hello_request_lines,
 }
 
 
@@ -487,6 +541,8 @@ def build_story(
     ordered = sorted(events, key=lambda e: (e.time, e.seq))
     if not ordered:
         return []
+    # TLS 1.2 sends its whole handshake in the clear until ChangeCipherSpec (RFC 5246 section 7.1).
+    tls12 = negotiated is not None and negotiated.version == ProtocolVersion.TLS12
     both = len({e.side for e in ordered}) > 1
     t0 = ordered[0].time
     grouped: dict[str, list[TraceEvent]] = {}
@@ -506,7 +562,7 @@ def build_story(
     for key in sorted(grouped, key=lambda k: _ORDER[k]):
         group = grouped[key]
         title, about = _TITLES[key]
-        lines = _section_lines(key, group, both=both)
+        lines = _section_lines(key, group, both=both, tls12=tls12)
         if negotiated is not None and negotiated.peer_certificates:
             if key == "server_certificate" and negotiated_side == "client":
                 kept = [line for line in lines if "server sent" not in line.text]
@@ -535,7 +591,7 @@ def _chain_lines(negotiated: Negotiated) -> list[Line]:
     return certificate_lines(negotiated.peer_certificates)
 
 
-def _section_lines(key: str, group: Sequence[TraceEvent], *, both: bool) -> list[Line]:
+def _section_lines(key: str, group: Sequence[TraceEvent], *, both: bool, tls12: bool = False) -> list[Line]:
     lines: list[Line] = []
     messages_shown: set[str] = set()
     for event in group:
@@ -546,7 +602,9 @@ def _section_lines(key: str, group: Sequence[TraceEvent], *, both: bool) -> list
             if msg in messages_shown:
                 continue  # the same message, seen by the other side
             messages_shown.add(msg)
-            clear = key in ("client_hello", "server_hello", "hello_retry")
+            clear = key in ("client_hello", "server_hello", "hello_retry") or (
+                tls12 and msg not in ("FINISHED", "HELLO_REQUEST")
+            )
             describe_lines = _MESSAGE_LINES.get(msg)
             facts = describe_lines(event.details) if describe_lines is not None else []
             where = ", in the clear" if clear else ", encrypted"
