@@ -275,6 +275,30 @@ def test_bad_version_and_legacy_options_are_refused_clearly(args: list[str], mes
     assert b"Traceback" not in proc.stderr
 
 
+def test_tls12_legacy_choices_are_named_live(files: TestPKIFiles) -> None:
+    legacy = ["--allow-rsa-key-exchange", "--allow-cbc"]
+    rsa = ["--cert", str(files.server_rsa.cert), "--key", str(files.server_rsa.key)]
+    served = Served([*rsa, *legacy])
+    try:
+        suite = ["--max-version", "1.2", "--cipher", "TLS_RSA_WITH_AES_128_CBC_SHA", *legacy]
+        proc = connect(served.port, *trusted(files), *suite, "--json", data=b"old school")
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout)
+        assert doc["negotiated"]["version"] == "TLS12"
+        assert doc["negotiated"]["cipher_suite"] == "TLS_RSA_WITH_AES_128_CBC_SHA"
+        assert doc["negotiated"]["forward_secrecy"] is False and doc["negotiated"]["legacy_cbc"] is True
+        assert [w.split(":")[0] for w in doc["warnings"]] == ["no forward secrecy", "legacy CBC"]
+        assert doc["received"] == "old school"
+        log = served.wait_for("[no forward secrecy; legacy CBC]")
+        assert "TLS 1.2, TLS_RSA_WITH_AES_128_CBC_SHA, no ECDHE group (RSA key exchange)" in log
+
+        proc = connect(served.port, *trusted(files), "--max-version", "1.2", data=b"modern")  # no legacy flags
+        assert proc.returncode == 0, proc.stderr
+        assert "WARNING" not in proc.stderr.decode() and "TLS_ECDHE_RSA_WITH" in proc.stderr.decode()
+    finally:
+        assert served.stop() == 0, served.output
+
+
 def test_insecure_warns(echo: Served) -> None:
     proc = connect(echo.port, "--insecure", data=b"x")
     assert proc.returncode == 0

@@ -306,8 +306,9 @@ def report_line(report: ConnectionReport) -> str:
     client_cert = n.peer_certificates[0].subject.rfc4514_string() if n.peer_certificates else "none"
     took = f"{(report.handshake_time or 0) * 1000:.1f} ms"
     version = str(n.version).replace("TLS1", "TLS 1.")  # TLS13 -> TLS 1.3
+    group = n.group if n.group is not None else "no ECDHE group (RSA key exchange)"
     line = (
-        f"#{report.number} {report.peer}: handshake ok in {took}: {version}, {n.cipher_suite}, {n.group}, "
+        f"#{report.number} {report.peer}: handshake ok in {took}: {version}, {n.cipher_suite}, {group}, "
         f"ALPN {n.alpn_protocol or 'none'}, SNI {n.server_name or 'none'}, client certificate {client_cert}"
     )
     legacy = [text.split(":", 1)[0] for text in legacy_warnings(n)]  # "no forward secrecy", "legacy CBC"
