@@ -194,7 +194,8 @@ def server_hello_received(
     suite = TLS12_SUITES[sh.cipher_suite]
     if sh.legacy_compression_method != 0:
         raise IllegalParameter("compression_method must be null (0)", step=step)
-    ext.check_extensions_allowed(sh.extensions, HandshakeType.SERVER_HELLO)
+    # Not the TLS 1.3 table of RFC 8446 section 4.2: a TLS 1.2 ServerHello also answers server_name, ALPN,
+    # status_request and record_size_limit (RFC 6066, 7301, 8449). What we did not offer is refused below.
     for e in sh.extensions:
         if e.ext_type in _TLS13_ONLY:
             raise IllegalParameter(f"TLS 1.3 extension {e.ext_type} in a TLS 1.2 ServerHello", step=step)
