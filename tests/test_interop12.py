@@ -1,0 +1,345 @@
+"""Live TLS 1.2 interop on 127.0.0.1, in both directions: OpenSSL (``s_server -tls1_2`` / ``s_client -tls1_2``)
+for every TLS 1.2 suite glasstls has, GnuTLS (``gnutls-serv`` / ``gnutls-cli``) and Python's ``ssl`` for a
+representative set, then OCSP stapling in TLS 1.2 and renegotiation refused.
+
+The legacy suites (RSA key exchange, CBC) are turned on with ``allow_rsa_key_exchange`` / ``allow_legacy_cbc``
+on the glasstls side; the peer is restricted to the one suite under test, so the glasstls side offers (or
+accepts) its whole enabled list and must pick or follow the peer's choice. The RSA key exchange and CBC suites
+run with an RSA certificate, ECDHE_ECDSA with an ECDSA one; the glasstls server holds both and picks by suite.
+OpenSSL 3.0 needs no ``@SECLEVEL`` change for any of them.
+
+What the peers print, and what we look for:
+
+* ``s_server -rev`` and ``s_client -brief``: ``Protocol version: TLSv1.2`` and ``Ciphersuite: <OpenSSL name>``.
+* ``-trace`` (both tools): each handshake message with its extensions, ``extension_type=encrypt_then_mac(22)``
+  under ``ServerHello``; ``s_client`` without ``-brief``: ``Extended master secret: yes``.
+* GnuTLS: ``- Description: (TLS1.2)-(ECDHE-SECP256R1)-(ECDSA-SHA256)-(AES-128-GCM)`` (the RSA key exchange:
+  ``(TLS1.2)-(RSA)-(AES-128-CBC)-(SHA1)``).
+
+Every peer operation has a timeout (``tests/peers.py``), every test a hard ``pytest-timeout``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+
+from glasstls.config import ClientConfig, ServerConfig
+from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
+from glasstls.errors import HandshakeFailure
+from glasstls.io.sync import TLSSocket
+from glasstls.pki.trust import TrustStore
+from glasstls.wire.enums import CipherSuite, ProtocolVersion
+from interop_helpers import (
+    TEST_TIMEOUT,
+    ServerSession,
+    chain,
+    client_config,
+    creds,
+    echo_exchange,
+    echo_n_handler,
+    glasstls_connect,
+    glasstls_server,
+    line_payload,
+    reversed_lines,
+    server_config,
+)
+from peers import PeerResult, ProcessServer, openssl_server, run_openssl_client
+
+if TYPE_CHECKING:
+    from glasstls.pki.testpki import TestPKI
+
+pytestmark = [pytest.mark.interop, pytest.mark.timeout(TEST_TIMEOUT)]
+
+V12 = ProtocolVersion.TLS12
+#: Enough data for several full records each way (16 KiB of plaintext at most per record).
+PAYLOAD_SIZE = 40 * 1024
+
+# ------------------------------------------------------------------------------------ the suites
+
+
+@dataclass(frozen=True)
+class Suite12:
+    """A TLS 1.2 cipher suite and its names in each peer."""
+
+    suite: CipherSuite
+    openssl: str  # OpenSSL's (and Python ssl's) name: -cipher, "Ciphersuite:" lines, SSLSocket.cipher()
+    gnutls_cipher: str  # the cipher keyword of a GnuTLS priority string and its "Description:" line
+
+    @property
+    def info(self) -> Tls12CipherSuite:
+        return TLS12_SUITES[self.suite]
+
+    @property
+    def kind(self) -> str:
+        """The server certificate the suite needs."""
+        return "ecdsa" if self.info.key_exchange == "ECDHE_ECDSA" else "rsa"
+
+    @property
+    def flags(self) -> dict[str, bool]:
+        """The legacy opt-ins this suite needs on the glasstls side."""
+        return {"allow_rsa_key_exchange": self.info.key_exchange == "RSA", "allow_legacy_cbc": self.info.legacy}
+
+    @property
+    def gnutls_kx(self) -> str:
+        return self.info.key_exchange.replace("_", "-")
+
+    @property
+    def gnutls_priority(self) -> str:
+        """Only TLS 1.2, only this key exchange and cipher (and HMAC-SHA1 for CBC)."""
+        text = f"NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+{self.gnutls_kx}:-CIPHER-ALL:+{self.gnutls_cipher}"
+        if self.info.legacy:
+            text += ":-MAC-ALL:+SHA1"
+        return text
+
+    def __str__(self) -> str:
+        return self.suite.name
+
+
+_S = CipherSuite
+SUITES12 = (
+    Suite12(_S.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", "AES-128-GCM"),
+    Suite12(_S.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", "AES-256-GCM"),
+    Suite12(_S.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", "CHACHA20-POLY1305"),
+    Suite12(_S.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", "AES-128-GCM"),
+    Suite12(_S.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", "AES-256-GCM"),
+    Suite12(_S.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", "CHACHA20-POLY1305"),
+    Suite12(_S.TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256", "AES-128-GCM"),
+    Suite12(_S.TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384", "AES-256-GCM"),
+    Suite12(_S.TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA", "AES-128-CBC"),
+    Suite12(_S.TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", "AES-256-CBC"),
+    Suite12(_S.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA", "AES-128-CBC"),
+    Suite12(_S.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", "AES-256-CBC"),
+    Suite12(_S.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", "AES-128-CBC"),
+    Suite12(_S.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", "AES-256-CBC"),
+)
+BY_SUITE = {s.suite: s for s in SUITES12}
+
+
+def test_the_table_covers_every_tls12_suite() -> None:
+    assert set(BY_SUITE) == set(TLS12_SUITES)
+
+
+def suite12_params(*suites: CipherSuite) -> list[object]:
+    chosen = [BY_SUITE[s] for s in suites] if suites else list(SUITES12)
+    return [pytest.param(s, id=s.openssl.lower()) for s in chosen]
+
+
+# -------------------------------------------------------------------------- glasstls-side configs
+
+
+def client12(pki: TestPKI, suite: Suite12 | None = None, **kwargs: object) -> ClientConfig:
+    """A glasstls client offering TLS 1.3 and 1.2 with its default suites, plus the legacy ones ``suite`` needs."""
+    options: dict[str, object] = dict(suite.flags) if suite is not None else {}
+    options.update(kwargs)
+    return client_config(pki, **options)
+
+
+def server12(pki: TestPKI, suite: Suite12 | None = None, **kwargs: object) -> ServerConfig:
+    """A glasstls server with ECDSA and RSA certificates and the legacy opt-ins ``suite`` needs."""
+    options: dict[str, object] = dict(suite.flags) if suite is not None else {}
+    options.update(kwargs)
+    return server_config(pki, ("ecdsa", "rsa"), **options)
+
+
+def summaries(tls: TLSSocket) -> str:
+    """The connection's trace summaries, one a line."""
+    return "\n".join(e.summary for e in tls.connection.trace)
+
+
+def check_negotiated12(tls: TLSSocket, suite: Suite12) -> None:
+    negotiated = tls.negotiated
+    assert (negotiated.version, negotiated.cipher_suite) == (V12, suite.suite)
+    trace = summaries(tls)
+    assert "extended master secret" in trace, trace
+    key_exchange = "RSA key" if suite.info.key_exchange == "RSA" else "ECDHE"
+    assert key_exchange in trace, trace
+
+
+# ------------------------------------------------------------------------------------ peer output
+
+
+def brief_protocol(output: str) -> tuple[str, str]:
+    """(protocol, cipher) from OpenSSL's brief output (``Protocol version:`` / ``Ciphersuite:``)."""
+    version = re.search(r"Protocol version: (\S+)", output)
+    cipher = re.search(r"Ciphersuite: (\S+)", output)
+    assert version is not None and cipher is not None, output
+    return version.group(1), cipher.group(1)
+
+
+def server_hello_extensions(trace_output: str) -> list[str]:
+    """The extensions of the ServerHello in OpenSSL's ``-trace`` output, by name."""
+    match = re.search(r"ServerHello, Length=\d+\n(.*?)\n\s*\n", trace_output, re.S)
+    assert match is not None, f"no ServerHello in the -trace output:\n{trace_output[:3000]}"
+    return re.findall(r"extension_type=(\w+)\(", match.group(1))
+
+
+# ================================================================== glasstls client -> s_server
+
+
+def s_server12(
+    pki: TestPKI, kind: str, *, cipher: str | None = None, extra_args: Sequence[str] = (), **kwargs: object
+) -> contextlib.AbstractContextManager[ProcessServer]:
+    """``openssl s_server -tls1_2 -rev`` with the test PKI's ``kind`` certificate (and only ``cipher``)."""
+    files = creds(pki, kind)
+    args = ["-tls1_2", *(["-cipher", cipher] if cipher else []), *extra_args]
+    return openssl_server(files.cert, files.key, mode="rev", tls13_only=False, extra_args=args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("suite", suite12_params())
+def test_glasstls_client_to_openssl_server(pki: TestPKI, suite: Suite12) -> None:
+    """The glasstls client offers TLS 1.3 and 1.2 with everything it has enabled; s_server speaks only TLS 1.2
+    and this one suite."""
+    payload = line_payload(PAYLOAD_SIZE)
+    with s_server12(pki, suite.kind, cipher=suite.openssl) as server:
+        with glasstls_connect(server.port, client12(pki, suite)) as tls:
+            check_negotiated12(tls, suite)
+            assert tls.negotiated.peer_certificates[0] == chain(pki, suite.kind).leaf
+            echo_exchange(tls, payload, reversed_lines(payload))
+        server.wait_for_output(r"Ciphersuite: \S+")
+        assert brief_protocol(server.output()) == ("TLSv1.2", suite.openssl)
+
+
+# ================================================================== s_client -> glasstls server
+
+
+def s_client12(
+    pki: TestPKI, port: int, *, cipher: str | None = None, extra_args: Sequence[str] = (), **kwargs: object
+) -> PeerResult:
+    """``openssl s_client -tls1_2`` (verifying the test PKI's root and localhost), optionally one ``cipher``."""
+    assert pki.files is not None
+    args = ["-tls1_2", *(["-cipher", cipher] if cipher else []), *extra_args]
+    return run_openssl_client(port, cafile=pki.files.root, tls13_only=False, extra_args=args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("suite", suite12_params())
+def test_openssl_client_to_glasstls_server(pki: TestPKI, suite: Suite12) -> None:
+    """s_client offers only TLS 1.2 and this suite; the glasstls server (TLS 1.3-capable, both certificate kinds,
+    every suite it has enabled) must pick it and the matching certificate."""
+    payload = line_payload(PAYLOAD_SIZE)
+    with glasstls_server(server12(pki, suite), echo_n_handler(len(payload))) as server:
+        result = s_client12(pki, server.port, cipher=suite.openssl, stdin=payload).check()
+        session = server.session(0).check()
+    assert brief_protocol(result.output) == ("TLSv1.2", suite.openssl)
+    assert payload in result.stdout
+    assert session.received == payload
+    assert session.negotiated is not None
+    assert (session.negotiated.version, session.negotiated.cipher_suite) == (V12, suite.suite)
+
+
+# -------------------------------------------------------- encrypt_then_mac and the extended master secret
+
+CBC = BY_SUITE[CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA]
+ETM_CASES = [pytest.param(True, id="encrypt-then-mac"), pytest.param(False, id="mac-then-encrypt-no_etm")]
+
+
+@pytest.mark.parametrize("etm", ETM_CASES)
+def test_glasstls_client_cbc_record_protection_with_openssl(pki: TestPKI, etm: bool) -> None:
+    """OpenSSL offers and answers encrypt_then_mac by default (RFC 7366); with ``-no_etm`` the records are
+    MAC-then-encrypt, checked by glasstls with its Lucky13 countermeasure. Both carry several records each way."""
+    payload = line_payload(PAYLOAD_SIZE)
+    extra = ("-trace", *(() if etm else ("-no_etm",)))
+    with s_server12(pki, CBC.kind, cipher=CBC.openssl, extra_args=extra) as server:
+        with glasstls_connect(server.port, client12(pki, CBC)) as tls:
+            check_negotiated12(tls, CBC)
+            assert ("encrypt-then-MAC" in summaries(tls)) == etm
+            echo_exchange(tls, payload, reversed_lines(payload))
+        server.wait_for_output(r"ServerHello, Length")
+        extensions = server_hello_extensions(server.output())
+    assert ("encrypt_then_mac" in extensions) == etm, extensions
+    assert "extended_master_secret" in extensions, extensions
+
+
+@pytest.mark.parametrize("etm", ETM_CASES)
+def test_openssl_client_cbc_record_protection_with_glasstls_server(pki: TestPKI, etm: bool) -> None:
+    payload = line_payload(PAYLOAD_SIZE)
+    traces: list[str] = []
+
+    def handler(tls: TLSSocket, session: ServerSession) -> None:
+        traces.append(summaries(tls))
+        echo_n_handler(len(payload))(tls, session)
+
+    extra = ("-trace", *(() if etm else ("-no_etm",)))
+    with glasstls_server(server12(pki, CBC), handler) as server:
+        result = s_client12(pki, server.port, cipher=CBC.openssl, brief=False, extra_args=extra, stdin=payload)
+        session = server.session(0).check()
+    result.check()
+    assert payload in result.stdout
+    assert session.received == payload
+    extensions = server_hello_extensions(result.output)
+    assert ("encrypt_then_mac" in extensions) == etm, extensions
+    assert "extended_master_secret" in extensions, extensions
+    assert "Extended master secret: yes" in result.output
+    assert ("encrypt-then-MAC" in traces[0]) == etm, traces[0]
+
+
+# ------------------------------------------------------------------------------------- ALPN, mutual TLS
+
+
+def test_glasstls_client_alpn_with_openssl_server(pki: TestPKI) -> None:
+    with s_server12(pki, "ecdsa", alpn=["h2", "http/1.1"]) as server:
+        config = client12(pki, alpn_protocols=("http/1.1", "h2"))
+        with glasstls_connect(server.port, config) as tls:
+            assert tls.negotiated.version == V12
+            assert tls.negotiated.alpn_protocol == "h2"
+            echo_exchange(tls, b"alpn\n", b"npla\n")
+
+
+def test_openssl_client_alpn_with_glasstls_server(pki: TestPKI) -> None:
+    with glasstls_server(server12(pki, alpn_protocols=("h2", "http/1.1")), echo_n_handler(5)) as server:
+        result = s_client12(pki, server.port, brief=False, alpn=["http/1.1", "h2"], stdin=b"alpn\n").check()
+        session = server.session(0).check()
+    assert "ALPN protocol: h2" in result.output, result.output
+    assert "Protocol  : TLSv1.2" in result.output
+    assert session.negotiated is not None and session.negotiated.alpn_protocol == "h2"
+
+
+MTLS_SUITES = suite12_params(
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA
+)
+
+
+@pytest.mark.parametrize("suite", MTLS_SUITES)
+def test_glasstls_client_mutual_tls_with_openssl_server(pki: TestPKI, suite: Suite12) -> None:
+    """s_server requires and verifies a client certificate (CertificateRequest, Certificate, CertificateVerify
+    signed over the TLS 1.2 handshake messages); the RSA key exchange case has no ServerKeyExchange."""
+    assert pki.files is not None
+    config = client12(pki, suite, client_certificate=chain(pki, "client"))
+    with s_server12(pki, suite.kind, cipher=suite.openssl, client_ca=pki.files.root) as server:
+        with glasstls_connect(server.port, config) as tls:
+            check_negotiated12(tls, suite)
+            assert tls.negotiated.client_certificate_requested
+            echo_exchange(tls, b"mutual\n", b"lautum\n")
+        server.wait_for_output("Peer certificate: CN = glasstls test client")
+        assert brief_protocol(server.output()) == ("TLSv1.2", suite.openssl)
+
+
+@pytest.mark.parametrize("suite", MTLS_SUITES)
+def test_openssl_client_mutual_tls_with_glasstls_server(pki: TestPKI, suite: Suite12) -> None:
+    assert pki.files is not None
+    config = server12(pki, suite, client_auth="required", client_trust=TrustStore.from_file(pki.files.root))
+    client = creds(pki, "client")
+    with glasstls_server(config, echo_n_handler(7)) as server:
+        result = s_client12(
+            pki, server.port, cipher=suite.openssl, certfile=client.cert, keyfile=client.key, stdin=b"mutual\n"
+        ).check()
+        session = server.session(0).check()
+    assert brief_protocol(result.output) == ("TLSv1.2", suite.openssl)
+    assert session.negotiated is not None and session.negotiated.verified_chain is not None
+    assert session.negotiated.peer_certificates[0] == chain(pki, "client").leaf
+
+
+def test_openssl_client_without_certificate_is_refused(pki: TestPKI) -> None:
+    assert pki.files is not None
+    config = server12(pki, client_auth="required", client_trust=TrustStore.from_file(pki.files.root))
+    with glasstls_server(config, echo_n_handler(7)) as server:
+        result = s_client12(pki, server.port, stdin=b"mutual\n", extra_args=["-state"])
+        session = server.session(0)
+    assert result.returncode != 0
+    assert isinstance(session.error, HandshakeFailure), session.error
+    assert "SSL3 alert read:fatal:handshake failure" in result.output, result.output
