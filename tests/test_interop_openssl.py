@@ -279,6 +279,8 @@ def test_glasstls_client_peer_initiates_key_update(pki: TestPKI) -> None:
         server.send(b"after K\n")
         assert recv_until(tls, b"after K\n").endswith(b"after K\n")
         assert key_updates(events) == ["read", "read", "write"], events
+        # Our write update answered s_server's update_requested.
+        assert [e.requested for e in events if isinstance(e, KeyUpdated)] == [False, False, True]
         tls.sendall(b"new keys from glasstls\n")  # sealed with our updated keys
         server.wait_for_output("new keys from glasstls")
 
@@ -500,7 +502,7 @@ def test_glasstls_server_peer_initiates_key_update(pki: TestPKI) -> None:
         client.close_stdin()  # s_client: end of input -> close_notify
         session = server.session().check()
     assert key_updates(session.events) == ["read", "read", "write"], session.events
-    assert [e.requested for e in session.events if isinstance(e, KeyUpdated)] == [False, False, False]
+    assert [e.requested for e in session.events if isinstance(e, KeyUpdated)] == [False, False, True]
     assert session.received == b"first\nsecond\nthird\n"
     assert session.clean_close
 

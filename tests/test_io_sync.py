@@ -267,7 +267,8 @@ def test_events_keep_handshake_key_updates_tickets_and_close(
     assert client.events() == [KeyUpdated("write")]  # our own update, without touching the socket
     client.sendall(b"ping")
     assert recv_exactly(server, 4) == b"ping"
-    assert server.events() == [KeyUpdated("read"), KeyUpdated("write")]  # the peer's, then our answer
+    # The peer's, then our answer to its update_requested (KeyUpdated.requested, RFC 8446 section 4.6.3).
+    assert server.events() == [KeyUpdated("read"), KeyUpdated("write", requested=True)]
     server.sendall(b"pong")
     assert recv_exactly(client, 4) == b"pong"
     received = client.events()

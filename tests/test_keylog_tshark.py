@@ -190,11 +190,7 @@ def tshark(pcap: Path, keylog: Path | None, *args: str) -> str:
     [
         (ProtocolVersion.TLS13, ("http/1.1",)),
         (ProtocolVersion.TLS12, ()),
-        pytest.param(
-            ProtocolVersion.TLS12,
-            ("http/1.1",),
-            marks=pytest.mark.xfail(strict=False, reason="TLS 1.2 in progress: ALPN in the TLS 1.2 ServerHello"),
-        ),
+        (ProtocolVersion.TLS12, ("http/1.1",)),
     ],
     ids=["TLS1.3", "TLS1.2", "TLS1.2-ALPN"],
 )

@@ -54,14 +54,17 @@ class TrafficState(State):
             self._ticket_received(cast(NewSessionTicket, msg), actions)
         return self
 
-    def update_write_keys(self, actions: Actions, *, request_peer: bool, reason: str) -> None:
-        """Send KeyUpdate and switch our write keys (RFC 8446 section 4.6.3)."""
+    def update_write_keys(
+        self, actions: Actions, *, request_peer: bool, reason: str, requested_by_peer: bool = False
+    ) -> None:
+        """Send KeyUpdate and switch our write keys (RFC 8446 section 4.6.3). ``requested_by_peer``: this update
+        answers the peer's update_requested (reported in the KeyUpdated event)."""
         request = KeyUpdateRequest.UPDATE_REQUESTED if request_peer else KeyUpdateRequest.UPDATE_NOT_REQUESTED
         actions.send(KeyUpdate(request))
         side = self.ctx.side
-        self._advance(side, "write", actions, reason)
+        self._advance(side, "write", actions, reason, requested=requested_by_peer)
 
-    def _advance(self, side: str, direction: str, actions: Actions, reason: str) -> None:
+    def _advance(self, side: str, direction: str, actions: Actions, reason: str, *, requested: bool = False) -> None:
         # RFC 8446 section 7.2: secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length)
         secret = ks.next_traffic_secret(self.suite, self._secrets[side])
         self._secrets[side] = secret
@@ -76,7 +79,7 @@ class TrafficState(State):
             f"{label}_{n}",
         )
         actions.trace("keys_installed", "KeyUpdate", f"{side} traffic keys updated to generation {n}: {reason}")
-        actions.emit(KeyUpdated(direction, requested=False))
+        actions.emit(KeyUpdated(direction, requested=requested))
 
     def _key_update_received(self, msg: KeyUpdate, actions: Actions) -> None:
         step = "KeyUpdate"
@@ -95,7 +98,12 @@ class TrafficState(State):
             )
         self._advance(self.ctx.peer, "read", actions, "the peer updated its keys")
         if msg.request_update == KeyUpdateRequest.UPDATE_REQUESTED:
-            self.update_write_keys(actions, request_peer=False, reason="answering the peer's update_requested")
+            self.update_write_keys(
+                actions,
+                request_peer=False,
+                reason="answering the peer's update_requested",
+                requested_by_peer=True,
+            )
 
     def _ticket_received(self, nst: NewSessionTicket, actions: Actions) -> None:
         step = "NewSessionTicket"

@@ -473,7 +473,8 @@ def connect(
     """
     config = config if config is not None else ClientConfig()
     name = server_name if server_name is not None else host
-    connection = ClientConnection(config, server_name=name)  # UsageError before any network traffic
+    # Sessions for resumption are kept per "host:port" (the server identity), not only per name.
+    connection = ClientConnection(config, server_name=name, session_key=f"{host}:{port}")  # UsageError now
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:

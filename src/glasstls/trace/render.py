@@ -634,12 +634,22 @@ def _section_lines(key: str, group: Sequence[TraceEvent], *, both: bool, tls12: 
 # -- negotiated parameters ---------------------------------------------------------------------------------
 
 
+def _key_exchange(negotiated: Negotiated) -> str:
+    if negotiated.group is not None:
+        return f"ECDHE {negotiated.group}" if negotiated.version == ProtocolVersion.TLS12 else str(negotiated.group)
+    if negotiated.version == ProtocolVersion.TLS12:
+        if negotiated.resumed:
+            return "none (resumed TLS 1.2 session)"
+        return "RSA key transport (no forward secrecy)"
+    return "none (PSK only)"
+
+
 def negotiated_summary(negotiated: Negotiated) -> list[tuple[str, str]]:
     """The negotiated parameters as (label, value) rows, for a status line, a table or a web page."""
     rows = [
         ("version", _version(str(negotiated.version))),
         ("cipher suite", str(negotiated.cipher_suite)),
-        ("key exchange", str(negotiated.group) if negotiated.group is not None else "none (PSK only)"),
+        ("key exchange", _key_exchange(negotiated)),
         ("signature", str(negotiated.signature_scheme) if negotiated.signature_scheme is not None else "-"),
         ("ALPN", negotiated.alpn_protocol or "none"),
         ("server name", negotiated.server_name or "none"),
