@@ -184,6 +184,9 @@ class CertificateError(TLSError):
         #: True when the raiser named the kind; False when it was derived from ``check`` and the class.
         self.kind_given = kind is not None
         self.kind: CertificateKind = kind if kind is not None else self._default_kind(check)
+        #: The verification report (a ``pki.verify.ChainReport``) when pki attached one; read it with
+        #: ``pki.verify.report_of(error)``.
+        self.report: object | None = None
 
     def _default_kind(self, check: str | None) -> CertificateKind:
         if isinstance(self, CertificateRequired):
@@ -228,6 +231,12 @@ class UnknownCA(CertificateError):
 
 class CertificateRequired(CertificateError):
     alert = AlertDescription.CERTIFICATE_REQUIRED
+
+
+class BadCertificateStatusResponse(CertificateError):
+    """The peer stapled an OCSP response that cannot be used (RFC 6066 section 8, RFC 8446 section 6.2)."""
+
+    alert = AlertDescription.BAD_CERTIFICATE_STATUS_RESPONSE
 
 
 _KIND_BY_CLASS: tuple[tuple[type[CertificateError], CertificateKind], ...] = (

@@ -58,8 +58,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
 
-from glasstls.errors import CertificateError, CertificateRevoked, CertificateUnknown, ConfigError, UsageError
-from glasstls.wire.enums import AlertDescription
+from glasstls.errors import (
+    BadCertificateStatusResponse,
+    CertificateError,
+    CertificateRevoked,
+    CertificateUnknown,
+    ConfigError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from glasstls.config import RevocationPolicy
@@ -88,12 +94,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 MAX_OCSP_AGE_WITHOUT_NEXT_UPDATE = timedelta(days=7)
 #: The most CRLs read from one directory or file (a named limit; real deployments have a handful).
 MAX_CRLS = 4096
-
-
-class BadCertificateStatusResponse(CertificateError):
-    """The peer stapled an OCSP response that cannot be used (RFC 6066 section 8, RFC 8446 section 6.2)."""
-
-    alert = AlertDescription.BAD_CERTIFICATE_STATUS_RESPONSE
 
 
 Status = Literal["good", "revoked", "unknown", "not checked"]

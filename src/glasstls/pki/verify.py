@@ -53,6 +53,7 @@ from glasstls.errors import (
     BadCertificate,
     CertificateError,
     CertificateExpired,
+    CertificateKind,
     ConfigError,
     UnknownCA,
     UnsupportedCertificate,
@@ -566,6 +567,7 @@ class _Finding:
     error: type[CertificateError]
     reason: str
     hint: str
+    kind: CertificateKind | None = None  # when the check and class do not say it (errors.CertificateError.kind)
 
 
 @dataclass(frozen=True)
@@ -632,6 +634,7 @@ def _build_path(
                         f"the leaf is self-signed: {_label(leaf)} is its own issuer, and it is not in {where}",
                         f"give the {peer} a certificate issued by a CA (`glasstls certs` makes a test CA), "
                         "and add that CA to the trust store with --cafile",
+                        "self-signed",
                     )
                 )
             else:
@@ -670,6 +673,7 @@ def _build_path(
                         f"(issuer: {issuer_name}), and {issuer_name} is not in {where}",
                         f"configure the {peer} to send its intermediate certificate (the full chain file), "
                         f"or, if {issuer_name} is a CA you trust, add it to the trust store with --cafile",
+                        "missing-intermediate",
                     )
                 )
             else:
@@ -881,7 +885,9 @@ def _diagnose(leaf: x509.Certificate, findings: Sequence[_Finding], ctx: _Contex
     if category is not None:
         for finding in findings:
             if finding.check == category:
-                return _Finding(finding.check, finding.error, f"{finding.reason} ({quoted})", finding.hint)
+                return _Finding(
+                    finding.check, finding.error, f"{finding.reason} ({quoted})", finding.hint, finding.kind
+                )
         if category == "chain":
             return _Finding(
                 "chain",
@@ -893,7 +899,7 @@ def _diagnose(leaf: x509.Certificate, findings: Sequence[_Finding], ctx: _Contex
             )
     elif findings:
         first = findings[0]
-        return _Finding(first.check, first.error, f"{first.reason} ({quoted})", first.hint)
+        return _Finding(first.check, first.error, f"{first.reason} ({quoted})", first.hint, first.kind)
     return _Finding(
         category or "chain",
         BadCertificate,
@@ -1033,9 +1039,7 @@ def _revocation_checks(result: RevocationResult) -> list[CheckResult]:
 
 
 def _attach(error: CertificateError, report: ChainReport) -> CertificateError:
-    # errors.py's CertificateError has no ``report`` attribute (yet): set it on the instance; read it back with
-    # report_of(), which type-checks.
-    setattr(error, "report", report)  # noqa: B010
+    error.report = report
     return error
 
 
@@ -1061,7 +1065,7 @@ def _failure_report(
             f"the certificate chain was rejected (cryptography's verifier says: {message})",
             "inspect the certificates with `openssl x509 -text` against the message above",
         )
-    error = primary.error(primary.reason, check=primary.check, step=STEP, hint=primary.hint)
+    error = primary.error(primary.reason, check=primary.check, step=STEP, hint=primary.hint, kind=primary.kind)
     error.__cause__ = cause
     checks = [CheckResult("parse", True, f"the {ctx.role}'s {_plural(len(certs), 'certificate')} parsed as DER X.509")]
     for name in CHECK_NAMES[1:-1]:
