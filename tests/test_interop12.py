@@ -25,16 +25,18 @@ import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from glasstls.config import ClientConfig, ServerConfig
+from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
-from glasstls.errors import HandshakeFailure
+from glasstls.errors import AlertReceived, CertificateRevoked, HandshakeFailure
 from glasstls.io.sync import TLSSocket
+from glasstls.pki.testpki import make_revocation_pki
 from glasstls.pki.trust import TrustStore
-from glasstls.wire.enums import CipherSuite, ProtocolVersion
+from glasstls.wire.enums import AlertDescription, CipherSuite, ProtocolVersion
 from interop_helpers import (
     TEST_TIMEOUT,
     ServerSession,
@@ -42,14 +44,24 @@ from interop_helpers import (
     client_config,
     creds,
     echo_exchange,
+    echo_handler,
     echo_n_handler,
     glasstls_connect,
     glasstls_server,
     line_payload,
     reversed_lines,
     server_config,
+    wait_output,
 )
-from peers import PeerResult, ProcessServer, openssl_server, run_openssl_client
+from peers import (
+    PEER_TIMEOUT,
+    PeerProcess,
+    PeerResult,
+    ProcessServer,
+    openssl_server,
+    require_tool,
+    run_openssl_client,
+)
 
 if TYPE_CHECKING:
     from glasstls.pki.testpki import TestPKI
@@ -343,3 +355,126 @@ def test_openssl_client_without_certificate_is_refused(pki: TestPKI) -> None:
     assert result.returncode != 0
     assert isinstance(session.error, HandshakeFailure), session.error
     assert "SSL3 alert read:fatal:handshake failure" in result.output, result.output
+
+
+# ================================================================================ renegotiation refused
+
+
+def test_openssl_client_renegotiation_is_refused(pki: TestPKI) -> None:
+    """s_client's ``R`` command renegotiates: a new ClientHello under the current keys. The glasstls server
+    answers with a no_renegotiation warning (RFC 5746 section 4.4); OpenSSL treats a refused renegotiation as
+    fatal and ends the connection with handshake_failure. The server survives and serves the next client."""
+    assert pki.files is not None
+    traces: list[str] = []
+
+    def handler(tls: TLSSocket, session: ServerSession) -> None:
+        try:
+            echo_handler(tls, session)
+        finally:
+            traces.append(summaries(tls))
+
+    openssl = require_tool("openssl")
+    argv = [openssl, "s_client", "-connect", "", "-servername", "localhost", "-CAfile", pki.files.root]
+    argv += ["-verify_return_error", "-tls1_2", "-state"]
+    with glasstls_server(server12(pki), handler) as server:
+        argv[3] = f"127.0.0.1:{server.port}"
+        client = PeerProcess(argv, name="openssl s_client")
+        try:
+            client.send(b"before\n")
+            wait_output(client, "(?m)^before$")
+            client.send(b"R\n")
+            wait_output(client, "RENEGOTIATING")
+            wait_output(client, "SSL3 alert read:warning:no renegotiation")
+            wait_output(client, "SSL3 alert write:fatal:handshake failure")
+            assert client.wait(PEER_TIMEOUT) is not None, client.describe()
+        finally:
+            client.stop()
+        session = server.session(0)
+        # The next client is served as usual.
+        again = s_client12(pki, server.port, stdin=b"again\n", until="(?m)^again$")
+        assert server.session(1).received == b"again\n", again.output
+    assert session.received == b"before\n"
+    assert isinstance(session.error, AlertReceived), session.error
+    assert session.error.description == AlertDescription.HANDSHAKE_FAILURE
+    assert "refused renegotiation: received a new ClientHello, answered no_renegotiation" in traces[0], traces[0]
+
+
+def test_glasstls_client_refuses_openssl_server_hello_request(pki: TestPKI) -> None:
+    """s_server's ``r`` command sends HelloRequest; the glasstls client answers no_renegotiation (a warning,
+    RFC 5246 section 7.4.1.1), and OpenSSL, whose renegotiation was refused, ends with handshake_failure."""
+    files = creds(pki, "ecdsa")
+    extra = ["-tls1_2", "-state"]
+    with openssl_server(files.cert, files.key, mode="interactive", tls13_only=False, extra_args=extra) as server:
+        with glasstls_connect(server.port, client12(pki)) as tls:
+            assert tls.negotiated.version == V12
+            tls.sendall(b"before renegotiation\n")
+            server.wait_for_output("before renegotiation")
+            server.send(b"r\n")
+            server.wait_for_output("write hello request")
+            with pytest.raises(AlertReceived) as info:
+                tls.recv(timeout=PEER_TIMEOUT)
+            assert info.value.description == AlertDescription.HANDSHAKE_FAILURE
+            assert "refused renegotiation: received HelloRequest, answered no_renegotiation" in summaries(tls)
+        server.wait_for_output("SSL3 alert read:warning:no renegotiation")
+
+
+# ================================================================================ OCSP stapling in TLS 1.2
+
+
+@pytest.fixture(scope="module")
+def ocsp_dir(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI) -> Path:
+    """The session test PKI's revocation material (revoked leaf, OCSP responses) as files."""
+    directory = tmp_path_factory.mktemp("ocsp12")
+    make_revocation_pki(pki).write(directory)
+    return directory
+
+
+def test_openssl_server_staples_good_to_glasstls_client(pki: TestPKI, ocsp_dir: Path) -> None:
+    """TLS 1.2 carries the staple in its own CertificateStatus message (RFC 6066 section 8)."""
+    extra = ("-status_file", str(ocsp_dir / "ocsp-good.der"))
+    with (
+        s_server12(pki, "ecdsa", extra_args=extra) as server,
+        glasstls_connect(server.port, client12(pki, revocation="hard-fail")) as tls,
+    ):
+        assert tls.negotiated.version == V12
+        verified = tls.negotiated.verified_chain
+        assert verified is not None
+        revocation = verified.check("revocation")
+        assert revocation.ok and "says the stapled OCSP response" in revocation.detail, revocation
+        assert "server stapled an OCSP response" in summaries(tls)
+        echo_exchange(tls, b"stapled\n", b"delpats\n")
+
+
+def test_openssl_server_staples_revoked_to_glasstls_client(pki: TestPKI, ocsp_dir: Path) -> None:
+    extra = ["-tls1_2", "-state", "-status_file", str(ocsp_dir / "ocsp-revoked.der")]
+    cert, key = ocsp_dir / "revoked-server.pem", ocsp_dir / "revoked-server.key"
+    with openssl_server(cert, key, mode="rev", tls13_only=False, extra_args=extra) as server:
+        with pytest.raises(CertificateRevoked) as info:
+            glasstls_connect(server.port, client12(pki))
+        assert "says the stapled OCSP response" in info.value.reason
+        server.wait_for_output("SSL3 alert read:fatal:certificate revoked")
+
+
+@pytest.mark.parametrize(
+    ("kind", "staple", "suite"),
+    [
+        pytest.param("ecdsa", "ocsp-good.der", BY_SUITE[_S.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256], id="ecdhe"),
+        pytest.param("rsa", "ocsp-other.der", BY_SUITE[_S.TLS_RSA_WITH_AES_128_CBC_SHA], id="rsa-key-exchange"),
+    ],
+)
+def test_glasstls_server_staples_to_openssl_client(
+    pki: TestPKI, ocsp_dir: Path, kind: str, staple: str, suite: Suite12
+) -> None:
+    files = creds(pki, kind)
+    stapled = CertificateChain.from_files(files.cert, files.key, ocsp_response_path=ocsp_dir / staple)
+    config = ServerConfig(certificates=(stapled,), **suite.flags)
+    with glasstls_server(config, echo_n_handler(8)) as server:
+        result = s_client12(
+            pki, server.port, cipher=suite.openssl, brief=False, extra_args=["-status"], stdin=b"stapled\n"
+        )
+        server.session(0).check()
+    result.check()
+    assert "Protocol  : TLSv1.2" in result.output and f"Cipher    : {suite.openssl}" in result.output
+    assert "OCSP Response Status: successful" in result.output, result.output
+    assert "Cert Status: good" in result.output, result.output
+    assert "Verify return code: 0 (ok)" in result.output
