@@ -190,6 +190,9 @@ def test_wrong_host_name(files: Files, good_server: ProcessServer) -> None:
         fix=["--servername", "reissue the certificate"],
     )
     assert "localhost" in e.cause  # it says which names the certificate does cover
+    # The whole verification report is shown, not only the failing check (issue 5).
+    assert "certificate verification report" in proc.stderr
+    assert "verdict: INVALID" in proc.stderr and "CN=localhost" in proc.stderr
     good_server.wait_for_output(r"the client rejected our server certificate")
 
 

@@ -39,6 +39,7 @@ from glasstls.explain import Explanation, explain, explain_os_error
 from glasstls.io.sync import RECV_SIZE, TLSSocket
 from glasstls.pki.revocation import load_crls
 from glasstls.pki.trust import TrustStore
+from glasstls.pki.verify import ChainReport, report_of
 from glasstls.trace.render import build_story, negotiated_as_dict, negotiated_summary
 
 __all__ = ["JSON_SCHEMA", "add_arguments", "build_config", "parse_target", "run"]
@@ -176,6 +177,7 @@ class _Result:
         self.negotiated: Negotiated | None = None
         self.explanation: Explanation | None = None
         self.error_type: str | None = None
+        self.report: ChainReport | None = None  # the certificate verification report of a failed check
         self.received = bytearray()
         self.tls: TLSSocket | None = None
         self.conn: ClientConnection | None = None
@@ -331,6 +333,7 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
                 status.warning("the server closed the connection without close_notify: the data may be truncated")
         except TLSError as e:
             result.explanation, result.error_type = explain(e, side="client"), type(e).__name__
+            result.report = report_of(e)
         except OSError as e:
             result.explanation, result.error_type = explain_os_error(e, host=host, port=port), type(e).__name__
         except KeyboardInterrupt:
@@ -365,6 +368,11 @@ def _finish(args: argparse.Namespace, err: Output, out: Output, result: _Result)
             if args.trace and result.conn is not None and result.conn.trace:
                 err.heading(f"TLS handshake with {result.host}:{result.port}")
                 err.story(build_story(result.conn.trace))
+            if result.report is not None:
+                # Issue 5: the person sees the whole verification, not only the check that failed.
+                err.heading("certificate verification report")
+                for line in result.report.to_text().splitlines():
+                    err.line(line)
             err.explanation(result.explanation, title=f"connection to {result.host}:{result.port} failed")
         return 1
     return 0
