@@ -58,6 +58,7 @@ from peers import (
     PeerProcess,
     PeerResult,
     ProcessServer,
+    StrPath,
     openssl_server,
     require_tool,
     run_openssl_client,
@@ -374,7 +375,7 @@ def test_openssl_client_renegotiation_is_refused(pki: TestPKI) -> None:
             traces.append(summaries(tls))
 
     openssl = require_tool("openssl")
-    argv = [openssl, "s_client", "-connect", "", "-servername", "localhost", "-CAfile", pki.files.root]
+    argv: list[StrPath] = [openssl, "s_client", "-connect", "", "-servername", "localhost", "-CAfile", pki.files.root]
     argv += ["-verify_return_error", "-tls1_2", "-state"]
     with glasstls_server(server12(pki), handler) as server:
         argv[3] = f"127.0.0.1:{server.port}"
@@ -467,7 +468,11 @@ def test_glasstls_server_staples_to_openssl_client(
 ) -> None:
     files = creds(pki, kind)
     stapled = CertificateChain.from_files(files.cert, files.key, ocsp_response_path=ocsp_dir / staple)
-    config = ServerConfig(certificates=(stapled,), **suite.flags)
+    config = ServerConfig(
+        certificates=(stapled,),
+        allow_rsa_key_exchange=suite.flags["allow_rsa_key_exchange"],
+        allow_legacy_cbc=suite.flags["allow_legacy_cbc"],
+    )
     with glasstls_server(config, echo_n_handler(8)) as server:
         result = s_client12(
             pki, server.port, cipher=suite.openssl, brief=False, extra_args=["-status"], stdin=b"stapled\n"
