@@ -22,7 +22,9 @@ Every peer operation has a timeout (``tests/peers.py``), every test a hard ``pyt
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,9 +61,13 @@ from peers import (
     PeerResult,
     ProcessServer,
     StrPath,
+    gnutls_server,
     openssl_server,
+    python_ssl_server,
     require_tool,
+    run_gnutls_client,
     run_openssl_client,
+    run_python_ssl_client,
 )
 
 if TYPE_CHECKING:
@@ -169,7 +175,7 @@ def check_negotiated12(tls: TLSSocket, suite: Suite12) -> None:
     negotiated = tls.negotiated
     assert (negotiated.version, negotiated.cipher_suite) == (V12, suite.suite)
     trace = summaries(tls)
-    assert "extended master secret" in trace, trace
+    assert "derived the extended master secret (RFC 7627)" in trace, trace
     key_exchange = "RSA key" if suite.info.key_exchange == "RSA" else "ECDHE"
     assert key_exchange in trace, trace
 
@@ -356,6 +362,187 @@ def test_openssl_client_without_certificate_is_refused(pki: TestPKI) -> None:
     assert result.returncode != 0
     assert isinstance(session.error, HandshakeFailure), session.error
     assert "SSL3 alert read:fatal:handshake failure" in result.output, result.output
+
+
+# ======================================================================================= GnuTLS, both ways
+
+GNUTLS_CASES = [
+    *suite12_params(
+        _S.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        _S.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        _S.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        _S.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        _S.TLS_RSA_WITH_AES_128_GCM_SHA256,
+        _S.TLS_RSA_WITH_AES_128_CBC_SHA,
+        _S.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+    ),
+]
+#: GnuTLS offers and answers encrypt_then_mac by default; "%NO_ETM" turns it off (MAC-then-encrypt records).
+NO_ETM = ":%NO_ETM"
+#: "%NO_SESSION_HASH": no extended master secret (RFC 7627), which glasstls requires by default.
+NO_EMS = ":%NO_SESSION_HASH"
+
+
+def gnutls_session_line(output: str) -> tuple[list[str], str]:
+    """The parenthesised parts of GnuTLS's ``- Description:`` line, and its ``- Options:`` line."""
+    description = re.search(r"- Description: (.*)", output)
+    options = re.search(r"- Options: (.*)", output)
+    assert description is not None and options is not None, output
+    return re.findall(r"\(([^)]+)\)", description.group(1)), options.group(1)
+
+
+def check_gnutls_view(output: str, suite: Suite12, *, etm: bool | None = None, ems: bool = True) -> None:
+    """GnuTLS saw TLS 1.2 with this suite's key exchange, signature kind and cipher (and the options)."""
+    parts, options = gnutls_session_line(output)
+    assert parts[0] == "TLS1.2-X.509", parts
+    kx = suite.info.key_exchange
+    if kx == "RSA":
+        assert parts[1] == "RSA", parts
+    else:
+        assert parts[1].startswith("ECDHE-"), parts
+        assert parts[2].startswith("ECDSA" if kx == "ECDHE_ECDSA" else "RSA"), parts
+    assert suite.gnutls_cipher in parts, parts
+    assert ("extended master secret" in options) == ems, options
+    if etm is not None:
+        assert ("EtM" in options) == etm, options
+
+
+def gnutls_serv12(pki: TestPKI, kind: str, prio: str) -> contextlib.AbstractContextManager[ProcessServer]:
+    files = creds(pki, kind)
+    return gnutls_server(files.cert, files.key, priority=prio)
+
+
+@pytest.mark.parametrize("suite", GNUTLS_CASES)
+def test_glasstls_client_to_gnutls_server(pki: TestPKI, suite: Suite12) -> None:
+    payload = line_payload(PAYLOAD_SIZE)
+    with gnutls_serv12(pki, suite.kind, suite.gnutls_priority) as server:
+        with glasstls_connect(server.port, client12(pki, suite)) as tls:
+            check_negotiated12(tls, suite)
+            assert ("encrypt-then-MAC" in summaries(tls)) == suite.info.legacy
+            echo_exchange(tls, payload)
+        check_gnutls_view(
+            server.wait_for_output(r"(?s)- Description:.*- Options: .*").string, suite, etm=suite.info.legacy
+        )
+
+
+@pytest.mark.parametrize("suite", GNUTLS_CASES)
+def test_gnutls_client_to_glasstls_server(pki: TestPKI, suite: Suite12) -> None:
+    assert pki.files is not None
+    payload = line_payload(PAYLOAD_SIZE)
+    with glasstls_server(server12(pki, suite), echo_n_handler(len(payload))) as server:
+        result = run_gnutls_client(server.port, cafile=pki.files.root, priority=suite.gnutls_priority, stdin=payload)
+        session = server.session(0).check()
+    result.check()
+    check_gnutls_view(result.output, suite, etm=suite.info.legacy)
+    assert payload in result.stdout
+    assert session.negotiated is not None
+    assert (session.negotiated.version, session.negotiated.cipher_suite) == (V12, suite.suite)
+
+
+GNUTLS_CBC = BY_SUITE[_S.TLS_RSA_WITH_AES_128_CBC_SHA]
+
+
+def test_glasstls_client_mac_then_encrypt_with_gnutls(pki: TestPKI) -> None:
+    payload = line_payload(PAYLOAD_SIZE)
+    with gnutls_serv12(pki, "rsa", GNUTLS_CBC.gnutls_priority + NO_ETM) as server:
+        with glasstls_connect(server.port, client12(pki, GNUTLS_CBC)) as tls:
+            check_negotiated12(tls, GNUTLS_CBC)
+            assert "encrypt-then-MAC" not in summaries(tls)
+            echo_exchange(tls, payload)
+        check_gnutls_view(server.wait_for_output(r"(?s)- Description:.*- Options: .*").string, GNUTLS_CBC, etm=False)
+
+
+def test_gnutls_client_mac_then_encrypt_with_glasstls_server(pki: TestPKI) -> None:
+    assert pki.files is not None
+    payload = line_payload(PAYLOAD_SIZE)
+    with glasstls_server(server12(pki, GNUTLS_CBC), echo_n_handler(len(payload))) as server:
+        prio = GNUTLS_CBC.gnutls_priority + NO_ETM
+        result = run_gnutls_client(server.port, cafile=pki.files.root, priority=prio, stdin=payload).check()
+        server.session(0).check()
+    check_gnutls_view(result.output, GNUTLS_CBC, etm=False)
+    assert payload in result.stdout
+
+
+def test_glasstls_server_requires_extended_master_secret_from_gnutls(pki: TestPKI) -> None:
+    """RFC 7627: glasstls requires the extended master secret by default; a client without it gets
+    handshake_failure, unless the server is configured to accept it."""
+    assert pki.files is not None
+    prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2" + NO_EMS
+    with glasstls_server(server12(pki), echo_n_handler(4)) as server:
+        refused = run_gnutls_client(server.port, cafile=pki.files.root, priority=prio, stdin=b"ems\n")
+        session = server.session(0)
+    assert refused.returncode != 0
+    assert isinstance(session.error, HandshakeFailure) and "extended master secret" in str(session.error)
+    assert "Received alert [40]" in refused.output, refused.output
+    lenient = server12(pki, require_extended_master_secret=False)
+    with glasstls_server(lenient, echo_n_handler(4)) as server:
+        accepted = run_gnutls_client(server.port, cafile=pki.files.root, priority=prio, stdin=b"ems\n").check()
+        server.session(0).check()
+    parts, options = gnutls_session_line(accepted.output)
+    assert parts[0] == "TLS1.2-X.509" and "extended master secret" not in options, options
+
+
+def test_glasstls_client_requires_extended_master_secret_from_gnutls(pki: TestPKI) -> None:
+    with gnutls_serv12(pki, "ecdsa", "NORMAL:-VERS-ALL:+VERS-TLS1.2" + NO_EMS) as server:
+        with pytest.raises(HandshakeFailure) as info:
+            glasstls_connect(server.port, client12(pki))
+        assert "extended master secret" in str(info.value)
+        with glasstls_connect(server.port, client12(pki, require_extended_master_secret=False)) as tls:
+            assert tls.negotiated.version == V12
+            assert "derived the master secret from the premaster secret" in summaries(tls)
+            assert "derived the extended master secret" not in summaries(tls)
+            echo_exchange(tls, b"no ems\n")
+
+
+# ================================================================================ Python ssl, both ways
+
+PYTHON_CASES = suite12_params(
+    _S.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    _S.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    _S.TLS_RSA_WITH_AES_128_GCM_SHA256,
+    _S.TLS_RSA_WITH_AES_256_CBC_SHA,
+)
+
+
+def python_context(pki: TestPKI, suite: Suite12, *, server_side: bool) -> ssl.SSLContext:
+    """An ``ssl`` context limited to TLS 1.2 and ``suite``."""
+    assert pki.files is not None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(suite.openssl)
+    if server_side:
+        files = creds(pki, suite.kind)
+        context.load_cert_chain(os.fspath(files.cert), os.fspath(files.key))
+    else:
+        context.load_verify_locations(os.fspath(pki.files.root))
+    return context
+
+
+@pytest.mark.parametrize("suite", PYTHON_CASES)
+def test_python_client_to_glasstls_server(pki: TestPKI, suite: Suite12) -> None:
+    payload = line_payload(PAYLOAD_SIZE)
+    context = python_context(pki, suite, server_side=False)
+    with glasstls_server(server12(pki, suite), echo_n_handler(len(payload))) as server:
+        result = run_python_ssl_client(server.port, cafile=None, context=context, send=payload)
+        session = server.session(0).check()
+    assert (result.version, result.cipher) == ("TLSv1.2", suite.openssl)
+    assert result.received == payload and result.closed_by_peer
+    assert session.negotiated is not None
+    assert (session.negotiated.version, session.negotiated.cipher_suite) == (V12, suite.suite)
+
+
+@pytest.mark.parametrize("suite", PYTHON_CASES)
+def test_glasstls_client_to_python_server(pki: TestPKI, suite: Suite12) -> None:
+    payload = line_payload(PAYLOAD_SIZE)
+    context = python_context(pki, suite, server_side=True)
+    with python_ssl_server("-", "-", context=context) as server:
+        with glasstls_connect(server.port, client12(pki, suite)) as tls:
+            check_negotiated12(tls, suite)
+            echo_exchange(tls, payload)
+        (session,) = server.wait_for_sessions(1)
+    assert session.error is None, session.error
+    assert (session.version, session.cipher) == ("TLSv1.2", suite.openssl)
+    assert session.received == payload
 
 
 # ================================================================================ renegotiation refused
