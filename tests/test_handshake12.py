@@ -23,7 +23,7 @@ from glasstls.handshake.base import Actions
 from glasstls.sessions import ClientSessionStore, TicketKeys
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import AlertDescription as AD  # noqa: N817
-from glasstls.wire.enums import AlertLevel, CipherSuite, HandshakeType, ProtocolVersion
+from glasstls.wire.enums import AlertLevel, CipherSuite, HandshakeType, ProtocolVersion, SignatureScheme
 from glasstls.wire.messages import (
     ClientHello,
     ClientKeyExchangeRsa,
@@ -52,7 +52,7 @@ def pair12(
     s: dict[str, object] = {**LEGACY}
     if suite is not None:
         c["cipher_suites"] = (suite,)
-        s["certificates"] = (chain_of(server_credential(_kind_for(suite))),)  # type: ignore[arg-type]
+        s["certificates"] = (chain_of(server_credential(_kind_for(suite))),)
     c.update(client or {})
     s.update(server or {})
     return Pair(client_config(**c), server_config(**s))
@@ -198,7 +198,7 @@ def test_flipped_ciphertext_bit_is_bad_record_mac() -> None:
             return record[:-1] + bytes([record[-1] ^ 0x80])
         return record
 
-    pair.on_wire = flip  # type: ignore[assignment]
+    pair.on_wire = flip
     pair.send("client", b"x" * 100)
     pair.pump()
     assert isinstance(pair.server_error, BadRecordMac)
@@ -240,7 +240,7 @@ def test_client_refuses_renegotiation_with_a_warning() -> None:
     # The server asks to renegotiate: a HelloRequest from outside the state machine.
     actions = Actions()
     raw = actions.send(HelloRequest())
-    pair.server._pending_handshake += raw  # type: ignore[attr-defined]
+    pair.server._pending_handshake += raw
     pair.pump()
     assert pair.client_error is None and pair.server_error is None
     got = [e for e in pair.server_events if isinstance(e, AlertEvent)]
@@ -373,3 +373,25 @@ def test_unexpected_message_in_tls12_state() -> None:
     with pair.mutate("server", swap):
         pair.pump()
     assert pair.client_error is not None and pair.client_error.alert == AD.UNEXPECTED_MESSAGE
+
+
+# -- regressions found against real peers (tests/test_interop12.py) --------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", [SignatureScheme.ECDSA_SECP384R1_SHA384, SignatureScheme.ECDSA_SECP521R1_SHA512])
+def test_p256_key_signs_with_the_hash_the_peer_asks_for(scheme: SignatureScheme) -> None:
+    """RFC 5246 7.4.1.4.1 / RFC 8446 4.2.3: in TLS 1.2 an ECDSA code point names only the hash. A client that
+    accepts only ecdsa+sha384 (``openssl s_client -sigalgs ECDSA+SHA384``) gets a ServerKeyExchange from a P-256
+    key signed with SHA-384, and a CertificateRequest asking only for it gets the client's P-256 certificate."""
+    from handshake_pair import pki
+
+    suite = CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    pair = pair12(
+        suite,
+        client={"signature_schemes": (scheme,), "client_certificate": chain_of(pki().client)},
+        server={"signature_schemes": (scheme,), "client_auth": "required", "client_trust": pki().trust_store()},
+    )
+    c, s = pair.handshake()
+    assert c.signature_scheme == scheme
+    assert s.peer_certificates and s.peer_certificates[0] == pki().client.certificate
+    assert pair.transfer("client", b"sha384") == b"sha384"

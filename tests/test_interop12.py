@@ -38,7 +38,7 @@ from glasstls.errors import AlertReceived, CertificateRevoked, HandshakeFailure
 from glasstls.io.sync import TLSSocket
 from glasstls.pki.testpki import make_revocation_pki
 from glasstls.pki.trust import TrustStore
-from glasstls.wire.enums import AlertDescription, CipherSuite, ProtocolVersion
+from glasstls.wire.enums import AlertDescription, CipherSuite, ProtocolVersion, SignatureScheme
 from interop_helpers import (
     TEST_TIMEOUT,
     ServerSession,
@@ -362,6 +362,66 @@ def test_openssl_client_without_certificate_is_refused(pki: TestPKI) -> None:
     assert result.returncode != 0
     assert isinstance(session.error, HandshakeFailure), session.error
     assert "SSL3 alert read:fatal:handshake failure" in result.output, result.output
+
+
+# ------------------------------------------------------------------- signature schemes and certificate kinds
+
+#: (certificate kind, OpenSSL -sigalgs, the scheme glasstls must sign or accept, s_client's "Hash used").
+#: In TLS 1.2 an ECDSA code point names only the hash (RFC 8446 section 4.2.3): P-256 with SHA-384 is fine.
+SIGALG_CASES = [
+    pytest.param("ecdsa", "ECDSA+SHA256", SignatureScheme.ECDSA_SECP256R1_SHA256, "SHA256", id="p256-sha256"),
+    pytest.param("ecdsa", "ECDSA+SHA384", SignatureScheme.ECDSA_SECP384R1_SHA384, "SHA384", id="p256-sha384"),
+    pytest.param("ecdsa", "ECDSA+SHA512", SignatureScheme.ECDSA_SECP521R1_SHA512, "SHA512", id="p256-sha512"),
+    pytest.param("rsa", "RSA+SHA256", SignatureScheme.RSA_PKCS1_SHA256, "SHA256", id="rsa-pkcs1-sha256"),
+    pytest.param("rsa", "RSA+SHA512", SignatureScheme.RSA_PKCS1_SHA512, "SHA512", id="rsa-pkcs1-sha512"),
+    pytest.param("rsa", "RSA-PSS+SHA384", SignatureScheme.RSA_PSS_RSAE_SHA384, "SHA384", id="rsa-pss-sha384"),
+    pytest.param("ed25519", "ed25519", SignatureScheme.ED25519, None, id="ed25519"),
+]
+
+
+@pytest.mark.parametrize(("kind", "sigalgs", "scheme", "hash_used"), SIGALG_CASES)
+def test_glasstls_client_verifies_openssl_server_key_exchange_signature(
+    pki: TestPKI, kind: str, sigalgs: str, scheme: SignatureScheme, hash_used: str | None
+) -> None:
+    """s_server signs its ServerKeyExchange with the one scheme it is allowed."""
+    with (
+        s_server12(pki, kind, extra_args=("-sigalgs", sigalgs)) as server,
+        glasstls_connect(server.port, client12(pki)) as tls,
+    ):
+        assert tls.negotiated.version == V12
+        assert tls.negotiated.signature_scheme == scheme
+        assert tls.negotiated.peer_certificates[0] == chain(pki, kind).leaf
+        echo_exchange(tls, b"signed\n", b"dengis\n")
+
+
+@pytest.mark.parametrize(("kind", "sigalgs", "scheme", "hash_used"), SIGALG_CASES)
+def test_glasstls_server_signs_what_openssl_client_accepts(
+    pki: TestPKI, kind: str, sigalgs: str, scheme: SignatureScheme, hash_used: str | None
+) -> None:
+    """s_client accepts one scheme; the glasstls server (with only the ``kind`` certificate) must sign with it."""
+    with glasstls_server(server_config(pki, (kind,)), echo_n_handler(7)) as server:
+        result = s_client12(pki, server.port, extra_args=["-sigalgs", sigalgs], stdin=b"signed\n").check()
+        session = server.session(0).check()
+    assert session.negotiated is not None
+    assert (session.negotiated.version, session.negotiated.signature_scheme) == (V12, scheme)
+    assert "Protocol version: TLSv1.2" in result.output
+    if hash_used is not None:
+        assert f"Hash used: {hash_used}" in result.output, result.output
+    assert b"signed\n" in result.stdout
+
+
+def test_glasstls_client_certificate_signs_the_hash_openssl_server_asks_for(pki: TestPKI) -> None:
+    """s_server's CertificateRequest allows only ecdsa+sha384: the P-256 client key signs CertificateVerify
+    with SHA-384 (TLS 1.2 semantics) instead of sending no certificate."""
+    assert pki.files is not None
+    config = client12(pki, client_certificate=chain(pki, "client"))
+    extra = ("-client_sigalgs", "ECDSA+SHA384")
+    with s_server12(pki, "ecdsa", client_ca=pki.files.root, extra_args=extra) as server:
+        with glasstls_connect(server.port, config) as tls:
+            assert tls.negotiated.client_certificate_requested
+            echo_exchange(tls, b"client sha384\n", b"483ahs tneilc\n")
+        server.wait_for_output("Peer certificate: CN = glasstls test client")
+        server.wait_for_output("Hash used: SHA384")
 
 
 # ======================================================================================= GnuTLS, both ways

@@ -51,7 +51,7 @@ from glasstls.handshake.base import (
     check_finished12,
     check_signature12,
 )
-from glasstls.handshake.traffic12 import Session12, Traffic12, install
+from glasstls.handshake.traffic12 import Session12, Traffic12, install, tls12_schemes_for_key
 from glasstls.pki.verify import verify_server_chain
 from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
@@ -541,10 +541,9 @@ def _client_certificate(
     chain = config.client_certificate
     if chain is None:
         return None, None
-    for s in signatures.schemes_for_key(
-        chain.private_key, tls13=False, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
-    ):
-        if s in request.signature_algorithms and s in config.signature_schemes:
+    pss_only = is_rsassa_pss_certificate(chain.leaf)
+    for s in tls12_schemes_for_key(chain.private_key, config.signature_schemes, rsa_pss_key=pss_only):
+        if s in request.signature_algorithms:
             return chain, s
     return None, None
 

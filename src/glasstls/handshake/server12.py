@@ -41,7 +41,7 @@ from glasstls.handshake.base import (
     check_finished12,
     check_signature12,
 )
-from glasstls.handshake.traffic12 import Session12, Traffic12, install
+from glasstls.handshake.traffic12 import Session12, Traffic12, install, tls12_schemes_for_key
 from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import verify_client_chain
 from glasstls.sessions import ServerSessionState
@@ -154,8 +154,8 @@ def _choose(
             scheme = next(
                 (
                     s
-                    for s in signatures.schemes_for_key(chain.private_key, tls13=False, rsa_pss_key=pss_only)
-                    if s in client_schemes and s in config.signature_schemes
+                    for s in tls12_schemes_for_key(chain.private_key, config.signature_schemes, rsa_pss_key=pss_only)
+                    if s in client_schemes
                 ),
                 None,
             )

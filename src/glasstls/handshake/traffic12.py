@@ -10,14 +10,16 @@ Key derivation (RFC 5246 sections 6.3, 8.1; RFC 7627 section 4)::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from glasstls.crypto import tls12
+from glasstls.crypto import signatures, tls12
+from glasstls.crypto.keys import PrivateKey
 from glasstls.crypto.tls12 import KeyBlock, Tls12CipherSuite
 from glasstls.errors import NoRenegotiation
 from glasstls.handshake.base import Actions, Context, State
-from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion
+from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion, SignatureScheme
 from glasstls.wire.messages import HandshakeMessage
 
 
@@ -81,6 +83,24 @@ def install(
         encrypt_then_mac=session.encrypt_then_mac,
         label=f"{side} write",
     )
+
+
+def tls12_schemes_for_key(
+    key: PrivateKey, allowed: Sequence[SignatureScheme], *, rsa_pss_key: bool
+) -> tuple[SignatureScheme, ...]:
+    """The ``allowed`` schemes ``key`` can sign with in TLS 1.2, the key's own first.
+
+    RFC 5246 section 7.4.1.4.1: a TLS 1.2 ECDSA code point names only the hash (0x0503 is sha384/ecdsa), so a
+    P-256 key may sign with ecdsa_secp384r1_sha384 when that is all the peer accepts (OpenSSL's ``-sigalgs
+    ECDSA+SHA384``). RFC 8446 section 4.2.3: "the old semantics did not constrain the signing curve".
+    """
+    own = tuple(s for s in signatures.schemes_for_key(key, tls13=False, rsa_pss_key=rsa_pss_key) if s in allowed)
+    others = tuple(
+        s
+        for s in allowed
+        if s not in own and signatures.scheme_matches_key(s, key, rsa_pss_key=rsa_pss_key, tls12=True)
+    )
+    return own + others
 
 
 class Traffic12(State):
