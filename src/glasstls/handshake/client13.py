@@ -260,7 +260,9 @@ def start_handshake(
         # RFC 5246 section 7.4.1.2: the session ID to resume; RFC 5077 section 3.4: with a ticket, a fresh ID
         # that the server echoes when it accepts the ticket.
         session_id = session12.session_id or config.random(32)
-    shares = [start_key_exchange(g, config.random) for g in config.key_share_groups]
+    # Key shares exist only in TLS 1.3 (RFC 8446 section 4.2.8): a TLS 1.2-only client makes none.
+    offers13 = config.max_version >= ProtocolVersion.TLS13
+    shares = [start_key_exchange(g, config.random) for g in config.key_share_groups] if offers13 else []
     psk = _psk_offer(config, server_name, session, actions)
     probe = ClientHandshake(ctx, config, server_name, frozenset(), session_id, session12=session12, psk=psk)
     hello = _client_hello(probe, random, shares, None)
@@ -286,8 +288,9 @@ def start_handshake(
     actions.trace(
         "choice",
         "ClientHello",
-        f"offering TLS 1.3 with {len(config.cipher_suites)} cipher suites, key shares for "
-        + ", ".join(str(s.group) for s in shares),
+        f"offering {' and '.join(str(v) for v in offered_versions(config)).replace('TLS1', 'TLS 1.')} with "
+        f"{len(hello.cipher_suites)} cipher suites"
+        + (", key shares for " + ", ".join(str(s.group) for s in shares) if shares else ""),
         {"server_name": server_name, "alpn": list(config.alpn_protocols)},
     )
     actions.allow_ccs(True)  # RFC 8446 section 5: from the first ClientHello until the peer's Finished
