@@ -34,7 +34,8 @@ import pytest
 
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
-from glasstls.errors import AlertReceived, CertificateRevoked, HandshakeFailure
+from glasstls.errors import AlertReceived, CertificateRevoked, HandshakeFailure, InappropriateFallback, NoRenegotiation
+from glasstls.handshake.traffic12 import Traffic12
 from glasstls.io.sync import TLSSocket
 from glasstls.pki.testpki import make_revocation_pki
 from glasstls.pki.trust import TrustStore
@@ -357,11 +358,81 @@ def test_openssl_client_without_certificate_is_refused(pki: TestPKI) -> None:
     assert pki.files is not None
     config = server12(pki, client_auth="required", client_trust=TrustStore.from_file(pki.files.root))
     with glasstls_server(config, echo_n_handler(7)) as server:
-        result = s_client12(pki, server.port, stdin=b"mutual\n", extra_args=["-state"])
+        result = s_client12(pki, server.port, extra_args=["-state"])  # no stdin: it may exit before reading it
         session = server.session(0)
     assert result.returncode != 0
     assert isinstance(session.error, HandshakeFailure), session.error
     assert "SSL3 alert read:fatal:handshake failure" in result.output, result.output
+
+
+def test_openssl_client_optional_client_auth_without_certificate(pki: TestPKI) -> None:
+    """client_auth="optional": s_client answers the CertificateRequest with an empty Certificate (RFC 5246
+    section 7.4.6) and the connection goes on unauthenticated."""
+    assert pki.files is not None
+    config = server12(pki, client_auth="optional", client_trust=TrustStore.from_file(pki.files.root))
+    with glasstls_server(config, echo_n_handler(9)) as server:
+        result = s_client12(pki, server.port, stdin=b"optional\n").check()
+        session = server.session(0).check()
+    assert b"optional\n" in result.stdout
+    assert session.negotiated is not None and session.negotiated.client_certificate_requested
+    assert session.negotiated.peer_certificates == ()
+
+
+# ------------------------------------------------------------------------- fragmented handshake messages
+
+
+def test_glasstls_client_reassembles_small_records_from_openssl(pki: TestPKI) -> None:
+    """``-max_send_frag 512``: s_server's Certificate and every other message arrive split over 512-byte
+    records (CBC, so the encrypted Finished and data are MAC-checked record by record)."""
+    payload = line_payload(8 * 1024)
+    extra = ("-max_send_frag", "512")
+    with (
+        s_server12(pki, CBC.kind, cipher=CBC.openssl, extra_args=extra) as server,
+        glasstls_connect(server.port, client12(pki, CBC)) as tls,
+    ):
+        check_negotiated12(tls, CBC)
+        echo_exchange(tls, payload, reversed_lines(payload))
+
+
+def test_glasstls_server_reassembles_small_records_from_openssl(pki: TestPKI) -> None:
+    assert pki.files is not None
+    payload = line_payload(8 * 1024)
+    client = creds(pki, "client")
+    config = server12(pki, CBC, client_auth="required", client_trust=TrustStore.from_file(pki.files.root))
+    with glasstls_server(config, echo_n_handler(len(payload))) as server:
+        extra = ["-max_send_frag", "512"]
+        result = s_client12(
+            pki,
+            server.port,
+            cipher=CBC.openssl,
+            certfile=client.cert,
+            keyfile=client.key,
+            extra_args=extra,
+            stdin=payload,
+        ).check()
+        session = server.session(0).check()
+    assert brief_protocol(result.output) == ("TLSv1.2", CBC.openssl)
+    assert session.received == payload and payload in result.stdout
+
+
+# ----------------------------------------------------------------------------- version fallback (RFC 7507)
+
+
+@pytest.mark.parametrize("server_max", [ProtocolVersion.TLS13, ProtocolVersion.TLS12], ids=["tls13", "tls12"])
+def test_openssl_client_fallback_scsv(pki: TestPKI, server_max: ProtocolVersion) -> None:
+    """``s_client -tls1_2 -fallback_scsv`` says it is a fallback: a server that could do TLS 1.3 refuses with
+    inappropriate_fallback (RFC 7507 section 3); one whose best is TLS 1.2 goes on."""
+    with glasstls_server(server12(pki, max_version=server_max), echo_n_handler(9)) as server:
+        if server_max == ProtocolVersion.TLS13:
+            result = s_client12(pki, server.port, extra_args=["-fallback_scsv"])
+            session = server.session(0)
+            assert result.returncode != 0
+            assert isinstance(session.error, InappropriateFallback), session.error
+            assert "alert inappropriate fallback" in result.output, result.output
+        else:
+            result = s_client12(pki, server.port, extra_args=["-fallback_scsv"], stdin=b"fallback\n").check()
+            session = server.session(0).check()
+            assert brief_protocol(result.output)[0] == "TLSv1.2" and b"fallback\n" in result.stdout
 
 
 # ------------------------------------------------------------------- signature schemes and certificate kinds
@@ -664,6 +735,32 @@ def test_glasstls_client_refuses_openssl_server_hello_request(pki: TestPKI) -> N
             assert info.value.description == AlertDescription.HANDSHAKE_FAILURE
             assert "refused renegotiation: received HelloRequest, answered no_renegotiation" in summaries(tls)
         server.wait_for_output("SSL3 alert read:warning:no renegotiation")
+
+
+def test_gnutls_client_rehandshake_is_refused_with_bounded_work(pki: TestPKI) -> None:
+    """``gnutls-cli --rehandshake`` treats each no_renegotiation warning as non-fatal and sends another
+    ClientHello; the glasstls server refuses each (a warning), and after Traffic12.MAX_REFUSALS in a row ends the
+    connection with a fatal no_renegotiation. Bounded work per byte, and the server survives."""
+    assert pki.files is not None
+    traces: list[str] = []
+
+    def handler(tls: TLSSocket, session: ServerSession) -> None:
+        try:
+            echo_handler(tls, session)
+        finally:
+            traces.append(summaries(tls))
+
+    prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+    with glasstls_server(server12(pki), handler) as server:
+        result = run_gnutls_client(server.port, cafile=pki.files.root, priority=prio, extra_args=["--rehandshake"])
+        session = server.session(0)
+        again = run_gnutls_client(server.port, cafile=pki.files.root, priority=prio, stdin=b"again\n")
+        assert server.session(1).received == b"again\n", again.output
+    assert isinstance(session.error, NoRenegotiation), session.error
+    refusals = traces[0].count("refused renegotiation: received a new ClientHello")
+    assert refusals == Traffic12.MAX_REFUSALS, traces[0]
+    assert result.output.count("Received alert [100]: No renegotiation is allowed") >= refusals, result.output
+    assert "ReHandshake has failed" in result.output
 
 
 # ================================================================================ OCSP stapling in TLS 1.2

@@ -144,6 +144,21 @@ def test_openssl_client_resumes_with_glasstls_server(
     assert ("TLS session ticket:" in first) == (via == "ticket"), first
 
 
+@pytest.mark.parametrize("via", VIA)
+def test_openssl_client_reconnect_resumes_every_time(pki: TestPKI, via: str) -> None:
+    """``s_client -reconnect`` connects six times with the first session: a TLS 1.2 ticket or session ID may be
+    resumed again and again (single use is a TLS 1.3 rule, RFC 8446 section 8.1)."""
+    assert pki.files is not None
+    extra = ["-tls1_2", "-reconnect", *(["-no_ticket"] if via == "session ID" else [])]
+    with glasstls_server(server12(pki), reply_and_close([])) as server:  # type: ignore[arg-type]
+        result = run_openssl_client(
+            server.port, cafile=pki.files.root, tls13_only=False, brief=False, extra_args=extra, stdin=MESSAGE
+        ).check()
+        sessions = [server.session(i) for i in range(6)]
+    assert re.findall(r"(New|Reused), ", result.output) == ["New"] + ["Reused"] * 5, result.output
+    assert [bool(s.negotiated and s.negotiated.resumed) for s in sessions] == [False] + [True] * 5
+
+
 def test_openssl_client_resumes_by_session_id_when_the_server_has_no_tickets(pki: TestPKI, tmp_path: Path) -> None:
     """A server without ticket keys does not acknowledge session_ticket; s_client resumes by session ID."""
     sess = tmp_path / "openssl.sess"
