@@ -34,10 +34,17 @@ import pytest
 
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
-from glasstls.errors import AlertReceived, CertificateRevoked, HandshakeFailure, InappropriateFallback, NoRenegotiation
+from glasstls.errors import (
+    AlertReceived,
+    CertificateRevoked,
+    HandshakeFailure,
+    InappropriateFallback,
+    NoRenegotiation,
+    TLSError,
+)
 from glasstls.handshake.traffic12 import Traffic12
 from glasstls.io.sync import TLSSocket
-from glasstls.pki.testpki import make_revocation_pki
+from glasstls.pki.testpki import CLIENT_AUTH, issue_certificate, make_revocation_pki
 from glasstls.pki.trust import TrustStore
 from glasstls.wire.enums import AlertDescription, CipherSuite, ProtocolVersion, SignatureScheme
 from interop_helpers import (
@@ -58,6 +65,7 @@ from interop_helpers import (
 )
 from peers import (
     PEER_TIMEOUT,
+    PeerPki,
     PeerProcess,
     PeerResult,
     ProcessServer,
@@ -433,6 +441,118 @@ def test_openssl_client_fallback_scsv(pki: TestPKI, server_max: ProtocolVersion)
             result = s_client12(pki, server.port, extra_args=["-fallback_scsv"], stdin=b"fallback\n").check()
             session = server.session(0).check()
             assert brief_protocol(result.output)[0] == "TLSv1.2" and b"fallback\n" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def rsa_client(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI) -> tuple[Path, Path]:
+    """An RSA-2048 client certificate (leaf + intermediate) and key under the test PKI, as files."""
+    issued = issue_certificate(
+        pki.intermediate,
+        hosts=("rsa-client@glasstls.test",),
+        common_name="glasstls rsa test client",
+        key_kind="rsa-2048",
+        key_name="rsa-client",
+        now=pki.now,
+        eku=(CLIENT_AUTH,),
+    )
+    directory = tmp_path_factory.mktemp("rsa-client")
+    cert, key = directory / "rsa-client.pem", directory / "rsa-client.key"
+    cert.write_bytes(issued.cert_pem())
+    key.write_bytes(issued.key_pem())
+    return cert, key
+
+
+RSA_CLIENT_SIGALGS = [
+    pytest.param(None, "RSA-PSS", "SHA256", id="default"),
+    pytest.param("RSA+SHA256", "RSA", "SHA256", id="pkcs1-sha256"),
+    pytest.param("RSA-PSS+SHA384", "RSA-PSS", "SHA384", id="pss-sha384"),
+]
+
+
+@pytest.mark.parametrize(("sigalgs", "signature_type", "hash_used"), RSA_CLIENT_SIGALGS)
+def test_glasstls_client_rsa_certificate_with_openssl_server(
+    pki: TestPKI, rsa_client: tuple[Path, Path], sigalgs: str | None, signature_type: str, hash_used: str
+) -> None:
+    """An RSA client key signs CertificateVerify over the TLS 1.2 handshake messages (PSS by default, PKCS#1
+    v1.5 when that is all the server asks for, RFC 5246 section 7.4.8)."""
+    assert pki.files is not None
+    config = client12(pki, client_certificate=CertificateChain.from_files(*rsa_client))
+    extra = ("-client_sigalgs", sigalgs) if sigalgs else ()
+    with s_server12(pki, "ecdsa", client_ca=pki.files.root, extra_args=extra) as server:
+        with glasstls_connect(server.port, config) as tls:
+            assert tls.negotiated.version == V12 and tls.negotiated.client_certificate_requested
+            echo_exchange(tls, b"rsa client\n", b"tneilc asr\n")
+        server.wait_for_output("Peer certificate: CN = glasstls rsa test client")
+        server.wait_for_output(f"Hash used: {hash_used}")
+        assert f"Signature type: {signature_type}\n" in server.output()
+
+
+@pytest.mark.parametrize(("sigalgs", "signature_type", "hash_used"), RSA_CLIENT_SIGALGS)
+def test_openssl_client_rsa_certificate_with_glasstls_server(
+    pki: TestPKI, rsa_client: tuple[Path, Path], sigalgs: str | None, signature_type: str, hash_used: str
+) -> None:
+    assert pki.files is not None
+    config = server12(pki, client_auth="required", client_trust=TrustStore.from_file(pki.files.root))
+    extra = ["-client_sigalgs", sigalgs] if sigalgs else []
+    cert, key = rsa_client
+    with glasstls_server(config, echo_n_handler(11)) as server:
+        s_client12(pki, server.port, certfile=cert, keyfile=key, extra_args=extra, stdin=b"rsa client\n").check()
+        session = server.session(0).check()
+    assert session.negotiated is not None and session.negotiated.verified_chain is not None
+    assert session.negotiated.peer_certificates[0].subject.rfc4514_string() == "CN=glasstls rsa test client"
+
+
+# ------------------------------------------------------------------ certificates refused (plaintext alerts)
+
+
+def test_glasstls_client_refuses_unknown_ca_from_openssl_server(pki: TestPKI, peer_pki: PeerPki) -> None:
+    """A chain under another root: the glasstls client sends unknown_ca before any keys exist (a plaintext
+    TLS 1.2 alert) and s_server reads it."""
+    config = ClientConfig(trust=TrustStore.from_file(peer_pki.root), max_version=V12)
+    with s_server12(pki, "ecdsa", extra_args=("-state",)) as server:
+        with pytest.raises(TLSError) as info:
+            glasstls_connect(server.port, config)
+        assert info.value.alert == AlertDescription.UNKNOWN_CA, info.value
+        server.wait_for_output("SSL3 alert read:fatal:unknown CA")
+
+
+def test_openssl_client_refuses_glasstls_server_under_unknown_ca(pki: TestPKI, peer_pki: PeerPki) -> None:
+    with glasstls_server(server12(pki), echo_n_handler(1)) as server:
+        result = run_openssl_client(
+            server.port, cafile=peer_pki.root, tls13_only=False, extra_args=["-tls1_2", "-state"]
+        )
+        session = server.session(0)
+    assert result.returncode != 0
+    assert "SSL3 alert write:fatal:unknown CA" in result.output, result.output
+    assert isinstance(session.error, AlertReceived) and session.error.description == AlertDescription.UNKNOWN_CA
+
+
+def test_gnutls_mutual_tls_both_ways(pki: TestPKI) -> None:
+    """gnutls-serv requires and verifies the glasstls client's certificate; gnutls-cli presents one to the
+    glasstls server."""
+    assert pki.files is not None
+    prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+    files = creds(pki, "ecdsa")
+    client = creds(pki, "client")
+    config = client12(pki, client_certificate=chain(pki, "client"))
+    with gnutls_server(files.cert, files.key, priority=prio, client_ca=pki.files.root) as server:
+        with glasstls_connect(server.port, config) as tls:
+            assert tls.negotiated.version == V12 and tls.negotiated.client_certificate_requested
+            echo_exchange(tls, b"gnutls mutual\n")
+        server.wait_for_output("glasstls test client")
+    mtls = server12(pki, client_auth="required", client_trust=TrustStore.from_file(pki.files.root))
+    with glasstls_server(mtls, echo_n_handler(14)) as glass:
+        result = run_gnutls_client(
+            glass.port,
+            cafile=pki.files.root,
+            priority=prio,
+            certfile=client.cert,
+            keyfile=client.key,
+            stdin=b"gnutls mutual\n",
+        ).check()
+        session = glass.session(0).check()
+    assert gnutls_session_line(result.output)[0][0] == "TLS1.2-X.509"
+    assert session.negotiated is not None and session.negotiated.peer_certificates[0] == chain(pki, "client").leaf
 
 
 # ------------------------------------------------------------------- signature schemes and certificate kinds

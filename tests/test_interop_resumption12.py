@@ -27,6 +27,7 @@ import pytest
 
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.io.sync import TLSSocket
+from glasstls.pki.trust import TrustStore
 from glasstls.sessions import ClientSessionStore, TicketKeys
 from glasstls.wire.enums import CipherSuite, ProtocolVersion
 from interop_helpers import (
@@ -204,6 +205,57 @@ def test_openssl_client_ticket_under_another_key_gets_a_full_handshake(pki: Test
     assert "session ticket we cannot open" in traces[1], traces[1]
 
 
+def test_openssl_client_resumes_a_mutual_tls_session(pki: TestPKI, tmp_path: Path) -> None:
+    """A resumed session keeps the client's identity: the abbreviated handshake has no Certificate, yet the
+    server still names the client certificate of the original handshake."""
+    assert pki.files is not None
+    sess = tmp_path / "openssl.sess"
+    client = creds(pki, "client")
+    config = server12(pki, client_auth="required", client_trust=TrustStore.from_file(pki.files.root))
+    outputs = []
+    with glasstls_server(config, reply_and_close([])) as server:  # type: ignore[arg-type]
+        for flag in ("-sess_out", "-sess_in"):
+            result = run_openssl_client(
+                server.port,
+                cafile=pki.files.root,
+                tls13_only=False,
+                brief=False,
+                certfile=client.cert,
+                keyfile=client.key,
+                extra_args=["-tls1_2", flag, str(sess)],
+                stdin=MESSAGE,
+            ).check()
+            outputs.append(result.output)
+        s1, s2 = server.session(0).check(), server.session(1).check()
+    assert openssl_status(outputs[1])[0] == "Reused"
+    assert s1.negotiated is not None and s2.negotiated is not None and s2.negotiated.resumed
+    assert s2.negotiated.peer_certificates == s1.negotiated.peer_certificates
+    assert s2.negotiated.peer_certificates[0].subject.rfc4514_string() == "CN=glasstls test client"
+
+
+def test_openssl_client_session_for_another_server_name_gets_a_full_handshake(pki: TestPKI, tmp_path: Path) -> None:
+    """A session made for "localhost" offered with SNI "other.example" (RFC 6066 section 3: a session belongs
+    to the name it was made for): a full handshake. (s_client does not verify here: the name is not the
+    certificate's.)"""
+    sess = tmp_path / "openssl.sess"
+    traces: list[str] = []
+    with glasstls_server(server12(pki), reply_and_close(traces)) as server:  # type: ignore[arg-type]
+        openssl_client_run(pki, server.port, sess, sess_in=False, extra=())
+        other = run_openssl_client(
+            server.port,
+            cafile=None,
+            servername="other.example",
+            tls13_only=False,
+            brief=False,
+            extra_args=["-tls1_2", "-sess_in", str(sess)],
+            stdin=MESSAGE,
+        ).check()
+        full = server.session(1).check()
+    assert openssl_status(other.output)[0] == "New"
+    assert full.negotiated is not None and not full.negotiated.resumed
+    assert "it was made for server name 'localhost', not 'other.example'" in traces[1], traces[1]
+
+
 # ======================================================================= glasstls client -> s_server
 
 
@@ -243,6 +295,23 @@ def test_glasstls_client_resumes_with_openssl_server(
     assert ("server sent a session ticket" in first_trace) == (via == "ticket"), first_trace
     assert f"by {via}" in second_trace, second_trace
     assert "server resumed our earlier session" in second_trace
+
+
+def test_tls13_capable_glasstls_client_resumes_tls12_with_openssl_server(pki: TestPKI) -> None:
+    """The default client offers TLS 1.3 and 1.2 in one ClientHello; s_server speaks TLS 1.2 only. The stored
+    TLS 1.2 session is offered (ticket and session ID beside the TLS 1.3 key shares) and resumed."""
+    files = creds(pki, "ecdsa")
+    config = client_config(pki, session_store=ClientSessionStore())
+    with openssl_server(files.cert, files.key, mode="www", tls13_only=False, extra_args=["-tls1_2"]) as server:
+        with glasstls_connect(server.port, config) as tls:
+            first = tls.negotiated
+            www_page(tls)
+        with glasstls_connect(server.port, config) as tls:
+            second = tls.negotiated
+            page = www_page(tls)
+    assert first.version == second.version == V12
+    assert not first.resumed and second.resumed
+    assert openssl_status(page)[0] == "Reused"
 
 
 def test_glasstls_client_without_a_store_never_resumes(pki: TestPKI) -> None:
