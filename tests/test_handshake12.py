@@ -395,3 +395,21 @@ def test_p256_key_signs_with_the_hash_the_peer_asks_for(scheme: SignatureScheme)
     assert c.signature_scheme == scheme
     assert s.peer_certificates and s.peer_certificates[0] == pki().client.certificate
     assert pair.transfer("client", b"sha384") == b"sha384"
+
+
+def test_server_without_tls13_suites_sets_no_downgrade_sentinel() -> None:
+    """RFC 8446 section 4.1.3 asks a TLS 1.3 server that negotiates TLS 1.2 to mark its random. A server whose
+    suites are all TLS 1.2 ones cannot negotiate TLS 1.3 with anyone, so it must not: the sentinel would make
+    every TLS 1.3-capable client abort (found with a TLS 1.2-only suite list against openssl s_client)."""
+    randoms = []
+
+    def spy(m: HandshakeMessage) -> None:
+        if isinstance(m, ServerHello):
+            randoms.append(m.random)
+
+    suite = CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    pair = Pair(client_config(max_version=V12), server_config(cipher_suites=(suite,)))
+    with pair.mutate("server", spy):
+        c, _ = pair.handshake()
+    assert c.cipher_suite == suite
+    assert not randoms[0].endswith(b"DOWNGRD\x01")

@@ -26,6 +26,7 @@ from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
 from glasstls.crypto.keys import PublicKey, certificate_der, is_rsassa_pss_certificate
+from glasstls.crypto.suites import TLS13_SUITES
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import BadCertificate, DecodeError, HandshakeFailure, IllegalParameter, NoApplicationProtocol
@@ -306,8 +307,11 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
 
 def _server_random(config: ServerConfig) -> bytes:
     random = config.random(32)
-    if config.max_version >= ProtocolVersion.TLS13:
-        # RFC 8446 section 4.1.3: a TLS 1.3 server negotiating TLS 1.2 ends its random with the sentinel.
+    speaks13 = config.max_version >= ProtocolVersion.TLS13 and any(s in TLS13_SUITES for s in config.cipher_suites)
+    if speaks13:
+        # RFC 8446 section 4.1.3: a TLS 1.3 server negotiating TLS 1.2 ends its random with the sentinel. A
+        # server without a TLS 1.3 suite cannot negotiate TLS 1.3 with anyone: the sentinel would only make
+        # every TLS 1.3-capable client abort with a false downgrade alarm.
         random = random[:24] + DOWNGRADE_TLS12
     return random
 
