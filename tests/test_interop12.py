@@ -24,11 +24,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import socket
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -43,7 +44,7 @@ from glasstls.errors import (
     TLSError,
 )
 from glasstls.handshake.traffic12 import Traffic12
-from glasstls.io.sync import TLSSocket
+from glasstls.io.sync import TLSSocket, connect
 from glasstls.pki.testpki import CLIENT_AUTH, issue_certificate, make_revocation_pki
 from glasstls.pki.trust import TrustStore
 from glasstls.wire.enums import AlertDescription, CipherSuite, ProtocolVersion, SignatureScheme
@@ -59,6 +60,7 @@ from interop_helpers import (
     glasstls_connect,
     glasstls_server,
     line_payload,
+    recv_to_eof,
     reversed_lines,
     server_config,
     wait_output,
@@ -71,6 +73,7 @@ from peers import (
     ProcessServer,
     StrPath,
     gnutls_server,
+    in_background,
     openssl_server,
     python_ssl_server,
     require_tool,
@@ -794,6 +797,85 @@ def test_glasstls_client_to_python_server(pki: TestPKI, suite: Suite12) -> None:
     assert session.error is None, session.error
     assert (session.version, session.cipher) == ("TLSv1.2", suite.openssl)
     assert session.received == payload
+
+
+# ===================================================== OpenSSL 4 (the library bundled with cryptography), both ways
+
+
+def _pyopenssl() -> Any:
+    """pyOpenSSL (test extra) drives the OpenSSL bundled in the cryptography wheel: a second, newer OpenSSL."""
+    return pytest.importorskip("OpenSSL.SSL", reason="pyOpenSSL (test extra) drives the bundled OpenSSL")
+
+
+def _bundled_context(ssl_mod: Any, suite: Suite12, *, server: bool) -> Any:
+    from handshake_pair import server_credential
+
+    context = ssl_mod.Context(ssl_mod.TLS_METHOD)
+    context.set_max_proto_version(ssl_mod.TLS1_2_VERSION)
+    context.set_cipher_list(suite.openssl.encode())
+    if server:
+        issued = server_credential("ecdsa-p256" if suite.kind == "ecdsa" else "rsa-2048")
+        context.use_certificate(issued.certificate)
+        for cert in issued.chain:
+            context.add_extra_chain_cert(cert)
+        context.use_privatekey(issued.key)
+    return context
+
+
+@pytest.mark.parametrize("suite", suite12_params())
+def test_glasstls_client_to_bundled_openssl_server(suite: Suite12) -> None:
+    ssl_mod = _pyopenssl()
+    from handshake_pair import client_config as memory_client_config
+
+    seen: dict[str, str] = {}
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(PEER_TIMEOUT)
+
+    def serve() -> None:
+        try:
+            raw, _ = listener.accept()
+            raw.settimeout(None)  # pyOpenSSL wants a blocking socket
+            conn = ssl_mod.Connection(_bundled_context(ssl_mod, suite, server=True), raw)
+            conn.set_accept_state()
+            conn.do_handshake()
+            seen["version"], seen["cipher"] = conn.get_protocol_version_name(), conn.get_cipher_name()
+            conn.sendall(conn.recv(1024).upper())
+            conn.shutdown()
+            raw.close()
+        except Exception as exc:  # reported through `seen`
+            seen["error"] = repr(exc)
+
+    thread = in_background(serve)
+    try:
+        config = memory_client_config(**suite.flags)
+        with connect("127.0.0.1", listener.getsockname()[1], config, server_name="localhost", timeout=10) as tls:
+            check_negotiated12(tls, suite)
+            tls.sendall(b"bundled")
+            assert recv_to_eof(tls) == b"BUNDLED"
+        thread.result(PEER_TIMEOUT)
+    finally:
+        listener.close()
+    assert seen == {"version": "TLSv1.2", "cipher": suite.openssl}, seen
+
+
+@pytest.mark.parametrize("suite", suite12_params())
+def test_bundled_openssl_client_to_glasstls_server(pki: TestPKI, suite: Suite12) -> None:
+    ssl_mod = _pyopenssl()
+    with glasstls_server(server12(pki, suite), echo_n_handler(7)) as server:
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=PEER_TIMEOUT)
+        raw.settimeout(None)
+        try:
+            conn = ssl_mod.Connection(_bundled_context(ssl_mod, suite, server=False), raw)
+            conn.set_connect_state()
+            conn.set_tlsext_host_name(b"localhost")
+            conn.do_handshake()
+            conn.sendall(b"bundled")
+            assert conn.recv(64) == b"bundled"
+            assert (conn.get_protocol_version_name(), conn.get_cipher_name()) == ("TLSv1.2", suite.openssl)
+        finally:
+            raw.close()
+        session = server.session(0)
+    assert session.negotiated is not None and session.negotiated.cipher_suite == suite.suite
 
 
 # ================================================================================ renegotiation refused
