@@ -66,7 +66,7 @@ from glasstls.handshake.base import (
 from glasstls.handshake.traffic import TrafficState
 from glasstls.handshake.traffic12 import Traffic12
 from glasstls.pki.names import parse_server_name
-from glasstls.record.layer import RecordLayer
+from glasstls.record.layer import OutgoingBytes, RecordLayer
 from glasstls.record.protection import Tls13Protection
 from glasstls.record.protection12 import tls12_protection
 from glasstls.record.reassembly import HandshakeReassembler
@@ -87,7 +87,7 @@ class _Connection:
         self._ctx = Context(side, config)
         self._records = RecordLayer()
         self._reassembler = HandshakeReassembler(config.max_handshake_message_size)
-        self._out = bytearray()
+        self._out = OutgoingBytes()
         self._pending_handshake = bytearray()
         self._events: list[Event] = []
         self._trace: list[TraceEvent] = []
@@ -135,9 +135,7 @@ class _Connection:
 
     def data_to_send(self) -> bytes:
         self._flush_handshake()
-        out = bytes(self._out)
-        self._out.clear()
-        return out
+        return self._out.take()
 
     def events(self) -> list[Event]:
         out = self._events
@@ -192,7 +190,7 @@ class _Connection:
                 else:
                     chunk, view = view, view[len(view) :]
                 if chunk:
-                    self._out += self._records.seal(ContentType.APPLICATION_DATA, bytes(chunk))
+                    self._out += self._records.seal(ContentType.APPLICATION_DATA, chunk)
                 if protection.needs_key_update:
                     self._key_update(request_peer=False, reason="the AEAD usage limit was reached (RFC 8446 5.5)")
                 if not view:

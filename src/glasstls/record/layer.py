@@ -21,6 +21,7 @@ _CCS = int(ContentType.CHANGE_CIPHER_SPEC)
 _ALERT = int(ContentType.ALERT)
 _HANDSHAKE = int(ContentType.HANDSHAKE)
 _APPLICATION_DATA = int(ContentType.APPLICATION_DATA)
+_APPLICATION_DATA_TYPE = ContentType.APPLICATION_DATA
 #: RFC 8446 section 5: the record types this implementation knows (heartbeat is never negotiated).
 _KNOWN_OUTER = frozenset((_CCS, _ALERT, _HANDSHAKE, _APPLICATION_DATA))
 #: The only change_cipher_spec record TLS 1.3 tolerates (RFC 8446 section 5).
@@ -42,6 +43,43 @@ def _not_tls(header: bytes) -> DecodeError:
         step="record layer",
         hint=hint,
     )
+
+
+class OutgoingBytes:
+    """Bytes queued for the transport: sealed records kept as they are and joined once when taken.
+
+    ``out += records`` queues (a ``bytes`` object is kept as is, anything else is copied), ``take()``
+    returns everything queued as one ``bytes`` and empties the queue. A connection that queues one
+    large write and takes it gets the sealed bytes back without a copy.
+    """
+
+    __slots__ = ("_parts", "_size")
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def __iadd__(self, data: bytes | bytearray | memoryview) -> OutgoingBytes:
+        if data:
+            chunk = data if type(data) is bytes else bytes(data)
+            self._parts.append(chunk)
+            self._size += len(chunk)
+        return self
+
+    def __len__(self) -> int:
+        return self._size
+
+    def take(self) -> bytes:
+        parts = self._parts
+        if not parts:
+            return b""
+        out = parts[0] if len(parts) == 1 else b"".join(parts)
+        self._parts = []
+        self._size = 0
+        return out
+
+    def __repr__(self) -> str:
+        return f"OutgoingBytes({self._size} bytes in {len(self._parts)} pieces)"
 
 
 class RecordLayer:
@@ -215,6 +253,18 @@ class RecordLayer:
                 self._need = end - pos
                 return None
             self._need = 0
+            read = self._read
+            if read.encrypted and ctype != _CCS and not (self._plaintext_alerts and ctype == _ALERT and length == 2):
+                # A protected record: the AEAD may read the payload where it lies (a memoryview, no copy).
+                self._pos = end
+                with memoryview(buf) as view:
+                    version = (buf[pos + 1] << 8) | buf[pos + 2]
+                    header = buf[pos : pos + HEADER_LEN]
+                    inner_type, content = read.open_view(ctype, version, view[pos + HEADER_LEN : end], header)
+                self._plaintext_alerts = False
+                if inner_type is _APPLICATION_DATA_TYPE:
+                    return inner_type, content
+                return self._check_inner(inner_type, content)
             header = buf[pos : pos + HEADER_LEN]
             payload = buf[pos + HEADER_LEN : end]
             self._pos = end
@@ -222,31 +272,9 @@ class RecordLayer:
                 if self._take_ccs(payload):
                     return ContentType.CHANGE_CIPHER_SPEC, payload
                 continue
-            read = self._read
-            if read.encrypted and self._plaintext_alerts and ctype == _ALERT and length == 2:
-                return ContentType.ALERT, payload
             if read.encrypted:
-                inner_type, content = read.open(ctype, (buf[pos + 1] << 8) | buf[pos + 2], payload, header)
-                self._plaintext_alerts = False
-                inner = int(inner_type)
-                if inner == _APPLICATION_DATA:
-                    return inner_type, content
-                if inner == _CCS:
-                    # RFC 8446 section 5: a protected change_cipher_spec -> unexpected_message.
-                    raise UnexpectedMessage(
-                        "an encrypted change_cipher_spec record (RFC 8446 section 5)", step="record layer"
-                    )
-                if inner not in _KNOWN_OUTER:
-                    raise UnexpectedMessage(
-                        f"protected record of unknown content type {inner} (0x{inner:02x})",
-                        step="record layer",
-                    )
-                if not content:
-                    # RFC 8446 section 5.1 (and 5.4): zero-length handshake or alert fragments.
-                    raise UnexpectedMessage(
-                        f"empty {inner_type} record (RFC 8446 section 5.1)", step="record layer"
-                    )
-                return inner_type, content
+                # Only a plaintext alert gets here (see set_read_protection): delivered as it is.
+                return ContentType.ALERT, payload
             if ctype == _APPLICATION_DATA:
                 # Application data before any keys (RFC 8446 section 5: unexpected record type).
                 raise UnexpectedMessage(
@@ -258,6 +286,24 @@ class RecordLayer:
                     f"empty {ContentType(ctype)} record (RFC 8446 section 5.1)", step="record layer"
                 )
             return read.open(ctype, (buf[pos + 1] << 8) | buf[pos + 2], payload, header)
+
+    @staticmethod
+    def _check_inner(inner_type: ContentType, content: bytes) -> tuple[ContentType, bytes]:
+        """The checks on the inner content type of an opened protected record."""
+        inner = int(inner_type)
+        if inner == _APPLICATION_DATA:
+            return inner_type, content
+        if inner == _CCS:
+            # RFC 8446 section 5: a protected change_cipher_spec -> unexpected_message.
+            raise UnexpectedMessage("an encrypted change_cipher_spec record (RFC 8446 section 5)", step="record layer")
+        if inner not in _KNOWN_OUTER:
+            raise UnexpectedMessage(
+                f"protected record of unknown content type {inner} (0x{inner:02x})", step="record layer"
+            )
+        if not content:
+            # RFC 8446 section 5.1 (and 5.4): zero-length handshake or alert fragments.
+            raise UnexpectedMessage(f"empty {inner_type} record (RFC 8446 section 5.1)", step="record layer")
+        return inner_type, content
 
     def _bad_ccs(self, what: str) -> UnexpectedMessage:
         return UnexpectedMessage(
@@ -282,7 +328,7 @@ class RecordLayer:
 
     # -- outgoing ---------------------------------------------------------------------------------
 
-    def seal(self, content_type: ContentType, data: bytes) -> bytes:
+    def seal(self, content_type: ContentType, data: bytes | memoryview) -> bytes:
         """The records carrying ``data``: fragments of at most ``max_fragment_out`` bytes, each sealed
         with the write protection (RFC 8446 section 5.1).
 
@@ -292,16 +338,10 @@ class RecordLayer:
         """
         if content_type == _CCS:
             return _CCS_RECORD
-        frag = self._frag_out
         n = len(data)
-        if n <= frag:
-            if n == 0 and content_type != _APPLICATION_DATA:
-                return b""
+        if n == 0:
+            return self._write.seal(content_type, b"") if content_type == _APPLICATION_DATA else b""
+        if n <= self._frag_out and type(data) is bytes:
             return self._write.seal(content_type, data)
-        # Bulk: slices of one memoryview, each record's pieces joined once at the end.
-        parts: list[bytes | memoryview] = []
-        seal_into = self._write.seal_into
-        with memoryview(data) as view:
-            for i in range(0, n, frag):
-                seal_into(parts, content_type, view[i : i + frag])
-            return b"".join(parts)
+        # Bulk (or a caller's memoryview): the protection seals fragment after fragment in one loop.
+        return self._write.seal_records(content_type, data, self._frag_out)

@@ -37,10 +37,16 @@ _CONTENT_TYPES: tuple[ContentType, ...] = tuple(ContentType(i) for i in range(25
 #: The single-byte encodings of each content type (appended to TLSInnerPlaintext).
 _TYPE_BYTES: tuple[bytes, ...] = tuple(bytes((i,)) for i in range(256))
 _APPLICATION_DATA = int(ContentType.APPLICATION_DATA)
+#: RFC 8446 section 5.2: the first three bytes of every TLSCiphertext header (application_data, 0x0303).
+_RECORD_PREFIX = b"\x17\x03\x03"
 
 
 class Aead(Protocol):
-    """The AEAD interface ``glasstls.crypto.suites`` provides (``decrypt`` raises ``BadRecordMac``)."""
+    """The AEAD interface ``glasstls.crypto.suites`` provides (``decrypt`` raises ``BadRecordMac``).
+
+    ``open_view`` hands ``decrypt`` a memoryview into the receive buffer as the ciphertext; the
+    plaintext given to ``encrypt`` is always ``bytes``.
+    """
 
     def encrypt(self, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes: ...
 
@@ -69,10 +75,27 @@ class RecordProtection(ABC):
     ) -> tuple[ContentType, bytes]:
         """Return ``(content type, content)`` of one received record whose header was already parsed."""
 
+    def open_view(
+        self, content_type: int, legacy_version: int, payload: memoryview, header: bytes
+    ) -> tuple[ContentType, bytes]:
+        """``open`` with the payload as a memoryview into the receive buffer (the content returned is
+        ``bytes``, never a view). The default copies the payload; a protection that reads it in place
+        overrides this."""
+        return self.open(content_type, legacy_version, bytes(payload), header)
+
     def seal_into(self, out: list[bytes | memoryview], content_type: ContentType, data: memoryview) -> None:
         """Append the pieces of one sealed record to ``out`` (joined later by the caller): the bulk path,
         which spares a copy per record."""
         out.append(self.seal(content_type, bytes(data)))
+
+    def seal_records(self, content_type: ContentType, data: bytes | memoryview, fragment: int) -> bytes:
+        """The records carrying ``data`` cut into fragments of ``fragment`` bytes, each sealed in turn
+        (the record layer's bulk path); a protection may override this with a faster loop."""
+        parts: list[bytes | memoryview] = []
+        with memoryview(data) as view:
+            for i in range(0, len(view), fragment):
+                self.seal_into(parts, content_type, view[i : i + fragment])
+            return b"".join(parts)
 
     def apply_size_limit(self, limit: int | None) -> None:  # noqa: B027 - a no-op default on purpose
         """Apply an RFC 8449 record_size_limit (``None``: the protocol maximum).
@@ -242,6 +265,39 @@ class Tls13Protection(RecordProtection):
         out.append(header)
         out.append(self._aead.encrypt((self._iv ^ seq).to_bytes(self._iv_len, "big"), inner, header))
 
+    def seal_records(self, content_type: ContentType, data: bytes | memoryview, fragment: int) -> bytes:
+        # The bulk path: the same steps as seal() for each fragment, in one loop with the per-record
+        # constants hoisted. Padding, and a run that would reach the usage limit, go record by record
+        # (the generic loop) so that the limit refuses exactly the record it refused before.
+        n = len(data)
+        seq = self.records_protected
+        count = -(-n // fragment)
+        if self.pad_to or seq + count > self._stop:
+            return super().seal_records(content_type, data, fragment)
+        self.records_protected = seq + count
+        iv = self._iv
+        iv_len = self._iv_len
+        encrypt = self._aead.encrypt
+        type_byte = _TYPE_BYTES[content_type]
+        join = b"".join
+        # RFC 8446 section 5.2: every record's header (the additional data) is
+        # application_data || 0x0303 || length, the length counting the type byte and the tag.
+        header = _RECORD_PREFIX + (fragment + 1 + self.tag_len).to_bytes(2, "big")
+        parts: list[bytes] = []
+        append = parts.append
+        with memoryview(data) as view:
+            full = n - n % fragment
+            for i in range(0, full, fragment):
+                append(header)
+                # RFC 8446 sections 5.2 and 5.3: TLSInnerPlaintext = content || type; nonce = iv XOR seq.
+                append(encrypt((iv ^ seq).to_bytes(iv_len, "big"), join((view[i : i + fragment], type_byte)), header))
+                seq += 1
+            if full < n:
+                last = _RECORD_PREFIX + (n - full + 1 + self.tag_len).to_bytes(2, "big")
+                append(last)
+                append(encrypt((iv ^ seq).to_bytes(iv_len, "big"), join((view[full:], type_byte)), last))
+        return join(parts)
+
     def _pad(self, inner: bytes) -> bytes:
         # RFC 8446 section 5.4: zero padding, never beyond the (RFC 8449) record size limit.
         n = len(inner)
@@ -261,6 +317,12 @@ class Tls13Protection(RecordProtection):
     def open(
         self, content_type: int, legacy_version: int, payload: bytes, header: bytes
     ) -> tuple[ContentType, bytes]:
+        return self.open_view(content_type, legacy_version, payload, header)
+
+    def open_view(
+        self, content_type: int, legacy_version: int, payload: bytes | memoryview, header: bytes
+    ) -> tuple[ContentType, bytes]:
+        # The AEAD reads the payload in place (bytes or a view into the receive buffer).
         # RFC 8446 section 5.2: every protected record has opaque_type application_data.
         if content_type != _APPLICATION_DATA:
             raise UnexpectedMessage(
@@ -283,7 +345,8 @@ class Tls13Protection(RecordProtection):
                 "the 64-bit record sequence number would wrap (RFC 8446 section 5.3)", step="record layer"
             )
         nonce = (self._iv ^ seq).to_bytes(self._iv_len, "big")
-        inner = self._aead.decrypt(nonce, payload, header)  # raises BadRecordMac
+        # Raises BadRecordMac. The AEADs of glasstls.crypto (cryptography's) take any buffer, a view too.
+        inner = self._aead.decrypt(nonce, payload, header)  # type: ignore[arg-type]
         self.records_protected = seq + 1
         if len(inner) > self._max_inner:
             # RFC 8446 section 5.2 / RFC 8449 section 4: the inner plaintext is too long.
@@ -291,6 +354,9 @@ class Tls13Protection(RecordProtection):
                 f"decrypted record of {len(inner)} bytes exceeds {self._max_inner}", step="record layer"
             )
         # RFC 8446 section 5.4: the content type is the last non-zero byte; zeros after it are padding.
+        last = inner[-1]
+        if last:  # no padding (the common case)
+            return _CONTENT_TYPES[last], inner[:-1]
         data = inner.rstrip(b"\x00")
         if not data:
             raise UnexpectedMessage(
