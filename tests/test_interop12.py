@@ -26,6 +26,7 @@ import os
 import re
 import socket
 import ssl
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.errors import (
     AlertReceived,
+    BadRecordMac,
     CertificateRevoked,
     HandshakeFailure,
     InappropriateFallback,
@@ -876,6 +878,92 @@ def test_bundled_openssl_client_to_glasstls_server(pki: TestPKI, suite: Suite12)
             raw.close()
         session = server.session(0)
     assert session.negotiated is not None and session.negotiated.cipher_suite == suite.suite
+
+
+# ======================================================== a tampered record: bad_record_mac, encrypted, both ways
+
+
+class FlipProxy:
+    """A TCP proxy to ``port`` that flips one bit of the first application_data record going one way: in its
+    last byte (the AEAD tag, the encrypt-then-MAC tag, or with MAC-then-encrypt the padding length inside the
+    last CBC block) or in a middle byte (the ciphertext itself). Records are forwarded whole."""
+
+    def __init__(self, port: int, *, direction: str, where: str) -> None:
+        self.target = port
+        self.direction = direction
+        self.where = where
+        self.flipped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(PEER_TIMEOUT)
+        self.port: int = self.listener.getsockname()[1]
+        self._thread = in_background(self._run)
+
+    def _run(self) -> None:
+        with self.listener:
+            client, _ = self.listener.accept()
+        server = socket.create_connection(("127.0.0.1", self.target), timeout=PEER_TIMEOUT)
+        c2s = in_background(self._forward, client, server, self.direction == "c2s")
+        self._forward(server, client, self.direction == "s2c")
+        c2s.result(PEER_TIMEOUT)
+
+    def _forward(self, src: socket.socket, dst: socket.socket, tamper: bool) -> None:
+        buffer = b""
+        try:
+            while data := src.recv(65536):
+                buffer += data
+                while len(buffer) >= 5 and len(buffer) >= 5 + int.from_bytes(buffer[3:5], "big"):
+                    size = 5 + int.from_bytes(buffer[3:5], "big")
+                    record, buffer = bytearray(buffer[:size]), buffer[size:]
+                    if tamper and record[0] == 23 and not self.flipped.is_set():
+                        record[-1 if self.where == "last" else 5 + (size - 5) // 2] ^= 0x01
+                        self.flipped.set()
+                    dst.sendall(record)
+            dst.sendall(buffer)
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+TAMPER_CASES = [
+    pytest.param(_S.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, (), "last", id="gcm-tag"),
+    pytest.param(_S.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, (), "middle", id="chacha-ciphertext"),
+    pytest.param(_S.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, (), "last", id="cbc-etm-mac"),
+    pytest.param(_S.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, ("-no_etm",), "last", id="cbc-mte-padding"),
+    pytest.param(_S.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, ("-no_etm",), "middle", id="cbc-mte-mac"),
+]
+
+
+@pytest.mark.parametrize(("suite_id", "extra", "where"), TAMPER_CASES)
+def test_glasstls_server_answers_a_tampered_record_with_bad_record_mac(
+    pki: TestPKI, suite_id: CipherSuite, extra: tuple[str, ...], where: str
+) -> None:
+    """s_client's first data record has one bit flipped on the way: the glasstls server sends a fatal
+    bad_record_mac under the connection's keys (RFC 5246 section 7.2.2; with MAC-then-encrypt the same alert
+    for bad padding and bad MAC) and s_client, decrypting it, reports it."""
+    suite = BY_SUITE[suite_id]
+    with glasstls_server(server12(pki, suite), echo_handler) as server:
+        proxy = FlipProxy(server.port, direction="c2s", where=where)
+        result = s_client12(pki, proxy.port, cipher=suite.openssl, extra_args=["-state", *extra], stdin=b"tampered\n")
+        session = server.session(0)
+    assert proxy.flipped.is_set()
+    assert isinstance(session.error, BadRecordMac), session.error
+    assert "SSL3 alert read:fatal:bad record mac" in result.output, result.output
+
+
+@pytest.mark.parametrize(("suite_id", "extra", "where"), TAMPER_CASES)
+def test_glasstls_client_answers_a_tampered_record_with_bad_record_mac(
+    pki: TestPKI, suite_id: CipherSuite, extra: tuple[str, ...], where: str
+) -> None:
+    suite = BY_SUITE[suite_id]
+    with s_server12(pki, suite.kind, cipher=suite.openssl, extra_args=("-state", *extra)) as server:
+        proxy = FlipProxy(server.port, direction="s2c", where=where)
+        with glasstls_connect(proxy.port, client12(pki, suite)) as tls:
+            assert ("encrypt-then-MAC" in summaries(tls)) == (suite.info.legacy and not extra)
+            tls.sendall(b"tampered\n")
+            with pytest.raises(BadRecordMac):
+                tls.recv(timeout=PEER_TIMEOUT)
+        assert proxy.flipped.is_set()
+        server.wait_for_output("SSL3 alert read:fatal:bad record mac")
 
 
 # ================================================================================ renegotiation refused
