@@ -880,6 +880,36 @@ def test_bundled_openssl_client_to_glasstls_server(pki: TestPKI, suite: Suite12)
     assert session.negotiated is not None and session.negotiated.cipher_suite == suite.suite
 
 
+# ================================================================================== closing (close_notify)
+
+
+def test_openssl_server_closes_with_close_notify(pki: TestPKI) -> None:
+    """``CLOSE`` makes s_server -rev send close_notify: the glasstls client reads the end of the stream as a
+    clean close (RFC 5246 section 7.2.1), not a truncation."""
+    with s_server12(pki, "ecdsa", extra_args=("-state",)) as server:
+        with glasstls_connect(server.port, client12(pki)) as tls:
+            echo_exchange(tls, b"last line\n", b"enil tsal\n")
+            tls.sendall(b"CLOSE\n")
+            assert recv_to_eof(tls) == b""
+            assert tls.close_notify_received
+        server.wait_for_output("SSL3 alert write:warning:close notify")
+
+
+def test_openssl_client_closes_with_close_notify(pki: TestPKI) -> None:
+    """Without ``-ign_eof``, s_client ends its input with close_notify: the glasstls server sees a clean close
+    and answers with its own."""
+
+    def read_to_eof(tls: TLSSocket, session: ServerSession) -> None:  # no echo: s_client may be gone by then
+        session.received = recv_to_eof(tls)
+
+    with glasstls_server(server12(pki), read_to_eof) as server:
+        result = s_client12(pki, server.port, ign_eof=False, extra_args=["-state"], stdin=b"bye\n").check()
+        session = server.session(0).check()
+    assert session.received == b"bye\n"
+    assert session.clean_close, (session.close_notify, session.events)
+    assert "SSL3 alert write:warning:close notify" in result.output, result.output
+
+
 # ======================================================== a tampered record: bad_record_mac, encrypted, both ways
 
 
