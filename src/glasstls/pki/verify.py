@@ -348,13 +348,51 @@ class VerifiedChain:
 # -- small helpers -----------------------------------------------------------------------------------------
 
 
+class _Memo:
+    """What this module derives from one certificate alone (its DER, label and public facts), computed once.
+
+    Chains repeat (a server sends the same chain on every connection; anchors live as long as the trust
+    store) and re-encoding or re-describing a certificate costs more than cryptography's whole path check.
+    """
+
+    __slots__ = ("cert", "der", "facts", "label")
+
+    def __init__(self, cert: x509.Certificate) -> None:
+        self.cert = cert  # held, so that id(cert) is not reused while the memo exists
+        self.der: bytes | None = None
+        self.label: str | None = None
+        self.facts: dict[str, Any] | None = None
+
+
+#: Bounds on the memo tables below (emptied when full: a peer sending ever new certificates gains nothing).
+_MEMO_SIZE = 512
+_memos: dict[int, _Memo] = {}
+#: Certificates parsed from peers' DER, by DER: the same chain parses once.
+_parsed: dict[bytes, x509.Certificate] = {}
+
+
+def _memo(cert: x509.Certificate) -> _Memo:
+    memo = _memos.get(id(cert))
+    if memo is None or memo.cert is not cert:
+        if len(_memos) >= _MEMO_SIZE:
+            _memos.clear()
+        memo = _memos[id(cert)] = _Memo(cert)
+    return memo
+
+
 def _der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(Encoding.DER)
+    memo = _memo(cert)
+    if memo.der is None:
+        memo.der = cert.public_bytes(Encoding.DER)
+    return memo.der
 
 
 def _label(cert: x509.Certificate) -> str:
-    subject = cert.subject.rfc4514_string()
-    return subject if subject else f"(empty subject, serial {cert.serial_number:#x})"
+    memo = _memo(cert)
+    if memo.label is None:
+        subject = cert.subject.rfc4514_string()
+        memo.label = subject if subject else f"(empty subject, serial {cert.serial_number:#x})"
+    return memo.label
 
 
 def _when(moment: datetime) -> str:
@@ -534,28 +572,31 @@ def _facts(
             origin = f"from the trust store ({trust.source})"
         else:
             origin = "found elsewhere"
+        out.append(CertificateFacts(position=position, role=what, origin=origin, **_static_facts(cert)))
+    return tuple(out)
+
+
+def _static_facts(cert: x509.Certificate) -> dict[str, Any]:
+    """The :class:`CertificateFacts` fields that depend on the certificate alone (memoized)."""
+    memo = _memo(cert)
+    if memo.facts is None:
         key_type, key_size = _key_description(cert)
         ku, eku = _key_usage(cert), _eku_names(cert)
-        out.append(
-            CertificateFacts(
-                position=position,
-                role=what,
-                origin=origin,
-                subject=_label(cert),
-                issuer=cert.issuer.rfc4514_string() or "(empty name)",
-                serial=f"{cert.serial_number:x}",
-                not_before=cert.not_valid_before_utc,
-                not_after=cert.not_valid_after_utc,
-                key_type=key_type,
-                key_size=key_size,
-                subject_alt_names=tuple(_san_strings(cert)),
-                key_usage=tuple(ku) if ku is not None else None,
-                extended_key_usage=tuple(eku) if eku is not None else None,
-                basic_constraints=_basic_constraints(cert),
-                self_issued=_is_self_issued(cert),
-            )
-        )
-    return tuple(out)
+        memo.facts = {
+            "subject": _label(cert),
+            "issuer": cert.issuer.rfc4514_string() or "(empty name)",
+            "serial": f"{cert.serial_number:x}",
+            "not_before": cert.not_valid_before_utc,
+            "not_after": cert.not_valid_after_utc,
+            "key_type": key_type,
+            "key_size": key_size,
+            "subject_alt_names": tuple(_san_strings(cert)),
+            "key_usage": tuple(ku) if ku is not None else None,
+            "extended_key_usage": tuple(eku) if eku is not None else None,
+            "basic_constraints": _basic_constraints(cert),
+            "self_issued": _is_self_issued(cert),
+        }
+    return memo.facts
 
 
 # -- the analysis (explanation only; the verdict is cryptography's) ---------------------------------------
@@ -935,9 +976,7 @@ def _parse_chain(chain_der: Sequence[bytes], role: Role) -> list[x509.Certificat
     for index, der in enumerate(chain_der):
         what = "the leaf certificate" if index == 0 else f"certificate #{index + 1} in the chain"
         try:
-            cert = x509.load_der_x509_certificate(bytes(der))
-            # Touch the fields the analysis reads, so that a malformed one fails here, as a parse error.
-            cert.not_valid_before_utc, cert.not_valid_after_utc, cert.subject, cert.issuer  # noqa: B018
+            cert = _load_der(bytes(der))
         except (ValueError, TypeError) as exc:
             _fail(
                 "parse",
@@ -948,6 +987,20 @@ def _parse_chain(chain_der: Sequence[bytes], role: Role) -> list[x509.Certificat
             )
         certs.append(cert)
     return certs
+
+
+def _load_der(der: bytes) -> x509.Certificate:
+    """One DER certificate, parsed (or the certificate parsed from the same bytes before)."""
+    cert = _parsed.get(der)
+    if cert is None:
+        cert = x509.load_der_x509_certificate(der)
+        # Touch the fields the analysis reads, so that a malformed one fails here, as a parse error.
+        cert.not_valid_before_utc, cert.not_valid_after_utc, cert.subject, cert.issuer  # noqa: B018
+        if len(_parsed) >= _MEMO_SIZE:
+            _parsed.clear()
+        _parsed[der] = cert
+        _memo(cert).der = der
+    return cert
 
 
 def _name_passed(leaf: x509.Certificate, ctx: _Context) -> CheckResult:
