@@ -16,6 +16,7 @@ later call raises the same error. A bug (any other exception) becomes ``Internal
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Literal
@@ -374,7 +375,7 @@ class _Connection:
                     "message_sent",
                     name,
                     f"sent {name} ({len(action.raw)} bytes)",
-                    describe_message(action.message),
+                    LazyDetails(functools.partial(describe_message, action.message)),
                 )
             elif isinstance(action, SendChangeCipherSpec):
                 self._flush_handshake()
