@@ -23,7 +23,7 @@ from glasstls.handshake.base import Actions
 from glasstls.sessions import ClientSessionStore, TicketKeys
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import AlertDescription as AD  # noqa: N817
-from glasstls.wire.enums import AlertLevel, CipherSuite, HandshakeType, ProtocolVersion, SignatureScheme
+from glasstls.wire.enums import AlertLevel, CipherSuite, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme
 from glasstls.wire.messages import (
     ClientHello,
     ClientKeyExchangeRsa,
@@ -31,6 +31,7 @@ from glasstls.wire.messages import (
     HandshakeMessage,
     HelloRequest,
     ServerHello,
+    ServerKeyExchangeEcdhe,
 )
 from handshake_pair import Pair, chain_of, client_config, server_config, server_credential, split_records
 
@@ -413,3 +414,32 @@ def test_server_without_tls13_suites_sets_no_downgrade_sentinel() -> None:
         c, _ = pair.handshake()
     assert c.cipher_suite == suite
     assert not randoms[0].endswith(b"DOWNGRD\x01")
+
+
+@pytest.mark.parametrize("hybrid", [NamedGroup.SECP256R1MLKEM768, NamedGroup.X25519MLKEM768])
+def test_tls13_only_hybrid_groups_are_never_used_for_tls12_ecdhe(hybrid: NamedGroup) -> None:
+    """RFC 8422 section 5.1.1 lists the curves a TLS 1.2 ECDHE exchange can use; an ML-KEM hybrid share does
+    not even fit the ServerKeyExchange's 1-byte point length. A server that prefers SecP256r1MLKEM768 used to
+    pick it for TLS 1.2 and fail with internal_error; it now takes the next curve both sides have."""
+    pair = Pair(
+        client_config(groups=(hybrid, NamedGroup.SECP256R1), key_share_groups=(hybrid,)),
+        server_config(max_version=V12, groups=(hybrid, NamedGroup.SECP256R1)),
+    )
+    c, s = pair.handshake()
+    assert c.version == s.version == V12
+    assert c.group == s.group == NamedGroup.SECP256R1
+
+
+def test_client_refuses_a_tls13_only_group_in_server_key_exchange() -> None:
+    """Even one the client offers (for TLS 1.3): illegal_parameter before the signature is looked at."""
+    groups = (NamedGroup.SECP256R1MLKEM768, NamedGroup.X25519, NamedGroup.SECP256R1)
+    pair = pair12(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, client={"groups": groups})
+
+    def hybrid(m: HandshakeMessage) -> HandshakeMessage | None:
+        if isinstance(m, ServerKeyExchangeEcdhe):
+            return dataclasses.replace(m, named_group=NamedGroup.SECP256R1MLKEM768)
+        return None
+
+    with pair.mutate("server", hybrid):
+        pair.pump()
+    assert isinstance(pair.client_error, IllegalParameter), pair.client_error

@@ -51,7 +51,7 @@ from glasstls.handshake.base import (
     check_finished12,
     check_signature12,
 )
-from glasstls.handshake.traffic12 import Session12, Traffic12, install, tls12_schemes_for_key
+from glasstls.handshake.traffic12 import TLS12_ECDHE_GROUPS, Session12, Traffic12, install, tls12_schemes_for_key
 from glasstls.pki.verify import verify_server_chain
 from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
@@ -87,8 +87,6 @@ _TLS13_ONLY = frozenset(
     {ExtensionType.KEY_SHARE, ExtensionType.PRE_SHARED_KEY, ExtensionType.SUPPORTED_VERSIONS, ExtensionType.COOKIE}
 )
 
-#: Groups that exist only for TLS 1.3 (hybrid post-quantum key exchange).
-_TLS13_ONLY_GROUPS = frozenset({NamedGroup.X25519MLKEM768})
 
 _CURVE_GROUPS = {
     "secp256r1": NamedGroup.SECP256R1,
@@ -425,7 +423,7 @@ class ExpectServerKeyExchange12(_State12):
         c = self.c
         step = self.step
         config = c.config
-        if ske.named_group not in config.groups or ske.named_group in _TLS13_ONLY_GROUPS:
+        if ske.named_group not in config.groups or ske.named_group not in TLS12_ECDHE_GROUPS:
             raise IllegalParameter(f"server chose {ske.named_group}, which we did not offer for TLS 1.2", step=step)
         leaf = c.peer_chain[0]
         content = tls12.server_key_exchange_signed_content(

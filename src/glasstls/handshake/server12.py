@@ -42,7 +42,7 @@ from glasstls.handshake.base import (
     check_finished12,
     check_signature12,
 )
-from glasstls.handshake.traffic12 import Session12, Traffic12, install, tls12_schemes_for_key
+from glasstls.handshake.traffic12 import TLS12_ECDHE_GROUPS, Session12, Traffic12, install, tls12_schemes_for_key
 from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import verify_client_chain
 from glasstls.sessions import ServerSessionState
@@ -74,7 +74,6 @@ from glasstls.wire.messages import (
     ServerKeyExchangeEcdhe,
 )
 
-_TLS13_ONLY_GROUPS = frozenset({NamedGroup.X25519MLKEM768})
 #: RFC 8422 section 4: a client that sends no supported_groups is assumed to support the NIST curves.
 _DEFAULT_CLIENT_GROUPS = (NamedGroup.SECP256R1, NamedGroup.SECP384R1)
 _CURVE_GROUPS = {
@@ -126,7 +125,7 @@ def _choose(
 ) -> _Choice:
     """The server's preferred suite for which it has a certificate and, for ECDHE, a group and a signature
     scheme the client accepts (RFC 5246 section 7.4.1.4.1, RFC 8422 sections 5.1, 5.3)."""
-    groups = [g for g in config.groups if g in client_groups and g not in _TLS13_ONLY_GROUPS]
+    groups = [g for g in config.groups if g in client_groups and g in TLS12_ECDHE_GROUPS]
     # Certificates covering the client's SNI name first (RFC 6066 section 3), then in configured order.
     chains = sorted(
         config.certificates,

@@ -19,8 +19,22 @@ from glasstls.crypto.keys import PrivateKey
 from glasstls.crypto.tls12 import KeyBlock, Tls12CipherSuite
 from glasstls.errors import NoRenegotiation
 from glasstls.handshake.base import Actions, Context, State
-from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion, SignatureScheme
+from glasstls.wire.enums import (
+    AlertDescription,
+    AlertLevel,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+)
 from glasstls.wire.messages import HandshakeMessage
+
+#: The groups a TLS 1.2 ECDHE key exchange can use: the elliptic curves of RFC 8422 section 5.1.1. An allow-list,
+#: so that a group added for TLS 1.3 only (the ML-KEM hybrids, whose shares do not fit the 1-byte ECPoint length
+#: of a ServerKeyExchange) is never chosen for, or accepted in, TLS 1.2.
+TLS12_ECDHE_GROUPS = frozenset(
+    {NamedGroup.X25519, NamedGroup.X448, NamedGroup.SECP256R1, NamedGroup.SECP384R1, NamedGroup.SECP521R1}
+)
 
 
 @dataclass
