@@ -314,6 +314,20 @@ def test_tls13_capable_glasstls_client_resumes_tls12_with_openssl_server(pki: Te
     assert openssl_status(page)[0] == "Reused"
 
 
+def test_glasstls_client_falls_back_to_a_full_handshake_when_the_server_forgot(pki: TestPKI) -> None:
+    """A restarted s_server (new ticket keys, empty cache) ignores the offered session: the glasstls client
+    completes a full handshake, keeps the new session, and resumes that one next time."""
+    files = creds(pki, "ecdsa")
+    config = client12(pki)
+    results = []
+    for restart in range(2):
+        with openssl_server(files.cert, files.key, mode="www", tls13_only=False, extra_args=["-tls1_2"]) as server:
+            for _ in range(2 if restart else 1):
+                with glasstls_connect(server.port, config) as tls:
+                    results.append((tls.negotiated.resumed, openssl_status(www_page(tls))[0]))
+    assert results == [(False, "New"), (False, "New"), (True, "Reused")]
+
+
 def test_glasstls_client_without_a_store_never_resumes(pki: TestPKI) -> None:
     files = creds(pki, "ecdsa")
     config = client12(pki, session_store=None)
