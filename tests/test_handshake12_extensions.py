@@ -4,7 +4,7 @@ RFC 8449 section 4)."""
 
 from __future__ import annotations
 
-from glasstls.wire.enums import ProtocolVersion
+from glasstls.wire.enums import CipherSuite, ProtocolVersion
 from handshake_pair import Pair, client_config, server_config
 
 
@@ -32,3 +32,30 @@ def test_record_size_limit_in_a_tls12_server_hello() -> None:
     app = [r for r in pair.wire.records("s2c") if r[0] == 23]
     assert len(app) >= 5 and max(len(r) - 5 for r in app) <= 1024 + 8 + 16
     assert pair.transfer("client", data) == data
+
+
+def test_exporter_tells_no_context_from_an_empty_context_in_tls12() -> None:
+    """RFC 5705 section 4: in TLS 1.2 a present, empty context (RFC 9266 tls-exporter) is not "no context"."""
+    pair = Pair(client_config(max_version=ProtocolVersion.TLS12), server_config())
+    pair.handshake()
+    none = pair.client.export_keying_material(b"EXPORTER-Channel-Binding", None, 32)
+    empty = pair.client.export_keying_material(b"EXPORTER-Channel-Binding", b"", 32)
+    assert none != empty
+    assert empty == pair.server.export_keying_material(b"EXPORTER-Channel-Binding", b"", 32)
+    assert none == pair.server.export_keying_material(b"EXPORTER-Channel-Binding", None, 32)
+
+
+def test_exporter_treats_none_as_the_empty_context_in_tls13() -> None:
+    pair = Pair(client_config(), server_config())
+    pair.handshake()
+    assert pair.client.export_keying_material(b"x", None, 16) == pair.server.export_keying_material(b"x", b"", 16)
+
+
+def test_tls12_only_suites_mean_tls12_only() -> None:
+    """Configuring only TLS 1.2 suites must not offer TLS 1.3, which could then only fail."""
+    suites = (CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,)
+    config = client_config(cipher_suites=suites)
+    assert config.max_version == ProtocolVersion.TLS12
+    pair = Pair(config, server_config(cipher_suites=suites))
+    c, s = pair.handshake()
+    assert c.version == s.version == ProtocolVersion.TLS12

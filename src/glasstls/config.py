@@ -235,6 +235,9 @@ class ClientConfig:
         )
         object.__setattr__(self, "cipher_suites", suites)
         _check_suites_for_versions(suites, self.min_version, self.max_version)
+        if self.max_version == ProtocolVersion.TLS13 and not any(s in _suites.TLS13_SUITES for s in suites):
+            # Only TLS 1.2 suites: offering (or accepting) TLS 1.3 could only fail (OpenSSL behaves the same).
+            object.__setattr__(self, "max_version", ProtocolVersion.TLS12)
         _check_common(
             self.cipher_suites,
             self.groups,
@@ -314,6 +317,9 @@ class ServerConfig:
         )
         object.__setattr__(self, "cipher_suites", suites)
         _check_suites_for_versions(suites, self.min_version, self.max_version)
+        if self.max_version == ProtocolVersion.TLS13 and not any(s in _suites.TLS13_SUITES for s in suites):
+            # Only TLS 1.2 suites: offering (or accepting) TLS 1.3 could only fail (OpenSSL behaves the same).
+            object.__setattr__(self, "max_version", ProtocolVersion.TLS12)
         _check_common(
             self.cipher_suites,
             self.groups,

@@ -218,13 +218,20 @@ class _Connection:
         )
         self._add_trace("alert_sent", "close", "sent close_notify: no more data from this side")
 
-    def export_keying_material(self, label: bytes, context: bytes, length: int) -> bytes:
-        """RFC 8446 section 7.5 (RFC 5705 for TLS 1.3); RFC 5705 for TLS 1.2."""
+    def export_keying_material(self, label: bytes, context: bytes | None, length: int) -> bytes:
+        """RFC 8446 section 7.5 for TLS 1.3; RFC 5705 for TLS 1.2.
+
+        ``context``: ``None`` for no context, ``b""`` for a present, empty one (RFC 5705 section 4 tells them
+        apart in TLS 1.2, e.g. RFC 9266 tls-exporter uses an empty context; in TLS 1.3 both are the empty
+        context, RFC 8446 section 7.5).
+        """
         if self._exporter is not None:
             return self._exporter(label, context, length)
         if self._exporter_master_secret is None or not isinstance(self._state, TrafficState):
             raise UsageError("keying material can be exported only after the handshake")
-        return ks.export_keying_material(self._state.suite, self._exporter_master_secret, label, context, length)
+        return ks.export_keying_material(
+            self._state.suite, self._exporter_master_secret, label, context or b"", length
+        )
 
     # -- internals: the error boundary -------------------------------------------------------------------
 

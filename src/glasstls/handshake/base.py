@@ -123,7 +123,7 @@ class SetPeerRecordSizeLimit:
 
 
 #: RFC 5705 / RFC 8446 section 7.5: (label, context, length) -> keying material.
-Exporter = Callable[[bytes, bytes, int], bytes]
+Exporter = Callable[[bytes, bytes | None, int], bytes]
 
 
 @dataclass(frozen=True)

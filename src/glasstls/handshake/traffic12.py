@@ -80,10 +80,10 @@ class Session12:
     def verify_data(self, sender: Literal["client", "server"], handshake_hash: bytes) -> bytes:
         return tls12.finished_verify_data(self.suite, self.master_secret, sender=sender, handshake_hash=handshake_hash)
 
-    def exporter(self, label: bytes, context: bytes, length: int) -> bytes:
-        """RFC 5705 section 4 (``context`` empty means no context, as the sans-I/O API takes bytes)."""
+    def exporter(self, label: bytes, context: bytes | None, length: int) -> bytes:
+        """RFC 5705 section 4 (``None``: no context; ``b""``: a present, empty context)."""
         return tls12.export_keying_material(
-            self.suite, self.master_secret, self.client_random, self.server_random, label, context or None, length
+            self.suite, self.master_secret, self.client_random, self.server_random, label, context, length
         )
 
 
