@@ -67,6 +67,12 @@ HashLike: TypeAlias = "Tls13CipherSuite | hashes.HashAlgorithm"
 
 _LABEL_PREFIX = b"tls13 "
 _EMPTY_HASHES: dict[str, bytes] = {}
+#: The HkdfLabel bytes before the context (length and "tls13 " + label), by (label, length): the schedule
+#: uses a dozen labels over and over. Bounded: exporters take labels from the application.
+_INFO_HEADS: dict[tuple[bytes, int], bytes] = {}
+_INFO_HEADS_MAX = 256
+#: The one-byte length prefix of a context<0..255>.
+_CONTEXT_LENGTHS: tuple[bytes, ...] = tuple(bytes((n,)) for n in range(256))
 
 
 def _algorithm(suite_or_hash: HashLike) -> hashes.HashAlgorithm:
@@ -106,14 +112,21 @@ def hkdf_expand_label(suite_or_hash: HashLike, secret: bytes, label: bytes, cont
             opaque context<0..255> = Context;
         } HkdfLabel;
     """
-    full_label = _LABEL_PREFIX + label
-    if len(full_label) > 255 or len(context) > 255 or not 0 < length <= 0xFFFF:
-        raise errors.UsageError(
-            f"HKDF-Expand-Label: label ({len(label)} bytes), context ({len(context)} bytes) or "
-            f"length ({length}) out of range"
-        )
-    info = b"".join((length.to_bytes(2, "big"), bytes((len(full_label),)), full_label, bytes((len(context),)), context))
-    return HKDFExpand(_algorithm(suite_or_hash), length, info).derive(secret)
+    head = _INFO_HEADS.get((label, length)) if type(label) is bytes else None
+    if head is None or len(context) > 255:
+        full_label = _LABEL_PREFIX + label
+        if len(full_label) > 255 or len(context) > 255 or not 0 < length <= 0xFFFF:
+            raise errors.UsageError(
+                f"HKDF-Expand-Label: label ({len(label)} bytes), context ({len(context)} bytes) or "
+                f"length ({length}) out of range"
+            )
+        # uint16 length || opaque label<7..255>: the same for every call with this label and length.
+        head = length.to_bytes(2, "big") + bytes((len(full_label),)) + full_label
+        if type(label) is bytes and len(_INFO_HEADS) < _INFO_HEADS_MAX:
+            _INFO_HEADS[(label, length)] = head
+    info = b"".join((head, _CONTEXT_LENGTHS[len(context)], context))
+    algorithm = suite_or_hash.hash_algorithm() if type(suite_or_hash) is Tls13CipherSuite else _algorithm(suite_or_hash)
+    return HKDFExpand(algorithm, length, info).derive(secret)
 
 
 def derive_secret(suite_or_hash: HashLike, secret: bytes, label: bytes, transcript_hash: bytes) -> bytes:

@@ -7,23 +7,55 @@ their length-prefix width and their minimum and maximum length, as ``opaque x<mi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import enum
+import sys
+from array import array
+from collections.abc import Callable
 from typing import TypeVar
 
 from glasstls.errors import DecodeError
 
 T = TypeVar("T")
+EnumT = TypeVar("EnumT", bound=enum.IntEnum)
+
+_LITTLE_ENDIAN = sys.byteorder == "little"
+_LOOKUPS: dict[type[enum.IntEnum], Callable[[int], enum.IntEnum]] = {}
+
+
+def member_lookup(cls: type[EnumT]) -> Callable[[int], EnumT]:
+    """``cls(value)`` for an IntEnum, with the named members looked up in a dict first (the Enum call
+    costs ~10 times more); other values still go through ``cls(value)`` (open enums make pseudo-members)."""
+    lookup = _LOOKUPS.get(cls)
+    if lookup is None:
+        members: dict[int, EnumT] = {int(m): m for m in cls}
+        get = members.get
+
+        def lookup(value: int) -> EnumT:
+            member = get(value)
+            return member if member is not None else cls(value)
+
+        _LOOKUPS[cls] = lookup
+    return lookup  # type: ignore[return-value]
 
 
 class Reader:
-    __slots__ = ("_data", "_end", "_pos", "what")
+    """Reads ``data`` front to back. ``what`` names the structure in error messages; it may be given as a
+    zero-argument callable, called only when a message needs it (most reads never fail)."""
 
-    def __init__(self, data: bytes | bytearray | memoryview, what: str = "message") -> None:
-        self._data = bytes(data)
+    __slots__ = ("_data", "_end", "_pos", "_what")
+
+    def __init__(self, data: bytes | bytearray | memoryview, what: str | Callable[[], str] = "message") -> None:
+        self._data = data if type(data) is bytes else bytes(data)
         self._pos = 0
         self._end = len(self._data)
-        self.what = what
+        self._what = what
+
+    @property
+    def what(self) -> str:
+        what = self._what
+        if not isinstance(what, str):
+            what = self._what = what()
+        return what
 
     @property
     def remaining(self) -> int:
@@ -32,20 +64,31 @@ class Reader:
     def at_end(self) -> bool:
         return self._pos >= self._end
 
+    def _truncated(self, n: int, field: str) -> DecodeError:
+        return DecodeError(f"{self.what}: truncated at {field} (needs {n} bytes, {self.remaining} left)")
+
     def _take(self, n: int, field: str) -> bytes:
-        if n < 0 or self._pos + n > self._end:
-            raise DecodeError(
-                f"{self.what}: truncated at {field} (needs {n} bytes, {self.remaining} left)"
-            )
-        out = self._data[self._pos : self._pos + n]
-        self._pos += n
-        return out
+        pos = self._pos
+        end = pos + n
+        if n < 0 or end > self._end:
+            raise self._truncated(n, field)
+        self._pos = end
+        return self._data[pos:end]
 
     def u8(self, field: str) -> int:
-        return self._take(1, field)[0]
+        pos = self._pos
+        if pos >= self._end:
+            raise self._truncated(1, field)
+        self._pos = pos + 1
+        return self._data[pos]
 
     def u16(self, field: str) -> int:
-        return int.from_bytes(self._take(2, field), "big")
+        pos = self._pos
+        if pos + 2 > self._end:
+            raise self._truncated(2, field)
+        self._pos = pos + 2
+        data = self._data
+        return (data[pos] << 8) | data[pos + 1]
 
     def u24(self, field: str) -> int:
         return int.from_bytes(self._take(3, field), "big")
@@ -62,15 +105,30 @@ class Reader:
 
     def vec(self, width: int, field: str, min_len: int = 0, max_len: int | None = None) -> bytes:
         """``opaque x<min_len..max_len>`` with a ``width``-byte length prefix."""
-        n = self.uint(width, f"{field} length")
+        pos = self._pos
+        start = pos + width
+        if start > self._end:
+            raise self._truncated(width, f"{field} length")
+        data = self._data
+        if width == 2:
+            n = (data[pos] << 8) | data[pos + 1]
+        elif width == 1:
+            n = data[pos]
+        else:
+            n = int.from_bytes(data[pos:start], "big")
+        self._pos = start
         limit = (1 << (8 * width)) - 1 if max_len is None else max_len
         if n < min_len or n > limit:
             raise DecodeError(f"{self.what}: {field} length {n} outside <{min_len}..{limit}>")
-        return self._take(n, field)
+        end = start + n
+        if end > self._end:
+            raise self._truncated(n, field)
+        self._pos = end
+        return data[start:end]
 
     def sub(self, width: int, field: str, min_len: int = 0, max_len: int | None = None) -> Reader:
         """A bounded sub-reader over a length-prefixed block; the caller must ``finish()`` it."""
-        return Reader(self.vec(width, field, min_len, max_len), f"{self.what}.{field}")
+        return Reader(self.vec(width, field, min_len, max_len), lambda: f"{self.what}.{field}")
 
     def list_of(
         self,
@@ -83,9 +141,23 @@ class Reader:
         """A length-prefixed list; ``item`` reads one element from the sub-reader."""
         r = self.sub(width, field, min_len, max_len)
         out: list[T] = []
-        while not r.at_end():
+        while r._pos < r._end:
             out.append(item(r))
         return out
+
+    def u16_list(
+        self, width: int, field: str, item_field: str, min_len: int = 0, max_len: int | None = None
+    ) -> list[int]:
+        """A length-prefixed list of uint16 values (``uint16 x<min..max>``), read in one go: the same values
+        and the same errors as ``list_of(width, field, lambda s: s.u16(item_field), ...)``."""
+        data = self.vec(width, field, min_len, max_len)
+        if len(data) & 1:
+            # The last item is one byte short, as the item-by-item reader would find it.
+            raise DecodeError(f"{self.what}.{field}: truncated at {item_field} (needs 2 bytes, 1 left)")
+        values = array("H", data)
+        if _LITTLE_ENDIAN:
+            values.byteswap()
+        return values.tolist()
 
     def rest(self) -> bytes:
         return self._take(self.remaining, "rest")
@@ -132,19 +204,41 @@ class Writer:
         self._buf += data
         return self
 
-    @contextmanager
-    def block(self, width: int) -> Iterator[Writer]:
-        """Write a length-prefixed block: the length is patched in when the block closes."""
-        start = len(self._buf)
-        self._buf += bytes(width)
-        yield self
-        n = len(self._buf) - start - width
-        if n >= 1 << (8 * width):
-            raise ValueError(f"block of {n} bytes does not fit a {width}-byte length")
-        self._buf[start : start + width] = n.to_bytes(width, "big")
+    def block(self, width: int) -> _Block:
+        """Write a length-prefixed block: the length is patched in when the block closes
+        (``with w.block(2): ...``; the ``with`` gives the writer itself)."""
+        return _Block(self, width)
 
     def __len__(self) -> int:
         return len(self._buf)
 
     def getvalue(self) -> bytes:
         return bytes(self._buf)
+
+
+class _Block:
+    """The context manager of :meth:`Writer.block` (a class: cheaper than a generator-based one)."""
+
+    __slots__ = ("_start", "_width", "_writer")
+
+    def __init__(self, writer: Writer, width: int) -> None:
+        self._writer = writer
+        self._width = width
+        self._start = 0
+
+    def __enter__(self) -> Writer:
+        buf = self._writer._buf
+        self._start = len(buf)
+        buf += bytes(self._width)
+        return self._writer
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            return  # as a generator-based block: an exception leaves the length unpatched
+        buf = self._writer._buf
+        width = self._width
+        start = self._start
+        n = len(buf) - start - width
+        if n >= 1 << (8 * width):
+            raise ValueError(f"block of {n} bytes does not fit a {width}-byte length")
+        buf[start : start + width] = n.to_bytes(width, "big")

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import ClassVar, Self, TypeVar
 
 from glasstls.errors import DecodeError, IllegalParameter
-from glasstls.wire.codec import Reader, Writer
+from glasstls.wire.codec import Reader, Writer, member_lookup
 from glasstls.wire.enums import (
     CertificateStatusType,
     ECPointFormat,
@@ -99,6 +100,10 @@ MESSAGE_NAMES: dict[HandshakeType, str] = {
 }
 
 
+_extension_type = member_lookup(ExtensionType)
+_protocol_version = member_lookup(ProtocolVersion)
+
+
 def _message_name(ctx: HandshakeType) -> str:
     return MESSAGE_NAMES.get(ctx, str(ctx))
 
@@ -131,7 +136,11 @@ class Extension:
 
     def encode(self) -> bytes:
         """Type, length and body."""
-        return Writer().u16(self.wire_type).vec(2, self.encode_body()).getvalue()
+        body = self.encode_body()
+        n = len(body)
+        if n > U16_MAX:
+            raise ValueError(f"vector of {n} bytes does not fit a 2-byte length")
+        return b"".join((self.wire_type.to_bytes(2, "big"), n.to_bytes(2, "big"), body))
 
 
 class _EmptyBody:
@@ -149,11 +158,13 @@ class _EmptyBody:
 
 
 def _reader(cls: type[Extension], data: bytes, ctx: HandshakeType) -> Reader:
-    return Reader(data, f"{_message_name(ctx)} {cls.ext_type} extension")
+    # The name is only needed for an error message: made on demand.
+    return Reader(data, lambda: f"{_message_name(ctx)} {cls.ext_type} extension")
 
 
 def _u16_list(r: Reader, field: str, enum: Callable[[int], T], min_len: int, max_len: int) -> tuple[T, ...]:
-    return tuple(r.list_of(2, field, lambda s: enum(s.u16(field)), min_len, max_len))
+    convert = member_lookup(enum) if isinstance(enum, type) and issubclass(enum, IntEnum) else enum
+    return tuple(map(convert, r.u16_list(2, field, field, min_len, max_len)))  # type: ignore[arg-type]
 
 
 def _u8_list(r: Reader, field: str, enum: Callable[[int], T], min_len: int, max_len: int) -> tuple[T, ...]:
@@ -288,7 +299,7 @@ class SupportedVersionsClientHello(Extension):
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
         r = _reader(cls, data, ctx)
-        versions = tuple(r.list_of(1, "versions", lambda s: ProtocolVersion(s.u16("versions")), 2, 254))
+        versions = tuple(map(_protocol_version, r.u16_list(1, "versions", "versions", 2, 254)))
         r.finish()
         return cls(versions)
 
@@ -944,18 +955,18 @@ def decode_extensions(r: Reader, ctx: HandshakeType) -> tuple[Extension, ...]:
     RFC 8446 section 4.2: "There MUST NOT be more than one extension of the same type in a given extension
     block" -- a duplicate is a decode_error here.
     """
-    name = _message_name(ctx)
     min_len, max_len = EXTENSIONS_BOUNDS.get(ctx, (0, U16_MAX))
     block = r.sub(2, "extensions", min_len, max_len)
     out: list[Extension] = []
     seen: set[int] = set()
     while not block.at_end():
-        ext_type = ExtensionType(block.u16("extension_type"))
-        data = block.vec(2, f"{ext_type} extension_data")
+        ext_type = _extension_type(block.u16("extension_type"))
+        data = block.vec(2, f"{ext_type._name_} extension_data")  # _name_ is str(ext_type), made cheaply
         if ext_type in seen:
-            raise DecodeError(f"{name}: duplicate extension {ext_type} (RFC 8446 section 4.2)")
+            raise DecodeError(f"{_message_name(ctx)}: duplicate extension {ext_type} (RFC 8446 section 4.2)")
         seen.add(ext_type)
-        out.append(decode_extension(ext_type, data, ctx))
+        cls = DECODERS.get((ext_type, ctx))
+        out.append(UnknownExtension(ext_type, bytes(data)) if cls is None else cls.decode_body(data, ctx))
     return tuple(out)
 
 

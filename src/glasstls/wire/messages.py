@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, Self
 
 from glasstls.errors import DecodeError, UnexpectedMessage
-from glasstls.wire.codec import Reader, Writer
+from glasstls.wire.codec import Reader, Writer, member_lookup
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -109,6 +109,9 @@ class HandshakeMessage:
         return Writer().u8(self.msg_type).vec(3, self.encode_body()).getvalue()
 
 
+_cipher_suite = member_lookup(CipherSuite)
+
+
 def _reader(cls: type[HandshakeMessage], data: bytes) -> Reader:
     return Reader(data, cls.__name__)
 
@@ -158,9 +161,7 @@ class ClientHello(HandshakeMessage):
         legacy_version = ProtocolVersion(r.u16("legacy_version"))
         random = r.fixed(32, "random")
         session_id = r.vec(1, "legacy_session_id", 0, 32)
-        suites = tuple(
-            r.list_of(2, "cipher_suites", lambda s: CipherSuite(s.u16("cipher_suite")), 2, U16_MAX - 1)
-        )
+        suites = tuple(map(_cipher_suite, r.u16_list(2, "cipher_suites", "cipher_suite", 2, U16_MAX - 1)))
         compression = r.vec(1, "legacy_compression_methods", 1, 255)
         # RFC 5246 section 7.4.1.2: the extensions block may be absent.
         extensions = () if r.at_end() else decode_extensions(r, HandshakeType.CLIENT_HELLO)
