@@ -374,7 +374,9 @@ class _Connection:
 
     def _apply(self, actions: Actions) -> None:
         for action in actions.items:
-            if isinstance(action, SendMessage):
+            if isinstance(action, Trace):  # the most frequent action first
+                self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
+            elif isinstance(action, SendMessage):
                 # Coalesce consecutive handshake messages under the same keys into as few records as possible.
                 self._pending_handshake += action.raw
                 name = str(action.message.msg_type)
@@ -416,8 +418,6 @@ class _Connection:
             elif isinstance(action, EmitEvent):
                 self._events.append(action.event)
                 self._event_emitted(action.event)
-            elif isinstance(action, Trace):
-                self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
             elif isinstance(action, SetPeerRecordSizeLimit):
                 self._records.set_max_fragment_out(action.limit)
                 if self._config.record_size_limit is not None:
@@ -512,19 +512,15 @@ class _Connection:
         details: object = None,
         ok: bool | None = None,
     ) -> None:
-        if len(self._trace) >= MAX_TRACE_EVENTS:
+        trace = self._trace
+        if len(trace) >= MAX_TRACE_EVENTS:
             return
+        if type(details) is not dict and not isinstance(details, Mapping):
+            details = {"value": details} if details is not None else {}
         event = TraceEvent(
-            seq=len(self._trace),
-            time=self._config.monotonic() - self._t0,
-            side=self._ctx.side,
-            kind=kind,
-            step=step,
-            summary=summary,
-            details=details if isinstance(details, Mapping) else ({"value": details} if details is not None else {}),
-            ok=ok,
+            len(trace), self._config.monotonic() - self._t0, self._ctx.side, kind, step, summary, details, ok
         )
-        self._trace.append(event)
+        trace.append(event)
         sink = self._config.trace
         if sink is not None:
             sink(event)

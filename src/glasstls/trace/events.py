@@ -54,7 +54,10 @@ class LazyDetails(Mapping[str, object]):
         return repr(dict(self._get()))
 
 
-@dataclass(frozen=True)
+_NO_DETAILS: Mapping[str, object] = {}
+
+
+@dataclass(frozen=True, init=False)
 class TraceEvent:
     """One step. ``time`` is seconds since the connection object was created (injected clock)."""
 
@@ -66,6 +69,30 @@ class TraceEvent:
     summary: str
     details: Mapping[str, object] = field(default_factory=dict)
     ok: bool | None = None  # for kind == "check": the outcome
+
+    def __init__(
+        self,
+        seq: int,
+        time: float,
+        side: Literal["client", "server"],
+        kind: TraceKind,
+        step: str,
+        summary: str,
+        details: Mapping[str, object] = _NO_DETAILS,
+        ok: bool | None = None,
+    ) -> None:
+        # The dataclass __init__ of a frozen class sets each field through object.__setattr__; a connection
+        # makes dozens of these per handshake, so the fields go into the instance dict in one call.
+        self.__dict__.update(
+            seq=seq,
+            time=time,
+            side=side,
+            kind=kind,
+            step=step,
+            summary=summary,
+            details={} if details is _NO_DETAILS else details,
+            ok=ok,
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
