@@ -638,11 +638,13 @@ class ExpectCertificate(State):
             public_key = cast(PublicKey, leaf.public_key())
         except ValueError as e:
             raise BadCertificate(f"the server's certificate cannot be parsed: {e}", step=step, check="parse") from e
+        parsed = _parse_all(chain_der)  # parsed once: for the trace and for the next state
+        subjects = [c.subject.rfc4514_string() for c in parsed]
         actions.trace(
             "info",
             step,
-            f"server sent {len(chain_der)} certificate(s); leaf: {leaf.subject.rfc4514_string()}",
-            {"chain": [{"subject": c.subject.rfc4514_string()} for c in _parse_all(chain_der)]},
+            f"server sent {len(chain_der)} certificate(s); leaf: {subjects[0]}",
+            {"chain": [{"subject": subject} for subject in subjects]},
         )
         config = self.hs.config
         if config.dangerous_skip_verification:
@@ -670,7 +672,7 @@ class ExpectCertificate(State):
                 actions.trace("check", "certificate verification", check.detail, {"check": check.name}, ok=check.ok)
             proof = cert_verified(verified, skipped=False)
         self.keys.transcript.add(raw)
-        peer_chain = tuple(_parse_all(chain_der))
+        peer_chain = tuple(parsed)
         return ExpectCertificateVerify(self.hs, self.keys, proof, public_key, peer_chain)
 
 

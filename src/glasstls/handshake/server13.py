@@ -10,6 +10,7 @@ ExpectClientCertificate ──► ExpectClientCertificateVerify ──┐   (onl
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -81,6 +82,10 @@ MAX_PSK_IDENTITIES = 16
 #: How far the client's view of a ticket's age (RFC 8446 section 4.2.11.1) may differ from ours, in ms: one
 #: round trip and clock-rate drift; a larger gap means a replayed or mangled identity (RFC 8446 section 8.3).
 TICKET_AGE_WINDOW_MS = 60_000
+
+#: certificate_covers, remembered per (certificate, SNI name): our certificates live as long as the config and
+#: the same names come back on every connection. Bounded, since the names come from clients.
+_covers = functools.lru_cache(maxsize=256)(certificate_covers)
 
 
 @dataclass
@@ -430,7 +435,7 @@ class ExpectClientHello(State):
             )
             if scheme is None:
                 continue
-            name_rank = 0 if server_name is not None and certificate_covers(chain.leaf, server_name) else 1
+            name_rank = 0 if server_name is not None and _covers(chain.leaf, server_name) else 1
             candidates.append((name_rank * 1000 + index, chain, scheme))
         if not candidates:
             raise HandshakeFailure(
@@ -555,7 +560,7 @@ class ExpectClientHello(State):
 
         # EncryptedExtensions (RFC 8446 section 4.3.1).
         ee_exts: list[ext.Extension] = []
-        if chain is not None and server_name is not None and certificate_covers(chain.leaf, server_name):
+        if chain is not None and server_name is not None and _covers(chain.leaf, server_name):
             ee_exts.append(ext.ServerNameAck())  # RFC 6066 section 3: we used the name
         if alpn is not None:
             ee_exts.append(ext.ApplicationLayerProtocolNegotiation((alpn.encode(),)))

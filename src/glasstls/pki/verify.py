@@ -36,6 +36,7 @@ check with its outcome). ``verify_*_chain`` raise the report's error with the re
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -989,6 +990,10 @@ def _parse_chain(chain_der: Sequence[bytes], role: Role) -> list[x509.Certificat
     return certs
 
 
+#: parse_server_name, remembered (ServerIdentity is frozen; a name that does not parse is not remembered).
+_parse_name = functools.lru_cache(maxsize=_MEMO_SIZE)(parse_server_name)
+
+
 def _load_der(der: bytes) -> x509.Certificate:
     """One DER certificate, parsed (or the certificate parsed from the same bytes before)."""
     cert = _parsed.get(der)
@@ -1019,12 +1024,13 @@ def _name_passed(leaf: x509.Certificate, ctx: _Context) -> CheckResult:
     return CheckResult(
         "name",
         True,
-        f"the {kind} {identity.text} is covered by the certificate's subjectAltName ({', '.join(_san_strings(leaf))})",
+        f"the {kind} {identity.text} is covered by the certificate's subjectAltName "
+        f"({', '.join(_static_facts(leaf)['subject_alt_names'])})",
     )
 
 
 def _usage_passed(leaf: x509.Certificate, ctx: _Context) -> CheckResult:
-    eku = _ext(leaf, x509.ExtendedKeyUsage)
+    eku = _static_facts(leaf)["extended_key_usage"]  # None exactly when the extension is absent (_eku_names)
     usage = (
         f"extendedKeyUsage includes {ctx.eku_name}"
         if eku is not None
@@ -1035,8 +1041,9 @@ def _usage_passed(leaf: x509.Certificate, ctx: _Context) -> CheckResult:
 
 def _success_report(chain: Sequence[x509.Certificate], ctx: _Context, sent: int) -> list[CheckResult]:
     labels = " -> ".join(_label(c) for c in chain)
-    soonest = min(chain, key=lambda c: c.not_valid_after_utc)
-    left = soonest.not_valid_after_utc - ctx.at
+    soonest = min(chain, key=lambda c: _static_facts(c)["not_after"])  # not_after is not_valid_after_utc
+    not_after = _static_facts(soonest)["not_after"]
+    left = not_after - ctx.at
     return [
         CheckResult("parse", True, f"the {ctx.role}'s {_plural(sent, 'certificate')} parsed as DER X.509"),
         CheckResult("chain", True, f"{labels}; the last is a trust anchor from {ctx.trust.source}"),
@@ -1045,7 +1052,7 @@ def _success_report(chain: Sequence[x509.Certificate], ctx: _Context, sent: int)
             "validity",
             True,
             f"every certificate is valid at {_when(ctx.at)}; the first to expire is {_label(soonest)} on "
-            f"{_when(soonest.not_valid_after_utc)} (in {_span(left)})",
+            f"{_when(not_after)} (in {_span(left)})",
         ),
         _name_passed(chain[0], ctx),
         _usage_passed(chain[0], ctx),
@@ -1172,7 +1179,7 @@ def _explain(
         raise UsageError(f"max_depth must be 0 or more, not {max_depth}")
     if revocation not in REVOCATION_POLICIES:
         raise UsageError(f"revocation must be one of {', '.join(REVOCATION_POLICIES)}, not {revocation!r}")
-    identity = parse_server_name(server_name) if server_name is not None else None
+    identity = _parse_name(server_name) if server_name is not None else None
     ctx = _Context(role=role, trust=trust, at=_utc(at), identity=identity, max_depth=max_depth)
     try:
         certs = _parse_chain(chain_der, role)
