@@ -81,6 +81,9 @@ from glasstls.wire.messages import Alert
 # tickets) are bounded so that a long-lived connection does not grow without bound.
 MAX_TRACE_EVENTS = 2000
 
+#: parse_server_name for the constructor's early check, remembered (a name that fails is not remembered).
+_check_server_name = functools.lru_cache(maxsize=256)(parse_server_name)
+
 
 class _Connection:
     def __init__(self, config: ClientConfig | ServerConfig, side: Literal["client", "server"]) -> None:
@@ -551,7 +554,7 @@ class ClientConnection(_Connection):
                 "(or set dangerous_skip_verification in a test lab)"
             )
         if server_name is not None:
-            parse_server_name(server_name)  # ConfigError now, not mid-handshake
+            _check_server_name(server_name)  # ConfigError now, not mid-handshake
         super().__init__(config, "client")
         self._client_config = config
         self.server_name = server_name

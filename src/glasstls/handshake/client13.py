@@ -17,6 +17,7 @@ start_handshake ──► ExpectServerHello ──(HRR)──► ExpectServerHel
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -230,6 +231,7 @@ def _bind_psk(hs: ClientHandshake, hello: ClientHello, transcript: Transcript | 
     return dataclasses.replace(hello, extensions=(*hello.extensions[:-1], bound))
 
 
+@functools.lru_cache(maxsize=256)
 def _is_ip(name: str) -> bool:
     import ipaddress
 

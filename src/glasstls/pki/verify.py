@@ -555,7 +555,26 @@ def describe_certificate(cert: x509.Certificate) -> dict[str, object]:
     }
 
 
+#: _facts results by the identities of their inputs (the same chain, sent list and trust store: the same facts).
+_facts_memo: dict[tuple[object, ...], tuple[tuple[object, ...], tuple[CertificateFacts, ...]]] = {}
+
+
 def _facts(
+    chain: Sequence[x509.Certificate], sent: Sequence[x509.Certificate], role: Role, trust: TrustStore, anchored: bool
+) -> tuple[CertificateFacts, ...]:
+    refs = (trust, *chain, None, *sent)
+    key = (role, anchored, *map(id, refs))
+    hit = _facts_memo.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], refs, strict=True)):
+        return hit[1]
+    facts = _compute_facts(chain, sent, role, trust, anchored)
+    if len(_facts_memo) >= _MEMO_SIZE:
+        _facts_memo.clear()
+    _facts_memo[key] = (refs, facts)  # the entry holds its inputs, so their ids are not reused meanwhile
+    return facts
+
+
+def _compute_facts(
     chain: Sequence[x509.Certificate], sent: Sequence[x509.Certificate], role: Role, trust: TrustStore, anchored: bool
 ) -> tuple[CertificateFacts, ...]:
     sent_der = {_der(c) for c in sent}
