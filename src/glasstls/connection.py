@@ -83,6 +83,7 @@ MAX_TRACE_EVENTS = 2000
 
 #: parse_server_name for the constructor's early check, remembered (a name that fails is not remembered).
 _check_server_name = functools.lru_cache(maxsize=256)(parse_server_name)
+_APPLICATION_DATA = ContentType.APPLICATION_DATA
 
 
 class _Connection:
@@ -280,6 +281,19 @@ class _Connection:
     # -- internals: records and messages -----------------------------------------------------------------
 
     def _handle_record(self, content_type: ContentType, data: bytes) -> None:
+        if content_type is _APPLICATION_DATA:
+            # The bulk path: application data in an established connection. Anything unusual falls through
+            # to the checks below, in their order.
+            state = self._state
+            if (
+                state.accepts_application_data
+                and isinstance(state, TrafficState | Traffic12)
+                and not self._reassembler.in_progress
+            ):
+                state.application_data_received()
+                if data:
+                    self._events.append(DataReceived(data))
+                return
         if content_type == ContentType.HANDSHAKE:
             self._reassembler.feed(data)
             while not self._peer_closed:
