@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, cast
 
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.crypto import key_schedule as ks
@@ -95,7 +95,8 @@ class _Connection:
         self._out = OutgoingBytes()
         self._pending_handshake = bytearray()
         self._events: list[Event] = []
-        self._trace: list[TraceEvent] = []
+        # TraceEvents, or the fields of one not made yet (see _add_trace and the trace property).
+        self._trace: list[TraceEvent | tuple[float, TraceKind, str, str, Mapping[str, object], bool | None]] = []
         self._t0 = config.monotonic()
         self._error: TLSError | None = None
         self._state: State = Closed()
@@ -136,7 +137,13 @@ class _Connection:
     @property
     def trace(self) -> list[TraceEvent]:
         """The steps so far, each explained (labels and public values only; never a secret)."""
-        return list(self._trace)
+        trace = self._trace
+        side = self._ctx.side
+        for seq, item in enumerate(trace):
+            if type(item) is tuple:  # recorded without a sink: made into its TraceEvent on first read
+                time, kind, step, summary, details, ok = item
+                trace[seq] = TraceEvent(seq, time, side, kind, step, summary, details, ok)
+        return cast(list[TraceEvent], list(trace))
 
     def data_to_send(self) -> bytes:
         self._flush_handshake()
@@ -534,13 +541,16 @@ class _Connection:
             return
         if type(details) is not dict and not isinstance(details, Mapping):
             details = {"value": details} if details is not None else {}
-        event = TraceEvent(
-            len(trace), self._config.monotonic() - self._t0, self._ctx.side, kind, step, summary, details, ok
-        )
-        trace.append(event)
+        info = cast(Mapping[str, object], details)
+        time = self._config.monotonic() - self._t0
         sink = self._config.trace
-        if sink is not None:
-            sink(event)
+        if sink is None:
+            # Most connections never read their trace: keep the fields, make the TraceEvent when read.
+            trace.append((time, kind, step, summary, info, ok))
+            return
+        event = TraceEvent(len(trace), time, self._ctx.side, kind, step, summary, info, ok)
+        trace.append(event)
+        sink(event)
 
 
 def describe_message(message: object) -> dict[str, object]:
