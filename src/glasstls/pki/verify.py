@@ -1058,24 +1058,48 @@ def _usage_passed(leaf: x509.Certificate, ctx: _Context) -> CheckResult:
     return CheckResult("usage", True, usage)
 
 
+#: The success-report entries that do not depend on the time, by the identities of their inputs.
+_checks_memo: dict[tuple[object, ...], tuple[tuple[object, ...], tuple[Any, ...]]] = {}
+
+
 def _success_report(chain: Sequence[x509.Certificate], ctx: _Context, sent: int) -> list[CheckResult]:
-    labels = " -> ".join(_label(c) for c in chain)
-    soonest = min(chain, key=lambda c: _static_facts(c)["not_after"])  # not_after is not_valid_after_utc
-    not_after = _static_facts(soonest)["not_after"]
-    left = not_after - ctx.at
+    refs = (ctx.trust, ctx.identity, *chain)
+    key = (ctx.role, sent, *map(id, refs))
+    hit = _checks_memo.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], refs, strict=True)):
+        fixed = hit[1]
+    else:
+        labels = " -> ".join(_label(c) for c in chain)
+        soonest = min(chain, key=lambda c: _static_facts(c)["not_after"])  # not_after is not_valid_after_utc
+        not_after = _static_facts(soonest)["not_after"]
+        fixed = (
+            CheckResult("parse", True, f"the {ctx.role}'s {_plural(sent, 'certificate')} parsed as DER X.509"),
+            CheckResult("chain", True, f"{labels}; the last is a trust anchor from {ctx.trust.source}"),
+            CheckResult("signature", True, "each certificate's signature verifies with its issuer's key"),
+            _name_passed(chain[0], ctx),
+            _usage_passed(chain[0], ctx),
+            CheckResult("basic constraints", True, "each issuer is a CA (cA=TRUE) within its pathLenConstraint"),
+            _label(soonest),
+            not_after,
+            _when(not_after),
+        )
+        if len(_checks_memo) >= _MEMO_SIZE:
+            _checks_memo.clear()
+        _checks_memo[key] = (refs, fixed)  # the entry holds its inputs, so their ids are not reused meanwhile
+    parse, chain_check, signature, name, usage, constraints, soonest_label, not_after, not_after_text = fixed
     return [
-        CheckResult("parse", True, f"the {ctx.role}'s {_plural(sent, 'certificate')} parsed as DER X.509"),
-        CheckResult("chain", True, f"{labels}; the last is a trust anchor from {ctx.trust.source}"),
-        CheckResult("signature", True, "each certificate's signature verifies with its issuer's key"),
+        parse,
+        chain_check,
+        signature,
         CheckResult(
             "validity",
             True,
-            f"every certificate is valid at {_when(ctx.at)}; the first to expire is {_label(soonest)} on "
-            f"{_when(not_after)} (in {_span(left)})",
+            f"every certificate is valid at {_when(ctx.at)}; the first to expire is {soonest_label} on "
+            f"{not_after_text} (in {_span(not_after - ctx.at)})",
         ),
-        _name_passed(chain[0], ctx),
-        _usage_passed(chain[0], ctx),
-        CheckResult("basic constraints", True, "each issuer is a CA (cA=TRUE) within its pathLenConstraint"),
+        name,
+        usage,
+        constraints,
     ]
 
 
