@@ -97,6 +97,8 @@ class RecordLayer:
             raise ValueError(f"max_fragment_out must be in 1..2^14, not {max_fragment_out}")
         self._buf = b""
         self._pos = 0
+        # A memoryview of _buf for opening protected records in place, made when first needed after a feed.
+        self._view: memoryview | None = None
         # Bytes fed while the current record is still incomplete wait here, joined once the record can
         # be complete: a record arriving one byte per feed costs O(length), not O(length^2).
         self._chunks: list[bytes] = []
@@ -215,6 +217,7 @@ class RecordLayer:
         else:
             self._buf += data
         self._pos = 0
+        self._view = None
 
     @property
     def buffered(self) -> int:
@@ -257,10 +260,12 @@ class RecordLayer:
             if read.encrypted and ctype != _CCS and not (self._plaintext_alerts and ctype == _ALERT and length == 2):
                 # A protected record: the AEAD may read the payload where it lies (a memoryview, no copy).
                 self._pos = end
-                with memoryview(buf) as view:
-                    version = (buf[pos + 1] << 8) | buf[pos + 2]
-                    header = buf[pos : pos + HEADER_LEN]
-                    inner_type, content = read.open_view(ctype, version, view[pos + HEADER_LEN : end], header)
+                view = self._view
+                if view is None:
+                    view = self._view = memoryview(buf)
+                version = (buf[pos + 1] << 8) | buf[pos + 2]
+                header = buf[pos : pos + HEADER_LEN]
+                inner_type, content = read.open_view(ctype, version, view[pos + HEADER_LEN : end], header)
                 self._plaintext_alerts = False
                 if inner_type is _APPLICATION_DATA_TYPE:
                     return inner_type, content
