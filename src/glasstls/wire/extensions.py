@@ -17,6 +17,8 @@ that says which class decodes a type in a given message; a type with no entry fo
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -100,6 +102,7 @@ MESSAGE_NAMES: dict[HandshakeType, str] = {
 }
 
 
+_LITTLE_ENDIAN = sys.byteorder == "little"
 _extension_type = member_lookup(ExtensionType)
 _protocol_version = member_lookup(ProtocolVersion)
 
@@ -171,12 +174,24 @@ def _u8_list(r: Reader, field: str, enum: Callable[[int], T], min_len: int, max_
     return tuple(r.list_of(1, field, lambda s: enum(s.u8(field)), min_len, max_len))
 
 
-def _write_u16_list(values: Iterable[int]) -> bytes:
-    w = Writer()
-    with w.block(2):
-        for v in values:
-            w.u16(v)
-    return w.getvalue()
+def _write_u16_list(values: Iterable[int], width: int = 2) -> bytes:
+    """``uint16 x<..>`` with a ``width``-byte length: the same bytes (and errors) as writing each value in a
+    ``Writer.block(width)``, made in one go."""
+    values = tuple(values)
+    try:
+        items = array("H", values)
+    except OverflowError:  # a value that is not a uint16: let the Writer say so, as it always did
+        w = Writer()
+        with w.block(width):
+            for v in values:
+                w.u16(v)
+        return w.getvalue()
+    if _LITTLE_ENDIAN:
+        items.byteswap()
+    n = 2 * len(items)
+    if n >= 1 << (8 * width):
+        raise ValueError(f"block of {n} bytes does not fit a {width}-byte length")
+    return n.to_bytes(width, "big") + items.tobytes()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -290,11 +305,7 @@ class SupportedVersionsClientHello(Extension):
     versions: tuple[ProtocolVersion, ...]
 
     def encode_body(self) -> bytes:
-        w = Writer()
-        with w.block(1):
-            for v in self.versions:
-                w.u16(v)
-        return w.getvalue()
+        return _write_u16_list(self.versions, 1)
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
