@@ -43,15 +43,21 @@ from glasstls.errors import (
 from glasstls.events import Negotiated
 from glasstls.handshake.base import (
     Actions,
-    FinishedVerified,
     ServerCertVerified,
     SignatureVerified,
     State,
     cert_verified,
-    check_finished12,
     check_signature12,
 )
-from glasstls.handshake.traffic12 import TLS12_ECDHE_GROUPS, Session12, Traffic12, install, tls12_schemes_for_key
+from glasstls.handshake.traffic12 import (
+    TLS12_ECDHE_GROUPS,
+    Session12,
+    Traffic12,
+    check_peer_finished,
+    install,
+    send_finished,
+    tls12_schemes_for_key,
+)
 from glasstls.pki.verify import verify_server_chain
 from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
@@ -72,7 +78,6 @@ from glasstls.wire.messages import (
     ClientHello,
     ClientKeyExchangeEcdhe,
     ClientKeyExchangeRsa,
-    Finished,
     HandshakeMessage,
     NewSessionTicket12,
     ServerHello,
@@ -524,9 +529,7 @@ class ExpectCertificateRequestOrDone12(_State12):
                 tls12=True,
             )
             c.transcript.add(actions.send(CertificateVerify(scheme, signature)))
-        actions.send_ccs()
-        install(actions, session, "client", "write")
-        c.transcript.add(actions.send(Finished(session.verify_data("client", c.transcript.digest()))))
+        send_finished(actions, session, c.transcript, "client")
         if c.ticket_expected:
             return ExpectNewSessionTicket12(c)
         return ExpectChangeCipherSpec12(c)
@@ -584,15 +587,10 @@ class ExpectServerFinished12(_State12):
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         c = self.c
         session = c.session
-        expected = session.verify_data("server", c.transcript.digest())
-        proof: FinishedVerified = check_finished12(expected, cast(Finished, msg), peer="server", step=self.step)
-        actions.check(self.step, "server Finished verify_data matches our transcript")
-        c.transcript.add(raw)
+        proof = check_peer_finished(actions, session, c.transcript, msg, raw, peer="server", step=self.step)
         if session.resumed:
             # RFC 5246 section 7.3 (abbreviated handshake): the client answers with its CCS and Finished.
-            actions.send_ccs()
-            install(actions, session, "client", "write")
-            c.transcript.add(actions.send(Finished(session.verify_data("client", c.transcript.digest()))))
+            send_finished(actions, session, c.transcript, "client")
         del proof
         hs = c.hs
         verified = c.verified

@@ -34,15 +34,21 @@ from glasstls.events import Negotiated
 from glasstls.handshake.base import (
     Actions,
     Context,
-    FinishedVerified,
     ServerCertVerified,
     SignatureVerified,
     State,
     cert_verified,
-    check_finished12,
     check_signature12,
 )
-from glasstls.handshake.traffic12 import TLS12_ECDHE_GROUPS, Session12, Traffic12, install, tls12_schemes_for_key
+from glasstls.handshake.traffic12 import (
+    TLS12_ECDHE_GROUPS,
+    Session12,
+    Traffic12,
+    check_peer_finished,
+    install,
+    send_finished,
+    tls12_schemes_for_key,
+)
 from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import verify_client_chain
 from glasstls.sessions import ServerSessionState
@@ -66,7 +72,6 @@ from glasstls.wire.messages import (
     ClientHello,
     ClientKeyExchangeEcdhe,
     ClientKeyExchangeRsa,
-    Finished,
     HandshakeMessage,
     NewSessionTicket12,
     ServerHello,
@@ -436,9 +441,7 @@ def _resume(
         {"resumed": True, "via": found.via},
     )
     session.use_master(state.secret, actions)
-    actions.send_ccs()
-    install(actions, session, "server", "write")
-    transcript.add(actions.send(Finished(session.verify_data("server", transcript.digest()))))
+    send_finished(actions, session, transcript, "server")
     client_chain = []
     for der in state.client_certificates:
         try:
@@ -625,15 +628,10 @@ class ExpectClientFinished12(_State12):
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         s = self.s
         session = s.session
-        expected = session.verify_data("client", s.transcript.digest())
-        proof: FinishedVerified = check_finished12(expected, cast(Finished, msg), peer="client", step=self.step)
-        actions.check(self.step, "client Finished verify_data matches our transcript")
-        s.transcript.add(raw)
+        proof = check_peer_finished(actions, session, s.transcript, msg, raw, peer="client", step=self.step)
         if not session.resumed:
             _remember(s, actions)
-            actions.send_ccs()
-            install(actions, session, "server", "write")
-            s.transcript.add(actions.send(Finished(session.verify_data("server", s.transcript.digest()))))
+            send_finished(actions, session, s.transcript, "server")
         del proof
         verified = s.client_verified
         negotiated = Negotiated(

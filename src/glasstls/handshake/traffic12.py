@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.keys import PrivateKey
 from glasstls.crypto.tls12 import KeyBlock, Tls12CipherSuite
+from glasstls.crypto.transcript import Transcript
 from glasstls.errors import NoRenegotiation
-from glasstls.handshake.base import Actions, Context, State
+from glasstls.handshake.base import Actions, Context, FinishedVerified, State, check_finished12
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -27,7 +28,7 @@ from glasstls.wire.enums import (
     ProtocolVersion,
     SignatureScheme,
 )
-from glasstls.wire.messages import HandshakeMessage
+from glasstls.wire.messages import Finished, HandshakeMessage
 
 #: The groups a TLS 1.2 ECDHE key exchange can use: the elliptic curves of RFC 8422 section 5.1.1. An allow-list,
 #: so that a group added for TLS 1.3 only (the ML-KEM hybrids, whose shares do not fit the 1-byte ECPoint length
@@ -115,6 +116,33 @@ def tls12_schemes_for_key(
         if s not in own and signatures.scheme_matches_key(s, key, rsa_pss_key=rsa_pss_key, tls12=True)
     )
     return own + others
+
+
+def send_finished(
+    actions: Actions, session: Session12, transcript: Transcript, side: Literal["client", "server"]
+) -> None:
+    """RFC 5246 sections 7.1 and 7.4.9: ChangeCipherSpec, our new write keys, then Finished under them."""
+    actions.send_ccs()
+    install(actions, session, side, "write")
+    transcript.add(actions.send(Finished(session.verify_data(side, transcript.digest()))))
+
+
+def check_peer_finished(
+    actions: Actions,
+    session: Session12,
+    transcript: Transcript,
+    msg: HandshakeMessage,
+    raw: bytes,
+    *,
+    peer: Literal["client", "server"],
+    step: str,
+) -> FinishedVerified:
+    """RFC 5246 section 7.4.9: the peer's verify_data over every handshake message before it."""
+    expected = session.verify_data(peer, transcript.digest())
+    proof = check_finished12(expected, cast(Finished, msg), peer=peer, step=step)
+    actions.check(step, f"{peer} Finished verify_data matches our transcript")
+    transcript.add(raw)
+    return proof
 
 
 class Traffic12(State):
