@@ -71,3 +71,46 @@ def test_demo(tmp_path: Path) -> None:
     for line in lines:
         label, _client_random, secret = line.split()
         assert secret not in out and secret not in proc.stderr, label
+
+
+def test_demo_rsa_key_exchange_shows_the_seed_tls12_flow() -> None:
+    """`glasstls demo --rsa-key-exchange`: the seed's TLS 1.2 flow, with the premaster secret encrypted to the
+    server's RSA key, named for what it lacks (forward secrecy), in the order RFC 5246 sends it."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "glasstls", "demo", "--rsa-key-exchange"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "a TLS 1.2 connection with the RSA key exchange" in out
+    assert "TLS_RSA_WITH_AES_128_GCM_SHA256" in out
+    assert "premaster secret encrypted to the server's RSA key" in out
+    assert "no forward secrecy" in out.lower()
+    steps = [
+        "ServerHello: what the server chose",
+        "Certificate: the server's chain",
+        "Key exchange",
+        "Master secret and keys",
+        "Finished: client to server",
+        "Finished: server to client",
+    ]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions), positions
+    assert "8-byte explicit nonce" in out
+
+
+def test_demo_tls12_ecdhe() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "glasstls", "demo", "--tls12"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "SERVER_KEY_EXCHANGE" in proc.stdout and "forward secrecy" in proc.stdout
+    assert "RSA key transport (no forward secrecy)" not in proc.stdout.split("Negotiated:")[1]

@@ -455,7 +455,8 @@ class _Connection:
                 self._add_trace(
                     "info",
                     "handshake complete",
-                    f"handshake complete: {n.version}, {n.cipher_suite}, {n.group}"
+                    f"handshake complete: {n.version}, {n.cipher_suite}"
+                    + (f", {n.group}" if n.group is not None else "")
                     + (f", ALPN {n.alpn_protocol!r}" if n.alpn_protocol else "")
                     + (", resumed session (no certificate)" if n.resumed else ""),
                 )

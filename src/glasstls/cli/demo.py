@@ -33,10 +33,11 @@ from glasstls.pki.testpki import make_ca, make_test_pki
 from glasstls.pki.trust import TrustStore
 from glasstls.trace.events import TraceEvent
 from glasstls.trace.render import build_story, negotiated_summary
+from glasstls.wire.enums import CipherSuite, ProtocolVersion
 
 __all__ = ["add_arguments", "run"]
 
-MESSAGE = b"Hello over TLS 1.3, from the glasstls demo!\n"
+MESSAGE = b"Hello over TLS, from the glasstls demo!\n"
 
 
 class _Clock:
@@ -94,9 +95,13 @@ def _client_connect(
         tls.sendall(MESSAGE)
         sent = tls.wire_bytes_sent - before
         if clock is not None:
+            layout = (
+                "record header, 8-byte explicit nonce, ciphertext, 16-byte tag"  # RFC 5288 (TLS 1.2 AES-GCM)
+                if negotiated is not None and negotiated.version == ProtocolVersion.TLS12
+                else "record header, ciphertext, content type, 16-byte tag"  # RFC 8446 5.2
+            )
             clock.note(
-                f"client sent {len(MESSAGE)} bytes: {MESSAGE.decode().strip()!r} "
-                f"({sent} bytes on the wire: record header, ciphertext, content type, 16-byte tag)"
+                f"client sent {len(MESSAGE)} bytes: {MESSAGE.decode().strip()!r} ({sent} bytes on the wire: {layout})"
             )
         echoed = b""
         try:
@@ -123,11 +128,25 @@ def _client_connect(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-about", action="store_true", help="leave out the one-line explanation of each step")
+    parser.add_argument("--tls12", action="store_true", help="show a TLS 1.2 handshake (ECDHE) instead of TLS 1.3")
+    parser.add_argument(
+        "--rsa-key-exchange",
+        action="store_true",
+        help="show the TLS 1.2 RSA key exchange: the client encrypts the premaster secret to the server's RSA key "
+        "(legacy: no forward secrecy)",
+    )
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
     started = time.perf_counter()
-    out.heading("glasstls demo: a TLS 1.3 connection, step by step")
+    tls12 = bool(args.tls12 or args.rsa_key_exchange)
+    rsa_kx = bool(args.rsa_key_exchange)
+    what = (
+        "TLS 1.2 connection with the RSA key exchange"
+        if rsa_kx
+        else ("TLS 1.2 connection" if tls12 else "TLS 1.3 connection")
+    )
+    out.heading(f"glasstls demo: a {what}, step by step")
     directory = Path(tempfile.mkdtemp(prefix="glasstls-demo-"))
     pki = make_test_pki(("localhost", "127.0.0.1"), directory=directory)
     files = pki.files
@@ -152,8 +171,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
             reports[report.number] = report
             done.notify_all()
 
-    server_chain = CertificateChain.from_files(files.server_ecdsa.cert, files.server_ecdsa.key)
-    server_config = ServerConfig(certificates=(server_chain,), alpn_protocols=("http/1.1",), trace=clock.sink)
+    server_files = files.server_rsa if rsa_kx else files.server_ecdsa
+    server_chain = CertificateChain.from_files(server_files.cert, server_files.key)
+    server_config = ServerConfig(
+        certificates=(server_chain,),
+        alpn_protocols=("http/1.1",),
+        trace=clock.sink,
+        allow_rsa_key_exchange=rsa_kx,  # legacy, named: the demo shows the seed's RSA flow only when asked
+    )
     server = Server(server_config, "127.0.0.1", 0, mode="echo", on_done=on_done)
     server.start()
     out.line("")
@@ -163,7 +188,22 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if keylog is not None:
         out.info(f"   SSLKEYLOGFILE is set: the client's secrets go to {keylog.path} (never to this screen).")
     trust = TrustStore.from_file(files.root)
-    client_config = ClientConfig(trust=trust, alpn_protocols=("http/1.1",), trace=clock.sink, keylog=keylog)
+    legacy: dict[str, object] = {}
+    if tls12:
+        legacy["max_version"] = ProtocolVersion.TLS12
+    if rsa_kx:
+        out.warning(
+            "   the RSA key exchange has no forward secrecy: whoever later obtains the server's RSA key can decrypt "
+            "a recorded session. It is off by default; this demo turns it on to show the seed's TLS 1.2 flow."
+        )
+        legacy.update(allow_rsa_key_exchange=True, cipher_suites=(CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,))
+    client_config = ClientConfig(
+        trust=trust,
+        alpn_protocols=("http/1.1",),
+        trace=clock.sink,
+        keylog=keylog,
+        **legacy,  # type: ignore[arg-type]
+    )
     try:
         good = _client_connect(server.port, client_config, "localhost", clock, reports, done)
         out.line("")

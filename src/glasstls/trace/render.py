@@ -193,6 +193,73 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
 _ORDER = {key: i for i, (key, _, _) in enumerate(SECTIONS)}
 _TITLES = {key: (title, about) for key, title, about in SECTIONS}
 
+#: TLS 1.2 (RFC 5246 section 7.3) tells the story in another order, in the clear until ChangeCipherSpec: the
+#: certificate and its checks come before the key exchange, which the ServerKeyExchange/ClientKeyExchange carry.
+SECTIONS12_ORDER: tuple[str, ...] = (
+    "client_hello",
+    "server_hello",
+    "server_certificate",
+    "verification",
+    "certificate_request",
+    "key_exchange",
+    "client_certificate",
+    "client_verification",
+    "client_certificate_verify",
+    "application_keys",
+    "client_finished",
+    "tickets",
+    "server_finished",
+    "complete",
+    "application_data",
+    "close",
+    "failure",
+)
+_ORDER12 = {key: i for i, key in enumerate(SECTIONS12_ORDER)}
+_TITLES12: dict[str, tuple[str, str]] = {
+    "server_hello": (
+        "ServerHello: what the server chose",
+        "The server picks TLS 1.2 and one cipher suite, which fixes the key exchange (ECDHE, or the legacy RSA "
+        "key transport), the record cipher and the PRF hash (RFC 5246 7.4.1.3). The handshake stays in the clear "
+        "until ChangeCipherSpec.",
+    ),
+    "server_certificate": (
+        "Certificate: the server's chain",
+        "The server sends its certificate and the intermediate CA certificates, in the clear (RFC 5246 7.4.2).",
+    ),
+    "key_exchange": (
+        "Key exchange",
+        "ECDHE: the server sends an ephemeral public key signed with its certificate key (ServerKeyExchange), the "
+        "client answers with its own (ClientKeyExchange); both compute the premaster secret, and forward secrecy "
+        "holds. RSA key transport: the client encrypts a random premaster secret to the server's RSA key; whoever "
+        "later gets that key can decrypt the session (RFC 5246 7.4.3, 7.4.7; RFC 8422).",
+    ),
+    "application_keys": (
+        "Master secret and keys",
+        "The PRF turns the premaster secret into the master secret (with the extended master secret, bound to the "
+        "whole handshake, RFC 7627), then into one key per direction; ChangeCipherSpec switches each direction to "
+        "them (RFC 5246 6.3, 7.1, 8.1).",
+    ),
+    "client_finished": (
+        "Finished: client to server",
+        "The client's PRF over the whole handshake, the first message under the new keys (RFC 5246 7.4.9).",
+    ),
+    "server_finished": (
+        "Finished: server to client",
+        "The server's PRF over the whole handshake: both sides saw the same messages (RFC 5246 7.4.9).",
+    ),
+    "tickets": (
+        "NewSessionTicket: a ticket to resume later",
+        "Sent before the server's ChangeCipherSpec: the session state, encrypted with a key only the server knows "
+        "(RFC 5077 3.3).",
+    ),
+    "application_data": (
+        "Encrypted application data",
+        "Records of type application_data, encrypted and authenticated with the keys from the master secret "
+        "(RFC 5246 6.2.3).",
+    ),
+    "close": ("Close", "Each side sends a close_notify alert: the data was not cut short (RFC 5246 7.2.1)."),
+}
+
 _MESSAGE_SECTIONS = {
     "CLIENT_HELLO": "client_hello",
     "HELLO_RETRY_REQUEST": "hello_retry",
@@ -559,9 +626,10 @@ def build_story(
         last_key = key
 
     sections: list[Section] = []
-    for key in sorted(grouped, key=lambda k: _ORDER[k]):
+    order = _ORDER12 if tls12 else _ORDER
+    for key in sorted(grouped, key=lambda k: order.get(k, len(order))):
         group = grouped[key]
-        title, about = _TITLES[key]
+        title, about = _TITLES12.get(key, _TITLES[key]) if tls12 else _TITLES[key]
         lines = _section_lines(key, group, both=both, tls12=tls12)
         if negotiated is not None and negotiated.peer_certificates:
             if key == "server_certificate" and negotiated_side == "client":
