@@ -79,6 +79,7 @@ from glasstls.wire.messages import (
     ClientKeyExchangeEcdhe,
     ClientKeyExchangeRsa,
     HandshakeMessage,
+    HelloRequest,
     NewSessionTicket12,
     ServerHello,
     ServerKeyExchangeEcdhe,
@@ -322,6 +323,24 @@ class _State12(State):
         self.c = c
         self.key_exchange = "RSA" if c.session.suite.key_exchange == "RSA" else "ECDHE"
 
+    def check_accepts(self, msg_type: int) -> None:
+        # RFC 5246 section 7.4.1.1: HelloRequest "will be ignored by the client if the client is currently
+        # negotiating a session" (handled below); every other type is the state's own business.
+        if msg_type != HandshakeType.HELLO_REQUEST:
+            super().check_accepts(msg_type)
+
+    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        if isinstance(msg, HelloRequest):
+            # RFC 5246 section 7.4.1.1: ignored while negotiating, and never part of the handshake hashes.
+            actions.trace(
+                "info", self.step, "ignored HelloRequest: a handshake is already in progress (RFC 5246 7.4.1.1)"
+            )
+            return self
+        return self._handle(msg, raw, actions)
+
+    def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        raise NotImplementedError
+
 
 class ExpectCertificate12(_State12):
     """RFC 5246 section 7.4.2: the server's chain, leaf first."""
@@ -329,7 +348,7 @@ class ExpectCertificate12(_State12):
     expects = frozenset({HandshakeType.CERTIFICATE})
     step = "server Certificate"
 
-    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+    def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         cert_msg = cast(Certificate12, msg)
         c = self.c
         step = self.step
@@ -408,7 +427,7 @@ class ExpectCertificateStatus12(_State12):
     expects = frozenset({HandshakeType.CERTIFICATE_STATUS})
     step = "CertificateStatus"
 
-    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+    def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         status = cast(CertificateStatus, msg)
         c = self.c
         c.transcript.add(raw)
@@ -423,7 +442,7 @@ class ExpectServerKeyExchange12(_State12):
     expects = frozenset({HandshakeType.SERVER_KEY_EXCHANGE})
     step = "ServerKeyExchange"
 
-    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+    def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         ske = cast(ServerKeyExchangeEcdhe, msg)
         c = self.c
         step = self.step
@@ -473,7 +492,7 @@ class ExpectCertificateRequestOrDone12(_State12):
         self.exchange = exchange
         self.premaster = premaster
 
-    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+    def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         c = self.c
         if isinstance(msg, CertificateRequest12):
             if c.certificate_request is not None:
@@ -555,7 +574,7 @@ class ExpectNewSessionTicket12(_State12):
     expects = frozenset({HandshakeType.NEW_SESSION_TICKET})
     step = "NewSessionTicket"
 
-    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+    def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         nst = cast(NewSessionTicket12, msg)
         c = self.c
         c.transcript.add(raw)
@@ -584,7 +603,7 @@ class ExpectServerFinished12(_State12):
     step = "server Finished"
     hash_len = 12
 
-    def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+    def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         c = self.c
         session = c.session
         proof = check_peer_finished(actions, session, c.transcript, msg, raw, peer="server", step=self.step)
