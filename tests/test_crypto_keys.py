@@ -112,3 +112,21 @@ def test_rsassa_pss_certificate(tmp_path: Path) -> None:
     assert is_rsassa_pss_certificate(cert)
     assert private_key_matches_certificate(key, cert)
     assert isinstance(public_key_of(cert), rsa.RSAPublicKey)
+
+
+def test_certificate_der_and_load_der_certificate_are_remembered() -> None:
+    from glasstls.crypto.keys import certificate_der, load_der_certificate
+
+    cert = make_cert(ec.generate_private_key(ec.SECP256R1()))
+    der = cert.public_bytes(serialization.Encoding.DER)
+    assert certificate_der(cert) == der
+    assert certificate_der(cert) is certificate_der(cert)  # encoded once per object
+    parsed = load_der_certificate(der)
+    assert parsed == cert and load_der_certificate(der) is parsed  # parsed once per DER
+    assert certificate_der(parsed) is der  # the DER it was parsed from, not a re-encoding
+    other = make_cert(ec.generate_private_key(ec.SECP256R1()))
+    assert certificate_der(other) == other.public_bytes(serialization.Encoding.DER) != der
+    with pytest.raises(ValueError):
+        load_der_certificate(b"\x30\x03\x02\x01\x00")  # a failure raises as the loader does, every time
+    with pytest.raises(ValueError):
+        load_der_certificate(b"\x30\x03\x02\x01\x00")

@@ -56,3 +56,33 @@ def test_explain_mismatch() -> None:
     no_san = issue_certificate(ca, hosts=[], common_name="example.org", now=NOW).certificate
     none_why = explain_name_mismatch(no_san, parse_server_name("example.org"), "CN=example.org")
     assert none_why is not None and "no subjectAltName" in none_why and "6.4.4" in none_why
+
+
+def test_parse_server_name_remembered_and_ip_literals() -> None:
+    first = parse_server_name("Host.Example.")
+    assert parse_server_name("Host.Example.") is first and first.text == "host.example"
+    assert parse_server_name("10.0.0.1").ip == ipaddress.ip_address("10.0.0.1")
+    assert parse_server_name("fe80::1").ip == ipaddress.ip_address("fe80::1")
+    assert not parse_server_name("10.0.0").is_ip  # digits and dots, but no IPv4 address: a DNS name
+    assert not parse_server_name("1.2.3.4.5").is_ip
+    for bad in ("::g", "[1.2.3.999]", "1.2.3.999:"):
+        with pytest.raises(ConfigError):
+            parse_server_name(bad)
+    with pytest.raises(ConfigError):  # a failure is not remembered: it fails again
+        parse_server_name("not a host name!")
+
+
+def test_certificate_names_and_covers_remembered() -> None:
+    from glasstls.pki.names import certificate_covers, certificate_names
+
+    ca = make_ca("names root", now=NOW)
+    cert = issue_certificate(ca, hosts=["a.example", "*.w.example", "192.0.2.7"], now=NOW).certificate
+    names = certificate_names(cert)
+    assert names is not None
+    names[0].append("mutated.example")  # the caller's lists are its own
+    assert certificate_names(cert) == (["a.example", "*.w.example"], [ipaddress.ip_address("192.0.2.7")])
+    assert certificate_covers(cert, "a.example") and certificate_covers(cert, "a.example")
+    assert certificate_covers(cert, "x.w.example") and not certificate_covers(cert, "w.example")
+    assert certificate_covers(cert, "192.0.2.7") and not certificate_covers(cert, "192.0.2.8")
+    assert not certificate_covers(cert, "mutated.example")
+    assert not certificate_covers(cert, "not a name!")

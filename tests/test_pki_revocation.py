@@ -338,3 +338,21 @@ def test_a_trust_anchor_alone_is_not_checked(pki: TestPKI) -> None:
     result = check_revocation([pki.root.certificate], at=NOW, policy="hard-fail")
     assert result.ok and result.statuses[0].status == "not checked"
     assert "trusted directly" in result.statuses[0].detail
+
+
+def test_results_without_sources_are_remembered_but_errors_are_not(pki: TestPKI) -> None:
+    soft = check_revocation(chain(pki), at=NOW, policy="soft-fail")
+    assert soft.ok and check_revocation(chain(pki), at=NOW + timedelta(days=1), policy="soft-fail") is soft
+    assert check_revocation(chain(pki), at=NOW, policy="soft-fail", role="client") is not soft  # another key
+    first = check_revocation(chain(pki), at=NOW, policy="hard-fail")
+    second = check_revocation(chain(pki), at=NOW, policy="hard-fail")
+    assert isinstance(first.error, CertificateUnknown) and isinstance(second.error, CertificateUnknown)
+    assert first.error is not second.error  # each connection gets an error object of its own
+
+
+def test_certificate_label_is_remembered(pki: TestPKI) -> None:
+    from glasstls.pki.revocation import certificate_label
+
+    leaf = pki.server_ecdsa.certificate
+    assert certificate_label(leaf) == leaf.subject.rfc4514_string()
+    assert certificate_label(leaf) is certificate_label(leaf)

@@ -157,3 +157,14 @@ def test_system_none_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     )
     with pytest.raises(ConfigError, match="no system trust store found"):
         TrustStore.system()
+
+
+def test_contains_by_identity_and_by_der(pki: TestPKI) -> None:
+    from cryptography import x509
+
+    store = TrustStore.from_certificates([pki.root.certificate])
+    assert pki.root.certificate in store  # the same object
+    copy = x509.load_der_x509_certificate(pki.root.certificate.public_bytes(Encoding.DER))
+    assert copy is not pki.root.certificate and copy in store  # another object, same DER
+    assert pki.intermediate.certificate not in store
+    assert "not a certificate" not in store

@@ -86,8 +86,42 @@ def private_key_matches_certificate(key: PrivateKey, cert: x509.Certificate) -> 
         return False
 
 
-def certificate_der(cert: x509.Certificate) -> bytes:
-    """The certificate's DER encoding (what a TLS Certificate message carries)."""
-    from cryptography.hazmat.primitives.serialization import Encoding
+#: DER encodings by certificate identity: the same certificate objects (a config's chain, a trust store's
+#: anchors, a session's peer chain) are encoded on every connection. Each entry holds its certificate, so an
+#: id is not reused while its entry exists; emptied when full (bounded whatever the peers send).
+_DER_MEMO_SIZE = 512
+_ders: dict[int, tuple[x509.Certificate, bytes]] = {}
+#: Certificates parsed from DER, by DER (see :func:`load_der_certificate`).
+_parsed: dict[bytes, x509.Certificate] = {}
 
-    return cert.public_bytes(Encoding.DER)
+
+def certificate_der(cert: x509.Certificate) -> bytes:
+    """The certificate's DER encoding (what a TLS Certificate message carries), encoded once per object."""
+    hit = _ders.get(id(cert))
+    if hit is not None and hit[0] is cert:
+        return hit[1]
+    der = cert.public_bytes(serialization.Encoding.DER)
+    remember_der(cert, der)
+    return der
+
+
+def remember_der(cert: x509.Certificate, der: bytes) -> None:
+    """Record that ``cert`` was parsed from (or encodes to) ``der``, so that :func:`certificate_der` need not
+    encode it again."""
+    if len(_ders) >= _DER_MEMO_SIZE:
+        _ders.clear()
+    _ders[id(cert)] = (cert, der)
+
+
+def load_der_certificate(der: bytes) -> x509.Certificate:
+    """``x509.load_der_x509_certificate(der)``, remembered per DER (the same chain comes back on every
+    connection, e.g. a resumed session's peer chain). Raises ``ValueError`` as the loader does; a failure is
+    not remembered."""
+    cert = _parsed.get(der)
+    if cert is None:
+        cert = x509.load_der_x509_certificate(der)
+        if len(_parsed) >= _DER_MEMO_SIZE:
+            _parsed.clear()
+        _parsed[der] = cert
+        remember_der(cert, der)
+    return cert

@@ -10,7 +10,6 @@ ExpectClientCertificate ──► ExpectClientCertificateVerify ──┐   (onl
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -83,21 +82,9 @@ MAX_PSK_IDENTITIES = 16
 #: round trip and clock-rate drift; a larger gap means a replayed or mangled identity (RFC 8446 section 8.3).
 TICKET_AGE_WINDOW_MS = 60_000
 
-#: certificate_covers, remembered per (certificate, SNI name): our certificates live as long as the config and
-#: the same names come back on every connection. Bounded, since the names come from clients.
-_covers = functools.lru_cache(maxsize=256)(certificate_covers)
-_der_chains: dict[int, tuple[CertificateChain, tuple[bytes, ...]]] = {}
-
-
-def _der_chain(chain: CertificateChain) -> tuple[bytes, ...]:
-    """``chain.der_chain()``, remembered per (immutable) chain object: DER encoding is not free, and a
-    server sends the same chain on every connection."""
-    hit = _der_chains.get(id(chain))
-    if hit is None or hit[0] is not chain:  # the entry holds the chain, so its id is not reused meanwhile
-        if len(_der_chains) >= 64:
-            _der_chains.clear()
-        hit = _der_chains[id(chain)] = (chain, chain.der_chain())
-    return hit[1]
+#: certificate_covers remembers its verdict per (certificate, SNI name): our certificates live as long as the
+#: config and the same names come back on every connection.
+_covers = certificate_covers
 
 
 @dataclass
@@ -597,7 +584,7 @@ class ExpectClientHello(State):
             staple = chain.ocsp_response if ext.get_extension(ch.extensions, ext.StatusRequest) is not None else None
             entries = tuple(
                 CertificateEntry(der, (ext.CertificateStatusOcsp(staple),) if i == 0 and staple else ())
-                for i, der in enumerate(_der_chain(chain))
+                for i, der in enumerate(chain.der_chain())
             )
             if staple:
                 actions.trace("info", "server Certificate", f"stapled an OCSP response ({len(staple)} bytes)")

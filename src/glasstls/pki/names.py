@@ -56,18 +56,45 @@ class ServerIdentity:
         return DNSName(self.text)
 
 
+#: Bounds on the memo tables below (emptied when full: names and certificates come from peers too).
+_MEMO_SIZE = 512
+#: parse_server_name results by the caller's text (a name that does not parse is not remembered).
+_identities: dict[str, ServerIdentity] = {}
+#: certificate_names results by certificate identity; each entry holds its certificate, so an id is not reused
+#: while its entry exists.
+_names: dict[int, tuple[x509.Certificate, tuple[tuple[str, ...], tuple[IPAny, ...]] | None]] = {}
+#: certificate_covers verdicts by (certificate identity, name), each entry holding its certificate.
+_covers: dict[tuple[int, str], tuple[x509.Certificate, bool]] = {}
+_IP_CHARACTERS = frozenset("0123456789.")
+
+
 def parse_server_name(name: str) -> ServerIdentity:
     """Parse the caller's server name: an IP literal (``[::1]`` brackets allowed) or a DNS name.
 
     A DNS name is lower-cased and loses one trailing dot (RFC 6125 section 6.4.1). A name that is neither is
-    the caller's mistake: :class:`~glasstls.errors.ConfigError`.
+    the caller's mistake: :class:`~glasstls.errors.ConfigError`. Results are remembered per name (the same
+    names come back on every connection; ``ServerIdentity`` is frozen).
     """
+    identity = _identities.get(name)
+    if identity is None:
+        identity = _parse_server_name(name)
+        if len(_identities) >= _MEMO_SIZE:
+            _identities.clear()
+        _identities[name] = identity
+    return identity
+
+
+def _parse_server_name(name: str) -> ServerIdentity:
     text = name.strip()
     literal = text[1:-1] if text.startswith("[") and text.endswith("]") else text
-    try:
-        ip = ipaddress.ip_address(literal)
-    except ValueError:
-        ip = None
+    ip: IPAny | None = None
+    # Only a text with a colon (IPv6) or made of digits and dots (IPv4) can be an IP literal: the others skip
+    # the (costly) attempt, which would fail for them anyway.
+    if ":" in literal or (literal and _IP_CHARACTERS.issuperset(literal)):
+        try:
+            ip = ipaddress.ip_address(literal)
+        except ValueError:
+            ip = None
     if ip is not None:
         return ServerIdentity(text=str(ip), ip=ip)
     dns = text[:-1] if text.endswith(".") else text
@@ -87,17 +114,35 @@ def certificate_names(cert: x509.Certificate) -> tuple[list[str], list[IPAny]] |
     """The dNSName and iPAddress entries of the subjectAltName, or None when there is no such extension.
 
     iPAddress entries that are networks (name constraints syntax) are not identities and are left out.
+    The extension is read once per certificate object; each call gets lists of its own.
     """
+    names = _certificate_names(cert)
+    if names is None:
+        return None
+    return list(names[0]), list(names[1])
+
+
+def _certificate_names(cert: x509.Certificate) -> tuple[tuple[str, ...], tuple[IPAny, ...]] | None:
+    hit = _names.get(id(cert))
+    if hit is not None and hit[0] is cert:
+        return hit[1]
+    names: tuple[tuple[str, ...], tuple[IPAny, ...]] | None
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        return None
-    dns = [str(n) for n in san.get_values_for_type(x509.DNSName)]
-    ips: list[IPAny] = []
-    for value in san.get_values_for_type(x509.IPAddress):
-        if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
-            ips.append(value)
-    return dns, ips
+        names = None
+    else:
+        dns = tuple(str(n) for n in san.get_values_for_type(x509.DNSName))
+        ips = tuple(
+            value
+            for value in san.get_values_for_type(x509.IPAddress)
+            if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address)
+        )
+        names = (dns, ips)
+    if len(_names) >= _MEMO_SIZE:
+        _names.clear()
+    _names[id(cert)] = (cert, names)
+    return names
 
 
 def dns_name_matches(pattern: str, host: str) -> bool:
@@ -122,7 +167,7 @@ def _join(items: list[str]) -> str:
 
 def explain_name_mismatch(cert: x509.Certificate, wanted: ServerIdentity, label: str) -> str | None:
     """Why ``cert`` does not cover ``wanted``, in plain words; None if (by our reading) it does."""
-    names = certificate_names(cert)
+    names = _certificate_names(cert)
     cn = [str(a.value) for a in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
     if names is None:
         text = f"the certificate for {label} has no subjectAltName extension, so it covers no names"
@@ -130,7 +175,7 @@ def explain_name_mismatch(cert: x509.Certificate, wanted: ServerIdentity, label:
             text += f" (its subject CN {cn[0]!r} is not used for matching: RFC 6125 section 6.4.4)"
         return text + f"; {wanted.text} was wanted"
     dns, ips = names
-    covered = dns + [str(ip) for ip in ips]
+    covered = [*dns, *(str(ip) for ip in ips)]
     listing = _join(covered) if covered else "no DNS names or IP addresses"
     if wanted.ip is not None:
         if wanted.ip in ips:
@@ -156,12 +201,25 @@ def certificate_covers(cert: x509.Certificate, name: str) -> bool:
     """Whether the certificate's subjectAltName covers ``name`` (a DNS name or an IP literal).
 
     Used by a server to pick the chain that fits the client's SNI; a name that does not parse matches nothing.
+    The verdict is remembered per (certificate object, name): a server asks it for each connection.
     """
+    key = (id(cert), name)
+    hit = _covers.get(key)
+    if hit is not None and hit[0] is cert:
+        return hit[1]
+    covered = _certificate_covers(cert, name)
+    if len(_covers) >= _MEMO_SIZE:
+        _covers.clear()
+    _covers[key] = (cert, covered)
+    return covered
+
+
+def _certificate_covers(cert: x509.Certificate, name: str) -> bool:
     try:
         wanted = parse_server_name(name)
     except ConfigError:
         return False
-    names = certificate_names(cert)
+    names = _certificate_names(cert)
     if names is None:
         return False
     dns, ips = names

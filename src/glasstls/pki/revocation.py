@@ -77,6 +77,7 @@ __all__ = [
     "BadCertificateStatusResponse",
     "CertificateStatus",
     "RevocationResult",
+    "certificate_label",
     "check_revocation",
     "describe_ocsp_response",
     "load_crl_file",
@@ -194,9 +195,29 @@ def load_crls(paths: Iterable[str | os.PathLike[str]]) -> tuple[x509.Certificate
 # -- small helpers ---------------------------------------------------------------------------------------
 
 
-def _label(cert: x509.Certificate) -> str:
+#: Bound on the memo tables below (emptied when full: peers send ever new certificates at no gain).
+_MEMO_SIZE = 512
+#: certificate_label results by certificate identity; each entry holds its certificate, so an id is not reused
+#: while its entry exists.
+_labels: dict[int, tuple[x509.Certificate, str]] = {}
+
+
+def certificate_label(cert: x509.Certificate) -> str:
+    """How reports name a certificate: its subject (RFC 4514), or its serial when the subject is empty.
+    Made once per certificate object (the same chains and anchors come back on every connection); pki.verify
+    names certificates with it too."""
+    hit = _labels.get(id(cert))
+    if hit is not None and hit[0] is cert:
+        return hit[1]
     subject = cert.subject.rfc4514_string()
-    return subject if subject else f"(empty subject, serial {cert.serial_number:#x})"
+    label = subject if subject else f"(empty subject, serial {cert.serial_number:#x})"
+    if len(_labels) >= _MEMO_SIZE:
+        _labels.clear()
+    _labels[id(cert)] = (cert, label)
+    return label
+
+
+_label = certificate_label
 
 
 def _name(name: x509.Name) -> str:
@@ -682,6 +703,34 @@ def check_revocation(
     """
     if policy not in REVOCATION_POLICIES:
         raise UsageError(f"revocation policy must be one of {', '.join(REVOCATION_POLICIES)}, not {policy!r}")
+    if crls or ocsp_response is not None:
+        return _check_revocation(chain, policy, crls, ocsp_response, at, role)
+    # With no CRL and no staple nothing depends on the time: the same chain gets the same result, remembered
+    # (only a result without an error: errors are raised, and get the connection's step and report).
+    key = (policy, role, *map(id, chain))
+    hit = _results.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], chain, strict=True)):
+        return hit[1]
+    result = _check_revocation(chain, policy, crls, ocsp_response, at, role)
+    if result.error is None:
+        if len(_results) >= _MEMO_SIZE:
+            _results.clear()
+        _results[key] = (tuple(chain), result)  # the entry holds the chain, so the ids are not reused meanwhile
+    return result
+
+
+#: check_revocation results without CRLs or a staple, by (policy, role, chain identities).
+_results: dict[tuple[object, ...], tuple[tuple[x509.Certificate, ...], RevocationResult]] = {}
+
+
+def _check_revocation(
+    chain: Sequence[x509.Certificate],
+    policy: RevocationPolicy,
+    crls: Sequence[x509.CertificateRevocationList],
+    ocsp_response: bytes | None,
+    at: datetime,
+    role: str,
+) -> RevocationResult:
     moment = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     if len(chain) == 1:
         # The leaf is itself a trust anchor: trusted directly, so there is nothing to revoke it against.

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import Store
 
+from glasstls.crypto.keys import certificate_der
 from glasstls.errors import ConfigError
 
 __all__ = ["SYSTEM_BUNDLE_PATHS", "TrustStore", "load_certificates_from_bytes"]
@@ -120,11 +121,15 @@ class TrustStore:
     certificates: tuple[x509.Certificate, ...]
     source: str
     _der: frozenset[bytes] = field(init=False, repr=False, compare=False)
+    #: The identities of the anchor objects (the store holds them, so the ids stay theirs): the same objects
+    #: come back from path building, and are found without encoding them.
+    _ids: frozenset[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.certificates:
             raise ConfigError(f"the trust store from {self.source} holds no certificates")
-        object.__setattr__(self, "_der", frozenset(c.public_bytes(Encoding.DER) for c in self.certificates))
+        object.__setattr__(self, "_der", frozenset(certificate_der(c) for c in self.certificates))
+        object.__setattr__(self, "_ids", frozenset(id(c) for c in self.certificates))
 
     # -- constructors ------------------------------------------------------------------------------------
 
@@ -223,7 +228,10 @@ class TrustStore:
         return len(self.certificates)
 
     def __contains__(self, cert: object) -> bool:
-        return isinstance(cert, x509.Certificate) and cert.public_bytes(Encoding.DER) in self._der
+        """Whether ``cert`` is one of the anchors: the same object, or a certificate with the same DER."""
+        if id(cert) in self._ids:
+            return True
+        return isinstance(cert, x509.Certificate) and certificate_der(cert) in self._der
 
     def with_subject(self, name: x509.Name) -> tuple[x509.Certificate, ...]:
         """The anchors whose subject is ``name`` (candidate issuers of a certificate issued by ``name``)."""

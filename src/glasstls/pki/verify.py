@@ -46,10 +46,10 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import PolicyBuilder, VerificationError
 
+from glasstls.crypto.keys import certificate_der, load_der_certificate
 from glasstls.errors import (
     BadCertificate,
     CertificateError,
@@ -61,7 +61,7 @@ from glasstls.errors import (
     UsageError,
 )
 from glasstls.pki.names import ServerIdentity, explain_name_mismatch, parse_server_name
-from glasstls.pki.revocation import REVOCATION_POLICIES, RevocationResult, check_revocation
+from glasstls.pki.revocation import REVOCATION_POLICIES, RevocationResult, certificate_label, check_revocation
 from glasstls.pki.trust import TrustStore
 
 if TYPE_CHECKING:
@@ -350,18 +350,17 @@ class VerifiedChain:
 
 
 class _Memo:
-    """What this module derives from one certificate alone (its DER, label and public facts), computed once.
+    """What this module derives from one certificate alone (its DER and public facts), computed once.
 
     Chains repeat (a server sends the same chain on every connection; anchors live as long as the trust
     store) and re-encoding or re-describing a certificate costs more than cryptography's whole path check.
     """
 
-    __slots__ = ("cert", "der", "facts", "label")
+    __slots__ = ("cert", "der", "facts")
 
     def __init__(self, cert: x509.Certificate) -> None:
         self.cert = cert  # held, so that id(cert) is not reused while the memo exists
         self.der: bytes | None = None
-        self.label: str | None = None
         self.facts: dict[str, Any] | None = None
 
 
@@ -384,16 +383,12 @@ def _memo(cert: x509.Certificate) -> _Memo:
 def _der(cert: x509.Certificate) -> bytes:
     memo = _memo(cert)
     if memo.der is None:
-        memo.der = cert.public_bytes(Encoding.DER)
+        memo.der = certificate_der(cert)
     return memo.der
 
 
-def _label(cert: x509.Certificate) -> str:
-    memo = _memo(cert)
-    if memo.label is None:
-        subject = cert.subject.rfc4514_string()
-        memo.label = subject if subject else f"(empty subject, serial {cert.serial_number:#x})"
-    return memo.label
+#: How a report names a certificate (remembered per certificate object, shared with the revocation report).
+_label = certificate_label
 
 
 def _when(moment: datetime) -> str:
@@ -1017,7 +1012,7 @@ def _load_der(der: bytes) -> x509.Certificate:
     """One DER certificate, parsed (or the certificate parsed from the same bytes before)."""
     cert = _parsed.get(der)
     if cert is None:
-        cert = x509.load_der_x509_certificate(der)
+        cert = load_der_certificate(der)  # shared with the handshake states, which parse the same chains
         # Touch the fields the analysis reads, so that a malformed one fails here, as a parse error.
         cert.not_valid_before_utc, cert.not_valid_after_utc, cert.subject, cert.issuer  # noqa: B018
         if len(_parsed) >= _MEMO_SIZE:
