@@ -263,11 +263,11 @@ class Keys:
         return self.protection(writer, seq).open(record[0], version, record[5:], record[:5])
 
     def read_alert(self, record: bytes, writer: str) -> Alert:
-        """The alert in ``record``: plaintext, or sealed with ``writer``'s keys (sequence numbers 0-7 tried)."""
+        """The alert in ``record``: plaintext, or sealed with ``writer``'s keys (sequence numbers 0-15 tried)."""
         assert record[0] == ContentType.ALERT, record[:5].hex()
         if len(record) == 7:
             return Alert.decode(record[5:])
-        for seq in range(8):
+        for seq in range(16):
             try:
                 ctype, content = self.open(writer, seq, record)
             except TLSError:

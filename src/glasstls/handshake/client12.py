@@ -33,7 +33,6 @@ from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
-    BadCertificate,
     DecodeError,
     HandshakeFailure,
     IllegalParameter,
@@ -55,6 +54,7 @@ from glasstls.handshake.traffic12 import (
     Traffic12,
     check_peer_finished,
     install,
+    parse_peer_chain,
     send_finished,
     tls12_schemes_for_key,
 )
@@ -355,11 +355,8 @@ class ExpectCertificate12(_State12):
         if not cert_msg.certificate_list:
             raise DecodeError("server sent an empty Certificate message", step=step)
         chain_der = tuple(cert_msg.certificate_list)
-        try:
-            leaf = x509.load_der_x509_certificate(chain_der[0])
-            public_key = cast(PublicKey, leaf.public_key())
-        except ValueError as e:
-            raise BadCertificate(f"the server's certificate cannot be parsed: {e}", step=step, check="parse") from e
+        chain, public_key = parse_peer_chain(chain_der, "server", step)
+        leaf = chain[0]
         problem = _key_fits_suite(public_key, c.session.suite, pss_only=is_rsassa_pss_certificate(leaf))
         if problem is not None:
             raise UnsupportedCertificate(
@@ -374,7 +371,7 @@ class ExpectCertificate12(_State12):
                 check="key type",
             )
         c.peer_chain_der = chain_der
-        c.peer_chain = tuple(_parse_all(chain_der))
+        c.peer_chain = chain
         actions.trace(
             "info",
             step,

@@ -29,7 +29,7 @@ from glasstls.crypto.keys import PublicKey, certificate_der, is_rsassa_pss_certi
 from glasstls.crypto.suites import TLS13_SUITES
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
-from glasstls.errors import BadCertificate, DecodeError, HandshakeFailure, IllegalParameter, NoApplicationProtocol
+from glasstls.errors import DecodeError, HandshakeFailure, IllegalParameter, NoApplicationProtocol
 from glasstls.events import Negotiated
 from glasstls.handshake.base import (
     Actions,
@@ -46,6 +46,7 @@ from glasstls.handshake.traffic12 import (
     Traffic12,
     check_peer_finished,
     install,
+    parse_peer_chain,
     send_finished,
     tls12_schemes_for_key,
 )
@@ -518,23 +519,14 @@ class ExpectClientCertificate12(_State12):
             actions.trace("info", step, "client sent no certificate (optional): continuing unauthenticated")
             return ExpectClientKeyExchange12(s, self.exchange, None)
         chain_der = list(cert_msg.certificate_list)
-        try:
-            leaf = x509.load_der_x509_certificate(chain_der[0])
-            public_key = cast(PublicKey, leaf.public_key())
-        except ValueError as e:
-            raise BadCertificate(f"the client's certificate cannot be parsed: {e}", step=step, check="parse") from e
+        chain, public_key = parse_peer_chain(chain_der, "client", step)
+        leaf = chain[0]
         assert s.config.client_trust is not None
         verified = verify_client_chain(chain_der, trust=s.config.client_trust, at=s.config.clock())
         for check in verified.checks:
             actions.trace("check", "client certificate verification", check.detail, {"check": check.name}, ok=check.ok)
         s.client_verified = cert_verified(verified, skipped=False)
-        chain = []
-        for der in chain_der:
-            try:
-                chain.append(x509.load_der_x509_certificate(der))
-            except ValueError:
-                continue
-        s.client_chain = tuple(chain)
+        s.client_chain = chain
         return ExpectClientKeyExchange12(s, self.exchange, (public_key, is_rsassa_pss_certificate(leaf)))
 
 
