@@ -77,9 +77,10 @@ from handshake_pair import (
     pki,
     plaintext_record,
     server_config,
+    server_credential,
     split_handshake,
 )
-from test_handshake12_states import Exchange, Keys, delivery_units, hello_random, scenario_configs
+from test_handshake12_states import Exchange, Keys, hello_random, real_hellos, scenario_configs
 
 AD = AlertDescription
 V12 = ProtocolVersion.TLS12
@@ -779,17 +780,21 @@ def test_hello_request_to_a_server_is_unexpected_message() -> None:
     assert_failed(pair, "server", UnexpectedMessage, AD.UNEXPECTED_MESSAGE, "ClientKeyExchange")
 
 
-def test_hello_request_after_the_handshake_is_refused_until_the_peer_insists() -> None:
-    """RFC 5746 section 4.2: a no_renegotiation warning each time; a peer that keeps asking is cut off."""
+@pytest.mark.parametrize("side", ["client", "server"])
+def test_renegotiation_is_refused_until_the_peer_insists(side: Side) -> None:
+    """RFC 5746 section 4.2 / 4.4: each HelloRequest (to a client) or ClientHello (to a server) gets a
+    no_renegotiation warning and the connection goes on; a peer that keeps asking is cut off (fatal)."""
     pair, keys = established("AES-GCM")
-    seq = 1
-    for _ in range(8):
-        pair.deliver("client", keys.protection("server", seq).seal(ContentType.HANDSHAKE, HELLO_REQUEST))
-        seq += 1
-    assert pair.client_error is None
-    pair.deliver("client", keys.protection("server", seq).seal(ContentType.HANDSHAKE, HELLO_REQUEST))
+    ask = HELLO_REQUEST if side == "client" else real_hellos()[0]
+    for seq in range(1, 9):
+        pair.deliver(side, keys.protection(other(side), seq).seal(ContentType.HANDSHAKE, ask))
+        pair.pump()
+        warning = keys.read_alert(pair.wire.records("c2s" if side == "client" else "s2c")[-1], side)
+        assert warning == Alert(AlertLevel.WARNING, AD.NO_RENEGOTIATION)
+    assert pair.client_error is None and pair.server_error is None  # TLS 1.2 warnings do not end the connection
+    pair.deliver(side, keys.protection(other(side), 9).seal(ContentType.HANDSHAKE, ask))
     pair.pump()
-    assert_failed(pair, "client", TLSError, AD.NO_RENEGOTIATION, "renegotiation", keys)
+    assert_failed(pair, side, TLSError, AD.NO_RENEGOTIATION, "renegotiation", keys)
 
 
 # -- byte by byte -----------------------------------------------------------------------------------------------------
@@ -862,14 +867,11 @@ def _feed(conn: ClientConnection | ServerConnection, chunks: list[bytes]) -> Non
         assert again.value is e
 
 
-def _after_hello(scenario: str, side: str) -> tuple[ClientConnection | ServerConnection, list[bytes]]:
-    """A connection that has just received the peer's valid hello, and the rest of the peer's real units."""
+def _after_hello(scenario: str, side: str, k: int = 1) -> tuple[ClientConnection | ServerConnection, list[bytes]]:
+    """A connection that has received ``k`` real units of the peer (1: its hello), and the peer's next real units
+    (the server after the ClientHello: the client's second flight)."""
     exchange = Exchange(*scenario_configs(scenario, MemoryKeyLog()))
-    rest = exchange.run(side, 1)
-    if side == "server" and not rest:
-        # The server's flight is out; the client's answer is what follows the ClientHello.
-        exchange.client.receive_data(exchange.server.data_to_send())
-        rest, _ = delivery_units(exchange.client.data_to_send(), False)
+    rest = exchange.run(side, k)
     return exchange.conn(side), rest
 
 
@@ -1037,3 +1039,46 @@ def test_client_certificate_that_does_not_parse_is_bad_certificate() -> None:
     with pair.mutate("client", only(Certificate12, edit)):
         pair.pump()
     assert_failed(pair, "server", BadCertificate, AD.BAD_CERTIFICATE, "client Certificate")
+
+
+@FUZZ
+@given(scenario=scenarios, edit=edits, cut=cuts)
+def test_mutated_tls12_client_hello_to_a_server(scenario: str, edit: list[tuple[int, int]], cut: list[int]) -> None:
+    """The ClientHello of a TLS 1.2-only client (in ``resumed``: offering a session ID and a ticket extension)."""
+    server, rest = _after_hello(scenario, "server", 0)
+    assert rest[0][5] == HT.CLIENT_HELLO
+    _feed(server, _chunked(_mutate(rest, edit), cut))
+
+
+@FUZZ
+@given(scenario=scenarios, edit=edits, cut=cuts)
+def test_mutated_tls12_server_hello_flight_to_a_client(
+    scenario: str, edit: list[tuple[int, int]], cut: list[int]
+) -> None:
+    client, rest = _after_hello(scenario, "client", 0)
+    assert rest[0][5] == HT.SERVER_HELLO
+    _feed(client, _chunked(_mutate(rest, edit), cut))
+
+
+@pytest.mark.parametrize("suite", [GCM, CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256], ids=["ECDHE", "RSA"])
+def test_status_request_acknowledged_without_a_certificate_status(suite: CipherSuite) -> None:
+    """RFC 6066 section 8: "a server MAY also choose not to send a CertificateStatus message, even if ... [it] has
+    sent a status_request extension in the server hello". The client refused the next message (unexpected_message)
+    with servers that do so."""
+    server: dict[str, Any] = {}
+    if suite != GCM:
+        server = {"certificates": (chain_of(server_credential("rsa-2048")),)}
+    pair = Pair(
+        client_config(max_version=V12, cipher_suites=(suite,), request_ocsp_staple=True, **LEGACY),
+        server_config(**server, **LEGACY),
+    )
+
+    def acknowledge(m: ServerHello) -> ServerHello:
+        assert not any(isinstance(e, ext.StatusRequestAck) for e in m.extensions)  # no staple configured
+        return dataclasses.replace(m, extensions=(*m.extensions, ext.StatusRequestAck()))
+
+    with pair.mutate("server", only(ServerHello, acknowledge)):
+        c, _ = pair.handshake()
+    assert c.cipher_suite == suite
+    assert any("stapled nothing" in e.summary for e in pair.client.trace)
+    assert not any(e.kind == "message_received" and e.step == "CERTIFICATE_STATUS" for e in pair.client.trace)

@@ -423,7 +423,8 @@ CLIENT_STAGES = [
         "client",
         2,
         "ExpectCertificateStatus12",
-        {HT.CERTIFICATE_STATUS: "ExpectServerKeyExchange12"},
+        # RFC 6066 section 8: the server may acknowledge status_request and still staple nothing.
+        {HT.CERTIFICATE_STATUS: "ExpectServerKeyExchange12", HT.SERVER_KEY_EXCHANGE: R},
     ),
     StageSpec("ServerKeyExchange", "full", "client", 3, "ExpectServerKeyExchange12", {HT.SERVER_KEY_EXCHANGE: R}),
     StageSpec(

@@ -419,14 +419,25 @@ def _after_certificate(c: _Client12) -> State:
 
 
 class ExpectCertificateStatus12(_State12):
-    """RFC 6066 section 8: the stapled OCSP response, sent because the server acknowledged status_request."""
+    """RFC 6066 section 8: the stapled OCSP response, sent because the server acknowledged status_request. The
+    server "MAY also choose not to send" it: the message that would follow it is accepted as well."""
 
     expects = frozenset({HandshakeType.CERTIFICATE_STATUS})
     step = "CertificateStatus"
 
+    def __init__(self, c: _Client12) -> None:
+        super().__init__(c)
+        rsa = c.session.suite.key_exchange == "RSA"
+        following = ExpectCertificateRequestOrDone12.expects if rsa else ExpectServerKeyExchange12.expects
+        self.expects = self.expects | following  # type: ignore[misc]  # per-suite instance value
+
     def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
-        status = cast(CertificateStatus, msg)
         c = self.c
+        if not isinstance(msg, CertificateStatus):
+            actions.trace("info", self.step, "server acknowledged status_request but stapled nothing (RFC 6066 8)")
+            c.verified = _verify_chain(c, None, actions)
+            return _after_certificate(c).handle(msg, raw, actions)
+        status = msg
         c.transcript.add(raw)
         actions.trace("info", self.step, f"server stapled an OCSP response ({len(status.response)} bytes)")
         c.verified = _verify_chain(c, status.response, actions)
