@@ -176,15 +176,6 @@ def delivery_units(data: bytes, protected: bool) -> tuple[list[bytes], bool]:
     return units, protected
 
 
-def unit_kind(unit: bytes, protected: bool) -> Kind:
-    """What a unit carries; a protected handshake record of a handshake is its Finished."""
-    if unit[0] == ContentType.CHANGE_CIPHER_SPEC:
-        return CCS
-    if unit[0] == ContentType.HANDSHAKE:
-        return HT.FINISHED if protected else unit[5]
-    return APP if unit[0] == ContentType.APPLICATION_DATA else f"record {unit[0]}"
-
-
 @dataclass
 class Exchange:
     """A glasstls client and server, and every unit each side sent so far (after ``edit``)."""
@@ -293,7 +284,7 @@ def exchange_keys(exchange: Exchange, suite: CipherSuite, keylog: MemoryKeyLog) 
 def real_hellos() -> tuple[bytes, bytes]:
     """A real TLS 1.2 ClientHello and ServerHello (handshake messages, header included)."""
     exchange = Exchange(*scenario_configs("rsa", MemoryKeyLog()))
-    exchange.run()
+    exchange.run("client", 1)  # up to the ServerHello
     return exchange.sent["client"][0][5:], exchange.sent["server"][0][5:]
 
 
