@@ -164,6 +164,26 @@ def test_first_handshake_issues_tickets_and_the_second_resumes_on_both_ends() ->
     assert isinstance(hello.extensions[-1], ext.PreSharedKeyClientHello)
 
 
+def test_bound_client_hello_bytes_are_its_encoding() -> None:
+    """The PSK ClientHello is encoded once and its binders patched in: the bytes on the wire are exactly what
+    the decoded message encodes to from scratch, for the first ClientHello and the one after a retry."""
+    client, server = configs(
+        client={"key_share_groups": (NamedGroup.X25519,)}, server={"groups": (NamedGroup.SECP384R1,)}
+    )
+    connect(client, server)
+    pair, c, s = connect(client, server)
+    assert_resumed(pair, c, s)
+    sent = []
+    for record in pair.wire.c2s:
+        if record[0] == ContentType.HANDSHAKE:
+            sent += [raw for raw in split_handshake(record[5:]) if raw[0] == HandshakeType.CLIENT_HELLO]
+    assert len(sent) == 2
+    for raw in sent:
+        hello = decode_handshake(raw[0], raw[4:])
+        assert isinstance(hello.extensions[-1], ext.PreSharedKeyClientHello)  # type: ignore[attr-defined]
+        assert dataclasses.replace(hello).encode() == raw
+
+
 def test_resumed_sessions_chain_and_keep_the_peer() -> None:
     client, server = configs()
     _, c1, _ = connect(client, server)

@@ -17,9 +17,9 @@ later call raises the same error. A bug (any other exception) becomes ``Internal
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.crypto import key_schedule as ks
@@ -72,7 +72,7 @@ from glasstls.record.protection import Tls13Protection
 from glasstls.record.protection12 import tls12_protection
 from glasstls.record.reassembly import HandshakeReassembler
 from glasstls.sessions import ClientSession
-from glasstls.trace.events import LazyDetails, TraceEvent, TraceKind
+from glasstls.trace.events import NO_DETAILS, LazyDetails, TraceEvent, TraceKind
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion
 from glasstls.wire.messages import Alert
@@ -397,71 +397,89 @@ class _Connection:
     # -- internals: applying actions ------------------------------------------------------------------
 
     def _apply(self, actions: Actions) -> None:
+        handlers = _ACTION_HANDLERS
         for action in actions.items:
-            if isinstance(action, Trace):  # the most frequent action first
-                self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
-            elif isinstance(action, SendMessage):
-                # Coalesce consecutive handshake messages under the same keys into as few records as possible.
-                self._pending_handshake += action.raw
-                name = str(action.message.msg_type)
-                self._add_trace(
-                    "message_sent",
-                    name,
-                    f"sent {name} ({len(action.raw)} bytes)",
-                    LazyDetails(functools.partial(describe_message, action.message)),
-                )
-            elif isinstance(action, SendChangeCipherSpec):
-                self._flush_handshake()
-                self._out += self._records.seal(ContentType.CHANGE_CIPHER_SPEC, b"\x01")
-                if self._state.wire_version == ProtocolVersion.TLS12:
-                    self._add_trace(
-                        "record",
-                        "ChangeCipherSpec",
-                        "sent change_cipher_spec: our next records are encrypted (RFC 5246 section 7.1)",
-                    )
-                else:
-                    self._add_trace(
-                        "record",
-                        "compatibility",
-                        "sent change_cipher_spec (middlebox compatibility, RFC 8446 D.4)",
-                    )
-            elif isinstance(action, InstallKeys):
-                self._install(action)
-            elif isinstance(action, InstallTls12Keys):
-                self._install12(action)
-            elif isinstance(action, RememberSession):
-                self._remember(action)
-            elif isinstance(action, SendAlert):
-                self._flush_handshake()
-                self._out += self._records.seal(ContentType.ALERT, Alert(action.level, action.description).encode())
-                self._add_trace("alert_sent", "alert", f"sent {action.level} alert {action.description}")
-            elif isinstance(action, LogSecret):
-                self._keylog(action.keylog_label, action.secret)
-            elif isinstance(action, AllowChangeCipherSpec):
-                self._records.allow_ccs(action.allowed)
-            elif isinstance(action, EmitEvent):
-                self._events.append(action.event)
-                self._event_emitted(action.event)
-            elif isinstance(action, SetPeerRecordSizeLimit):
-                self._records.set_max_fragment_out(action.limit)
-                if self._config.record_size_limit is not None:
-                    self._records.set_max_plaintext_in(self._config.record_size_limit)
-            elif isinstance(action, HandshakeDone):
-                self._negotiated = action.negotiated
-                self._exporter_master_secret = action.exporter_master_secret
-                self._exporter = action.exporter
-                self._events.append(HandshakeComplete(action.negotiated))
-                n = action.negotiated
-                self._add_trace(
-                    "info",
-                    "handshake complete",
-                    f"handshake complete: {n.version}, {n.cipher_suite}"
-                    + (f", {n.group}" if n.group is not None else "")
-                    + (f", ALPN {n.alpn_protocol!r}" if n.alpn_protocol else "")
-                    + (", resumed session (no certificate)" if n.resumed else ""),
-                )
+            handler = handlers.get(type(action))
+            if handler is None:
+                handler = _handler_for(action)
+            handler(self, action)
         self._flush_handshake()
         self._records.deliver_ccs(self._state.accepts_ccs)
+
+    # One method per action type (dispatched on the type, see _ACTION_HANDLERS below).
+
+    def _apply_trace(self, action: Trace) -> None:
+        self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
+
+    def _apply_send(self, action: SendMessage) -> None:
+        # Coalesce consecutive handshake messages under the same keys into as few records as possible.
+        self._pending_handshake += action.raw
+        name = str(action.message.msg_type)
+        self._add_trace(
+            "message_sent",
+            name,
+            f"sent {name} ({len(action.raw)} bytes)",
+            LazyDetails(functools.partial(describe_message, action.message)),
+        )
+
+    def _apply_send_ccs(self, action: SendChangeCipherSpec) -> None:
+        self._flush_handshake()
+        self._out += self._records.seal(ContentType.CHANGE_CIPHER_SPEC, b"\x01")
+        if self._state.wire_version == ProtocolVersion.TLS12:
+            self._add_trace(
+                "record",
+                "ChangeCipherSpec",
+                "sent change_cipher_spec: our next records are encrypted (RFC 5246 section 7.1)",
+            )
+        else:
+            self._add_trace(
+                "record",
+                "compatibility",
+                "sent change_cipher_spec (middlebox compatibility, RFC 8446 D.4)",
+            )
+
+    def _apply_alert(self, action: SendAlert) -> None:
+        self._flush_handshake()
+        self._out += self._records.seal(ContentType.ALERT, Alert(action.level, action.description).encode())
+        self._add_trace("alert_sent", "alert", f"sent {action.level} alert {action.description}")
+
+    def _apply_log_secret(self, action: LogSecret) -> None:
+        self._keylog(action.keylog_label, action.secret)
+
+    def _apply_allow_ccs(self, action: AllowChangeCipherSpec) -> None:
+        self._records.allow_ccs(action.allowed)
+
+    def _apply_event(self, action: EmitEvent) -> None:
+        self._events.append(action.event)
+        self._event_emitted(action.event)
+
+    def _apply_record_size_limit(self, action: SetPeerRecordSizeLimit) -> None:
+        self._records.set_max_fragment_out(action.limit)
+        if self._config.record_size_limit is not None:
+            self._records.set_max_plaintext_in(self._config.record_size_limit)
+
+    def _apply_done(self, action: HandshakeDone) -> None:
+        self._negotiated = action.negotiated
+        self._exporter_master_secret = action.exporter_master_secret
+        self._exporter = action.exporter
+        self._events.append(HandshakeComplete(action.negotiated))
+        n = action.negotiated
+        self._add_trace(
+            "info",
+            "handshake complete",
+            f"handshake complete: {n.version}, {n.cipher_suite}, {n.group}"
+            + (f", ALPN {n.alpn_protocol!r}" if n.alpn_protocol else "")
+            + (", resumed session (no certificate)" if n.resumed else ""),
+        )
+
+    def _apply_remember(self, action: RememberSession) -> None:
+        self._remember(action)
+
+    def _apply_install(self, action: InstallKeys) -> None:
+        self._install(action)
+
+    def _apply_install12(self, action: InstallTls12Keys) -> None:
+        self._install12(action)
 
     def _remember(self, action: RememberSession) -> None:
         """Overridden by the client, which owns a session store."""
@@ -540,8 +558,9 @@ class _Connection:
         trace = self._trace
         if len(trace) >= MAX_TRACE_EVENTS:
             return
-        if type(details) is not dict and not isinstance(details, Mapping):
-            details = {"value": details} if details is not None else {}
+        kind_of = type(details)
+        if kind_of is not dict and kind_of is not LazyDetails and not isinstance(details, Mapping):
+            details = {"value": details} if details is not None else NO_DETAILS
         info = cast(Mapping[str, object], details)
         time = self._config.monotonic() - self._t0
         sink = self._config.trace
@@ -552,6 +571,36 @@ class _Connection:
         event = TraceEvent(len(trace), time, self._ctx.side, kind, step, summary, info, ok)
         trace.append(event)
         sink(event)
+
+
+#: How the connection applies each action type (DESIGN rule 2: states record actions, the connection applies).
+_ACTION_HANDLERS: dict[type, Callable[[_Connection, Any], None]] = {
+    Trace: _Connection._apply_trace,
+    SendMessage: _Connection._apply_send,
+    SendChangeCipherSpec: _Connection._apply_send_ccs,
+    InstallKeys: _Connection._apply_install,
+    InstallTls12Keys: _Connection._apply_install12,
+    RememberSession: _Connection._apply_remember,
+    SendAlert: _Connection._apply_alert,
+    LogSecret: _Connection._apply_log_secret,
+    AllowChangeCipherSpec: _Connection._apply_allow_ccs,
+    EmitEvent: _Connection._apply_event,
+    SetPeerRecordSizeLimit: _Connection._apply_record_size_limit,
+    HandshakeDone: _Connection._apply_done,
+}
+
+
+def _handler_for(action: object) -> Callable[[_Connection, Any], None]:
+    """The handler of an action whose exact type is not in the table (a subclass of an action type); an
+    object that is no action is ignored, as it always was."""
+    for cls, handler in _ACTION_HANDLERS.items():
+        if isinstance(action, cls):
+            return handler
+    return _ignore
+
+
+def _ignore(conn: _Connection, action: object) -> None:
+    return None
 
 
 def describe_message(message: object) -> dict[str, object]:

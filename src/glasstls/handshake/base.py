@@ -27,7 +27,8 @@ from glasstls.errors import DecryptError, IllegalParameter, UnexpectedMessage
 from glasstls.events import Event, Negotiated
 from glasstls.pki.verify import VerifiedChain
 from glasstls.sessions import ClientSession
-from glasstls.trace.events import TraceKind
+from glasstls.trace.events import NO_DETAILS, TraceKind
+from glasstls.wire.codec import fast_frozen_init
 from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion, SignatureScheme
 from glasstls.wire.messages import CertificateVerify, Finished, HandshakeMessage, decode_handshake
 
@@ -36,17 +37,20 @@ Side = Literal["client", "server"]
 # -- actions ---------------------------------------------------------------------------------------------
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class SendMessage:
     message: HandshakeMessage
     raw: bytes
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class SendChangeCipherSpec:
     """The middlebox-compatibility change_cipher_spec record (RFC 8446 appendix D.4)."""
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class InstallKeys:
     """Switch record protection for one direction to keys derived from ``secret`` (RFC 8446 section 7.3).
@@ -61,6 +65,7 @@ class InstallKeys:
     keylog_label: str | None
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class InstallTls12Keys:
     """Switch TLS 1.2 record protection for one direction (RFC 5246 sections 6.1-6.3): the connection builds
@@ -73,6 +78,7 @@ class InstallTls12Keys:
     label: str
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class SendAlert:
     """A non-fatal alert (e.g. TLS 1.2 no_renegotiation, RFC 5746 section 4.2); fatal alerts come from errors."""
@@ -81,6 +87,7 @@ class SendAlert:
     description: AlertDescription
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class RememberSession:
     """A client keeps a session for resumption under its server identity (RFC 5246 7.3, RFC 5077 3.4)."""
@@ -88,6 +95,7 @@ class RememberSession:
     session: ClientSession
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class LogSecret:
     """A secret that has no record keys of its own but belongs in the key log (e.g. EXPORTER_SECRET)."""
@@ -96,16 +104,19 @@ class LogSecret:
     secret: bytes = field(repr=False)
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class AllowChangeCipherSpec:
     allowed: bool
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class EmitEvent:
     event: Event
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class Trace:
     kind: TraceKind
@@ -115,6 +126,7 @@ class Trace:
     ok: bool | None = None
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class SetPeerRecordSizeLimit:
     """The peer's record_size_limit (RFC 8449 section 4): caps what we send."""
@@ -126,6 +138,7 @@ class SetPeerRecordSizeLimit:
 Exporter = Callable[[bytes, bytes | None, int], bytes]
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class HandshakeDone:
     """``exporter``: set by TLS 1.2 (RFC 5705 over the master secret); TLS 1.3 uses ``exporter_master_secret``."""
@@ -211,11 +224,11 @@ class Actions:
         details: Mapping[str, object] | None = None,
         ok: bool | None = None,
     ) -> None:
-        self.items.append(Trace(kind, step, summary, details or {}, ok))
+        self.items.append(Trace(kind, step, summary, details if details is not None else NO_DETAILS, ok))
 
     def check(self, step: str, summary: str, details: Mapping[str, object] | None = None) -> None:
         """Trace a check that passed (failed checks raise; the connection traces the error)."""
-        self.trace("check", step, summary, details, ok=True)
+        self.items.append(Trace("check", step, summary, details if details is not None else NO_DETAILS, True))
 
     def peer_record_size_limit(self, limit: int) -> None:
         self.items.append(SetPeerRecordSizeLimit(limit))

@@ -28,7 +28,7 @@ from glasstls.config import ClientConfig
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
-from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
+from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate, load_der_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.tls12 import TLS12_SUITES
 from glasstls.crypto.transcript import Transcript
@@ -81,6 +81,7 @@ from glasstls.wire.messages import (
     Finished,
     HandshakeMessage,
     ServerHello,
+    with_encoding,
 )
 
 _system_trust: TrustStore | None = None
@@ -218,7 +219,11 @@ def _psk_extension(psk: PskOffer, config: ClientConfig) -> ext.PreSharedKeyClien
 def _bind_psk(hs: ClientHandshake, hello: ClientHello, transcript: Transcript | None) -> ClientHello:
     """Fill in the PSK binder (RFC 8446 section 4.2.11.2): a Finished-style HMAC keyed by the binder key over
     the transcript up to and including the ClientHello truncated before the binders list. After a
-    HelloRetryRequest ``transcript`` holds message_hash(ClientHello1) and the HelloRetryRequest."""
+    HelloRetryRequest ``transcript`` holds message_hash(ClientHello1) and the HelloRetryRequest.
+
+    The ClientHello is encoded once: the binders list is its last field (pre_shared_key is the last
+    extension), so the bound ClientHello is the truncated bytes followed by the new binders list, as long as
+    the placeholder's (each binder is Hash.length bytes)."""
     psk = hs.psk
     if psk is None:
         return hello
@@ -228,7 +233,10 @@ def _bind_psk(hs: ClientHandshake, hello: ClientHello, transcript: Transcript | 
     th = transcript.digest_with(truncated) if transcript is not None else psk.suite.hash(truncated)
     binder = ks.finished_verify_data(psk.suite, psk.early.binder_key(external=False), th)
     bound = dataclasses.replace(offer, binders=(binder,))
-    return dataclasses.replace(hello, extensions=(*hello.extensions[:-1], bound))
+    hello = dataclasses.replace(hello, extensions=(*hello.extensions[:-1], bound))
+    if bound.binders_length() != offer.binders_length():
+        return hello  # cannot happen (the placeholder has the binder's length); it encodes itself then
+    return with_encoding(hello, truncated + bound.encode_binders())
 
 
 @functools.lru_cache(maxsize=256)
@@ -636,7 +644,7 @@ class ExpectCertificate(State):
                     raise UnsupportedExtension(f"certificate entry carries {e.ext_type}, not requested", step=step)
         chain_der = [entry.cert_data for entry in cert_msg.certificate_list]
         try:
-            leaf = x509.load_der_x509_certificate(chain_der[0])
+            leaf = load_der_certificate(chain_der[0])
             public_key = cast(PublicKey, leaf.public_key())
         except ValueError as e:
             raise BadCertificate(f"the server's certificate cannot be parsed: {e}", step=step, check="parse") from e
@@ -679,10 +687,11 @@ class ExpectCertificate(State):
 
 
 def _parse_all(chain_der: Sequence[bytes]) -> list[x509.Certificate]:
+    """The certificates that parse (parsed once per DER: the same chains come back on every connection)."""
     out = []
     for der in chain_der:
         try:
-            out.append(x509.load_der_x509_certificate(der))
+            out.append(load_der_certificate(der))
         except ValueError:
             continue
     return out

@@ -55,6 +55,9 @@ class LazyDetails(Mapping[str, object]):
 
 
 _NO_DETAILS: Mapping[str, object] = {}
+#: "No details": TraceEvent replaces it with a dict of the event's own, so it can be passed around (and kept
+#: in actions) instead of making an empty dict for every step.
+NO_DETAILS = _NO_DETAILS
 
 
 @dataclass(frozen=True, init=False)

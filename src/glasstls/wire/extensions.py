@@ -25,7 +25,7 @@ from enum import IntEnum
 from typing import ClassVar, Self, TypeVar
 
 from glasstls.errors import DecodeError, IllegalParameter
-from glasstls.wire.codec import Reader, Writer, member_lookup
+from glasstls.wire.codec import Reader, Writer, fast_frozen_inits, member_lookup
 from glasstls.wire.enums import (
     CertificateStatusType,
     ECPointFormat,
@@ -1023,3 +1023,7 @@ def check_extensions_allowed(exts: Iterable[Extension], ctx: HandshakeType) -> N
                 "pre_shared_key is not the last extension of the ClientHello (RFC 8446 section 4.2.11)",
                 step=name,
             )
+
+
+# Every message and extension dataclass of this module gets the faster __init__ (same signature and effect).
+fast_frozen_inits(globals(), __name__)

@@ -19,10 +19,10 @@ gives type, body and raw bytes); the transcript hashes the raw bytes, never a re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Self
+from typing import ClassVar, Literal, Self, TypeVar
 
 from glasstls.errors import DecodeError, UnexpectedMessage
-from glasstls.wire.codec import Reader, Writer, member_lookup
+from glasstls.wire.codec import Reader, Writer, fast_frozen_inits, member_lookup
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -69,6 +69,7 @@ __all__ = [
     "ServerHelloDone",
     "ServerKeyExchangeEcdhe",
     "decode_handshake",
+    "with_encoding",
 ]
 
 U8_MAX = 0xFF
@@ -105,8 +106,24 @@ class HandshakeMessage:
         raise NotImplementedError
 
     def encode(self) -> bytes:
-        """The 4-byte header (type, uint24 length) and the body."""
+        """The 4-byte header (type, uint24 length) and the body (or the encoding given to
+        :func:`with_encoding`)."""
+        known: bytes | None = self.__dict__.get("_encoding")
+        if known is not None:
+            return known
         return Writer().u8(self.msg_type).vec(3, self.encode_body()).getvalue()
+
+
+M = TypeVar("M", bound=HandshakeMessage)
+
+
+def with_encoding(message: M, raw: bytes) -> M:
+    """Let ``message.encode()`` return ``raw``, which the caller made from the same fields piecewise (a
+    ClientHello whose PSK binders were filled in after encoding the rest, RFC 8446 section 4.2.11.2), so the
+    message is not encoded twice. Kept in the instance dict: the fields stay frozen, and a copy made with
+    ``dataclasses.replace`` encodes itself again."""
+    message.__dict__["_encoding"] = raw
+    return message
 
 
 _cipher_suite = member_lookup(CipherSuite)
@@ -817,3 +834,7 @@ class Alert:
         description = AlertDescription(r.u8("description"))
         r.finish()
         return cls(level, description)
+
+
+# Every message and extension dataclass of this module gets the faster __init__ (same signature and effect).
+fast_frozen_inits(globals(), __name__)
