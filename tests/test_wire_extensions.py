@@ -260,6 +260,31 @@ def test_duplicate_unknown_extension_rejected() -> None:
         wext.decode_extensions(Reader(data), CH)
 
 
+def test_decoding_remembers_stable_extensions_and_errors_stay_exact() -> None:
+    groups = wext.SupportedGroups((NamedGroup.X25519, NamedGroup.SECP256R1))
+    share = wext.KeyShareClientHello((wext.KeyShareEntry(NamedGroup.X25519, bytes(range(32))),))
+    data = block(groups.encode(), share.encode())
+    first = wext.decode_extensions(Reader(data), CH)
+    second = wext.decode_extensions(Reader(data), CH)
+    assert first == second == (groups, share)
+    assert second[0] is first[0]  # the same bytes of a stable extension: the object decoded before
+    assert second[1] is not first[1]  # key shares change every time: decoded each time
+    # The errors of a block with a remembered extension are those of the field-by-field reader.
+    truncated = h("0008") + groups.encode()[:8]
+    with pytest.raises(errors.DecodeError) as caught:
+        wext.decode_extensions(Reader(truncated, "ClientHello"), CH)
+    assert str(caught.value.reason) == (
+        "ClientHello.extensions: truncated at SUPPORTED_GROUPS extension_data (needs 6 bytes, 4 left)"
+    )
+    cut_header = block(groups.encode(), h("00"))
+    with pytest.raises(errors.DecodeError, match="truncated at extension_type"):
+        wext.decode_extensions(Reader(cut_header), CH)
+    with pytest.raises(errors.DecodeError, match="duplicate extension SUPPORTED_GROUPS"):
+        wext.decode_extensions(Reader(block(groups.encode(), groups.encode())), CH)
+    # Another message type decodes its own shape (server_name acknowledgement vs the ClientHello list).
+    assert wext.decode_extensions(Reader(block(h("0000 0000"))), EE) == (wext.ServerNameAck(),)
+
+
 def test_extension_block_bounds_per_message() -> None:
     # RFC 8446 s4.3.2: CertificateRequest extensions<2..2^16-1>; s4.1.4: HelloRetryRequest <6..2^16-1>.
     with pytest.raises(errors.DecodeError, match="extensions"):

@@ -97,7 +97,10 @@ class _Connection:
         self._events: list[Event] = []
         # TraceEvents, or the fields of one not made yet (see _add_trace and the trace property).
         self._trace: list[TraceEvent | tuple[float, TraceKind, str, str, Mapping[str, object], bool | None]] = []
-        self._t0 = config.monotonic()
+        # The config is frozen: its clock and trace sink are read once, not for every trace step.
+        self._monotonic = config.monotonic
+        self._trace_sink = config.trace
+        self._t0 = self._monotonic()
         self._error: TLSError | None = None
         self._state: State = Closed()
         self._negotiated: Negotiated | None = None
@@ -349,7 +352,7 @@ class _Connection:
             message = state.decode(msg_type, body)
         except TLSError as e:
             raise e.with_step(state.step) from None
-        name = str(HandshakeType(msg_type))
+        name = _message_name(msg_type)
         self._add_trace(
             "message_received",
             name,
@@ -399,6 +402,9 @@ class _Connection:
     def _apply(self, actions: Actions) -> None:
         handlers = _ACTION_HANDLERS
         for action in actions.items:
+            if type(action) is Trace:  # the most frequent action, applied here (no handler call)
+                self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
+                continue
             handler = handlers.get(type(action))
             if handler is None:
                 handler = _handler_for(action)
@@ -414,7 +420,7 @@ class _Connection:
     def _apply_send(self, action: SendMessage) -> None:
         # Coalesce consecutive handshake messages under the same keys into as few records as possible.
         self._pending_handshake += action.raw
-        name = str(action.message.msg_type)
+        name = _message_name(action.message.msg_type)
         self._add_trace(
             "message_sent",
             name,
@@ -559,11 +565,13 @@ class _Connection:
         if len(trace) >= MAX_TRACE_EVENTS:
             return
         kind_of = type(details)
-        if kind_of is not dict and kind_of is not LazyDetails and not isinstance(details, Mapping):
-            details = {"value": details} if details is not None else NO_DETAILS
-        info = cast(Mapping[str, object], details)
-        time = self._config.monotonic() - self._t0
-        sink = self._config.trace
+        info: Mapping[str, object]
+        if kind_of is dict or kind_of is LazyDetails or isinstance(details, Mapping):
+            info = details  # type: ignore[assignment]
+        else:
+            info = {"value": details} if details is not None else NO_DETAILS
+        time = self._monotonic() - self._t0
+        sink = self._trace_sink
         if sink is None:
             # Most connections never read their trace: keep the fields, make the TraceEvent when read.
             trace.append((time, kind, step, summary, info, ok))
@@ -571,6 +579,15 @@ class _Connection:
         event = TraceEvent(len(trace), time, self._ctx.side, kind, step, summary, info, ok)
         trace.append(event)
         sink(event)
+
+
+_MESSAGE_NAMES: dict[int, str] = {int(t): str(t) for t in HandshakeType}
+
+
+def _message_name(msg_type: int) -> str:
+    """``str(HandshakeType(msg_type))``, from a table for the named types."""
+    name = _MESSAGE_NAMES.get(msg_type)
+    return name if name is not None else str(HandshakeType(msg_type))
 
 
 #: How the connection applies each action type (DESIGN rule 2: states record actions, the connection applies).

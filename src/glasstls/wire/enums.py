@@ -44,7 +44,8 @@ class OpenEnum(enum.IntEnum):
         return f"<{type(self).__name__}.{self._name_}: 0x{self._value_:0{self._hex_digits()}x}>"
 
     def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
+        # f-strings format enum values in every trace line: the name directly when there is no spec.
+        return format(self._name_, spec) if spec else self._name_
 
 
 class U8Enum(OpenEnum):

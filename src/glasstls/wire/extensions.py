@@ -960,6 +960,36 @@ def encode_extensions(exts: Sequence[Extension]) -> bytes:
     return w.getvalue()
 
 
+#: Extension types whose decoded form is remembered per message type and exact bytes (type, length, body):
+#: a client sends the same server_name, groups, signature algorithms... on every connection, and decoding is a
+#: pure function of the bytes giving a frozen object. Not the types that change every time (key_share,
+#: pre_shared_key, cookie, padding), nor unknown ones.
+_MEMO_TYPES: frozenset[int] = frozenset(
+    {
+        ExtensionType.SERVER_NAME,
+        ExtensionType.STATUS_REQUEST,
+        ExtensionType.SUPPORTED_GROUPS,
+        ExtensionType.EC_POINT_FORMATS,
+        ExtensionType.SIGNATURE_ALGORITHMS,
+        ExtensionType.APPLICATION_LAYER_PROTOCOL_NEGOTIATION,
+        ExtensionType.ENCRYPT_THEN_MAC,
+        ExtensionType.EXTENDED_MASTER_SECRET,
+        ExtensionType.RECORD_SIZE_LIMIT,
+        ExtensionType.SESSION_TICKET,
+        ExtensionType.SUPPORTED_VERSIONS,
+        ExtensionType.PSK_KEY_EXCHANGE_MODES,
+        ExtensionType.POST_HANDSHAKE_AUTH,
+        ExtensionType.SIGNATURE_ALGORITHMS_CERT,
+        ExtensionType.RENEGOTIATION_INFO,
+    }
+)
+#: Bounds of that memo: entries per message type (emptied when full, so peers sending ever new bytes gain
+#: nothing) and the largest extension remembered.
+_MEMO_SIZE = 1024
+_MEMO_MAX_BYTES = 1024
+_memo: dict[HandshakeType, dict[bytes, Extension]] = {}
+
+
 def decode_extensions(r: Reader, ctx: HandshakeType) -> tuple[Extension, ...]:
     """Read an ``extensions`` block from ``r`` for a message of type ``ctx``.
 
@@ -967,7 +997,43 @@ def decode_extensions(r: Reader, ctx: HandshakeType) -> tuple[Extension, ...]:
     block" -- a duplicate is a decode_error here.
     """
     min_len, max_len = EXTENSIONS_BOUNDS.get(ctx, (0, U16_MAX))
-    block = r.sub(2, "extensions", min_len, max_len)
+    data = r.vec(2, "extensions", min_len, max_len)
+    # The common case read straight from the bytes; anything malformed is left to the reader-based loop below
+    # (from the start), which raises the error the block deserves.
+    memo = _memo.get(ctx)
+    if memo is None:
+        memo = _memo[ctx] = {}
+    out: list[Extension] = []
+    seen: set[int] = set()
+    pos, end = 0, len(data)
+    while pos < end:
+        if pos + 4 > end:
+            break
+        code = (data[pos] << 8) | data[pos + 1]
+        stop = pos + 4 + ((data[pos + 2] << 8) | data[pos + 3])
+        if stop > end or code in seen:
+            break
+        seen.add(code)
+        raw = data[pos:stop]
+        ext = memo.get(raw)
+        if ext is None:
+            ext_type = _extension_type(code)
+            body = data[pos + 4 : stop]
+            cls = DECODERS.get((ext_type, ctx))
+            ext = UnknownExtension(ext_type, body) if cls is None else cls.decode_body(body, ctx)
+            if code in _MEMO_TYPES and len(raw) <= _MEMO_MAX_BYTES:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[raw] = ext
+        out.append(ext)
+        pos = stop
+    else:
+        return tuple(out)
+    return _decode_extensions(Reader(data, lambda: f"{r.what}.extensions"), ctx)
+
+
+def _decode_extensions(block: Reader, ctx: HandshakeType) -> tuple[Extension, ...]:
+    """The extensions of ``block``, read field by field (raises the DecodeError of the first problem)."""
     out: list[Extension] = []
     seen: set[int] = set()
     while not block.at_end():

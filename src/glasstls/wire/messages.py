@@ -127,6 +127,8 @@ def with_encoding(message: M, raw: bytes) -> M:
 
 
 _cipher_suite = member_lookup(CipherSuite)
+_handshake_type = member_lookup(HandshakeType)
+_protocol_version = member_lookup(ProtocolVersion)
 
 
 def _reader(cls: type[HandshakeMessage], data: bytes) -> Reader:
@@ -175,7 +177,7 @@ class ClientHello(HandshakeMessage):
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
         r = _reader(cls, data)
-        legacy_version = ProtocolVersion(r.u16("legacy_version"))
+        legacy_version = _protocol_version(r.u16("legacy_version"))
         random = r.fixed(32, "random")
         session_id = r.vec(1, "legacy_session_id", 0, 32)
         suites = tuple(map(_cipher_suite, r.u16_list(2, "cipher_suites", "cipher_suite", 2, U16_MAX - 1)))
@@ -221,10 +223,10 @@ class ServerHello(HandshakeMessage):
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
         r = _reader(cls, data)
-        legacy_version = ProtocolVersion(r.u16("legacy_version"))
+        legacy_version = _protocol_version(r.u16("legacy_version"))
         random = r.fixed(32, "random")
         session_id = r.vec(1, "legacy_session_id_echo", 0, 32)
-        suite = CipherSuite(r.u16("cipher_suite"))
+        suite = _cipher_suite(r.u16("cipher_suite"))
         compression = r.u8("legacy_compression_method")
         if r.at_end():
             extensions: tuple[Extension, ...] = ()  # RFC 5246 section 7.4.1.3: may be absent
@@ -789,8 +791,8 @@ def decode_handshake(
         raise ValueError(f"key_exchange must be 'ECDHE', 'RSA' or None, not {key_exchange!r}")  # caller's bug
     if not 0 <= msg_type <= 0xFF:
         raise UnexpectedMessage(f"handshake message type {msg_type} is out of range")
-    kind = HandshakeType(msg_type)
-    negotiated = ProtocolVersion(version)
+    kind = _handshake_type(msg_type)
+    negotiated = _protocol_version(version)
     cls: type[HandshakeMessage] | None
     if negotiated == _V12 and kind in _KEY_EXCHANGE_TYPES:
         if key_exchange is None:
