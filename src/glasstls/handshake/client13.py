@@ -125,43 +125,105 @@ class ClientHandshake:
     resumed: ClientSession | None = None  # set when the server accepted our ticket
 
 
+class _Offer:
+    """What a config offers in every ClientHello: versions, suites and the extensions that depend on the
+    config alone, made once per config (configs are frozen) so that each connection reuses the objects
+    (and their encodings)."""
+
+    __slots__ = (
+        "alpn",
+        "config",
+        "groups",
+        "modes",
+        "record_size_limit",
+        "signature_algorithms",
+        "status_request",
+        "suites",
+        "versions",
+        "versions_ext",
+    )
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config  # held, so that id(config) is not reused while the entry exists
+        versions = offered_versions(config)
+        self.versions = versions
+        self.suites = offered_suites(config, versions)
+        self.versions_ext = ext.SupportedVersionsClientHello(versions)
+        self.groups = ext.SupportedGroups(config.groups)
+        self.signature_algorithms = ext.SignatureAlgorithms(config.signature_schemes)
+        self.alpn = (
+            ext.ApplicationLayerProtocolNegotiation(tuple(p.encode() for p in config.alpn_protocols))
+            if config.alpn_protocols
+            else None
+        )
+        self.record_size_limit = (
+            ext.RecordSizeLimit(config.record_size_limit) if config.record_size_limit is not None else None
+        )
+        # RFC 6066 section 8, RFC 8446 section 4.4.2.1: ask for an OCSP staple.
+        wants_staple = config.request_ocsp_staple and config.revocation != "off"
+        self.status_request = ext.StatusRequest() if wants_staple and not config.dangerous_skip_verification else None
+        # RFC 8446 section 4.2.9: the modes we accept; servers send tickets only to clients that name one.
+        modes = (PskKeyExchangeMode.PSK_DHE_KE,) + ((PskKeyExchangeMode.PSK_KE,) if config.psk_ke_allowed else ())
+        self.modes = (
+            ext.PskKeyExchangeModes(modes)
+            if config.session_store is not None and config.max_version >= ProtocolVersion.TLS13
+            else None
+        )
+
+
+_offers: dict[int, _Offer] = {}
+
+
+def _offer(config: ClientConfig) -> _Offer:
+    offer = _offers.get(id(config))
+    if offer is None or offer.config is not config:
+        if len(_offers) >= 256:
+            _offers.clear()
+        offer = _offers[id(config)] = _Offer(config)
+    return offer
+
+
+@functools.lru_cache(maxsize=256)
+def _server_name_extension(host_name: str) -> ext.ServerName:
+    return ext.ServerName(host_name)
+
+
 def _client_hello(
     hs: ClientHandshake, random: bytes, shares: Sequence[KeyExchange], cookie: bytes | None
 ) -> ClientHello:
     """RFC 8446 section 4.1.2; when TLS 1.2 is enabled too, one ClientHello offers both (RFC 8446 section D.1)."""
     config = hs.config
-    versions = offered_versions(config)
+    offer = _offer(config)
+    versions = offer.versions
     offers13 = ProtocolVersion.TLS13 in versions
     offers12 = ProtocolVersion.TLS12 in versions
     exts: list[ext.Extension] = []
     if hs.server_name is not None and config.send_sni and not _is_ip(hs.server_name):
-        exts.append(ext.ServerName(hs.server_name))  # RFC 6066 section 3: no IP literals in SNI
+        exts.append(_server_name_extension(hs.server_name))  # RFC 6066 section 3: no IP literals in SNI
     if offers13:
-        exts.append(ext.SupportedVersionsClientHello(versions))
-    exts.append(ext.SupportedGroups(config.groups))
-    exts.append(ext.SignatureAlgorithms(config.signature_schemes))
+        exts.append(offer.versions_ext)
+    exts.append(offer.groups)
+    exts.append(offer.signature_algorithms)
     if offers13:
         exts.append(ext.KeyShareClientHello(tuple(ext.KeyShareEntry(s.group, s.public_bytes()) for s in shares)))
     if offers12:
         exts.extend(client12.hello_extensions(config, hs.session12))
-    if config.alpn_protocols:
-        exts.append(ext.ApplicationLayerProtocolNegotiation(tuple(p.encode() for p in config.alpn_protocols)))
-    if config.record_size_limit is not None:
-        exts.append(ext.RecordSizeLimit(config.record_size_limit))
-    if config.request_ocsp_staple and config.revocation != "off" and not config.dangerous_skip_verification:
-        exts.append(ext.StatusRequest())  # RFC 6066 section 8, RFC 8446 section 4.4.2.1: ask for an OCSP staple
+    if offer.alpn is not None:
+        exts.append(offer.alpn)
+    if offer.record_size_limit is not None:
+        exts.append(offer.record_size_limit)
+    if offer.status_request is not None:
+        exts.append(offer.status_request)
     if cookie is not None:
         exts.append(ext.Cookie(cookie))
-    if config.session_store is not None and config.max_version >= ProtocolVersion.TLS13:
-        # RFC 8446 section 4.2.9: the modes we accept; servers send tickets only to clients that name one.
-        modes = (PskKeyExchangeMode.PSK_DHE_KE,) + ((PskKeyExchangeMode.PSK_KE,) if config.psk_ke_allowed else ())
-        exts.append(ext.PskKeyExchangeModes(modes))
+    if offer.modes is not None:
+        exts.append(offer.modes)
     if hs.psk is not None:
         exts.append(_psk_extension(hs.psk, config))  # RFC 8446 section 4.2.11: pre_shared_key MUST be last
     return ClientHello(
         random=random,
         legacy_session_id=hs.session_id,
-        cipher_suites=offered_suites(config, versions),
+        cipher_suites=offer.suites,
         extensions=tuple(exts),
     )
 

@@ -138,12 +138,18 @@ class Extension:
         raise NotImplementedError
 
     def encode(self) -> bytes:
-        """Type, length and body."""
+        """Type, length and body. Made once per object (kept in the instance dict; the fields are frozen):
+        a client offers the same extension objects on every connection."""
+        known: bytes | None = self.__dict__.get("_encoding")
+        if known is not None:
+            return known
         body = self.encode_body()
         n = len(body)
         if n > U16_MAX:
             raise ValueError(f"vector of {n} bytes does not fit a 2-byte length")
-        return b"".join((self.wire_type.to_bytes(2, "big"), n.to_bytes(2, "big"), body))
+        encoded = b"".join((self.wire_type.to_bytes(2, "big"), n.to_bytes(2, "big"), body))
+        self.__dict__["_encoding"] = encoded
+        return encoded
 
 
 class _EmptyBody:
