@@ -84,6 +84,7 @@ MAX_TRACE_EVENTS = 2000
 #: parse_server_name for the constructor's early check, remembered (a name that fails is not remembered).
 _check_server_name = functools.lru_cache(maxsize=256)(parse_server_name)
 _APPLICATION_DATA = ContentType.APPLICATION_DATA
+_HANDSHAKE = ContentType.HANDSHAKE
 
 
 class _Connection:
@@ -159,16 +160,26 @@ class _Connection:
 
     def receive_data(self, data: bytes) -> None:
         """Process bytes from the peer. Raises ``TLSError`` on failure (the fatal alert is then queued)."""
-        self._raise_if_failed()
+        if self._error is not None:
+            raise self._error
         if self._peer_closed or not data:
             return  # RFC 8446 section 6.1: data after a closure alert is ignored
-        with self._boundary():
-            self._records.feed(data)
+        # The error boundary (see _Boundary), written out: this runs for every chunk the transport delivers.
+        try:
+            records = self._records
+            records.feed(data)
             while not self._peer_closed:
-                record = self._records.next_record()
+                record = records.next_record()
                 if record is None:
                     break
                 self._handle_record(record[0], record[1])
+        except TLSError as exc:
+            self._fail(exc)
+            raise
+        except Exception as exc:
+            err = InternalError(f"internal error: {type(exc).__name__}: {exc}")
+            self._fail(err)
+            raise err from exc
 
     def receive_eof(self) -> None:
         """The transport reached end of stream."""
@@ -304,10 +315,11 @@ class _Connection:
                 if data:
                     self._events.append(DataReceived(data))
                 return
-        if content_type == ContentType.HANDSHAKE:
-            self._reassembler.feed(data)
+        if content_type is _HANDSHAKE or content_type == _HANDSHAKE:
+            reassembler = self._reassembler
+            reassembler.feed(data)
             while not self._peer_closed:
-                message = self._reassembler.next_message()
+                message = reassembler.next_message()
                 if message is None:
                     break
                 self._handle_message(*message)

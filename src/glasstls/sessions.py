@@ -38,7 +38,7 @@ from pathlib import Path
 
 from glasstls.crypto import tickets as _tickets
 from glasstls.errors import DecodeError
-from glasstls.wire.codec import Reader, Writer
+from glasstls.wire.codec import Reader, Writer, member_lookup
 from glasstls.wire.enums import CipherSuite, ProtocolVersion
 
 Random = Callable[[int], bytes]
@@ -49,11 +49,28 @@ TLS12_SESSION_ID_LIFETIME = 2 * 3600
 MAX_TICKET_LIFETIME = 604800
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_protocol_version = member_lookup(ProtocolVersion)
+_cipher_suite = member_lookup(CipherSuite)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+_CLOCK_SKEW = timedelta(seconds=60)
+_MILLISECOND = timedelta(milliseconds=1)
+#: timedelta(seconds=lifetime) by lifetime: a server hands out the same lifetime again and again.
+_lifetimes: dict[int, timedelta] = {}
+
+
+def _seconds(lifetime: int) -> timedelta:
+    span = _lifetimes.get(lifetime)
+    if span is None:
+        span = timedelta(seconds=lifetime)
+        if len(_lifetimes) < 64:
+            _lifetimes[lifetime] = span
+    return span
+
+
 def _expired(created_at: datetime, lifetime: int, now: datetime) -> bool:
-    return now >= created_at + timedelta(seconds=lifetime) or now < created_at - timedelta(seconds=60)
+    return now >= created_at + _seconds(lifetime) or now < created_at - _CLOCK_SKEW
 
 
 # -- the client side -------------------------------------------------------------------------------------
@@ -89,7 +106,7 @@ class ClientSession:
 
     def age_ms(self, now: datetime) -> int:
         """Milliseconds since the ticket was received (RFC 8446 section 4.2.11.1), never negative."""
-        return max(0, (now - self.created_at) // timedelta(milliseconds=1))
+        return max(0, (now - self.created_at) // _MILLISECOND)
 
 
 class ClientSessionStore:
@@ -198,8 +215,8 @@ class ServerSessionState:
         r = Reader(data, "session state")
         if r.u8("format") != _STATE_FORMAT:
             raise DecodeError("session state: unknown format")
-        version = ProtocolVersion(r.u16("version"))
-        suite = CipherSuite(r.u16("cipher_suite"))
+        version = _protocol_version(r.u16("version"))
+        suite = _cipher_suite(r.u16("cipher_suite"))
         secret = r.vec(1, "secret", 1, 255)
         ems = r.u8("extended_master_secret")
         if ems > 1:

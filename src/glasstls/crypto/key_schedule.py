@@ -125,8 +125,9 @@ def hkdf_expand_label(suite_or_hash: HashLike, secret: bytes, label: bytes, cont
         if type(label) is bytes and len(_INFO_HEADS) < _INFO_HEADS_MAX:
             _INFO_HEADS[(label, length)] = head
     info = b"".join((head, _CONTEXT_LENGTHS[len(context)], context))
-    algorithm = suite_or_hash.hash_algorithm() if type(suite_or_hash) is Tls13CipherSuite else _algorithm(suite_or_hash)
-    return HKDFExpand(algorithm, length, info).derive(secret)
+    if isinstance(suite_or_hash, Tls13CipherSuite):
+        return HKDFExpand(suite_or_hash.hash_algorithm(), length, info).derive(secret)
+    return HKDFExpand(suite_or_hash, length, info).derive(secret)
 
 
 def derive_secret(suite_or_hash: HashLike, secret: bytes, label: bytes, transcript_hash: bytes) -> bytes:
@@ -137,11 +138,12 @@ def derive_secret(suite_or_hash: HashLike, secret: bytes, label: bytes, transcri
 
 
 class _Stage:
-    __slots__ = ("_secret", "suite")
+    __slots__ = ("_algorithm", "_secret", "suite")
 
     def __init__(self, suite: Tls13CipherSuite, secret: bytes) -> None:
         self.suite = suite
         self._secret = secret
+        self._algorithm = suite.hash_algorithm()
 
     @property
     def secret(self) -> bytes:
@@ -149,11 +151,13 @@ class _Stage:
         return self._secret
 
     def _derive(self, label: bytes, transcript_hash: bytes) -> bytes:
-        return derive_secret(self.suite, self._secret, label, transcript_hash)
+        # derive_secret (RFC 8446 section 7.1), with the stage's hash looked up once.
+        algorithm = self._algorithm
+        return hkdf_expand_label(algorithm, self._secret, label, transcript_hash, algorithm.digest_size)
 
     def _next_salt(self) -> bytes:
         # RFC 8446 section 7.1: Derive-Secret(., "derived", "") feeds the next HKDF-Extract as its salt.
-        return self._derive(b"derived", _empty_hash(self.suite.hash_algorithm()))
+        return self._derive(b"derived", _empty_hash(self._algorithm))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.suite}>"
@@ -171,7 +175,7 @@ class EarlySecret(_Stage):
     def binder_key(self, external: bool) -> bytes:
         """Derive-Secret(., "ext binder" | "res binder", "") (RFC 8446 sections 7.1, 4.2.11.2)."""
         label = b"ext binder" if external else b"res binder"
-        return self._derive(label, _empty_hash(self.suite.hash_algorithm()))
+        return self._derive(label, _empty_hash(self._algorithm))
 
     def client_early_traffic_secret(self, transcript_hash: bytes) -> bytes:
         """Derive-Secret(., "c e traffic", ClientHello) (RFC 8446 section 7.1)."""

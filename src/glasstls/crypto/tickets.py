@@ -35,6 +35,7 @@ MAC_LEN = 32
 MAX_STATE_LEN = 0xFFFF - 16  # room for the CBC padding block
 #: The smallest well-formed ticket: name, IV, length, one cipher block, MAC.
 MIN_TICKET_LEN = KEY_NAME_LEN + IV_LEN + 2 + 16 + MAC_LEN
+_SHA256 = hashes.SHA256()
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class TicketKey:
         return self.name + self.hmac_key + self.aes_key
 
     def _mac(self, data: bytes) -> bytes:
-        h = hmac.HMAC(self.hmac_key, hashes.SHA256())
+        h = hmac.HMAC(self.hmac_key, _SHA256)
         h.update(data)
         return h.finalize()
 
@@ -105,6 +106,6 @@ def key_name_of(ticket: bytes) -> bytes:
 
 def ticket_id(ticket: bytes) -> bytes:
     """A short fingerprint of a ticket (SHA-256, 16 bytes): the key under which its use is recorded."""
-    h = hashes.Hash(hashes.SHA256())
+    h = hashes.Hash(_SHA256)
     h.update(ticket)
     return h.finalize()[:16]

@@ -16,7 +16,6 @@ start_handshake ──► ExpectServerHello ──(HRR)──► ExpectServerHel
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -294,8 +293,16 @@ def _bind_psk(hs: ClientHandshake, hello: ClientHello, transcript: Transcript | 
     truncated = hello.encode()[: -offer.binders_length()]
     th = transcript.digest_with(truncated) if transcript is not None else psk.suite.hash(truncated)
     binder = ks.finished_verify_data(psk.suite, psk.early.binder_key(external=False), th)
-    bound = dataclasses.replace(offer, binders=(binder,))
-    hello = dataclasses.replace(hello, extensions=(*hello.extensions[:-1], bound))
+    # dataclasses.replace, written out (it costs more than the rest of this function's Python work).
+    bound = ext.PreSharedKeyClientHello(offer.identities, (binder,))
+    hello = ClientHello(
+        random=hello.random,
+        legacy_session_id=hello.legacy_session_id,
+        cipher_suites=hello.cipher_suites,
+        extensions=(*hello.extensions[:-1], bound),
+        legacy_version=hello.legacy_version,
+        legacy_compression_methods=hello.legacy_compression_methods,
+    )
     if bound.binders_length() != offer.binders_length():
         return hello  # cannot happen (the placeholder has the binder's length); it encodes itself then
     return with_encoding(hello, truncated + bound.encode_binders())
@@ -360,7 +367,7 @@ def start_handshake(
     actions.trace(
         "choice",
         "ClientHello",
-        f"offering {' and '.join(str(v) for v in offered_versions(config)).replace('TLS1', 'TLS 1.')} with "
+        f"offering {' and '.join(str(v) for v in _offer(config).versions).replace('TLS1', 'TLS 1.')} with "
         f"{len(hello.cipher_suites)} cipher suites"
         + (", key shares for " + ", ".join(str(s.group) for s in shares) if shares else ""),
         {"server_name": server_name, "alpn": list(config.alpn_protocols)},

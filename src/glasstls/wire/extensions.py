@@ -1070,6 +1070,9 @@ def get_extension(exts: Iterable[Extension], cls: type[E]) -> E | None:
     return None
 
 
+_CLASS_WIRE_TYPE = Extension.__dict__["wire_type"]
+
+
 def check_extensions_allowed(exts: Iterable[Extension], ctx: HandshakeType) -> None:
     """RFC 8446 section 4.2: "If an implementation receives an extension which it recognizes and which is not
     specified for the message in which it appears, it MUST abort the handshake with an illegal_parameter
@@ -1082,18 +1085,19 @@ def check_extensions_allowed(exts: Iterable[Extension], ctx: HandshakeType) -> N
     ServerHello may also answer server_name, status_request, ALPN, record_size_limit (RFC 6066, 7301, 8449):
     TLS 1.2 states check a ServerHello against what the client offered instead.
     """
-    name = _message_name(ctx)
     exts = tuple(exts)
+    last = len(exts) - 1
     for i, ext in enumerate(exts):
-        allowed = ALLOWED_IN.get(ext.wire_type)
+        # wire_type without the property call where a class does not override it (all but UnknownExtension).
+        wire_type = ext.ext_type if type(ext).wire_type is _CLASS_WIRE_TYPE else ext.wire_type
+        allowed = ALLOWED_IN.get(wire_type)
         if allowed is not None and ctx not in allowed:
-            raise IllegalParameter(
-                f"extension {ext.wire_type} is not allowed in {name} (RFC 8446 section 4.2)", step=name
-            )
-        if ctx == _CH and ext.wire_type == _T.PRE_SHARED_KEY and i != len(exts) - 1:
+            name = _message_name(ctx)
+            raise IllegalParameter(f"extension {wire_type} is not allowed in {name} (RFC 8446 section 4.2)", step=name)
+        if wire_type == _T.PRE_SHARED_KEY and ctx == _CH and i != last:
             raise IllegalParameter(
                 "pre_shared_key is not the last extension of the ClientHello (RFC 8446 section 4.2.11)",
-                step=name,
+                step=_message_name(ctx),
             )
 
 
