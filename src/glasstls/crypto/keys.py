@@ -125,3 +125,28 @@ def load_der_certificate(der: bytes) -> x509.Certificate:
         _parsed[der] = cert
         remember_der(cert, der)
     return cert
+
+
+def key_algorithm(key: PrivateKey | PublicKey) -> str:
+    """The signature family of a key, for choosing a TLS 1.2 cipher suite (RFC 5246 section 7.4.2, RFC 8422
+    section 5.3): "ECDSA" (ECDSA and EdDSA keys, which the ECDHE_ECDSA suites use), "RSA", or "other"."""
+    if isinstance(
+        key,
+        ec.EllipticCurvePrivateKey
+        | ec.EllipticCurvePublicKey
+        | ed25519.Ed25519PrivateKey
+        | ed25519.Ed25519PublicKey
+        | ed448.Ed448PrivateKey
+        | ed448.Ed448PublicKey,
+    ):
+        return "ECDSA"
+    if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
+        return "RSA"
+    return "other"
+
+
+def ec_curve_name(key: PrivateKey | PublicKey) -> str | None:
+    """The curve of an ECDSA key ("secp256r1" ...), None for other keys."""
+    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        return key.curve.name
+    return None

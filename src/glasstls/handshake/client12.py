@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from glasstls.config import CertificateChain, ClientConfig
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
-from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
+from glasstls.crypto.keys import PublicKey, ec_curve_name, is_rsassa_pss_certificate, key_algorithm
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
@@ -144,18 +143,17 @@ def resumable(
 
 
 def _curve_group(key: PublicKey) -> NamedGroup | None:
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return _CURVE_GROUPS.get(key.curve.name)
-    return None
+    curve = ec_curve_name(key)
+    return _CURVE_GROUPS.get(curve) if curve is not None else None
 
 
 def _key_fits_suite(key: PublicKey, suite: Tls12CipherSuite, *, pss_only: bool) -> str | None:
     """RFC 5246 section 7.4.2 / RFC 8422 section 5.3: the certificate's key must fit the key exchange."""
     if suite.key_exchange == "ECDHE_ECDSA":
-        if isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        if key_algorithm(key) == "ECDSA":
             return None
         return "an ECDHE_ECDSA suite needs an ECDSA or EdDSA certificate"
-    if not isinstance(key, rsa.RSAPublicKey):
+    if key_algorithm(key) != "RSA":
         return f"an {suite.key_exchange} suite needs an RSA certificate"
     if suite.key_exchange == "RSA" and pss_only:
         return "the RSA key exchange cannot encrypt to an RSASSA-PSS-only key"

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from typing import cast
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
-from glasstls.crypto.keys import PublicKey, certificate_der, is_rsassa_pss_certificate
+from glasstls.crypto.keys import PublicKey, certificate_der, ec_curve_name, is_rsassa_pss_certificate, key_algorithm
 from glasstls.crypto.suites import TLS13_SUITES
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
@@ -113,12 +112,7 @@ class _Choice:
 
 
 def _key_kind(chain: CertificateChain) -> str:
-    key = chain.private_key
-    if isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
-        return "ECDSA"
-    if isinstance(key, rsa.RSAPrivateKey):
-        return "RSA"
-    return "other"
+    return key_algorithm(chain.private_key)
 
 
 def _choose(
@@ -154,7 +148,7 @@ def _choose(
                 if pss_only:
                     continue
                 return _Choice(suite, chain, None, None)
-            curve = _CURVE_GROUPS.get(getattr(getattr(chain.private_key, "curve", None), "name", ""))
+            curve = _CURVE_GROUPS.get(ec_curve_name(chain.private_key) or "")
             if curve is not None and curve not in client_groups:
                 continue  # RFC 8422 section 5.3: the certificate's curve must be one the client supports
             scheme = next(
