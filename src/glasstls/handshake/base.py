@@ -13,17 +13,19 @@ Rules (DESIGN "Rules of the house"):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
+
+from cryptography import x509
 
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
-from glasstls.crypto.keys import PublicKey
+from glasstls.crypto.keys import PublicKey, load_der_certificate, public_key_of
 from glasstls.crypto.suites import Tls13CipherSuite
 from glasstls.crypto.tls12 import DirectionKeys, Tls12CipherSuite
-from glasstls.errors import DecryptError, IllegalParameter, UnexpectedMessage
+from glasstls.errors import BadCertificate, DecryptError, IllegalParameter, UnexpectedMessage, UnsupportedCertificate
 from glasstls.events import Event, Negotiated
 from glasstls.pki.verify import VerifiedChain
 from glasstls.sessions import ClientSession
@@ -359,6 +361,33 @@ def check_finished(
             step=step,
         )
     return FinishedVerified(_PROOF_TOKEN)
+
+
+def parse_peer_chain(
+    chain_der: Sequence[bytes], peer: Literal["client", "server"], step: str
+) -> tuple[tuple[x509.Certificate, ...], PublicKey]:
+    """RFC 5246 section 7.4.2, RFC 8446 section 4.4.2: the peer's certificates, leaf first; every one must parse
+    (bad_certificate), and the leaf's key must be one we can use (unsupported_certificate).
+
+    The loader raises ``ValueError``, but also ``x509.InvalidVersion`` (a version other than v1 or v3); some
+    fields are parsed only when read (a bad subject raises then); reading a key of an unknown algorithm raises
+    ``UnsupportedAlgorithm``: none may escape as internal_error.
+    """
+    chain = []
+    for index, der in enumerate(chain_der):
+        try:
+            cert = load_der_certificate(der)
+            # Read the fields the trace and the checks read, so that a malformed one fails here.
+            cert.subject, cert.issuer, cert.not_valid_before_utc, cert.not_valid_after_utc  # noqa: B018
+            chain.append(cert)
+        except (ValueError, x509.InvalidVersion) as e:
+            what = "certificate" if index == 0 else f"certificate #{index + 1} in the chain"
+            raise BadCertificate(f"the {peer}'s {what} cannot be parsed: {e}", step=step, check="parse") from None
+    try:
+        key = public_key_of(chain[0])
+    except UnsupportedCertificate as e:
+        raise UnsupportedCertificate(e.reason, step=step, check="key type") from None
+    return tuple(chain), key
 
 
 # -- the state base --------------------------------------------------------------------------------------

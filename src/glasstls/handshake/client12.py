@@ -46,6 +46,7 @@ from glasstls.handshake.base import (
     State,
     cert_verified,
     check_signature12,
+    parse_peer_chain,
 )
 from glasstls.handshake.traffic12 import (
     TLS12_ECDHE_GROUPS,
@@ -53,7 +54,6 @@ from glasstls.handshake.traffic12 import (
     Traffic12,
     check_peer_finished,
     install,
-    parse_peer_chain,
     send_finished,
     tls12_schemes_for_key,
 )

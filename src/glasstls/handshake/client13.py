@@ -32,7 +32,6 @@ from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.tls12 import TLS12_SUITES
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
-    BadCertificate,
     DecodeError,
     IllegalParameter,
     MissingExtension,
@@ -52,6 +51,7 @@ from glasstls.handshake.base import (
     cert_verified,
     check_certificate_verify,
     check_finished,
+    parse_peer_chain,
 )
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.trust import TrustStore
@@ -712,12 +712,9 @@ class ExpectCertificate(State):
                 if e.ext_type not in self.hs.offered_extensions:
                     raise UnsupportedExtension(f"certificate entry carries {e.ext_type}, not requested", step=step)
         chain_der = [entry.cert_data for entry in cert_msg.certificate_list]
-        try:
-            leaf = load_der_certificate(chain_der[0])
-            public_key = cast(PublicKey, leaf.public_key())
-        except ValueError as e:
-            raise BadCertificate(f"the server's certificate cannot be parsed: {e}", step=step, check="parse") from e
-        parsed = _parse_all(chain_der)  # parsed once: for the trace and for the next state
+        # Every certificate parsed once, here: for the trace, the checks and the next state (bad_certificate or
+        # unsupported_certificate, never internal_error, for a malformed one).
+        parsed, public_key = parse_peer_chain(chain_der, "server", step)
         subjects = [c.subject.rfc4514_string() for c in parsed]
         actions.trace(
             "info",

@@ -25,7 +25,6 @@ from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.tickets import ticket_id
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
-    BadCertificate,
     CertificateRequired,
     DecodeError,
     DecryptError,
@@ -46,6 +45,7 @@ from glasstls.handshake.base import (
     cert_verified,
     check_certificate_verify,
     check_finished,
+    parse_peer_chain,
 )
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.names import certificate_covers
@@ -685,11 +685,7 @@ class ExpectClientCertificate(State):
             actions.trace("info", step, "client sent no certificate (optional): continuing unauthenticated")
             return ExpectClientFinished(self.ctx, self.config, self.flight, None)
         chain_der = [e.cert_data for e in cert_msg.certificate_list]
-        try:
-            leaf = x509.load_der_x509_certificate(chain_der[0])
-            public_key = cast(PublicKey, leaf.public_key())
-        except ValueError as e:
-            raise BadCertificate(f"the client's certificate cannot be parsed: {e}", step=step, check="parse") from e
+        _, public_key = parse_peer_chain(chain_der, "client", step)
         assert self.config.client_trust is not None
         verified = verify_client_chain(
             chain_der,

@@ -14,14 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
-from cryptography import x509
-
 from glasstls.crypto import signatures, tls12
-from glasstls.crypto.keys import PrivateKey, PublicKey, public_key_of
+from glasstls.crypto.keys import PrivateKey
 from glasstls.crypto.tls12 import KeyBlock, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
-from glasstls.errors import BadCertificate, NoRenegotiation, UnsupportedCertificate
-from glasstls.handshake.base import Actions, Context, FinishedVerified, State, check_finished12
+from glasstls.errors import NoRenegotiation
+from glasstls.handshake.base import (
+    Actions,
+    Context,
+    FinishedVerified,
+    State,
+    check_finished12,
+)
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -118,33 +122,6 @@ def tls12_schemes_for_key(
         if s not in own and signatures.scheme_matches_key(s, key, rsa_pss_key=rsa_pss_key, tls12=True)
     )
     return own + others
-
-
-def parse_peer_chain(
-    chain_der: Sequence[bytes], peer: Literal["client", "server"], step: str
-) -> tuple[tuple[x509.Certificate, ...], PublicKey]:
-    """RFC 5246 section 7.4.2: the peer's certificate_list, a sequence of X.509 certificates, leaf first; every
-    one must parse (bad_certificate), and the leaf's key must be one we can use (unsupported_certificate).
-
-    The loader raises ``ValueError``, but also ``x509.InvalidVersion`` (a version other than v1 or v3); some
-    fields are parsed only when read (a bad subject raises then); reading a key of an unknown algorithm raises
-    ``UnsupportedAlgorithm``: none may escape as internal_error.
-    """
-    chain = []
-    for index, der in enumerate(chain_der):
-        try:
-            cert = x509.load_der_x509_certificate(der)
-            # Read the fields the trace and the checks read, so that a malformed one fails here.
-            cert.subject, cert.issuer, cert.not_valid_before_utc, cert.not_valid_after_utc  # noqa: B018
-            chain.append(cert)
-        except (ValueError, x509.InvalidVersion) as e:
-            what = "certificate" if index == 0 else f"certificate #{index + 1} in the chain"
-            raise BadCertificate(f"the {peer}'s {what} cannot be parsed: {e}", step=step, check="parse") from None
-    try:
-        key = public_key_of(chain[0])
-    except UnsupportedCertificate as e:
-        raise UnsupportedCertificate(e.reason, step=step, check="key type") from None
-    return tuple(chain), key
 
 
 def send_finished(
