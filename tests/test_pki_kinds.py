@@ -54,3 +54,15 @@ def test_missing_intermediate_is_named_by_pki(pki: TestPKI) -> None:
     with pytest.raises(CertificateError) as info:
         verify_server_chain(c.chain, server_name=c.server_name, trust=c.trust, at=c.at)
     assert info.value.kind_given
+
+
+def test_a_v2_certificate_is_a_parse_failure_not_a_crash(pki: TestPKI) -> None:
+    """x509.InvalidVersion is not a ValueError: pki must still answer with bad_certificate (check parse)."""
+    der = pki.server_ecdsa.der
+    v3 = bytes.fromhex("a003020102")
+    assert der.count(v3) == 1
+    with pytest.raises(CertificateError) as info:
+        verify_server_chain(
+            [der.replace(v3, bytes.fromhex("a003020101"))], server_name="localhost", trust=pki.trust_store(), at=pki.now
+        )
+    assert info.value.check == "parse"

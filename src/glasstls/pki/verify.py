@@ -992,7 +992,7 @@ def _parse_chain(chain_der: Sequence[bytes], role: Role) -> list[x509.Certificat
         what = "the leaf certificate" if index == 0 else f"certificate #{index + 1} in the chain"
         try:
             cert = _load_der(bytes(der))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, x509.InvalidVersion) as exc:  # InvalidVersion: not v1 or v3
             _fail(
                 "parse",
                 BadCertificate,
