@@ -25,7 +25,7 @@ from enum import IntEnum
 from typing import ClassVar, Self, TypeVar
 
 from glasstls.errors import DecodeError, IllegalParameter
-from glasstls.wire.codec import Reader, Writer, fast_frozen_inits, member_lookup
+from glasstls.wire.codec import Reader, Writer, fast_frozen_inits, length_prefixed, member_lookup
 from glasstls.wire.enums import (
     CertificateStatusType,
     ECPointFormat,
@@ -180,7 +180,7 @@ def _u8_list(r: Reader, field: str, enum: Callable[[int], T], min_len: int, max_
     return tuple(r.list_of(1, field, lambda s: enum(s.u8(field)), min_len, max_len))
 
 
-def _write_u16_list(values: Iterable[int], width: int = 2) -> bytes:
+def write_u16_list(values: Iterable[int], width: int = 2) -> bytes:
     """``uint16 x<..>`` with a ``width``-byte length: the same bytes (and errors) as writing each value in a
     ``Writer.block(width)``, made in one go."""
     values = tuple(values)
@@ -261,7 +261,7 @@ class SupportedGroups(Extension):
     named_group_list: tuple[NamedGroup, ...]
 
     def encode_body(self) -> bytes:
-        return _write_u16_list(self.named_group_list)
+        return write_u16_list(self.named_group_list)
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
@@ -278,7 +278,7 @@ class _SignatureSchemeList(Extension):
     supported_signature_algorithms: tuple[SignatureScheme, ...]
 
     def encode_body(self) -> bytes:
-        return _write_u16_list(self.supported_signature_algorithms)
+        return write_u16_list(self.supported_signature_algorithms)
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
@@ -311,7 +311,7 @@ class SupportedVersionsClientHello(Extension):
     versions: tuple[ProtocolVersion, ...]
 
     def encode_body(self) -> bytes:
-        return _write_u16_list(self.versions, 1)
+        return write_u16_list(self.versions, 1)
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
@@ -329,7 +329,7 @@ class SupportedVersionsServerHello(Extension):
     selected_version: ProtocolVersion
 
     def encode_body(self) -> bytes:
-        return Writer().u16(self.selected_version).getvalue()
+        return self.selected_version.to_bytes(2, "big")
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
@@ -390,9 +390,8 @@ class KeyShareServerHello(Extension):
     server_share: KeyShareEntry
 
     def encode_body(self) -> bytes:
-        w = Writer()
-        self.server_share.write(w)
-        return w.getvalue()
+        share = self.server_share
+        return share.group.to_bytes(2, "big") + length_prefixed(2, share.key_exchange)
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
@@ -564,7 +563,7 @@ class PreSharedKeyServerHello(Extension):
     selected_identity: int
 
     def encode_body(self) -> bytes:
-        return Writer().u16(self.selected_identity).getvalue()
+        return self.selected_identity.to_bytes(2, "big")
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
@@ -692,7 +691,7 @@ class RenegotiationInfo(Extension):
     renegotiated_connection: bytes = b""
 
     def encode_body(self) -> bytes:
-        return Writer().vec(1, self.renegotiated_connection).getvalue()
+        return length_prefixed(1, self.renegotiated_connection)
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
@@ -959,11 +958,11 @@ def decode_extension(ext_type: ExtensionType, data: bytes, ctx: HandshakeType) -
 
 def encode_extensions(exts: Sequence[Extension]) -> bytes:
     """The ``extensions`` field: 2-byte length, then each extension (type, length, body) in order."""
-    w = Writer()
-    with w.block(2):
-        for ext in exts:
-            w.raw(ext.encode())
-    return w.getvalue()
+    body = b"".join([ext.encode() for ext in exts])
+    n = len(body)
+    if n > U16_MAX:
+        raise ValueError(f"block of {n} bytes does not fit a 2-byte length")
+    return n.to_bytes(2, "big") + body
 
 
 #: Extension types whose decoded form is remembered per message type and exact bytes (type, length, body):

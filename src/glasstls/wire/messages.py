@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, Self, TypeVar
 
 from glasstls.errors import DecodeError, UnexpectedMessage
-from glasstls.wire.codec import Reader, Writer, fast_frozen_inits, member_lookup
+from glasstls.wire.codec import Reader, Writer, fast_frozen_inits, length_prefixed, member_lookup
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -36,7 +36,7 @@ from glasstls.wire.enums import (
     ProtocolVersion,
     SignatureScheme,
 )
-from glasstls.wire.extensions import Extension, decode_extensions, encode_extensions
+from glasstls.wire.extensions import Extension, decode_extensions, encode_extensions, write_u16_list
 
 __all__ = [
     "DOWNGRADE_TLS11",
@@ -111,8 +111,11 @@ class HandshakeMessage:
         known: bytes | None = self.__dict__.get("_encoding")
         if known is not None:
             return known
-        return Writer().u8(self.msg_type).vec(3, self.encode_body()).getvalue()
+        return _MSG_TYPE_BYTES[self.msg_type] + length_prefixed(3, self.encode_body())
 
+
+#: The one-byte msg_type of each handshake message type.
+_MSG_TYPE_BYTES: dict[int, bytes] = {t: bytes((t,)) for t in range(256)}
 
 M = TypeVar("M", bound=HandshakeMessage)
 
@@ -129,6 +132,13 @@ def with_encoding(message: M, raw: bytes) -> M:
 _cipher_suite = member_lookup(CipherSuite)
 _handshake_type = member_lookup(HandshakeType)
 _protocol_version = member_lookup(ProtocolVersion)
+
+
+def _u8(value: int) -> bytes:
+    """One byte, as ``Writer.u8`` writes it (and refuses what it refuses)."""
+    out = bytearray()
+    out.append(value)
+    return bytes(out)
 
 
 def _reader(cls: type[HandshakeMessage], data: bytes) -> Reader:
@@ -165,14 +175,16 @@ class ClientHello(HandshakeMessage):
     legacy_compression_methods: bytes = b"\x00"
 
     def encode_body(self) -> bytes:
-        w = Writer().u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id)
-        with w.block(2):
-            for suite in self.cipher_suites:
-                w.u16(suite)
-        w.vec(1, self.legacy_compression_methods)
-        if self.extensions:
-            w.raw(encode_extensions(self.extensions))
-        return w.getvalue()
+        return b"".join(
+            (
+                self.legacy_version.to_bytes(2, "big"),
+                self.random,
+                length_prefixed(1, self.legacy_session_id),
+                write_u16_list(self.cipher_suites),
+                length_prefixed(1, self.legacy_compression_methods),
+                encode_extensions(self.extensions) if self.extensions else b"",
+            )
+        )
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
@@ -214,11 +226,16 @@ class ServerHello(HandshakeMessage):
         return self.random == HELLO_RETRY_REQUEST_RANDOM
 
     def encode_body(self) -> bytes:
-        w = Writer().u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id_echo)
-        w.u16(self.cipher_suite).u8(self.legacy_compression_method)
-        if self.extensions:
-            w.raw(encode_extensions(self.extensions))
-        return w.getvalue()
+        return b"".join(
+            (
+                self.legacy_version.to_bytes(2, "big"),
+                self.random,
+                length_prefixed(1, self.legacy_session_id_echo),
+                self.cipher_suite.to_bytes(2, "big"),
+                _u8(self.legacy_compression_method),
+                encode_extensions(self.extensions) if self.extensions else b"",
+            )
+        )
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
