@@ -75,7 +75,7 @@ from glasstls.sessions import ClientSession
 from glasstls.trace.events import NO_DETAILS, LazyDetails, TraceEvent, TraceKind
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion
-from glasstls.wire.messages import Alert
+from glasstls.wire.messages import Alert, HandshakeMessage
 
 # Trace events kept per connection: the handshake needs a few dozen; post-handshake steps (KeyUpdate,
 # tickets) are bounded so that a long-lived connection does not grow without bound.
@@ -96,8 +96,11 @@ class _Connection:
         self._out = OutgoingBytes()
         self._pending_handshake = bytearray()
         self._events: list[Event] = []
-        # TraceEvents, or the fields of one not made yet (see _add_trace and the trace property).
-        self._trace: list[TraceEvent | tuple[float, TraceKind, str, str, Mapping[str, object], bool | None]] = []
+        # TraceEvents, or the fields of one not made yet (see _add_trace and the trace property); the details of
+        # a message step are the message itself until read (see _trace_message).
+        self._trace: list[
+            TraceEvent | tuple[float, TraceKind, str, str, Mapping[str, object] | HandshakeMessage, bool | None]
+        ] = []
         # The config is frozen: its clock and trace sink are read once, not for every trace step.
         self._monotonic = config.monotonic
         self._trace_sink = config.trace
@@ -146,11 +149,14 @@ class _Connection:
         for seq, item in enumerate(trace):
             if type(item) is tuple:  # recorded without a sink: made into its TraceEvent on first read
                 time, kind, step, summary, details, ok = item
+                if isinstance(details, HandshakeMessage):  # a message step: described when its details are read
+                    details = LazyDetails(functools.partial(describe_message, details))
                 trace[seq] = TraceEvent(seq, time, side, kind, step, summary, details, ok)
         return cast(list[TraceEvent], list(trace))
 
     def data_to_send(self) -> bytes:
-        self._flush_handshake()
+        if self._pending_handshake:
+            self._flush_handshake()
         return self._out.take()
 
     def events(self) -> list[Event]:
@@ -364,13 +370,8 @@ class _Connection:
             message = state.decode(msg_type, body)
         except TLSError as e:
             raise e.with_step(state.step) from None
-        name = _message_name(msg_type)
-        self._add_trace(
-            "message_received",
-            name,
-            f"received {name} ({len(raw)} bytes)",
-            LazyDetails(lambda: describe_message(message)),
-        )
+        name = _MESSAGE_NAMES.get(msg_type) or _message_name(msg_type)
+        self._trace_message("message_received", name, f"received {name} ({len(raw)} bytes)", message)
         actions = Actions()
         try:
             next_state = state.handle(message, raw, actions)
@@ -413,15 +414,21 @@ class _Connection:
 
     def _apply(self, actions: Actions) -> None:
         handlers = _ACTION_HANDLERS
+        trace = self._trace
         for action in actions.items:
-            if type(action) is Trace:  # the most frequent action, applied here (no handler call)
-                self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
+            if type(action) is Trace:  # the most frequent action, recorded here (its details are a Mapping)
+                if self._trace_sink is None and len(trace) < MAX_TRACE_EVENTS:
+                    time = self._monotonic() - self._t0
+                    trace.append((time, action.kind, action.step, action.summary, action.details, action.ok))
+                else:
+                    self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
                 continue
             handler = handlers.get(type(action))
             if handler is None:
                 handler = _handler_for(action)
             handler(self, action)
-        self._flush_handshake()
+        if self._pending_handshake:
+            self._flush_handshake()
         self._records.deliver_ccs(self._state.accepts_ccs)
 
     # One method per action type (dispatched on the type, see _ACTION_HANDLERS below).
@@ -432,13 +439,9 @@ class _Connection:
     def _apply_send(self, action: SendMessage) -> None:
         # Coalesce consecutive handshake messages under the same keys into as few records as possible.
         self._pending_handshake += action.raw
-        name = _message_name(action.message.msg_type)
-        self._add_trace(
-            "message_sent",
-            name,
-            f"sent {name} ({len(action.raw)} bytes)",
-            LazyDetails(functools.partial(describe_message, action.message)),
-        )
+        message = action.message
+        name = _MESSAGE_NAMES.get(message.msg_type) or _message_name(message.msg_type)
+        self._trace_message("message_sent", name, f"sent {name} ({len(action.raw)} bytes)", message)
 
     def _apply_send_ccs(self, action: SendChangeCipherSpec) -> None:
         self._flush_handshake()
@@ -492,12 +495,6 @@ class _Connection:
 
     def _apply_remember(self, action: RememberSession) -> None:
         self._remember(action)
-
-    def _apply_install(self, action: InstallKeys) -> None:
-        self._install(action)
-
-    def _apply_install12(self, action: InstallTls12Keys) -> None:
-        self._install12(action)
 
     def _remember(self, action: RememberSession) -> None:
         """Overridden by the client, which owns a session store."""
@@ -565,6 +562,15 @@ class _Connection:
         if keylog is not None and self._ctx.client_random:
             keylog.log(label, self._ctx.client_random, secret)
 
+    def _trace_message(self, kind: TraceKind, name: str, summary: str, message: HandshakeMessage) -> None:
+        """A message sent or received; its details (the message described) are made only when read."""
+        trace = self._trace
+        if len(trace) < MAX_TRACE_EVENTS and self._trace_sink is None:
+            # Kept as the message itself: the trace property makes its LazyDetails on first read.
+            trace.append((self._monotonic() - self._t0, kind, name, summary, message, None))
+            return
+        self._add_trace(kind, name, summary, LazyDetails(functools.partial(describe_message, message)))
+
     def _add_trace(
         self,
         kind: TraceKind,
@@ -576,18 +582,19 @@ class _Connection:
         trace = self._trace
         if len(trace) >= MAX_TRACE_EVENTS:
             return
-        kind_of = type(details)
         info: Mapping[str, object]
-        if kind_of is dict or kind_of is LazyDetails or isinstance(details, Mapping):
-            info = details  # type: ignore[assignment]
+        if details is None:
+            info = NO_DETAILS
+        elif type(details) is dict or type(details) is LazyDetails or isinstance(details, Mapping):
+            info = details
         else:
-            info = {"value": details} if details is not None else NO_DETAILS
-        time = self._monotonic() - self._t0
+            info = {"value": details}
         sink = self._trace_sink
         if sink is None:
             # Most connections never read their trace: keep the fields, make the TraceEvent when read.
-            trace.append((time, kind, step, summary, info, ok))
+            trace.append((self._monotonic() - self._t0, kind, step, summary, info, ok))
             return
+        time = self._monotonic() - self._t0
         event = TraceEvent(len(trace), time, self._ctx.side, kind, step, summary, info, ok)
         trace.append(event)
         sink(event)
@@ -607,8 +614,8 @@ _ACTION_HANDLERS: dict[type, Callable[[_Connection, Any], None]] = {
     Trace: _Connection._apply_trace,
     SendMessage: _Connection._apply_send,
     SendChangeCipherSpec: _Connection._apply_send_ccs,
-    InstallKeys: _Connection._apply_install,
-    InstallTls12Keys: _Connection._apply_install12,
+    InstallKeys: _Connection._install,
+    InstallTls12Keys: _Connection._install12,
     RememberSession: _Connection._apply_remember,
     SendAlert: _Connection._apply_alert,
     LogSecret: _Connection._apply_log_secret,

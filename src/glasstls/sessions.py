@@ -38,7 +38,7 @@ from pathlib import Path
 
 from glasstls.crypto import tickets as _tickets
 from glasstls.errors import DecodeError
-from glasstls.wire.codec import Reader, Writer, member_lookup
+from glasstls.wire.codec import Reader, Writer, fast_frozen_init, member_lookup
 from glasstls.wire.enums import CipherSuite, ProtocolVersion
 
 Random = Callable[[int], bytes]
@@ -76,6 +76,7 @@ def _expired(created_at: datetime, lifetime: int, now: datetime) -> bool:
 # -- the client side -------------------------------------------------------------------------------------
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class ClientSession:
     """One resumable session, as the client remembers it.
@@ -170,6 +171,7 @@ class ClientSessionStore:
 _STATE_FORMAT = 1
 
 
+@fast_frozen_init
 @dataclass(frozen=True)
 class ServerSessionState:
     """What a ticket carries (encrypted) or the TLS 1.2 session cache holds.
