@@ -223,6 +223,50 @@ def test_state_decode_survives_any_timestamp(micros: int) -> None:
     assert state.created_at.tzinfo is not None
 
 
+def _reference_decode(data: bytes) -> ServerSessionState | str:
+    """The field-by-field reader's verdict (a state, or its DecodeError text)."""
+    from glasstls.sessions import _read_state
+
+    try:
+        return _read_state(ServerSessionState, data)
+    except DecodeError as e:
+        return e.reason
+
+
+@given(st.data())
+def test_state_decode_fast_path_agrees_with_the_field_reader(data: st.DataObject) -> None:
+    """Mutated, cut and extended encodings: decode() gives exactly the field-by-field reader's state or error."""
+    state = server_state(client_certificates=(b"\x30\x01\x00", b"\x30\x00"), alpn="h2", server_name="a.example")
+    encoded = bytearray(state.encode())
+    for _ in range(data.draw(st.integers(0, 3))):
+        at = data.draw(st.integers(0, len(encoded) - 1))
+        encoded[at] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(encoded)))
+    sample = bytes(encoded[:cut]) + data.draw(st.binary(max_size=4))
+    expected = _reference_decode(sample)
+    try:
+        got: ServerSessionState | str = ServerSessionState.decode(sample)
+    except DecodeError as e:
+        got = e.reason
+    assert got == expected
+    assert ServerSessionState.decode(state.encode()) == state == _reference_decode(state.encode())
+
+
+def test_state_encoding_is_the_documented_layout() -> None:
+    from glasstls.wire.codec import Writer
+
+    for state in (server_state(), server_state(client_certificates=(b"\x30\x01\x00", b"\x30"), alpn=None)):
+        w = Writer().u8(1).u16(state.version).u16(state.cipher_suite).vec(1, state.secret)
+        w.u8(1 if state.extended_master_secret else 0)
+        w.uint(8, (state.created_at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
+        w.u32(state.lifetime).u32(state.age_add)
+        w.vec(1, (state.alpn or "").encode()).vec(2, (state.server_name or "").encode())
+        with w.block(3):
+            for der in state.client_certificates:
+                w.vec(3, der)
+        assert state.encode() == w.getvalue()
+
+
 # -- ServerSessionCache ---------------------------------------------------------------------------------
 
 

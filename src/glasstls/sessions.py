@@ -29,6 +29,7 @@ All times come from the caller (``now``, from ``config.clock()``); randomness fr
 from __future__ import annotations
 
 import os
+import struct
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -38,7 +39,7 @@ from pathlib import Path
 
 from glasstls.crypto import tickets as _tickets
 from glasstls.errors import DecodeError
-from glasstls.wire.codec import Reader, Writer, fast_frozen_init, member_lookup
+from glasstls.wire.codec import Reader, fast_frozen_init, length_prefixed, member_lookup
 from glasstls.wire.enums import CipherSuite, ProtocolVersion
 
 Random = Callable[[int], bytes]
@@ -202,41 +203,123 @@ class ServerSessionState:
         opaque alpn<0..255>; opaque server_name<0..2^16-1>; ASN.1Cert client_certificates<0..2^24-1>
         (each opaque<1..2^24-1>)
         """
-        w = Writer().u8(_STATE_FORMAT).u16(self.version).u16(self.cipher_suite)
-        w.vec(1, self.secret).u8(1 if self.extended_master_secret else 0)
-        w.uint(8, (self.created_at - _EPOCH) // _MICROSECOND).u32(self.lifetime).u32(self.age_add)
-        w.vec(1, (self.alpn or "").encode()).vec(2, (self.server_name or "").encode())
-        with w.block(3):
-            for der in self.client_certificates:
-                w.vec(3, der)
-        return w.getvalue()
+        certificates = b"".join([length_prefixed(3, der) for der in self.client_certificates])
+        if len(certificates) >= 1 << 24:
+            raise ValueError(f"block of {len(certificates)} bytes does not fit a 3-byte length")
+        return b"".join(
+            (
+                _FORMAT_BYTE,
+                self.version.to_bytes(2, "big"),
+                self.cipher_suite.to_bytes(2, "big"),
+                length_prefixed(1, self.secret),
+                b"\x01" if self.extended_master_secret else b"\x00",
+                ((self.created_at - _EPOCH) // _MICROSECOND).to_bytes(8, "big"),
+                self.lifetime.to_bytes(4, "big"),
+                self.age_add.to_bytes(4, "big"),
+                length_prefixed(1, (self.alpn or "").encode()),
+                length_prefixed(2, (self.server_name or "").encode()),
+                len(certificates).to_bytes(3, "big"),
+                certificates,
+            )
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> ServerSessionState:
         """Parse :meth:`encode`'s output; anything else is ``DecodeError``."""
-        r = Reader(data, "session state")
-        if r.u8("format") != _STATE_FORMAT:
-            raise DecodeError("session state: unknown format")
-        version = _protocol_version(r.u16("version"))
-        suite = _cipher_suite(r.u16("cipher_suite"))
-        secret = r.vec(1, "secret", 1, 255)
-        ems = r.u8("extended_master_secret")
-        if ems > 1:
-            raise DecodeError("session state: extended_master_secret must be 0 or 1")
-        micros = r.uint(8, "created_at")
-        lifetime = r.u32("lifetime")
-        age_add = r.u32("age_add")
-        alpn = r.vec(1, "alpn")
-        server_name = r.vec(2, "server_name")
-        certs = tuple(r.list_of(3, "client_certificates", lambda s: s.vec(3, "certificate", 1, None)))
-        r.finish()
-        try:
-            created_at = _EPOCH + micros * _MICROSECOND
-            alpn_text = alpn.decode("ascii") if alpn else None
-            name_text = server_name.decode("ascii") if server_name else None
-        except (OverflowError, UnicodeDecodeError) as e:
-            raise DecodeError(f"session state: {e}") from None
-        return cls(version, suite, secret, bool(ems), created_at, lifetime, age_add, alpn_text, name_text, certs)
+        state = _decode_state(cls, data) if type(data) is bytes else None
+        if state is not None:
+            return state
+        # Not what encode() writes: read field by field, for the error that says what is wrong.
+        return _read_state(cls, data)
+
+
+def _read_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionState:
+    """:meth:`ServerSessionState.decode`, field by field with a Reader (every failure a DecodeError)."""
+    r = Reader(data, "session state")
+    if r.u8("format") != _STATE_FORMAT:
+        raise DecodeError("session state: unknown format")
+    version = _protocol_version(r.u16("version"))
+    suite = _cipher_suite(r.u16("cipher_suite"))
+    secret = r.vec(1, "secret", 1, 255)
+    ems = r.u8("extended_master_secret")
+    if ems > 1:
+        raise DecodeError("session state: extended_master_secret must be 0 or 1")
+    micros = r.uint(8, "created_at")
+    lifetime = r.u32("lifetime")
+    age_add = r.u32("age_add")
+    alpn = r.vec(1, "alpn")
+    server_name = r.vec(2, "server_name")
+    certs = tuple(r.list_of(3, "client_certificates", lambda s: s.vec(3, "certificate", 1, None)))
+    r.finish()
+    try:
+        created_at = _EPOCH + micros * _MICROSECOND
+        alpn_text = alpn.decode("ascii") if alpn else None
+        name_text = server_name.decode("ascii") if server_name else None
+    except (OverflowError, UnicodeDecodeError) as e:
+        raise DecodeError(f"session state: {e}") from None
+    return cls(version, suite, secret, bool(ems), created_at, lifetime, age_add, alpn_text, name_text, certs)
+
+
+_FORMAT_BYTE = bytes((_STATE_FORMAT,))
+_FIXED = struct.Struct(">BHHB")  # format, version, cipher_suite, secret length
+_TIMES = struct.Struct(">QIIB")  # created_at, lifetime, age_add, alpn length
+
+
+def _decode_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionState | None:
+    """:meth:`ServerSessionState.decode` of a well-formed encoding, read with struct in a few steps; None for
+    anything unusual (the field-by-field reader then decides, with its errors)."""
+    end = len(data)
+    if end < _FIXED.size:
+        return None
+    form, version, suite, secret_len = _FIXED.unpack_from(data)
+    pos = _FIXED.size + secret_len
+    if form != _STATE_FORMAT or secret_len == 0 or pos + 1 + _TIMES.size > end:
+        return None
+    secret = data[_FIXED.size : pos]
+    ems = data[pos]
+    micros, lifetime, age_add, alpn_len = _TIMES.unpack_from(data, pos + 1)
+    pos += 1 + _TIMES.size
+    if ems > 1 or pos + alpn_len + 2 > end:
+        return None
+    alpn = data[pos : pos + alpn_len]
+    pos += alpn_len
+    name_len = (data[pos] << 8) | data[pos + 1]
+    pos += 2
+    if pos + name_len + 3 > end:
+        return None
+    server_name = data[pos : pos + name_len]
+    pos += name_len
+    certs_end = pos + 3 + int.from_bytes(data[pos : pos + 3], "big")
+    if certs_end != end:
+        return None
+    pos += 3
+    certs: list[bytes] = []
+    while pos < end:
+        if pos + 3 > end:
+            return None
+        stop = pos + 3 + int.from_bytes(data[pos : pos + 3], "big")
+        if stop == pos + 3 or stop > end:
+            return None
+        certs.append(data[pos + 3 : stop])
+        pos = stop
+    try:
+        created_at = _EPOCH + micros * _MICROSECOND
+        alpn_text = alpn.decode("ascii") if alpn else None
+        name_text = server_name.decode("ascii") if server_name else None
+    except (OverflowError, UnicodeDecodeError):
+        return None
+    return cls(
+        _protocol_version(version),
+        _cipher_suite(suite),
+        secret,
+        bool(ems),
+        created_at,
+        lifetime,
+        age_add,
+        alpn_text,
+        name_text,
+        tuple(certs),
+    )
 
 
 class ServerSessionCache:

@@ -17,6 +17,10 @@ from glasstls.wire.messages import HandshakeMessage, KeyUpdate, NewSessionTicket
 MAX_TICKET_LIFETIME = 604800
 
 
+_SERVER_EXPECTS = frozenset({HandshakeType.KEY_UPDATE})
+_CLIENT_EXPECTS = frozenset({HandshakeType.KEY_UPDATE, HandshakeType.NEW_SESSION_TICKET})
+
+
 class TrafficState(State):
     """Connected. Accepts KeyUpdate from either peer and NewSessionTicket from a server."""
 
@@ -39,10 +43,8 @@ class TrafficState(State):
         self._resumption_master_secret = resumption_master_secret
         self.max_key_updates_in_a_row = max_key_updates_in_a_row
         self.key_updates_in_a_row = 0
-        types = {HandshakeType.KEY_UPDATE}
-        if ctx.side == "client":
-            types.add(HandshakeType.NEW_SESSION_TICKET)
-        self.expects = frozenset(types)  # type: ignore[misc]  # per-side instance value
+        # Per-side instance value: a client also accepts NewSessionTicket.
+        self.expects = _CLIENT_EXPECTS if ctx.side == "client" else _SERVER_EXPECTS  # type: ignore[misc]
 
     def application_data_received(self) -> None:
         self.key_updates_in_a_row = 0
