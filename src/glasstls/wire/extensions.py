@@ -1052,10 +1052,14 @@ def _decode_extensions(block: Reader, ctx: HandshakeType) -> tuple[Extension, ..
     return tuple(out)
 
 
+_CLASS_WIRE_TYPE = Extension.__dict__["wire_type"]
+
+
 def find_extension(exts: Iterable[Extension], ext_type: ExtensionType) -> Extension | None:
     """The extension of type ``ext_type`` in ``exts``, or None."""
     for ext in exts:
-        if ext.wire_type == ext_type:
+        # wire_type without the property call where a class does not override it (all but UnknownExtension).
+        if (ext.ext_type if type(ext).wire_type is _CLASS_WIRE_TYPE else ext.wire_type) == ext_type:
             return ext
     return None
 
@@ -1067,9 +1071,6 @@ def get_extension(exts: Iterable[Extension], cls: type[E]) -> E | None:
         if type(ext) is cls:
             return ext
     return None
-
-
-_CLASS_WIRE_TYPE = Extension.__dict__["wire_type"]
 
 
 def check_extensions_allowed(exts: Iterable[Extension], ctx: HandshakeType) -> None:
