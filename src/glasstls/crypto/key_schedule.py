@@ -240,9 +240,10 @@ def traffic_keys(suite: Tls13CipherSuite, traffic_secret: bytes) -> tuple[bytes,
     [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
     [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length)
     """
+    algorithm = suite.hash_algorithm()
     return (
-        hkdf_expand_label(suite, traffic_secret, b"key", b"", suite.key_len),
-        hkdf_expand_label(suite, traffic_secret, b"iv", b"", suite.iv_len),
+        hkdf_expand_label(algorithm, traffic_secret, b"key", b"", suite.key_len),
+        hkdf_expand_label(algorithm, traffic_secret, b"iv", b"", suite.iv_len),
     )
 
 
@@ -261,7 +262,9 @@ def finished_verify_data(suite: Tls13CipherSuite, base_key: bytes, transcript_ha
     """verify_data = HMAC(finished_key, Transcript-Hash(Handshake Context, Certificate*, CertificateVerify*))
     (RFC 8446 section 4.4.4). ``base_key`` is the sender's handshake traffic secret (or, for a PSK binder,
     the binder key, section 4.2.11.2). Compare with :func:`constant_time_equal`."""
-    return _hmac(suite.hash_algorithm(), finished_key(suite, base_key), transcript_hash)
+    algorithm = suite.hash_algorithm()
+    key = hkdf_expand_label(algorithm, base_key, b"finished", b"", suite.hash_len)  # finished_key, section 4.4.4
+    return _hmac(algorithm, key, transcript_hash)
 
 
 def resumption_psk(suite: Tls13CipherSuite, resumption_master_secret: bytes, ticket_nonce: bytes) -> bytes:

@@ -368,11 +368,10 @@ class KeyShareClientHello(Extension):
     client_shares: tuple[KeyShareEntry, ...]
 
     def encode_body(self) -> bytes:
-        w = Writer()
-        with w.block(2):
-            for entry in self.client_shares:
-                entry.write(w)
-        return w.getvalue()
+        shares = b"".join([e.group.to_bytes(2, "big") + length_prefixed(2, e.key_exchange) for e in self.client_shares])
+        if len(shares) > U16_MAX:
+            raise ValueError(f"block of {len(shares)} bytes does not fit a 2-byte length")
+        return len(shares).to_bytes(2, "big") + shares
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
@@ -529,22 +528,22 @@ class PreSharedKeyClientHello(Extension):
 
     def encode_binders(self) -> bytes:
         """The ``binders`` field: 2-byte length and the entries."""
-        w = Writer()
-        with w.block(2):
-            for binder in self.binders:
-                w.vec(1, binder)
-        return w.getvalue()
+        binders = b"".join([length_prefixed(1, binder) for binder in self.binders])
+        if len(binders) > U16_MAX:
+            raise ValueError(f"block of {len(binders)} bytes does not fit a 2-byte length")
+        return len(binders).to_bytes(2, "big") + binders
 
     def binders_length(self) -> int:
         """Bytes the encoded binders field takes at the end of the ClientHello (2-byte length + entries)."""
         return 2 + sum(1 + len(b) for b in self.binders)
 
     def encode_body(self) -> bytes:
-        w = Writer()
-        with w.block(2):
-            for identity in self.identities:
-                identity.write(w)
-        return w.getvalue() + self.encode_binders()
+        identities = b"".join(
+            [length_prefixed(2, i.identity) + i.obfuscated_ticket_age.to_bytes(4, "big") for i in self.identities]
+        )
+        if len(identities) > U16_MAX:
+            raise ValueError(f"block of {len(identities)} bytes does not fit a 2-byte length")
+        return len(identities).to_bytes(2, "big") + identities + self.encode_binders()
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:

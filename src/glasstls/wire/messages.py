@@ -419,9 +419,15 @@ class NewSessionTicket(HandshakeMessage):
     extensions: tuple[Extension, ...] = ()
 
     def encode_body(self) -> bytes:
-        w = Writer().u32(self.ticket_lifetime).u32(self.ticket_age_add)
-        w.vec(1, self.ticket_nonce).vec(2, self.ticket)
-        return w.raw(encode_extensions(self.extensions)).getvalue()
+        return b"".join(
+            (
+                self.ticket_lifetime.to_bytes(4, "big"),
+                self.ticket_age_add.to_bytes(4, "big"),
+                length_prefixed(1, self.ticket_nonce),
+                length_prefixed(2, self.ticket),
+                encode_extensions(self.extensions),
+            )
+        )
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
