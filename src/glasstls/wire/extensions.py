@@ -360,6 +360,27 @@ class KeyShareEntry:
         return cls(group, r.vec(2, "key_exchange", 1, U16_MAX))
 
 
+_named_group = member_lookup(NamedGroup)
+
+
+def _key_shares(data: bytes) -> tuple[KeyShareEntry, ...] | None:
+    """``KeyShareEntry client_shares<0..2^16-1>`` read straight from the bytes; None if anything is off."""
+    end = len(data)
+    if end < 2 or (data[0] << 8) | data[1] != end - 2:
+        return None
+    out = []
+    pos = 2
+    while pos < end:
+        if pos + 4 > end:
+            return None
+        stop = pos + 4 + ((data[pos + 2] << 8) | data[pos + 3])
+        if stop == pos + 4 or stop > end:
+            return None
+        out.append(KeyShareEntry(_named_group((data[pos] << 8) | data[pos + 1]), data[pos + 4 : stop]))
+        pos = stop
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class KeyShareClientHello(Extension):
     """RFC 8446 section 4.2.8: ``KeyShareEntry client_shares<0..2^16-1>`` (may be empty)."""
@@ -375,10 +396,13 @@ class KeyShareClientHello(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        shares = tuple(r.list_of(2, "client_shares", KeyShareEntry.read, 0, U16_MAX))
+        shares = _key_shares(data)
+        if shares is not None:
+            return cls(shares)
+        r = _reader(cls, data, ctx)  # malformed: read field by field for the error
+        entries = tuple(r.list_of(2, "client_shares", KeyShareEntry.read, 0, U16_MAX))
         r.finish()
-        return cls(shares)
+        return cls(entries)
 
 
 @dataclass(frozen=True)
@@ -394,6 +418,9 @@ class KeyShareServerHello(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        n = len(data)
+        if n > 4 and (data[2] << 8) | data[3] == n - 4:  # one well-formed entry: read straight
+            return cls(KeyShareEntry(_named_group((data[0] << 8) | data[1]), data[4:]))
         r = _reader(cls, data, ctx)
         share = KeyShareEntry.read(r)
         r.finish()
@@ -547,11 +574,47 @@ class PreSharedKeyClientHello(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
+        fast = _psk_offer(data)
+        if fast is not None:
+            return cls(*fast)
+        r = _reader(cls, data, ctx)  # malformed: read field by field for the error
         identities = tuple(r.list_of(2, "identities", PskIdentity.read, 7, U16_MAX))
         binders = tuple(r.list_of(2, "binders", lambda s: s.vec(1, "PskBinderEntry", 32, 255), 33, U16_MAX))
         r.finish()
         return cls(identities, binders)
+
+
+def _psk_offer(data: bytes) -> tuple[tuple[PskIdentity, ...], tuple[bytes, ...]] | None:
+    """RFC 8446 section 4.2.11 ``identities<7..2^16-1>`` and ``binders<33..2^16-1>`` read straight from the
+    bytes; None if anything is off (the reader then gives the error)."""
+    end = len(data)
+    if end < 2:
+        return None
+    ids_end = 2 + ((data[0] << 8) | data[1])
+    if ids_end < 9 or ids_end + 2 > end:
+        return None
+    identities = []
+    pos = 2
+    while pos < ids_end:
+        if pos + 2 > ids_end:
+            return None
+        stop = pos + 2 + ((data[pos] << 8) | data[pos + 1])
+        if stop == pos + 2 or stop + 4 > ids_end:
+            return None
+        identities.append(PskIdentity(data[pos + 2 : stop], int.from_bytes(data[stop : stop + 4], "big")))
+        pos = stop + 4
+    binders_len = (data[ids_end] << 8) | data[ids_end + 1]
+    pos = ids_end + 2
+    if binders_len < 33 or pos + binders_len != end:
+        return None
+    binders = []
+    while pos < end:
+        stop = pos + 1 + data[pos]
+        if stop - pos - 1 < 32 or stop > end:
+            return None
+        binders.append(data[pos + 1 : stop])
+        pos = stop
+    return tuple(identities), tuple(binders)
 
 
 @dataclass(frozen=True)
