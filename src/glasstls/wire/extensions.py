@@ -155,8 +155,18 @@ class Extension:
 class _EmptyBody:
     """Mixin for extensions whose ``extension_data`` is empty (a non-empty body is a decode_error)."""
 
+    ext_type: ClassVar[ExtensionType]
+
     def encode_body(self) -> bytes:
         return b""
+
+    def encode(self) -> bytes:
+        """Type and a zero length: the same bytes for every instance of the class, made once per class."""
+        cls = type(self)
+        encoded = _EMPTY_ENCODINGS.get(cls)
+        if encoded is None:
+            encoded = _EMPTY_ENCODINGS[cls] = cls.ext_type.to_bytes(2, "big") + b"\x00\x00"
+        return encoded
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
@@ -164,6 +174,10 @@ class _EmptyBody:
             name = getattr(cls, "ext_type", cls.__name__)
             raise DecodeError(f"{name} extension: body must be empty, got {len(data)} bytes")
         return cls()
+
+
+#: The encoding of each empty-bodied extension class (type and a zero length).
+_EMPTY_ENCODINGS: dict[type, bytes] = {}
 
 
 def _reader(cls: type[Extension], data: bytes, ctx: HandshakeType) -> Reader:
@@ -800,9 +814,12 @@ class EcPointFormats(Extension):
     ec_point_format_list: tuple[ECPointFormat, ...]
 
     def encode_body(self) -> bytes:
-        w = Writer()
+        formats = self.ec_point_format_list
+        if len(formats) < 256 and all(type(f) is ECPointFormat and 0 <= f < 256 for f in formats):
+            return bytes((len(formats), *formats))
+        w = Writer()  # values that may not fit: the Writer raises what it always raised
         with w.block(1):
-            for fmt in self.ec_point_format_list:
+            for fmt in formats:
                 w.u8(fmt)
         return w.getvalue()
 
