@@ -4,6 +4,8 @@ RFC 8449 section 4)."""
 
 from __future__ import annotations
 
+import pytest
+
 from glasstls.wire.enums import CipherSuite, ProtocolVersion
 from handshake_pair import Pair, client_config, server_config
 
@@ -59,3 +61,29 @@ def test_tls12_only_suites_mean_tls12_only() -> None:
     pair = Pair(config, server_config(cipher_suites=suites))
     c, s = pair.handshake()
     assert c.version == s.version == ProtocolVersion.TLS12
+
+
+@pytest.mark.parametrize("max_version", [ProtocolVersion.TLS12, ProtocolVersion.TLS13])
+def test_hello_request_before_the_server_hello_is_ignored_when_tls12_is_offered(max_version: ProtocolVersion) -> None:
+    """RFC 5246 section 7.4.1.1: a client negotiating ignores HelloRequest, even before the ServerHello."""
+    from glasstls.wire.messages import HelloRequest
+
+    pair = Pair(client_config(max_version=max_version), server_config())
+    pair.start()
+    record = b"\x16\x03\x03\x00\x04" + HelloRequest().encode()  # a plaintext handshake record
+    pair.client.receive_data(record)
+    c, _ = pair.handshake()
+    assert c.version == max_version
+    assert any("ignored HelloRequest" in e.summary for e in pair.client.trace)
+
+
+def test_hello_request_is_unexpected_for_a_tls13_only_client() -> None:
+    from glasstls.errors import UnexpectedMessage
+
+    pair = Pair(client_config(min_version=ProtocolVersion.TLS13), server_config())
+    pair.start()
+    try:
+        pair.client.receive_data(b"\x16\x03\x03\x00\x04\x00\x00\x00\x00")
+    except UnexpectedMessage:
+        pass
+    assert isinstance(pair.client.error, UnexpectedMessage)

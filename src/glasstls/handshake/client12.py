@@ -28,7 +28,13 @@ from cryptography import x509
 from glasstls.config import CertificateChain, ClientConfig
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
-from glasstls.crypto.keys import PublicKey, ec_curve_name, is_rsassa_pss_certificate, key_algorithm
+from glasstls.crypto.keys import (
+    PublicKey,
+    ec_curve_name,
+    is_rsassa_pss_certificate,
+    key_algorithm,
+    load_der_certificate,
+)
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
@@ -308,7 +314,7 @@ def _parse_all(chain_der: Sequence[bytes]) -> list[x509.Certificate]:
     out = []
     for der in chain_der:
         try:
-            out.append(x509.load_der_x509_certificate(der))
+            out.append(load_der_certificate(der))  # parsed once per DER: a resumed session's stored chain
         except ValueError:
             continue
     return out

@@ -79,7 +79,9 @@ from glasstls.wire.messages import (
     EncryptedExtensions,
     Finished,
     HandshakeMessage,
+    HelloRequest,
     ServerHello,
+    decode_handshake,
     with_encoding,
 )
 
@@ -396,7 +398,28 @@ class ExpectServerHello(State):
         self.shares = shares
         self.retry_suite = retry_suite  # set after a HelloRetryRequest: ServerHello must keep this suite
 
+    def _ignores_hello_request(self) -> bool:
+        """RFC 5246 section 7.4.1.1: a client that may still end up in TLS 1.2 ignores HelloRequest while it
+        negotiates (TLS 1.3 has no HelloRequest; after a HelloRetryRequest the version is TLS 1.3)."""
+        return not self.hs.hello_retry and ProtocolVersion.TLS12 in offered_versions(self.hs.config)
+
+    def check_accepts(self, msg_type: int) -> None:
+        if msg_type == HandshakeType.HELLO_REQUEST and self._ignores_hello_request():
+            return
+        super().check_accepts(msg_type)
+
+    def decode(self, msg_type: int, body: bytes) -> HandshakeMessage:
+        if msg_type == HandshakeType.HELLO_REQUEST:
+            return decode_handshake(msg_type, body, version=ProtocolVersion.TLS12)
+        return super().decode(msg_type, body)
+
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
+        if isinstance(msg, HelloRequest):
+            # Not part of any transcript (RFC 5246 section 7.4.1.1).
+            actions.trace(
+                "info", self.step, "ignored HelloRequest: a handshake is already in progress (RFC 5246 7.4.1.1)"
+            )
+            return self
         sh = cast(ServerHello, msg)
         hs = self.hs
         step = "HelloRetryRequest" if sh.is_hello_retry_request else "ServerHello"
