@@ -182,6 +182,25 @@ def _check_suites_for_versions(
         raise ConfigError("no cipher suite for the enabled TLS versions")
 
 
+def _settle_protocol(config: ClientConfig | ServerConfig) -> None:
+    """The checks and settlings both configs share: versions, the suites (legacy ones only with their flags),
+    groups, schemes, ALPN, limits. Run from ``__post_init__``; fields are set with ``object.__setattr__``."""
+    _check_versions(config.min_version, config.max_version)
+    suites = _legacy_suites(
+        config.cipher_suites,
+        allow_rsa_key_exchange=config.allow_rsa_key_exchange,
+        allow_legacy_cbc=config.allow_legacy_cbc,
+    )
+    object.__setattr__(config, "cipher_suites", suites)
+    _check_suites_for_versions(suites, config.min_version, config.max_version)
+    if config.max_version == ProtocolVersion.TLS13 and not any(s in _suites.TLS13_SUITES for s in suites):
+        # Only TLS 1.2 suites: offering (or accepting) TLS 1.3 could only fail (OpenSSL behaves the same).
+        object.__setattr__(config, "max_version", ProtocolVersion.TLS12)
+    _check_common(suites, config.groups, config.signature_schemes, config.alpn_protocols, config.record_size_limit)
+    if config.key_update_after_records is not None and config.key_update_after_records < 1:
+        raise ConfigError("key_update_after_records must be positive")
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     """What a client offers and how it verifies the server.
@@ -232,31 +251,12 @@ class ClientConfig:
     monotonic: Monotonic = time.perf_counter
 
     def __post_init__(self) -> None:
-        _check_versions(self.min_version, self.max_version)
-        suites = _legacy_suites(
-            self.cipher_suites,
-            allow_rsa_key_exchange=self.allow_rsa_key_exchange,
-            allow_legacy_cbc=self.allow_legacy_cbc,
-        )
-        object.__setattr__(self, "cipher_suites", suites)
-        _check_suites_for_versions(suites, self.min_version, self.max_version)
-        if self.max_version == ProtocolVersion.TLS13 and not any(s in _suites.TLS13_SUITES for s in suites):
-            # Only TLS 1.2 suites: offering (or accepting) TLS 1.3 could only fail (OpenSSL behaves the same).
-            object.__setattr__(self, "max_version", ProtocolVersion.TLS12)
-        _check_common(
-            self.cipher_suites,
-            self.groups,
-            self.signature_schemes,
-            self.alpn_protocols,
-            self.record_size_limit,
-        )
+        _settle_protocol(self)
         for g in self.key_share_groups:
             if g not in self.groups:
                 raise ConfigError(f"key share group {g} is not in the offered groups")
         if len(set(self.key_share_groups)) != len(self.key_share_groups):
             raise ConfigError("duplicate key share groups")
-        if self.key_update_after_records is not None and self.key_update_after_records < 1:
-            raise ConfigError("key_update_after_records must be positive")
 
 
 ClientAuth = Literal["none", "optional", "required"]
@@ -314,24 +314,7 @@ class ServerConfig:
     monotonic: Monotonic = time.perf_counter
 
     def __post_init__(self) -> None:
-        _check_versions(self.min_version, self.max_version)
-        suites = _legacy_suites(
-            self.cipher_suites,
-            allow_rsa_key_exchange=self.allow_rsa_key_exchange,
-            allow_legacy_cbc=self.allow_legacy_cbc,
-        )
-        object.__setattr__(self, "cipher_suites", suites)
-        _check_suites_for_versions(suites, self.min_version, self.max_version)
-        if self.max_version == ProtocolVersion.TLS13 and not any(s in _suites.TLS13_SUITES for s in suites):
-            # Only TLS 1.2 suites: offering (or accepting) TLS 1.3 could only fail (OpenSSL behaves the same).
-            object.__setattr__(self, "max_version", ProtocolVersion.TLS12)
-        _check_common(
-            self.cipher_suites,
-            self.groups,
-            self.signature_schemes,
-            self.alpn_protocols,
-            self.record_size_limit,
-        )
+        _settle_protocol(self)
         if not self.certificates:
             raise ConfigError("a server needs at least one certificate chain")
         if self.client_auth not in ("none", "optional", "required"):
@@ -347,5 +330,3 @@ class ServerConfig:
                 "single_use_tickets needs a session_cache to remember used tickets "
                 "(or set ticket_keys=None for no tickets, or single_use_tickets=False)"
             )
-        if self.key_update_after_records is not None and self.key_update_after_records < 1:
-            raise ConfigError("key_update_after_records must be positive")

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from glasstls import errors
+from glasstls.wire.enums import NamedGroup
 
 PrivateKey: TypeAlias = (
     rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
@@ -145,8 +146,16 @@ def key_algorithm(key: PrivateKey | PublicKey) -> str:
     return "other"
 
 
-def ec_curve_name(key: PrivateKey | PublicKey) -> str | None:
-    """The curve of an ECDSA key ("secp256r1" ...), None for other keys."""
+_CURVE_GROUPS = {
+    "secp256r1": NamedGroup.SECP256R1,
+    "secp384r1": NamedGroup.SECP384R1,
+    "secp521r1": NamedGroup.SECP521R1,
+}
+
+
+def ec_curve_group(key: PrivateKey | PublicKey) -> NamedGroup | None:
+    """The named group of an ECDSA key's curve (RFC 8422 section 5.1.1), None for other keys and curves: what
+    the TLS 1.2 ECDHE_ECDSA suites check against the client's supported_groups (RFC 8422 section 5.3)."""
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
-        return key.curve.name
+        return _CURVE_GROUPS.get(key.curve.name)
     return None

@@ -30,7 +30,7 @@ from glasstls.crypto import signatures, tls12
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
 from glasstls.crypto.keys import (
     PublicKey,
-    ec_curve_name,
+    ec_curve_group,
     is_rsassa_pss_certificate,
     key_algorithm,
     load_der_certificate,
@@ -99,13 +99,6 @@ _TLS13_ONLY = frozenset(
 )
 
 
-_CURVE_GROUPS = {
-    "secp256r1": NamedGroup.SECP256R1,
-    "secp384r1": NamedGroup.SECP384R1,
-    "secp521r1": NamedGroup.SECP521R1,
-}
-
-
 def hello_extensions(config: ClientConfig, session: ClientSession | None) -> list[ext.Extension]:
     """The ClientHello extensions TLS 1.2 needs (RFC 8422 5.1.2, RFC 7627 5.1, RFC 5746 3.4, RFC 5077 3.1,
     RFC 7366 2)."""
@@ -114,7 +107,7 @@ def hello_extensions(config: ClientConfig, session: ClientSession | None) -> lis
         ext.ExtendedMasterSecret(),
         ext.RenegotiationInfo(b""),
     ]
-    if getattr(config, "session_store", None) is not None:
+    if config.session_store is not None:
         exts.append(ext.SessionTicket(session.ticket if session is not None else b""))
     if any(s in TLS12_SUITES and TLS12_SUITES[s].legacy for s in config.cipher_suites):
         exts.append(ext.EncryptThenMac())
@@ -146,11 +139,6 @@ def resumable(
         f"offering the TLS 1.2 session from {session.created_at:%Y-%m-%d %H:%M:%S} UTC by {how}",
     )
     return session
-
-
-def _curve_group(key: PublicKey) -> NamedGroup | None:
-    curve = ec_curve_name(key)
-    return _CURVE_GROUPS.get(curve) if curve is not None else None
 
 
 def _key_fits_suite(key: PublicKey, suite: Tls12CipherSuite, *, pss_only: bool) -> str | None:
@@ -366,7 +354,7 @@ class ExpectCertificate12(_State12):
             raise UnsupportedCertificate(
                 f"{problem}; the server sent {signatures.describe_public_key(public_key)}", step=step, check="key type"
             )
-        group = _curve_group(public_key)
+        group = ec_curve_group(public_key)
         if group is not None and group not in c.config.groups:
             # RFC 8422 section 5.3: the ECDSA certificate's curve must be one the client offered.
             raise UnsupportedCertificate(

@@ -24,7 +24,7 @@ from cryptography import x509
 from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.groups import KeyExchange, start_key_exchange
-from glasstls.crypto.keys import PublicKey, certificate_der, ec_curve_name, is_rsassa_pss_certificate, key_algorithm
+from glasstls.crypto.keys import PublicKey, certificate_der, ec_curve_group, is_rsassa_pss_certificate, key_algorithm
 from glasstls.crypto.suites import TLS13_SUITES
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
@@ -81,11 +81,6 @@ from glasstls.wire.messages import (
 
 #: RFC 8422 section 4: a client that sends no supported_groups is assumed to support the NIST curves.
 _DEFAULT_CLIENT_GROUPS = (NamedGroup.SECP256R1, NamedGroup.SECP384R1)
-_CURVE_GROUPS = {
-    "secp256r1": NamedGroup.SECP256R1,
-    "secp384r1": NamedGroup.SECP384R1,
-    "secp521r1": NamedGroup.SECP521R1,
-}
 
 
 def choose_alpn(config: ServerConfig, ch: ClientHello, step: str) -> str | None:
@@ -109,10 +104,6 @@ class _Choice:
     chain: CertificateChain
     scheme: SignatureScheme | None  # None: the RSA key exchange signs nothing
     group: NamedGroup | None
-
-
-def _key_kind(chain: CertificateChain) -> str:
-    return key_algorithm(chain.private_key)
 
 
 def _choose(
@@ -141,14 +132,14 @@ def _choose(
             continue
         wanted = "ECDSA" if suite.key_exchange == "ECDHE_ECDSA" else "RSA"
         for chain in chains:
-            if _key_kind(chain) != wanted:
+            if key_algorithm(chain.private_key) != wanted:
                 continue
             pss_only = is_rsassa_pss_certificate(chain.leaf)
             if suite.key_exchange == "RSA":
                 if pss_only:
                     continue
                 return _Choice(suite, chain, None, None)
-            curve = _CURVE_GROUPS.get(ec_curve_name(chain.private_key) or "")
+            curve = ec_curve_group(chain.private_key)
             if curve is not None and curve not in client_groups:
                 continue  # RFC 8422 section 5.3: the certificate's curve must be one the client supports
             scheme = next(

@@ -171,7 +171,9 @@ class Tls12AeadProtection(_Tls12Protection):
     def _expansion(self, fragment: int) -> int:
         return self._record_iv_len + fragment + self.tag_len
 
-    def seal(self, content_type: ContentType, data: bytes) -> bytes:
+    def _seal_parts(self, content_type: ContentType, data: bytes | memoryview) -> tuple[bytes, bytes]:
+        """One record as (header with any explicit nonce, AEAD output); ``data`` may be a memoryview, which
+        the AEAD reads without a copy (the bulk path)."""
         n = len(data)
         seq = self._next_seal_seq(n)
         seq_bytes = seq.to_bytes(8, "big")
@@ -180,31 +182,22 @@ class Tls12AeadProtection(_Tls12Protection):
         aad = b"".join((seq_bytes, type_byte, _VERSION_BYTES, n.to_bytes(2, "big")))
         if self._explicit:
             # RFC 5288 section 3: the nonce is salt (fixed_iv) + nonce_explicit; nonce_explicit = seq.
-            sealed = self._aead.encrypt(self._fixed_iv + seq_bytes, data, aad)
-            length = 8 + len(sealed)
-            return b"".join((type_byte, _VERSION_BYTES, length.to_bytes(2, "big"), seq_bytes, sealed))
+            sealed = self._aead.encrypt(self._fixed_iv + seq_bytes, data, aad)  # type: ignore[arg-type]
+            return b"".join((type_byte, _VERSION_BYTES, (8 + len(sealed)).to_bytes(2, "big"), seq_bytes)), sealed
         # RFC 7905 section 2: the 64-bit sequence number, left-padded with zeros, XORed with the 12-byte IV.
-        sealed = self._aead.encrypt((self._iv_int ^ seq).to_bytes(12, "big"), data, aad)
-        return b"".join((type_byte, _VERSION_BYTES, len(sealed).to_bytes(2, "big"), sealed))
+        sealed = self._aead.encrypt((self._iv_int ^ seq).to_bytes(12, "big"), data, aad)  # type: ignore[arg-type]
+        return b"".join((type_byte, _VERSION_BYTES, len(sealed).to_bytes(2, "big"))), sealed
+
+    def seal(self, content_type: ContentType, data: bytes) -> bytes:
+        header, sealed = self._seal_parts(content_type, data)
+        return header + sealed
 
     def seal_into(self, out: list[bytes | memoryview], content_type: ContentType, data: memoryview) -> None:
-        # seal() for the bulk path: the caller's memoryview goes to the AEAD without a copy.
-        n = len(data)
-        seq = self._next_seal_seq(n)
-        seq_bytes = seq.to_bytes(8, "big")
-        type_byte = _TYPE_BYTES[content_type]
-        aad = b"".join((seq_bytes, type_byte, _VERSION_BYTES, n.to_bytes(2, "big")))
-        if self._explicit:
-            sealed = self._aead.encrypt(self._fixed_iv + seq_bytes, data, aad)  # type: ignore[arg-type]
-            out.append(b"".join((type_byte, _VERSION_BYTES, (8 + len(sealed)).to_bytes(2, "big"), seq_bytes)))
-        else:
-            sealed = self._aead.encrypt((self._iv_int ^ seq).to_bytes(12, "big"), data, aad)  # type: ignore[arg-type]
-            out.append(b"".join((type_byte, _VERSION_BYTES, len(sealed).to_bytes(2, "big"))))
+        header, sealed = self._seal_parts(content_type, data)
+        out.append(header)
         out.append(sealed)
 
-    def open(
-        self, content_type: int, legacy_version: int, payload: bytes, header: bytes
-    ) -> tuple[ContentType, bytes]:
+    def open(self, content_type: int, legacy_version: int, payload: bytes, header: bytes) -> tuple[ContentType, bytes]:
         n = len(payload)
         bound = self._expansion(self.max_fragment)
         if n > bound:
@@ -330,9 +323,7 @@ class Tls12CbcProtection(_Tls12Protection):
         header = b"".join((type_byte, _VERSION_BYTES, (BLOCK + len(ciphertext)).to_bytes(2, "big")))
         return b"".join((header, iv, ciphertext))
 
-    def open(
-        self, content_type: int, legacy_version: int, payload: bytes, header: bytes
-    ) -> tuple[ContentType, bytes]:
+    def open(self, content_type: int, legacy_version: int, payload: bytes, header: bytes) -> tuple[ContentType, bytes]:
         n = len(payload)
         bound = self._expansion(self.max_fragment)
         if n > bound:
