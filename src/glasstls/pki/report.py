@@ -1,0 +1,304 @@
+"""The verification report: each check with its outcome, the facts of each certificate, the verdict.
+
+:class:`ChainReport` is what ``explain_chain`` returns for valid and invalid chains alike; :class:`VerifiedChain`
+is the proof object ``verify_*_chain`` return (DESIGN rule 3). The names are re-exported by ``pki.verify``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from cryptography import x509
+
+from glasstls.errors import CertificateError, UsageError
+from glasstls.pki.revocation import RevocationResult
+
+__all__ = [
+    "CHECK_NAMES",
+    "MAX_PEER_CERTIFICATES",
+    "STEP",
+    "CertificateFacts",
+    "ChainReport",
+    "CheckResult",
+    "Role",
+    "VerifiedChain",
+]
+
+STEP = "certificate verification"
+
+CheckName = Literal["parse", "chain", "signature", "validity", "name", "usage", "basic constraints", "revocation"]
+CHECK_NAMES: tuple[CheckName, ...] = (
+    "parse",
+    "chain",
+    "signature",
+    "validity",
+    "name",
+    "usage",
+    "basic constraints",
+    "revocation",
+)
+
+#: A peer's Certificate message may carry at most this many certificates. Parsing and path building cost
+#: grows with it; real chains have 2-4. (A named limit on attacker-driven work.)
+MAX_PEER_CERTIFICATES = 32
+
+Role = Literal["server", "client"]
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(abs(delta.total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}" + ("" if n == 1 else "s")
+    return f"{seconds} second" + ("" if seconds == 1 else "s")
+
+
+# -- the report --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One verification check: its ``name`` (one of :data:`CHECK_NAMES`), whether it passed, and why.
+
+    ``hint``: what would fix a failure. ``certificate``: the certificate the check is about, when it is about
+    one (revocation has one result per certificate). ``skipped``: the check was not made (the detail says why).
+    """
+
+    name: str
+    ok: bool
+    detail: str
+    hint: str | None = None
+    certificate: str | None = None
+    skipped: bool = False
+
+    @property
+    def outcome(self) -> Literal["passed", "failed", "skipped"]:
+        if self.skipped:
+            return "skipped"
+        return "passed" if self.ok else "failed"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "outcome": self.outcome,
+            "ok": self.ok,
+            "detail": self.detail,
+            "hint": self.hint,
+            "certificate": self.certificate,
+        }
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """What the report says about one certificate of the chain as built (public facts only).
+
+    ``role``: "leaf", "intermediate CA", "trust anchor" or "certificate"; ``origin``: where it came from
+    (sent by the peer, or the trust store).
+    """
+
+    position: int
+    role: str
+    origin: str
+    subject: str
+    issuer: str
+    serial: str
+    not_before: datetime
+    not_after: datetime
+    key_type: str
+    key_size: int | None
+    subject_alt_names: tuple[str, ...]
+    key_usage: tuple[str, ...] | None
+    extended_key_usage: tuple[str, ...] | None
+    basic_constraints: str
+    self_issued: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "position": self.position,
+            "role": self.role,
+            "origin": self.origin,
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "serial": self.serial,
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "key_type": self.key_type,
+            "key_size": self.key_size,
+            "subject_alt_names": list(self.subject_alt_names),
+            "key_usage": list(self.key_usage) if self.key_usage is not None else None,
+            "extended_key_usage": list(self.extended_key_usage) if self.extended_key_usage is not None else None,
+            "basic_constraints": self.basic_constraints,
+            "self_issued": self.self_issued,
+        }
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The verification report, for valid and invalid chains alike (made by :func:`explain_chain`).
+
+    ``ok``: the verdict: cryptography's path validation accepted the chain and revocation found nothing wrong.
+    ``certificates``: the chain as built, leaf first (to the trust anchor when one was reached).
+    ``checks``: each check with its outcome, in :data:`CHECK_NAMES` order. ``error``: the error a ``verify_*``
+    call raises for this chain (None when ``ok``); ``verifier_said``: cryptography's own message on rejection.
+    """
+
+    role: str
+    ok: bool
+    server_name: str | None
+    at: datetime
+    trust_source: str
+    revocation_policy: str
+    certificates: tuple[CertificateFacts, ...]
+    checks: tuple[CheckResult, ...]
+    anchored: bool
+    unused: tuple[str, ...] = ()
+    verifier_said: str | None = None
+    error: CertificateError | None = field(default=None, compare=False)
+    chain: tuple[x509.Certificate, ...] = field(default=(), repr=False, compare=False)
+    revocation: RevocationResult | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def failed_check(self) -> str | None:
+        """The check that decided the verdict (the error's ``check``), or None for a valid chain."""
+        return self.error.check if self.error is not None else None
+
+    def check(self, name: str) -> CheckResult:
+        """The first report entry for the check called ``name``."""
+        for result in self.checks:
+            if result.name == name:
+                return result
+        raise KeyError(name)
+
+    def failures(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if not c.ok)
+
+    def as_dict(self) -> dict[str, object]:
+        error = self.error
+        return {
+            "ok": self.ok,
+            "role": self.role,
+            "server_name": self.server_name,
+            "at": self.at.isoformat(),
+            "trust_source": self.trust_source,
+            "revocation_policy": self.revocation_policy,
+            "anchored": self.anchored,
+            "chain": [c.as_dict() for c in self.certificates],
+            "unused_certificates": list(self.unused),
+            "checks": [c.as_dict() for c in self.checks],
+            "error": None
+            if error is None
+            else {
+                "type": type(error).__name__,
+                "check": error.check,
+                "alert": str(error.alert) if error.alert is not None else None,
+                "reason": error.reason,
+                "hint": error.hint,
+            },
+            "verifier_said": self.verifier_said,
+        }
+
+    def to_text(self) -> str:
+        """The report as plain text: the chain with each certificate's facts, then the checks, then the verdict."""
+        who = f"{self.role} certificate chain" + (f" for {self.server_name}" if self.server_name else "")
+        lines = [f"{who}, checked at {_when(self.at)} against {self.trust_source}", "", "chain as built:"]
+        for facts in self.certificates:
+            key = facts.key_type + (f" {facts.key_size} bits" if facts.key_size else "")
+            lines.append(f"  [{facts.position}] {facts.subject} ({facts.role}, {facts.origin})")
+            lines.append(f"      issuer: {facts.issuer}")
+            lines.append(f"      serial: {facts.serial}")
+            lines.append(f"      valid: {_when(facts.not_before)} to {_when(facts.not_after)}")
+            lines.append(f"      key: {key}")
+            if facts.subject_alt_names:
+                lines.append(f"      names: {', '.join(facts.subject_alt_names)}")
+            ku = ", ".join(facts.key_usage) if facts.key_usage is not None else "(no extension)"
+            eku = ", ".join(facts.extended_key_usage) if facts.extended_key_usage is not None else "(no extension)"
+            lines.append(f"      key usage: {ku}")
+            lines.append(f"      extended key usage: {eku}")
+            lines.append(f"      basic constraints: {facts.basic_constraints}")
+        if not self.certificates:
+            lines.append("  (no certificate could be read)")
+        for label in self.unused:
+            lines.append(f"  (sent but not used: {label})")
+        lines += ["", "checks:"]
+        marks = {"passed": "[ok]  ", "failed": "[FAIL]", "skipped": "[--]  "}
+        for check in self.checks:
+            lines.append(f"  {marks[check.outcome]} {check.name}: {check.detail}")
+            if check.hint and not check.ok:
+                lines.append(f"         fix: {check.hint}")
+        lines.append("")
+        if self.error is None:
+            lines.append("verdict: VALID")
+        else:
+            alert = str(self.error.alert) if self.error.alert is not None else "none"
+            lines.append(f"verdict: INVALID ({type(self.error).__name__}, alert {alert}, check {self.error.check})")
+            lines.append(f"  why: {self.error.reason}")
+            if self.error.hint:
+                lines.append(f"  fix: {self.error.hint}")
+        return "\n".join(lines) + "\n"
+
+
+_PROOF_TOKEN = object()
+
+
+@dataclass(frozen=True, init=False)
+class VerifiedChain:
+    """Proof that a peer's chain was verified (DESIGN rule 3). Only ``verify_*_chain`` can make one.
+
+    ``chain``: leaf first, ending at the trust anchor. ``checks``: the report's checks. ``trust_source``: which
+    trust store the anchor came from. ``server_name``: the name checked (None: not checked, or a client chain).
+    ``report``: the full :class:`ChainReport`.
+    """
+
+    chain: tuple[x509.Certificate, ...]
+    checks: tuple[CheckResult, ...]
+    trust_source: str
+    server_name: str | None
+    report: ChainReport | None
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise UsageError(
+            "VerifiedChain is a proof object: only verify_server_chain() and verify_client_chain() make one"
+        )
+
+    @classmethod
+    def _make(
+        cls,
+        token: object,
+        *,
+        chain: tuple[x509.Certificate, ...],
+        checks: tuple[CheckResult, ...],
+        trust_source: str,
+        server_name: str | None,
+        report: ChainReport | None = None,
+    ) -> VerifiedChain:
+        if token is not _PROOF_TOKEN:
+            raise UsageError("VerifiedChain can only be made by glasstls.pki.verify")
+        proof = object.__new__(cls)
+        object.__setattr__(proof, "chain", chain)
+        object.__setattr__(proof, "checks", checks)
+        object.__setattr__(proof, "trust_source", trust_source)
+        object.__setattr__(proof, "server_name", server_name)
+        object.__setattr__(proof, "report", report)
+        return proof
+
+    @property
+    def leaf(self) -> x509.Certificate:
+        return self.chain[0]
+
+    @property
+    def anchor(self) -> x509.Certificate:
+        return self.chain[-1]
+
+    def check(self, name: str) -> CheckResult:
+        """The report entry for the check called ``name``."""
+        for result in self.checks:
+            if result.name == name:
+                return result
+        raise KeyError(name)
