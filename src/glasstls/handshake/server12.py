@@ -36,10 +36,9 @@ from glasstls.handshake.base import (
     ServerCertVerified,
     SignatureVerified,
     State,
-    cert_verified,
     check_signature12,
-    parse_peer_chain,
 )
+from glasstls.handshake.peer_auth import client_sent_no_certificate, verify_client
 from glasstls.handshake.traffic12 import (
     TLS12_ECDHE_GROUPS,
     Session12,
@@ -50,7 +49,6 @@ from glasstls.handshake.traffic12 import (
     tls12_schemes_for_key,
 )
 from glasstls.pki.names import certificate_covers
-from glasstls.pki.verify import verify_client_chain
 from glasstls.sessions import ServerSessionState
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import (
@@ -494,25 +492,14 @@ class ExpectClientCertificate12(_State12):
         step = self.step
         s.transcript.add(raw)
         if not cert_msg.certificate_list:
-            if s.config.client_auth == "required":
-                # RFC 5246 section 7.4.6: a server that requires a certificate answers handshake_failure.
-                raise HandshakeFailure(
-                    "the client sent no certificate, but this server requires one",
-                    step=step,
-                    hint="configure a client certificate and key",
-                )
-            actions.trace("info", step, "client sent no certificate (optional): continuing unauthenticated")
+            client_sent_no_certificate(s.config, ProtocolVersion.TLS12, step, actions)
             return ExpectClientKeyExchange12(s, self.exchange, None)
-        chain_der = list(cert_msg.certificate_list)
-        chain, public_key = parse_peer_chain(chain_der, "client", step)
-        leaf = chain[0]
-        assert s.config.client_trust is not None
-        verified = verify_client_chain(chain_der, trust=s.config.client_trust, at=s.config.clock())
-        for check in verified.checks:
-            actions.trace("check", "client certificate verification", check.detail, {"check": check.name}, ok=check.ok)
-        s.client_verified = cert_verified(verified, skipped=False)
-        s.client_chain = chain
-        return ExpectClientKeyExchange12(s, self.exchange, (public_key, is_rsassa_pss_certificate(leaf)))
+        client = verify_client(s.config, cert_msg.certificate_list, step, actions)
+        s.client_verified = client.proof
+        s.client_chain = client.chain
+        return ExpectClientKeyExchange12(
+            s, self.exchange, (client.public_key, is_rsassa_pss_certificate(client.chain[0]))
+        )
 
 
 class ExpectClientKeyExchange12(_State12):

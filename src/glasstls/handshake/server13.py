@@ -25,7 +25,6 @@ from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.tickets import ticket_id
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
-    CertificateRequired,
     DecodeError,
     DecryptError,
     HandshakeFailure,
@@ -42,14 +41,13 @@ from glasstls.handshake.base import (
     ServerCertVerified,
     SignatureVerified,
     State,
-    cert_verified,
     check_certificate_verify,
     check_finished,
-    parse_peer_chain,
 )
+from glasstls.handshake.peer_auth import client_sent_no_certificate, verify_client
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.names import certificate_covers
-from glasstls.pki.verify import VerifiedChain, verify_client_chain
+from glasstls.pki.verify import VerifiedChain
 from glasstls.sessions import ServerSessionState
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import (
@@ -674,30 +672,12 @@ class ExpectClientCertificate(State):
             ext.check_extensions_allowed(entry.extensions, HandshakeType.CERTIFICATE)
         self.flight.transcript.add(raw)
         if not cert_msg.certificate_list:
-            if self.config.client_auth == "required":
-                # RFC 8446 section 4.4.2.4: certificate_required when we insist.
-                raise CertificateRequired(
-                    "the client sent no certificate, but this server requires one",
-                    step=step,
-                    check="client certificate",
-                    hint="configure a client certificate and key",
-                )
-            actions.trace("info", step, "client sent no certificate (optional): continuing unauthenticated")
+            client_sent_no_certificate(self.config, ProtocolVersion.TLS13, step, actions)
             return ExpectClientFinished(self.ctx, self.config, self.flight, None)
-        chain_der = [e.cert_data for e in cert_msg.certificate_list]
-        _, public_key = parse_peer_chain(chain_der, "client", step)
-        assert self.config.client_trust is not None
-        verified = verify_client_chain(
-            chain_der,
-            trust=self.config.client_trust,
-            at=self.config.clock(),
-            revocation=self.config.client_revocation,
-            crls=self.config.client_crls,
+        client = verify_client(self.config, [e.cert_data for e in cert_msg.certificate_list], step, actions)
+        return ExpectClientCertificateVerify(
+            self.ctx, self.config, self.flight, client.proof, client.public_key, client.verified
         )
-        for check in verified.checks:
-            actions.trace("check", "client certificate verification", check.detail, {"check": check.name}, ok=check.ok)
-        proof = cert_verified(verified, skipped=False)
-        return ExpectClientCertificateVerify(self.ctx, self.config, self.flight, proof, public_key, verified)
 
 
 class ExpectClientCertificateVerify(State):
