@@ -19,7 +19,8 @@ from glasstls.pki.testpki import CLIENT_AUTH, IssuedCertificate, issue_certifica
 from glasstls.pki.trust import TrustStore
 from glasstls.wire.enums import AlertDescription, ProtocolVersion
 from handshake_pair import Pair, chain_of, client_config, pki, server_config
-from interop_helpers import TEST_TIMEOUT, glasstls_server, server_config as live_server_config
+from interop_helpers import TEST_TIMEOUT, glasstls_server
+from interop_helpers import server_config as live_server_config
 from peers import run_openssl_client
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def test_unrevoked_client_certificate_passes_the_same_checks(version: ProtocolVe
     _, crl = revoked_client()
     server = mtls_server(client_revocation=policy, client_crls=(crl,))
     client = client_config(client_certificate=chain_of(pki().client), **only(version))
-    c, s = Pair(client, server).handshake()
+    _c, s = Pair(client, server).handshake()
     assert s.version == version and s.verified_chain is not None
     assert any(check.name == "revocation" and check.ok for check in s.verified_chain.checks)
 
