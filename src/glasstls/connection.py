@@ -80,6 +80,11 @@ from glasstls.wire.messages import Alert, HandshakeMessage
 # Trace events kept per connection: the handshake needs a few dozen; post-handshake steps (KeyUpdate,
 # tickets) are bounded so that a long-lived connection does not grow without bound.
 MAX_TRACE_EVENTS = 2000
+#: Non-fatal alerts (TLS 1.2 warnings, user_canceled) accepted in a row, with no data or handshake message between,
+#: before unexpected_message: each costs a record's work and carries nothing, so unbounded they let one peer keep
+#: a connection busy for free (CVE-2016-8610). A genuine peer sends one or two (unrecognized_name,
+#: no_renegotiation); OpenSSL refuses the fifth (MAX_WARN_ALERT_COUNT 5), and so do we.
+MAX_WARNING_ALERTS_IN_A_ROW = 4
 
 #: parse_server_name for the constructor's early check, remembered (a name that fails is not remembered).
 _check_server_name = functools.lru_cache(maxsize=256)(parse_server_name)
@@ -113,6 +118,7 @@ class _Connection:
         self._sent_close = False
         self._peer_closed = False
         self._started = False
+        self._warnings_in_a_row = 0
 
     # -- public API ----------------------------------------------------------------------------------
 
@@ -317,11 +323,13 @@ class _Connection:
                 and isinstance(state, TrafficState | Traffic12)
                 and not self._reassembler.in_progress
             ):
-                state.application_data_received()
-                if data:
+                if data:  # an empty record is no progress (the record layer bounds them in a row)
+                    state.application_data_received()
+                    self._warnings_in_a_row = 0
                     self._events.append(DataReceived(data))
                 return
         if content_type is _HANDSHAKE or content_type == _HANDSHAKE:
+            self._warnings_in_a_row = 0  # progress: each handshake message is bounded by its state
             reassembler = self._reassembler
             reassembler.feed(data)
             while not self._peer_closed:
@@ -357,8 +365,9 @@ class _Connection:
             state = self._state
             if not state.accepts_application_data or not isinstance(state, TrafficState | Traffic12):
                 raise UnexpectedMessage("application data before the handshake completed", step=state.step)
-            state.application_data_received()
             if data:
+                state.application_data_received()
+                self._warnings_in_a_row = 0
                 self._events.append(DataReceived(data))
         else:
             raise UnexpectedMessage(f"unexpected {content_type} record", step="record layer")
@@ -393,10 +402,20 @@ class _Connection:
                 raise ConnectionLost("the peer sent close_notify before the handshake completed")
             self._events.append(ConnectionClosed(clean=True))
             return
-        if alert.description == AlertDescription.USER_CANCELED:
-            return  # RFC 8446 section 6.1: a warning; a close_notify should follow
-        if alert.level == AlertLevel.WARNING and self._state.wire_version == ProtocolVersion.TLS12:
+        if alert.description == AlertDescription.USER_CANCELED or (
             # RFC 5246 section 7.2.2: TLS 1.2 warning alerts do not end the connection (e.g. no_renegotiation).
+            alert.level == AlertLevel.WARNING and self._state.wire_version == ProtocolVersion.TLS12
+        ):
+            # RFC 8446 section 6.1: user_canceled is a warning; a close_notify should follow.
+            self._warnings_in_a_row += 1
+            if self._warnings_in_a_row > MAX_WARNING_ALERTS_IN_A_ROW:
+                # CVE-2016-8610 ("SSL Death Alert"): bounded, then unexpected_message ("an inappropriate message",
+                # RFC 8446 section 6.2, RFC 5246 section 7.2.2), as OpenSSL answers (SSL_R_TOO_MANY_WARN_ALERTS).
+                raise UnexpectedMessage(
+                    f"more than {MAX_WARNING_ALERTS_IN_A_ROW} warning alerts in a row without data",
+                    step="alert",
+                    hint="the peer floods non-fatal alerts (CVE-2016-8610 pattern)",
+                )
             return
         # RFC 8446 section 6.2: in TLS 1.3 every other alert is fatal, whatever its level.
         self._peer_closed = True

@@ -27,6 +27,11 @@ _KNOWN_OUTER = frozenset((_CCS, _ALERT, _HANDSHAKE, _APPLICATION_DATA))
 #: The only change_cipher_spec record TLS 1.3 tolerates (RFC 8446 section 5).
 _CCS_RECORD_BODY = b"\x01"
 _CCS_RECORD = b"\x14\x03\x03\x00\x01\x01"
+#: Consecutive zero-length protected records accepted before unexpected_message. RFC 8446 section 5.1 and RFC 5246
+#: section 6.2.1 allow zero-length application data (a traffic-analysis countermeasure), but each costs a record's
+#: work and carries nothing: unbounded, a peer keeps a connection busy for free and resets every "in a row" limit
+#: that counts data as progress. OpenSSL allows 32 (MAX_EMPTY_RECORDS) and answers unexpected_message; so do we.
+MAX_EMPTY_RECORDS_IN_A_ROW = 32
 
 
 def _not_tls(header: bytes) -> DecodeError:
@@ -115,6 +120,7 @@ class RecordLayer:
         self._ccs_seen = False
         self._ccs_deliver = False
         self._plaintext_alerts = False
+        self._empty_in_a_row = 0
 
     # -- protection -------------------------------------------------------------------------------
 
@@ -268,7 +274,12 @@ class RecordLayer:
                 inner_type, content = read.open_view(ctype, version, view[pos + HEADER_LEN : end], header)
                 self._plaintext_alerts = False
                 if inner_type is _APPLICATION_DATA_TYPE:
+                    if content:
+                        self._empty_in_a_row = 0
+                    else:
+                        self._empty_record()
                     return inner_type, content
+                self._empty_in_a_row = 0  # other content types are never empty (_check_inner)
                 return self._check_inner(inner_type, content)
             header = buf[pos : pos + HEADER_LEN]
             payload = buf[pos + HEADER_LEN : end]
@@ -291,6 +302,20 @@ class RecordLayer:
                     f"empty {ContentType(ctype)} record (RFC 8446 section 5.1)", step="record layer"
                 )
             return read.open(ctype, (buf[pos + 1] << 8) | buf[pos + 2], payload, header)
+
+    def _empty_record(self) -> None:
+        """Count a zero-length application_data record; too many in a row is unexpected_message (see
+        MAX_EMPTY_RECORDS_IN_A_ROW). Plaintext records are never empty (refused below), so only protected ones
+        count, in TLS 1.2 and 1.3 alike; any non-empty record resets the count."""
+        self._empty_in_a_row += 1
+        if self._empty_in_a_row > MAX_EMPTY_RECORDS_IN_A_ROW:
+            # RFC 8446 section 6.2 / RFC 5246 section 7.2.2: unexpected_message, "an inappropriate message was
+            # received" (OpenSSL: SSL_R_RECORD_TOO_SMALL with the same alert).
+            raise UnexpectedMessage(
+                f"more than {MAX_EMPTY_RECORDS_IN_A_ROW} empty records in a row",
+                step="record layer",
+                hint="the peer sends zero-length records and no data (a flood; OpenSSL also refuses more than 32)",
+            )
 
     @staticmethod
     def _check_inner(inner_type: ContentType, content: bytes) -> tuple[ContentType, bytes]:
