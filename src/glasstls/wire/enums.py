@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from glasstls.wire.iana import registered_name
+
 
 def is_grease(value: int) -> bool:
     """RFC 8701 section 2: 0x0A0A, 0x1A1A, ... 0xFAFA (both bytes equal, low nibble 0xA)."""
@@ -28,8 +30,11 @@ class OpenEnum(enum.IntEnum):
         if not isinstance(value, int) or value < 0 or value >= 1 << (4 * cls._hex_digits()):
             return None
         member = int.__new__(cls, value)
-        prefix = "GREASE" if cls._hex_digits() == 4 and is_grease(value) else "UNKNOWN"
-        member._name_ = f"{prefix}_0x{value:0{cls._hex_digits()}x}"
+        digits = cls._hex_digits()
+        if digits == 4 and is_grease(value):
+            member._name_ = f"GREASE_0x{value:04x}"
+        else:  # a value IANA registered prints by its name even when glasstls does not implement it
+            member._name_ = registered_name(cls.__name__, value, digits) or f"UNKNOWN_0x{value:0{digits}x}"
         member._value_ = value
         return member
 
