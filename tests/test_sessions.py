@@ -179,6 +179,7 @@ def test_client_session_age() -> None:
         server_state(),
         server_state(version=TLS12, extended_master_secret=True, alpn=None, server_name=None, client_certificates=()),
         server_state(cipher_suite=CipherSuite(0xABCD), secret=b"x"),
+        server_state(client_verified_at=T0 + timedelta(microseconds=1), client_verified_with="trust sha256:ab"),
     ],
 )
 def test_state_round_trips(state: ServerSessionState) -> None:
@@ -197,7 +198,9 @@ def test_state_rejects_trailing_bytes_and_every_strict_prefix() -> None:
 def test_state_rejects_unknown_format_and_bad_flags() -> None:
     data = server_state().encode()
     with pytest.raises(DecodeError):
-        ServerSessionState.decode(b"\x02" + data[1:])
+        ServerSessionState.decode(b"\x01" + data[1:])  # format 1 (before issue 9): a full handshake
+    with pytest.raises(DecodeError):
+        ServerSessionState.decode(b"\x03" + data[1:])
     ems_at = 1 + 2 + 2 + 1 + 48
     with pytest.raises(DecodeError):
         ServerSessionState.decode(data[:ems_at] + b"\x02" + data[ems_at + 1 :])
@@ -236,7 +239,13 @@ def _reference_decode(data: bytes) -> ServerSessionState | str:
 @given(st.data())
 def test_state_decode_fast_path_agrees_with_the_field_reader(data: st.DataObject) -> None:
     """Mutated, cut and extended encodings: decode() gives exactly the field-by-field reader's state or error."""
-    state = server_state(client_certificates=(b"\x30\x01\x00", b"\x30\x00"), alpn="h2", server_name="a.example")
+    state = server_state(
+        client_certificates=(b"\x30\x01\x00", b"\x30\x00"),
+        alpn="h2",
+        server_name="a.example",
+        client_verified_at=T0,
+        client_verified_with="trust sha256:00",
+    )
     encoded = bytearray(state.encode())
     for _ in range(data.draw(st.integers(0, 3))):
         at = data.draw(st.integers(0, len(encoded) - 1))
@@ -255,8 +264,13 @@ def test_state_decode_fast_path_agrees_with_the_field_reader(data: st.DataObject
 def test_state_encoding_is_the_documented_layout() -> None:
     from glasstls.wire.codec import Writer
 
-    for state in (server_state(), server_state(client_certificates=(b"\x30\x01\x00", b"\x30"), alpn=None)):
-        w = Writer().u8(1).u16(state.version).u16(state.cipher_suite).vec(1, state.secret)
+    verified = {"client_verified_at": T0, "client_verified_with": "trust sha256:ab"}
+    for state in (
+        server_state(),
+        server_state(client_certificates=(b"\x30\x01\x00", b"\x30"), alpn=None),
+        server_state(**verified),
+    ):
+        w = Writer().u8(2).u16(state.version).u16(state.cipher_suite).vec(1, state.secret)
         w.u8(1 if state.extended_master_secret else 0)
         w.uint(8, (state.created_at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
         w.u32(state.lifetime).u32(state.age_add)
@@ -264,6 +278,9 @@ def test_state_encoding_is_the_documented_layout() -> None:
         with w.block(3):
             for der in state.client_certificates:
                 w.vec(3, der)
+        at = state.client_verified_at
+        w.uint(8, 0 if at is None else (at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
+        w.vec(1, (state.client_verified_with or "").encode())
         assert state.encode() == w.getvalue()
 
 

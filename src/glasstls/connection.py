@@ -740,6 +740,8 @@ class ClientConnection(_Connection):
                 alpn=negotiated.alpn_protocol,
                 server_name=self.server_name,
                 peer_certificates=tuple(certificate_der(c) for c in negotiated.peer_certificates),
+                verified_at=negotiated.peer_verified_at,
+                verified_with=negotiated.peer_verified_with,
             ),
         )
         self._add_trace("info", "NewSessionTicket", f"session ticket stored for resumption under {self.session_key!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from cryptography import x509
 
@@ -19,7 +20,15 @@ from glasstls.wire.enums import (
 
 @dataclass(frozen=True)
 class Negotiated:
-    """What the handshake settled on (both sides fill in what they know)."""
+    """What the handshake settled on (both sides fill in what they know).
+
+    ``peer_certificates``: the peer's chain (on a resumed connection, the one from the session's full
+    handshake). ``verified_chain``: the chain as verified ON THIS CONNECTION (None when it was not verified
+    here: no certificate, verification skipped, or a resumed connection). ``peer_verified_at``: when the
+    peer's chain was verified, on this connection or, resumed, in the full handshake that made the session
+    (None: never verified); ``peer_verified_with``: against what (trust anchors, revocation policy and CRLs,
+    ``pki.profile.verification_profile``).
+    """
 
     version: ProtocolVersion
     cipher_suite: CipherSuite
@@ -33,6 +42,8 @@ class Negotiated:
     resumed: bool = False
     client_certificate_requested: bool = False
     record_size_limit: int | None = None
+    peer_verified_at: datetime | None = None
+    peer_verified_with: str | None = None
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,9 @@ class ClientSession:
     non-EMS session when EMS is in use). ``lifetime``: seconds from ``created_at``. ``age_add``: TLS 1.3
     (obfuscates the ticket age, RFC 8446 section 4.2.11.1). ``peer_certificates``: the server's chain (DER)
     from the full handshake, so that a resumed connection can still report who the peer is.
+    ``verified_at``: when that chain was verified (None: never, e.g. ``dangerous_skip_verification``);
+    ``verified_with``: against what (``pki.profile.verification_profile``). A session is offered only by a
+    configuration that verifies under the same profile (``handshake.peer_auth.offer_refusal``).
     """
 
     version: ProtocolVersion
@@ -102,6 +105,8 @@ class ClientSession:
     alpn: str | None
     server_name: str | None
     peer_certificates: tuple[bytes, ...]
+    verified_at: datetime | None = None
+    verified_with: str | None = None
 
     def expired(self, now: datetime) -> bool:
         return _expired(self.created_at, self.lifetime, now)
@@ -169,7 +174,9 @@ class ClientSessionStore:
 
 # -- the server side: what a ticket carries --------------------------------------------------------------
 
-_STATE_FORMAT = 1
+#: 2: the client's verification (when, against what) follows the certificates. Format 1 tickets (before
+#: issue 9) no longer decode: their sessions get a full handshake.
+_STATE_FORMAT = 2
 
 
 @fast_frozen_init
@@ -178,7 +185,9 @@ class ServerSessionState:
     """What a ticket carries (encrypted) or the TLS 1.2 session cache holds.
 
     ``secret``: TLS 1.3, the resumption PSK (RFC 8446 section 4.6.1); TLS 1.2, the master secret.
-    ``client_certificates``: the client's chain (DER) if it authenticated, so a resumed session keeps it.
+    ``client_certificates``: the client's chain (DER) if it authenticated, so a resumed session keeps it;
+    ``client_verified_at`` / ``client_verified_with``: when and against what it was verified
+    (``pki.profile.verification_profile``; None: no client certificate).
     """
 
     version: ProtocolVersion
@@ -191,6 +200,8 @@ class ServerSessionState:
     alpn: str | None
     server_name: str | None
     client_certificates: tuple[bytes, ...]
+    client_verified_at: datetime | None = None
+    client_verified_with: str | None = None
 
     def expired(self, now: datetime) -> bool:
         return _expired(self.created_at, self.lifetime, now)
@@ -198,10 +209,11 @@ class ServerSessionState:
     def encode(self) -> bytes:
         """A versioned binary form (the plaintext of a ticket)::
 
-        uint8 format = 1; uint16 version; uint16 cipher_suite; opaque secret<1..255>; uint8 ems;
+        uint8 format = 2; uint16 version; uint16 cipher_suite; opaque secret<1..255>; uint8 ems;
         uint64 created_at (microseconds since 1970, UTC); uint32 lifetime; uint32 age_add;
         opaque alpn<0..255>; opaque server_name<0..2^16-1>; ASN.1Cert client_certificates<0..2^24-1>
-        (each opaque<1..2^24-1>)
+        (each opaque<1..2^24-1>); uint64 client_verified_at (microseconds since 1970, 0: never);
+        opaque client_verified_with<0..255>
         """
         certificates = b"".join([length_prefixed(3, der) for der in self.client_certificates])
         if len(certificates) >= 1 << 24:
@@ -220,6 +232,8 @@ class ServerSessionState:
                 length_prefixed(2, (self.server_name or "").encode()),
                 len(certificates).to_bytes(3, "big"),
                 certificates,
+                _micros(self.client_verified_at).to_bytes(8, "big"),
+                length_prefixed(1, (self.client_verified_with or "").encode()),
             )
         )
 
@@ -250,14 +264,36 @@ def _read_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionStat
     alpn = r.vec(1, "alpn")
     server_name = r.vec(2, "server_name")
     certs = tuple(r.list_of(3, "client_certificates", lambda s: s.vec(3, "certificate", 1, None)))
+    verified_micros = r.uint(8, "client_verified_at")
+    verified_with = r.vec(1, "client_verified_with")
     r.finish()
     try:
         created_at = _EPOCH + micros * _MICROSECOND
         alpn_text = alpn.decode("ascii") if alpn else None
         name_text = server_name.decode("ascii") if server_name else None
+        verified_at = _EPOCH + verified_micros * _MICROSECOND if verified_micros else None
+        with_text = verified_with.decode("ascii") if verified_with else None
     except (OverflowError, UnicodeDecodeError) as e:
         raise DecodeError(f"session state: {e}") from None
-    return cls(version, suite, secret, bool(ems), created_at, lifetime, age_add, alpn_text, name_text, certs)
+    return cls(
+        version,
+        suite,
+        secret,
+        bool(ems),
+        created_at,
+        lifetime,
+        age_add,
+        alpn_text,
+        name_text,
+        certs,
+        verified_at,
+        with_text,
+    )
+
+
+def _micros(moment: datetime | None) -> int:
+    """Microseconds since 1970 (0 for None: "never")."""
+    return 0 if moment is None else (moment - _EPOCH) // _MICROSECOND
 
 
 _FORMAT_BYTE = bytes((_STATE_FORMAT,))
@@ -290,22 +326,30 @@ def _decode_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionSt
     server_name = data[pos : pos + name_len]
     pos += name_len
     certs_end = pos + 3 + int.from_bytes(data[pos : pos + 3], "big")
-    if certs_end != end:
+    if certs_end + 9 > end:
         return None
     pos += 3
     certs: list[bytes] = []
-    while pos < end:
-        if pos + 3 > end:
+    while pos < certs_end:
+        if pos + 3 > certs_end:
             return None
         stop = pos + 3 + int.from_bytes(data[pos : pos + 3], "big")
-        if stop == pos + 3 or stop > end:
+        if stop == pos + 3 or stop > certs_end:
             return None
         certs.append(data[pos + 3 : stop])
         pos = stop
+    verified_micros = int.from_bytes(data[pos : pos + 8], "big")
+    with_len = data[pos + 8]
+    pos += 9
+    if pos + with_len != end:
+        return None
+    verified_with = data[pos:end]
     try:
         created_at = _EPOCH + micros * _MICROSECOND
         alpn_text = alpn.decode("ascii") if alpn else None
         name_text = server_name.decode("ascii") if server_name else None
+        verified_at = _EPOCH + verified_micros * _MICROSECOND if verified_micros else None
+        with_text = verified_with.decode("ascii") if verified_with else None
     except (OverflowError, UnicodeDecodeError):
         return None
     return cls(
@@ -319,6 +363,8 @@ def _decode_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionSt
         alpn_text,
         name_text,
         tuple(certs),
+        verified_at,
+        with_text,
     )
 
 

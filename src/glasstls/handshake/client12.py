@@ -54,6 +54,7 @@ from glasstls.handshake.base import (
     check_signature12,
     parse_peer_chain,
 )
+from glasstls.handshake.peer_auth import Verification, client_trust_store, client_verification, offer_refusal
 from glasstls.handshake.traffic12 import (
     TLS12_ECDHE_GROUPS,
     Session12,
@@ -123,12 +124,12 @@ def resumable(
     why = None
     if session.cipher_suite not in config.cipher_suites:
         why = f"its cipher suite {session.cipher_suite} is no longer offered"
-    elif session.server_name != server_name:
-        why = f"it was made with server name {session.server_name!r}, not {server_name!r}"
     elif not session.extended_master_secret and config.require_extended_master_secret:
         why = "it has no extended master secret (RFC 7627 section 5.3)"
     elif not session.session_id and not session.ticket:
         why = "it has neither a session ID nor a ticket"
+    else:
+        why = offer_refusal(config, session, server_name)  # the policy both versions share
     if why is not None:
         actions.trace("info", "ClientHello", f"not offering the stored TLS 1.2 session: {why}")
         return None
@@ -171,6 +172,7 @@ class _Client12:
     new_ticket: bytes = field(default=b"", repr=False)
     ticket_lifetime: int = 0
     certificate_request: CertificateRequest12 | None = None
+    verification: Verification = (None, None)  # when and against what the server's chain was verified
 
     @property
     def config(self) -> ClientConfig:
@@ -379,8 +381,6 @@ class ExpectCertificate12(_State12):
 
 def _verify_chain(c: _Client12, ocsp_response: bytes | None, actions: Actions) -> ServerCertVerified:
     """RFC 5246 section 7.4.2 / RFC 5280 section 6: the chain, the name, the validity, revocation."""
-    from glasstls.handshake.client13 import _trust_store
-
     config = c.config
     if config.dangerous_skip_verification:
         actions.trace(
@@ -393,7 +393,7 @@ def _verify_chain(c: _Client12, ocsp_response: bytes | None, actions: Actions) -
     verified = verify_server_chain(
         list(c.peer_chain_der),
         server_name=c.hs.server_name,
-        trust=_trust_store(config),
+        trust=client_trust_store(config),
         at=config.clock(),
         revocation=config.revocation,
         crls=config.crls,
@@ -613,6 +613,9 @@ class ExpectServerFinished12(_State12):
         del proof
         hs = c.hs
         verified = c.verified
+        c.verification = client_verification(
+            c.config, verified.chain if verified is not None else None, hs.session12 if session.resumed else None
+        )
         negotiated = Negotiated(
             version=ProtocolVersion.TLS12,
             cipher_suite=session.suite.suite,
@@ -626,6 +629,8 @@ class ExpectServerFinished12(_State12):
             resumed=session.resumed,
             client_certificate_requested=c.certificate_request is not None,
             record_size_limit=hs.peer_record_size_limit,
+            peer_verified_at=c.verification[0],
+            peer_verified_with=c.verification[1],
         )
         _remember_session(c, actions)
         actions.done(negotiated, b"", b"", exporter=session.exporter)
@@ -661,6 +666,8 @@ def _remember_session(c: _Client12, actions: Actions) -> None:
             alpn=c.hs.alpn,
             server_name=c.hs.server_name,
             peer_certificates=c.peer_chain_der,
+            verified_at=c.verification[0],
+            verified_with=c.verification[1],
         )
     )
 

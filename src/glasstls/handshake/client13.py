@@ -53,8 +53,9 @@ from glasstls.handshake.base import (
     check_finished,
     parse_peer_chain,
 )
+from glasstls.handshake.peer_auth import client_trust_store as _trust_store
+from glasstls.handshake.peer_auth import client_verification, offer_refusal
 from glasstls.handshake.traffic import TrafficState
-from glasstls.pki.trust import TrustStore
 from glasstls.pki.verify import VerifiedChain, verify_server_chain
 from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
@@ -84,17 +85,6 @@ from glasstls.wire.messages import (
     decode_handshake,
     with_encoding,
 )
-
-_system_trust: TrustStore | None = None
-
-
-def _trust_store(config: ClientConfig) -> TrustStore:
-    global _system_trust
-    if config.trust is not None:
-        return config.trust
-    if _system_trust is None:
-        _system_trust = TrustStore.system()
-    return _system_trust
 
 
 @dataclass
@@ -259,11 +249,10 @@ def _psk_offer(
     elif not any(s in TLS13_SUITES and TLS13_SUITES[s].hash_name == suite.hash_name for s in config.cipher_suites):
         # RFC 8446 section 4.2.11: a PSK is used only with a suite of the same hash.
         why = f"no offered cipher suite uses its hash ({suite.hash_name})"
-    elif session.server_name != server_name:
-        # RFC 8446 section 4.6.1: resume only with the server name of the original session.
-        why = f"it was issued for server name {session.server_name!r}, not {server_name!r}"
     elif session.expired(config.clock()):
         why = "it has expired"
+    else:
+        why = offer_refusal(config, session, server_name)  # the policy both versions share
     if why is not None:
         actions.trace("info", step, f"not offering a stored session ticket: {why}")
         return None
@@ -897,6 +886,8 @@ class ExpectFinished(State):
             peer_chain = tuple(_parse_all(auth.session.peer_certificates))
         else:
             scheme, verified, peer_chain = auth.scheme, auth.cert_proof.chain, auth.peer_chain
+        resumed = auth.session if isinstance(auth, PskAuthenticated) else None
+        verified_at, verified_with = client_verification(hs.config, verified, resumed)
         negotiated = Negotiated(
             version=ProtocolVersion.TLS13,
             cipher_suite=keys.cipher_suite,
@@ -907,9 +898,11 @@ class ExpectFinished(State):
             peer_certificates=peer_chain,
             verified_chain=verified,
             hello_retry_request=hs.hello_retry,
-            resumed=isinstance(auth, PskAuthenticated),
+            resumed=resumed is not None,
             client_certificate_requested=hs.certificate_request is not None,
             record_size_limit=hs.peer_record_size_limit,
+            peer_verified_at=verified_at,
+            peer_verified_with=verified_with,
         )
         actions.done(negotiated, exporter, resumption)
         del fin_proof  # the proofs were required to get here; the traffic state needs none of them

@@ -38,7 +38,12 @@ from glasstls.handshake.base import (
     State,
     check_signature12,
 )
-from glasstls.handshake.peer_auth import client_sent_no_certificate, verify_client
+from glasstls.handshake.peer_auth import (
+    client_sent_no_certificate,
+    resumption_refusal,
+    server_verification,
+    verify_client,
+)
 from glasstls.handshake.traffic12 import (
     TLS12_ECDHE_GROUPS,
     Session12,
@@ -383,8 +388,8 @@ def _try_resume(
     elif state.extended_master_secret != ems:
         # RFC 7627 section 5.3: resume only with the same extended_master_secret setting.
         why = "its extended_master_secret setting differs from this ClientHello's"
-    elif state.server_name != server_name:
-        why = f"it was made for server name {state.server_name!r}, not {server_name!r}"
+    else:
+        why = resumption_refusal(config, state, server_name)  # the policy both versions share
     if why is not None:
         actions.trace("info", "ClientHello", f"not resuming the offered session ({found.via}): {why}")
         return None
@@ -446,6 +451,7 @@ def _resume(
         send_ticket=False,
         requested=False,
         client_chain=tuple(client_chain),
+        resumed=state,
     )
     return ExpectClientChangeCipherSpec12(s)
 
@@ -466,6 +472,7 @@ class _Server12:
     requested: bool
     client_chain: tuple[x509.Certificate, ...] = ()
     client_verified: ServerCertVerified | None = None
+    resumed: ServerSessionState | None = None  # the session an abbreviated handshake resumed
 
 
 class _State12(State):
@@ -598,6 +605,9 @@ class ExpectClientFinished12(_State12):
             send_finished(actions, session, s.transcript, "server")
         del proof
         verified = s.client_verified
+        verified_at, verified_with = server_verification(
+            s.config, verified.chain if verified is not None else None, s.resumed
+        )
         negotiated = Negotiated(
             version=ProtocolVersion.TLS12,
             cipher_suite=session.suite.suite,
@@ -610,6 +620,8 @@ class ExpectClientFinished12(_State12):
             hello_retry_request=False,
             resumed=session.resumed,
             client_certificate_requested=s.requested,
+            peer_verified_at=verified_at,
+            peer_verified_with=verified_with,
         )
         actions.done(negotiated, b"", b"", exporter=session.exporter)
         return Traffic12(s.ctx)
@@ -621,6 +633,9 @@ def _remember(s: _Server12, actions: Actions) -> None:
     config = s.config
     now = config.clock()
     session = s.session
+    verified_at, verified_with = server_verification(
+        config, s.client_verified.chain if s.client_verified is not None else None, None
+    )
     state = ServerSessionState(
         version=ProtocolVersion.TLS12,
         cipher_suite=session.suite.suite,
@@ -632,6 +647,8 @@ def _remember(s: _Server12, actions: Actions) -> None:
         alpn=s.alpn,
         server_name=s.server_name,
         client_certificates=tuple(certificate_der(c) for c in s.client_chain),
+        client_verified_at=verified_at,
+        client_verified_with=verified_with,
     )
     if session.session_id and config.session_cache is not None:
         # Stored once the client's Finished proved the session (a side effect the next handshake sees).

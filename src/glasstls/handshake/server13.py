@@ -44,7 +44,12 @@ from glasstls.handshake.base import (
     check_certificate_verify,
     check_finished,
 )
-from glasstls.handshake.peer_auth import client_sent_no_certificate, verify_client
+from glasstls.handshake.peer_auth import (
+    client_sent_no_certificate,
+    resumption_refusal,
+    server_verification,
+    verify_client,
+)
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import VerifiedChain
@@ -377,12 +382,8 @@ class ExpectClientHello(State):
         our_age = (now - state.created_at) // timedelta(milliseconds=1)
         if abs(client_age - our_age) > TICKET_AGE_WINDOW_MS:
             return f"the client's ticket age ({client_age} ms) is far from ours ({our_age} ms)", None
-        if state.server_name != server_name:
-            # RFC 8446 section 4.6.1 (and RFC 6066 section 3): a session stays with its server name.
-            return f"it was issued for server name {state.server_name!r}, not {server_name!r}", None
-        if self.config.client_auth == "required" and not state.client_certificates:
-            return "its session has no client certificate, and this server requires one", None
-        return "", state
+        why = resumption_refusal(self.config, state, server_name)  # the policy both versions share
+        return (why, None) if why is not None else ("", state)
 
     def _use_ticket(self, resumption: _Resumption, step: str, actions: Actions) -> bool:
         """Single-use tickets (RFC 8446 section 8.1, appendix C.4): record the use; False if it was used."""
@@ -737,6 +738,7 @@ class ExpectClientFinished(State):
         self.config = config
         self.flight = flight
         self.client_chain = client_auth[0] if client_auth else None
+        self.verification = server_verification(config, self.client_chain, flight.resumed)
         self.peer_certificates = client_auth[0].chain if client_auth else ()
         if flight.resumed is not None:
             self.peer_certificates = tuple(_parse_certificates(flight.resumed.client_certificates))
@@ -764,6 +766,8 @@ class ExpectClientFinished(State):
             resumed=f.resumed is not None,
             client_certificate_requested=f.request is not None,
             record_size_limit=f.peer_record_size_limit,
+            peer_verified_at=self.verification[0],
+            peer_verified_with=self.verification[1],
         )
         actions.done(negotiated, f.exporter, resumption)
         if f.tickets_wanted:
@@ -795,6 +799,8 @@ class ExpectClientFinished(State):
                 alpn=f.alpn,
                 server_name=server_name,
                 client_certificates=client_certificates,
+                client_verified_at=self.verification[0],
+                client_verified_with=self.verification[1],
             )
             ticket = keys.seal(state.encode(), now=now, random=config.random)
             actions.send(NewSessionTicket(config.ticket_lifetime, age_add, nonce, ticket))

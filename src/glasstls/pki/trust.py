@@ -11,6 +11,7 @@ a strict parser refuses) and counted in ``source``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import ssl
@@ -236,6 +237,12 @@ class TrustStore:
     def with_subject(self, name: x509.Name) -> tuple[x509.Certificate, ...]:
         """The anchors whose subject is ``name`` (candidate issuers of a certificate issued by ``name``)."""
         return tuple(c for c in self.certificates if c.subject == name)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 over the anchors' DER, sorted: two stores with the same anchors have the same fingerprint,
+        whatever their ``source`` (what a resumed session records as "verified against", issue 9)."""
+        return hashlib.sha256(b"".join(sorted(self._der))).hexdigest()
 
     @cached_property
     def _store(self) -> Store:
