@@ -245,6 +245,16 @@ class Actions:
         self.items.append(HandshakeDone(negotiated, exporter_master_secret, resumption_master_secret, exporter))
 
 
+class Secrets(dict[str, bytes]):
+    """Secrets by name (e.g. the current traffic secret of each side); the repr names them, never shows them
+    (DESIGN rule 9: a traceback with locals or a debugger prints reprs)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<secrets: {', '.join(self)}>"
+
+
 # -- context shared by the states of one connection ------------------------------------------------------
 
 

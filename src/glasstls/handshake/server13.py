@@ -10,7 +10,7 @@ ExpectClientCertificate ──► ExpectClientCertificateVerify ──┐   (onl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -636,10 +636,10 @@ class _ServerFlight:
     suite: Tls13CipherSuite
     transcript: Transcript
     master: ks.MasterSecret
-    c_hs: bytes
-    c_ap: bytes
-    s_ap: bytes
-    exporter: bytes
+    c_hs: bytes = field(repr=False)  # secrets: never in a repr (issue 9)
+    c_ap: bytes = field(repr=False)
+    s_ap: bytes = field(repr=False)
+    exporter: bytes = field(repr=False)
     group: NamedGroup | None
     scheme: SignatureScheme | None
     alpn: str | None

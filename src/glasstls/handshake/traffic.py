@@ -8,7 +8,7 @@ from glasstls.crypto import key_schedule as ks
 from glasstls.crypto.suites import Tls13CipherSuite
 from glasstls.errors import IllegalParameter, UnexpectedMessage
 from glasstls.events import KeyUpdated, NewSessionTicketReceived, SessionTicket
-from glasstls.handshake.base import Actions, Context, State
+from glasstls.handshake.base import Actions, Context, Secrets, State
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import HandshakeType, KeyUpdateRequest
 from glasstls.wire.messages import HandshakeMessage, KeyUpdate, NewSessionTicket
@@ -38,7 +38,7 @@ class TrafficState(State):
     ) -> None:
         self.ctx = ctx
         self.suite = suite
-        self._secrets = {"client": client_secret, "server": server_secret}
+        self._secrets = Secrets(client=client_secret, server=server_secret)
         self._generations = {"client": 0, "server": 0}
         self._resumption_master_secret = resumption_master_secret
         self.max_key_updates_in_a_row = max_key_updates_in_a_row
