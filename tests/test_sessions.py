@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import stat
 import threading
 from datetime import UTC, datetime, timedelta
@@ -333,7 +334,89 @@ def test_full_used_ticket_record_refuses_instead_of_forgetting() -> None:
     assert cache.mark_ticket_used(b"b", expires=late, now=T0)
     assert not cache.mark_ticket_used(b"c", expires=late, now=T0)  # full: refuse (no replay of "a" later)
     assert not cache.mark_ticket_used(b"a", expires=late, now=T0)
-    assert cache.mark_ticket_used(b"c", expires=late + timedelta(hours=1), now=late)  # expired ones were pruned
+    # Expired ones are forgotten within a second of their expiry (the record's buckets are whole seconds).
+    assert not cache.mark_ticket_used(b"c", expires=late + timedelta(hours=1), now=late - timedelta(seconds=1))
+    assert cache.mark_ticket_used(b"c", expires=late + timedelta(hours=1), now=late + timedelta(seconds=1))
+
+
+class CountingTime(datetime):
+    """A datetime that counts the comparisons made with it: the work the used-ticket record does, measured by
+    count, not by time."""
+
+    comparisons = 0
+
+    def __lt__(self, other: object) -> bool:
+        CountingTime.comparisons += 1
+        return super().__lt__(other)  # type: ignore[operator]
+
+    def __le__(self, other: object) -> bool:
+        CountingTime.comparisons += 1
+        return super().__le__(other)  # type: ignore[operator]
+
+    def __gt__(self, other: object) -> bool:
+        CountingTime.comparisons += 1
+        return super().__gt__(other)  # type: ignore[operator]
+
+    def __ge__(self, other: object) -> bool:
+        CountingTime.comparisons += 1
+        return super().__ge__(other)  # type: ignore[operator]
+
+
+def counting(moment: datetime) -> CountingTime:
+    return CountingTime(
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond,
+        tzinfo=moment.tzinfo,
+    )
+
+
+def test_used_ticket_record_full_of_live_tickets_refuses_without_scanning() -> None:
+    """10,000 unexpired used tickets: a new ticket cannot be tracked (full handshake), and finding that out
+    costs a few comparisons, not one per entry (issue 9 item 11: each refusal scanned the whole record)."""
+    cache = ServerSessionCache(max_entries=10_000)
+    now = counting(T0)
+    for i in range(10_000):
+        assert cache.mark_ticket_used(b"live%d" % i, expires=counting(T0 + timedelta(hours=1)), now=now)
+    CountingTime.comparisons = 0
+    for i in range(100):
+        assert not cache.mark_ticket_used(b"new%d" % i, expires=counting(T0 + timedelta(hours=1)), now=now)
+    assert CountingTime.comparisons <= 2 * 100, CountingTime.comparisons
+    assert not cache.mark_ticket_used(b"live7", expires=counting(T0 + timedelta(hours=1)), now=now)  # still used
+
+
+def test_used_ticket_record_full_of_expired_tickets_accepts_new_ones() -> None:
+    """A full record whose entries expired in any order (one long-lived entry first) takes new tickets; each
+    old entry is forgotten once, and then each use is a few steps."""
+    cache = ServerSessionCache(max_entries=10_000)
+    rng = random.Random(9)
+    assert cache.mark_ticket_used(b"long", expires=T0 + timedelta(days=1), now=T0)
+    for i in range(9_999):
+        expiry = T0 + timedelta(seconds=rng.randrange(1, 100), microseconds=rng.randrange(1_000_000))
+        assert cache.mark_ticket_used(b"short%d" % i, expires=expiry, now=T0)
+    assert not cache.mark_ticket_used(b"one too many", expires=T0 + timedelta(hours=1), now=T0)
+    later = counting(T0 + timedelta(seconds=200))
+    CountingTime.comparisons = 0
+    for i in range(1_000):
+        assert cache.mark_ticket_used(b"fresh%d" % i, expires=T0 + timedelta(hours=1), now=later)
+    assert CountingTime.comparisons <= 2 * 1_000, CountingTime.comparisons
+    assert not cache.mark_ticket_used(b"long", expires=T0 + timedelta(days=1), now=later)  # still remembered
+    assert len(cache._used) == 1 + 1_000  # the 9,999 expired ones are gone
+
+
+def test_used_ticket_record_survives_clock_jumps() -> None:
+    cache = ServerSessionCache(max_entries=10)
+    assert cache.mark_ticket_used(b"t", expires=T0 + timedelta(seconds=10), now=T0)
+    assert not cache.mark_ticket_used(b"t", expires=T0 + timedelta(seconds=10), now=T0 - timedelta(days=3))
+    assert not cache.mark_ticket_used(b"t", expires=T0 + timedelta(seconds=10), now=T0 + timedelta(seconds=9))
+    far = T0 + timedelta(days=400)  # a jump far ahead: the record is emptied without a step per second
+    assert cache.mark_ticket_used(b"u", expires=far + timedelta(seconds=10), now=far)
+    assert len(cache._used) == 1
+    assert cache.mark_ticket_used(b"t", expires=far + timedelta(seconds=10), now=far)
 
 
 def test_cache_is_thread_safe() -> None:

@@ -70,6 +70,15 @@ def _seconds(lifetime: int) -> timedelta:
     return span
 
 
+def _second_after(moment: datetime) -> int:
+    """The first whole second (since 1970) at or after ``moment``: the used-ticket record's bucket for a ticket
+    that expires at ``moment``, emptied once the clock reaches that second."""
+    return -((_EPOCH - moment) // _SECOND)
+
+
+_SECOND = timedelta(seconds=1)
+
+
 def _expired(created_at: datetime, lifetime: int, now: datetime) -> bool:
     return now >= created_at + _seconds(lifetime) or now < created_at - _CLOCK_SKEW
 
@@ -372,9 +381,12 @@ class ServerSessionCache:
     """TLS 1.2 sessions by session ID (bounded in entries, LRU; and in lifetime), and the record of TLS 1.3
     tickets already used (single-use tickets, RFC 8446 section 8.1). Thread-safe.
 
-    When the used-ticket record is full of unexpired entries, :meth:`mark_ticket_used` refuses (returns
-    False) rather than forget one: forgetting would let that ticket be replayed. The client then gets a full
-    handshake, never a replay.
+    The used-ticket record forgets each ticket once it has expired (an expired ticket is refused anyway): its
+    entries sit in buckets by expiry second (a timing wheel), and each use first empties the buckets that time
+    has passed. Each entry is examined once when it is forgotten, so the work is O(1) amortised per use (plus
+    one step per elapsed second, or per bucket after a clock jump), never a scan of the whole record. Only
+    when the record holds ``max_entries`` UNEXPIRED tickets does :meth:`mark_ticket_used` refuse a new one
+    (returns False): forgetting a live one would let it be replayed, so the client gets a full handshake.
     """
 
     def __init__(self, max_entries: int = 10_000, lifetime: int = 7200) -> None:
@@ -384,7 +396,9 @@ class ServerSessionCache:
         self.lifetime = lifetime
         self._lock = threading.Lock()
         self._sessions: OrderedDict[bytes, ServerSessionState] = OrderedDict()
-        self._used: OrderedDict[bytes, datetime] = OrderedDict()
+        self._used: dict[bytes, datetime] = {}  # ticket id -> its expiry
+        self._buckets: dict[int, list[tuple[bytes, datetime]]] = {}  # _second_after(expiry) -> [(id, expiry)]
+        self._swept: int | None = None  # every bucket below this one has been emptied
 
     def put(self, session_id: bytes, state: ServerSessionState) -> None:
         with self._lock:
@@ -411,18 +425,33 @@ class ServerSessionCache:
     def mark_ticket_used(self, ticket_id: bytes, *, expires: datetime, now: datetime) -> bool:
         """Record a ticket's use; False if it was already used (or cannot be recorded: see the class)."""
         with self._lock:
-            while self._used and next(iter(self._used.values())) <= now:
-                self._used.popitem(last=False)
+            self._forget_expired(now)
             seen = self._used.get(ticket_id)
             if seen is not None and seen > now:
                 return False
-            if len(self._used) >= self.max_entries:
-                for key in [k for k, exp in self._used.items() if exp <= now]:
-                    del self._used[key]
-                if len(self._used) >= self.max_entries:
-                    return False
+            if seen is None and len(self._used) >= self.max_entries:
+                return False  # full of live tickets: this one cannot be tracked, so it is not resumed
             self._used[ticket_id] = expires
+            swept = self._swept if self._swept is not None else 0
+            self._buckets.setdefault(max(_second_after(expires), swept), []).append((ticket_id, expires))
             return True
+
+    def _forget_expired(self, now: datetime) -> None:
+        """Empty the buckets up to ``now``'s second: every entry in them has expired (a bucket holds the
+        tickets that expire during the second before it)."""
+        limit = (now - _EPOCH) // _SECOND + 1
+        start = self._swept if self._swept is not None else limit
+        self._swept = max(start, limit)
+        if limit <= start:
+            return
+        # Step through the elapsed seconds, or (after a clock jump) through the buckets there are.
+        due = range(start, limit) if limit - start <= len(self._buckets) else sorted(self._buckets)
+        for second in due:
+            if second >= limit:
+                break
+            for ticket_id, expiry in self._buckets.pop(second, ()):
+                if self._used.get(ticket_id) is expiry:  # not re-recorded since with another expiry
+                    del self._used[ticket_id]
 
     def __len__(self) -> int:
         with self._lock:
