@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,7 +22,8 @@ def test_demo(tmp_path: Path) -> None:
     assert elapsed < 10, f"demo took {elapsed:.1f} s"
     out = proc.stdout
 
-    # The steps, in the order a person learns them.
+    # The steps, in the order their work began on the one clock (issue 10): the server's whole first flight,
+    # then the client's checks of it, its Finished, the data, the close.
     steps = [
         "ClientHello: what the client offers",
         "ServerHello: what the server chose",
@@ -29,16 +31,20 @@ def test_demo(tmp_path: Path) -> None:
         "Handshake keys derived",
         "EncryptedExtensions",
         "Certificate: the server's chain",
-        "Certificate verification",
         "CertificateVerify: the server proves it holds the key",
         "Finished: server to client",
         "Application keys derived",
+        "Certificate verification",
         "Finished: client to server",
+        "Client application keys in use",
         "Encrypted application data",
         "Close",
     ]
     positions = [out.index(step) for step in steps]
     assert positions == sorted(positions)
+    story = out[out.index("3. The handshake") : out.index("Negotiated:")]
+    starts = [float(m) for m in re.findall(r"\(\+([0-9.]+) ms, took", story)]
+    assert len(starts) >= len(steps) and starts == sorted(starts)  # never a step before one it depends on
     # What the ClientHello offered and the ServerHello chose, the chain and each check.
     for fact in (
         "cipher suites: TLS_AES_256_GCM_SHA384",
@@ -93,9 +99,12 @@ def test_demo_rsa_key_exchange_shows_the_seed_tls12_flow() -> None:
     steps = [
         "ServerHello: what the server chose",
         "Certificate: the server's chain",
-        "Key exchange",
+        "ServerHelloDone",
+        "ClientKeyExchange",
         "Master secret and keys",
+        "ChangeCipherSpec: the client switches",
         "Finished: client to server",
+        "ChangeCipherSpec: the server switches",
         "Finished: server to client",
     ]
     positions = [out.index(step) for step in steps]
@@ -112,5 +121,24 @@ def test_demo_tls12_ecdhe() -> None:
         env={**os.environ, "NO_COLOR": "1"},
     )
     assert proc.returncode == 0, proc.stderr
-    assert "SERVER_KEY_EXCHANGE" in proc.stdout and "forward secrecy" in proc.stdout
+    out = proc.stdout
+    assert "SERVER_KEY_EXCHANGE" in out and "forward secrecy" in out
+    # TLS 1.2 in wire order (RFC 5246 7.3), the ticket before the server's ChangeCipherSpec (RFC 5077 3.3)
+    steps = [
+        "ServerHello: what the server chose",
+        "Certificate: the server's chain",
+        "ServerKeyExchange",
+        "ServerHelloDone",
+        "ClientKeyExchange",
+        "ChangeCipherSpec: the client switches",
+        "Finished: client to server",
+        "NewSessionTicket",
+        "ChangeCipherSpec: the server switches",
+        "Finished: server to client",
+    ]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions), positions
+    story = out[out.index("3. The handshake") : out.index("Negotiated:")]
+    assert "key shares" not in story and "HMAC" not in story  # TLS 1.3 texts (RFC 5246 7.4.1.2, 7.4.9)
+    assert "verify_data: 12 bytes" in story
     assert "RSA key transport (no forward secrecy)" not in proc.stdout.split("Negotiated:")[1]

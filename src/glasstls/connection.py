@@ -104,12 +104,16 @@ class _Connection:
         # TraceEvents, or the fields of one not made yet (see _add_trace and the trace property); the details of
         # a message step are the message itself until read (see _trace_message).
         self._trace: list[
-            TraceEvent | tuple[float, TraceKind, str, str, Mapping[str, object] | HandshakeMessage, bool | None]
+            TraceEvent | tuple[float, float, TraceKind, str, str, Mapping[str, object] | HandshakeMessage, bool | None]
         ] = []
         # The config is frozen: its clock and trace sink are read once, not for every trace step.
         self._monotonic = config.monotonic
         self._trace_sink = config.trace
         self._t0 = self._monotonic()
+        # Trace timing: where the next step's work begins (the end of the step before it, or the moment the
+        # connection was called after a wait), and the time an action was recorded while it is applied.
+        self._mark = self._t0
+        self._action_time: float | None = None
         self._error: TLSError | None = None
         self._state: State = Closed()
         self._negotiated: Negotiated | None = None
@@ -154,10 +158,10 @@ class _Connection:
         side = self._ctx.side
         for seq, item in enumerate(trace):
             if type(item) is tuple:  # recorded without a sink: made into its TraceEvent on first read
-                time, kind, step, summary, details, ok = item
+                time, duration, kind, step, summary, details, ok = item
                 if isinstance(details, HandshakeMessage):  # a message step: described when its details are read
                     details = LazyDetails(functools.partial(describe_message, details))
-                trace[seq] = TraceEvent(seq, time, side, kind, step, summary, details, ok)
+                trace[seq] = TraceEvent(seq, time, side, kind, step, summary, details, ok, duration)
         return cast(list[TraceEvent], list(trace))
 
     def data_to_send(self) -> bytes:
@@ -177,11 +181,19 @@ class _Connection:
         if self._peer_closed or not data:
             return  # RFC 8446 section 6.1: data after a closure alert is ignored
         # The error boundary (see _Boundary), written out: this runs for every chunk the transport delivers.
+        self._mark = self._monotonic()  # the wait for these bytes belongs to no step
         try:
             records = self._records
             records.feed(data)
             while not self._peer_closed:
+                ccs_seen = records.middlebox_ccs_received
                 record = records.next_record()
+                if records.middlebox_ccs_received != ccs_seen:
+                    self._add_trace(
+                        "record",
+                        "ChangeCipherSpec",
+                        "received change_cipher_spec (middlebox compatibility, RFC 8446 D.4): ignored",
+                    )
                 if record is None:
                     break
                 self._handle_record(record[0], record[1])
@@ -199,6 +211,7 @@ class _Connection:
         if self._peer_closed:
             return
         self._peer_closed = True
+        self._mark = self._monotonic()
         if not self.handshake_complete:
             with self._boundary():
                 raise ConnectionLost(
@@ -215,6 +228,7 @@ class _Connection:
         if self._sent_close:
             raise UsageError("send_data after close()")
         view = memoryview(bytes(data))
+        self._mark = self._monotonic()
         with self._boundary():
             while True:
                 protection = self._records.write_protection
@@ -241,6 +255,7 @@ class _Connection:
             raise UsageError("key_update needs an established, open connection")
         if not isinstance(self._state, TrafficState):
             raise UsageError("key_update exists only in TLS 1.3 (RFC 8446 section 4.6.3)")
+        self._mark = self._monotonic()
         with self._boundary():
             self._key_update(request_peer=request_peer, reason="requested by the application")
 
@@ -249,6 +264,7 @@ class _Connection:
         if self._sent_close or self._error is not None:
             return
         self._sent_close = True
+        self._mark = self._monotonic()
         self._flush_handshake()
         self._out += self._records.seal(
             ContentType.ALERT, Alert(AlertLevel.WARNING, AlertDescription.CLOSE_NOTIFY).encode()
@@ -298,6 +314,7 @@ class _Connection:
         """Record the failure, queue the fatal alert once, and close (DESIGN rule 7)."""
         if self._error is not None:
             return
+        self._action_time = None  # a failure while applying actions is timed now
         err.with_step(self._state.step)
         self._error = err
         self._flush_handshake()
@@ -352,7 +369,7 @@ class _Connection:
             self._add_trace(
                 "record", "ChangeCipherSpec", "received change_cipher_spec: the peer's next records are encrypted"
             )
-            actions = Actions()
+            actions = Actions(self._monotonic)
             try:
                 next_state = state.handle_ccs(actions)
             except TLSError as e:
@@ -381,7 +398,7 @@ class _Connection:
             raise e.with_step(state.step) from None
         name = _MESSAGE_NAMES.get(msg_type) or _message_name(msg_type)
         self._trace_message("message_received", name, f"received {name} ({len(raw)} bytes)", message)
-        actions = Actions()
+        actions = Actions(self._monotonic)
         try:
             next_state = state.handle(message, raw, actions)
         except TLSError as e:
@@ -425,7 +442,7 @@ class _Connection:
         state = self._state
         if not isinstance(state, TrafficState):
             raise UsageError("key update outside the connected state")
-        actions = Actions()
+        actions = Actions(self._monotonic)
         state.update_write_keys(actions, request_peer=request_peer, reason=reason)
         self._apply(actions)
 
@@ -433,22 +450,24 @@ class _Connection:
 
     def _apply(self, actions: Actions) -> None:
         handlers = _ACTION_HANDLERS
-        trace = self._trace
-        for action in actions.items:
-            if type(action) is Trace:  # the most frequent action, recorded here (its details are a Mapping)
-                if self._trace_sink is None and len(trace) < MAX_TRACE_EVENTS:
-                    time = self._monotonic() - self._t0
-                    trace.append((time, action.kind, action.step, action.summary, action.details, action.ok))
-                else:
-                    self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
+        times = actions.times
+        timed = len(times) == len(actions.items)
+        for index, action in enumerate(actions.items):
+            # A step is timed when the state recorded it (its work done), not now.
+            self._action_time = times[index] if timed else None
+            if type(action) is Trace:  # the most frequent action
+                self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
                 continue
             handler = handlers.get(type(action))
             if handler is None:
                 handler = _handler_for(action)
             handler(self, action)
+        self._action_time = None
         if self._pending_handshake:
             self._flush_handshake()
         self._records.deliver_ccs(self._state.accepts_ccs)
+        # Applying (sealing records, building record protection) is no step's work.
+        self._mark = max(self._mark, self._monotonic())
 
     # One method per action type (dispatched on the type, see _ACTION_HANDLERS below).
 
@@ -586,9 +605,22 @@ class _Connection:
         trace = self._trace
         if len(trace) < MAX_TRACE_EVENTS and self._trace_sink is None:
             # Kept as the message itself: the trace property makes its LazyDetails on first read.
-            trace.append((self._monotonic() - self._t0, kind, name, summary, message, None))
+            start, duration = self._step_time()
+            trace.append((start, duration, kind, name, summary, message, None))
             return
         self._add_trace(kind, name, summary, LazyDetails(functools.partial(describe_message, message)))
+
+    def _step_time(self) -> tuple[float, float]:
+        """(start, duration) of a step whose work ends now (or when its action was recorded): it began where
+        the side's step before it ended, so a side's steps never overlap nor go backwards."""
+        end = self._action_time
+        if end is None:
+            end = self._monotonic()
+        mark = self._mark
+        if end < mark:
+            end = mark
+        self._mark = end
+        return mark - self._t0, end - mark
 
     def _add_trace(
         self,
@@ -609,12 +641,12 @@ class _Connection:
         else:
             info = {"value": details}
         sink = self._trace_sink
+        start, duration = self._step_time()
         if sink is None:
             # Most connections never read their trace: keep the fields, make the TraceEvent when read.
-            trace.append((self._monotonic() - self._t0, kind, step, summary, info, ok))
+            trace.append((start, duration, kind, step, summary, info, ok))
             return
-        time = self._monotonic() - self._t0
-        event = TraceEvent(len(trace), time, self._ctx.side, kind, step, summary, info, ok)
+        event = TraceEvent(len(trace), start, self._ctx.side, kind, step, summary, info, ok, duration)
         trace.append(event)
         sink(event)
 
@@ -694,7 +726,8 @@ class ClientConnection(_Connection):
         if self._started:
             raise UsageError("start() was already called")
         self._started = True
-        actions = Actions()
+        self._mark = self._monotonic()
+        actions = Actions(self._monotonic)
         with self._boundary():
             config = self._client_config
             session = None

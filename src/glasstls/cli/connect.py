@@ -359,10 +359,23 @@ def _print_success(status: Output, result: _Result, trace: bool) -> None:
     status.info("--- data from the server follows (standard input goes to the server) ---")
 
 
+def _print_after_handshake(err: Output, result: _Result) -> None:
+    """--trace: what happened after the handshake (tickets, KeyUpdate, the close), as --json reports it too."""
+    assert result.conn is not None
+    sections = build_story(result.conn.trace, negotiated=result.negotiated)
+    keys = [section.key for section in sections]
+    later = sections[keys.index("complete") + 1 :] if "complete" in keys else []
+    if later:
+        err.heading(f"after the handshake with {result.host}:{result.port}")
+        err.story(later)
+
+
 def _finish(args: argparse.Namespace, err: Output, out: Output, result: _Result) -> int:
     result.finished = time.perf_counter()
     if args.json:
         out.json(result.document(include_data=True))
+    if result.explanation is None and args.trace and not args.json and not args.quiet and result.conn is not None:
+        _print_after_handshake(err, result)
     if result.explanation is not None:
         if not args.json:
             if args.trace and result.conn is not None and result.conn.trace:

@@ -13,6 +13,7 @@ Secrets are never printed. If SSLKEYLOGFILE is set, the client's secrets go to t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import socket
 import tempfile
 import threading
@@ -41,30 +42,35 @@ MESSAGE = b"Hello over TLS, from the glasstls demo!\n"
 
 
 class _Clock:
-    """One clock for both sides: each trace event is stamped when it happens (the connections' trace sink)."""
+    """One clock for both sides. Each connection times its steps on its own clock (seconds since it was made,
+    ``config.monotonic``); a side's first step is reported (the trace sink) as soon as it ends, which gives the
+    offset from that connection's clock to this one."""
 
     def __init__(self) -> None:
         self.t0 = time.perf_counter()
         self.events: list[TraceEvent] = []
+        self._offsets: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def sink(self, event: TraceEvent) -> None:
-        stamped = TraceEvent(
-            seq=event.seq,
-            time=time.perf_counter() - self.t0,
-            side=event.side,
-            kind=event.kind,
-            step=event.step,
-            summary=event.summary,
-            details=event.details,
-            ok=event.ok,
-        )
+        now = time.perf_counter() - self.t0
         with self._lock:
-            self.events.append(stamped)
+            if event.seq == 0 or event.side not in self._offsets:  # a new connection on that side
+                self._offsets[event.side] = now - (event.time + event.duration)
+            self.events.append(dataclasses.replace(event, time=event.time + self._offsets[event.side]))
 
     def note(self, summary: str) -> None:
         """A step the connection does not trace itself: the client's application data, as the demo sends it."""
-        self.sink(TraceEvent(seq=-1, time=0.0, side="client", kind="record", step="application data", summary=summary))
+        event = TraceEvent(
+            seq=-1,
+            time=time.perf_counter() - self.t0,
+            side="client",
+            kind="record",
+            step="application data",
+            summary=summary,
+        )
+        with self._lock:
+            self.events.append(event)
 
 
 @dataclass

@@ -170,17 +170,26 @@ Action = (
 class Actions:
     """What a state wants done, in order. Filled by ``handle``, applied by the connection afterwards."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self.items: list[Action] = []
+        #: When each action was recorded (``clock``: the connection's injected monotonic clock), so that a
+        #: trace step is timed when its work was done, not when the connection applies it; empty without one.
+        self.times: list[float] = []
+        self._clock = clock
+
+    def _add(self, action: Action) -> None:
+        self.items.append(action)
+        if self._clock is not None:
+            self.times.append(self._clock())
 
     def send(self, message: HandshakeMessage) -> bytes:
         """Queue a handshake message; returns its encoding (the bytes the transcript must hash)."""
         raw = message.encode()
-        self.items.append(SendMessage(message, raw))
+        self._add(SendMessage(message, raw))
         return raw
 
     def send_ccs(self) -> None:
-        self.items.append(SendChangeCipherSpec())
+        self._add(SendChangeCipherSpec())
 
     def install(
         self,
@@ -190,7 +199,7 @@ class Actions:
         label: str,
         keylog_label: str | None,
     ) -> None:
-        self.items.append(InstallKeys(direction, suite, secret, label, keylog_label))
+        self._add(InstallKeys(direction, suite, secret, label, keylog_label))
 
     def install12(
         self,
@@ -201,22 +210,22 @@ class Actions:
         encrypt_then_mac: bool,
         label: str,
     ) -> None:
-        self.items.append(InstallTls12Keys(direction, suite, keys, encrypt_then_mac, label))
+        self._add(InstallTls12Keys(direction, suite, keys, encrypt_then_mac, label))
 
     def remember(self, session: ClientSession) -> None:
-        self.items.append(RememberSession(session))
+        self._add(RememberSession(session))
 
     def alert(self, level: AlertLevel, description: AlertDescription) -> None:
-        self.items.append(SendAlert(level, description))
+        self._add(SendAlert(level, description))
 
     def log_secret(self, keylog_label: str, secret: bytes) -> None:
-        self.items.append(LogSecret(keylog_label, secret))
+        self._add(LogSecret(keylog_label, secret))
 
     def allow_ccs(self, allowed: bool) -> None:
-        self.items.append(AllowChangeCipherSpec(allowed))
+        self._add(AllowChangeCipherSpec(allowed))
 
     def emit(self, event: Event) -> None:
-        self.items.append(EmitEvent(event))
+        self._add(EmitEvent(event))
 
     def trace(
         self,
@@ -226,14 +235,14 @@ class Actions:
         details: Mapping[str, object] | None = None,
         ok: bool | None = None,
     ) -> None:
-        self.items.append(Trace(kind, step, summary, details if details is not None else NO_DETAILS, ok))
+        self._add(Trace(kind, step, summary, details if details is not None else NO_DETAILS, ok))
 
     def check(self, step: str, summary: str, details: Mapping[str, object] | None = None) -> None:
         """Trace a check that passed (failed checks raise; the connection traces the error)."""
-        self.items.append(Trace("check", step, summary, details if details is not None else NO_DETAILS, True))
+        self._add(Trace("check", step, summary, details if details is not None else NO_DETAILS, True))
 
     def peer_record_size_limit(self, limit: int) -> None:
-        self.items.append(SetPeerRecordSizeLimit(limit))
+        self._add(SetPeerRecordSizeLimit(limit))
 
     def done(
         self,
@@ -242,7 +251,7 @@ class Actions:
         resumption_master_secret: bytes,
         exporter: Exporter | None = None,
     ) -> None:
-        self.items.append(HandshakeDone(negotiated, exporter_master_secret, resumption_master_secret, exporter))
+        self._add(HandshakeDone(negotiated, exporter_master_secret, resumption_master_secret, exporter))
 
 
 class Secrets(dict[str, bytes]):

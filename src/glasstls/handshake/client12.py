@@ -100,6 +100,14 @@ _TLS13_ONLY = frozenset(
 )
 
 
+def hello_groups(groups: Sequence[NamedGroup], versions: Sequence[ProtocolVersion]) -> tuple[NamedGroup, ...]:
+    """The supported_groups a ClientHello offers: a TLS 1.2-only hello lists only groups TLS 1.2 can use (RFC 8422
+    section 5.1), never a TLS 1.3-only one such as an ML-KEM hybrid."""
+    if ProtocolVersion.TLS13 in versions:
+        return tuple(groups)
+    return tuple(g for g in groups if g in TLS12_ECDHE_GROUPS)
+
+
 def hello_extensions(config: ClientConfig, session: ClientSession | None) -> list[ext.Extension]:
     """The ClientHello extensions TLS 1.2 needs (RFC 8422 5.1.2, RFC 7627 5.1, RFC 5746 3.4, RFC 5077 3.1,
     RFC 7366 2)."""

@@ -140,7 +140,7 @@ class _Offer:
         self.versions = versions
         self.suites = offered_suites(config, versions)
         self.versions_ext = ext.SupportedVersionsClientHello(versions)
-        self.groups = ext.SupportedGroups(config.groups)
+        self.groups = ext.SupportedGroups(client12.hello_groups(config.groups, versions))
         self.signature_algorithms = ext.SignatureAlgorithms(config.signature_schemes)
         self.alpn = (
             ext.ApplicationLayerProtocolNegotiation(tuple(p.encode() for p in config.alpn_protocols))

@@ -196,6 +196,11 @@ class RecordLayer:
         with body 0x01 is dropped silently; any other change_cipher_spec is unexpected_message."""
         self._ccs_allowed = allowed
 
+    @property
+    def middlebox_ccs_received(self) -> bool:
+        """A TLS 1.3 middlebox-compatibility change_cipher_spec was received and dropped (for the trace)."""
+        return self._ccs_seen
+
     def deliver_ccs(self, deliver: bool) -> None:
         """TLS 1.2 (RFC 5246 section 7.1): while set, a plaintext change_cipher_spec record with body
         0x01 is returned by ``next_record`` (once) instead of being dropped."""

@@ -62,7 +62,10 @@ NO_DETAILS = _NO_DETAILS
 
 @dataclass(frozen=True, init=False)
 class TraceEvent:
-    """One step. ``time`` is seconds since the connection object was created (injected clock)."""
+    """One step. ``time``: when the step's work began, in seconds since the connection object was created
+    (the injected clock, ``config.monotonic``); ``duration``: the step's own work, in seconds. A side's steps
+    never overlap and never go backwards: each begins where the one before it ended, or, after a wait for the
+    peer or the application, when the connection was called again (the wait belongs to no step)."""
 
     seq: int
     time: float
@@ -72,6 +75,7 @@ class TraceEvent:
     summary: str
     details: Mapping[str, object] = field(default_factory=dict)
     ok: bool | None = None  # for kind == "check": the outcome
+    duration: float = 0.0
 
     def __init__(
         self,
@@ -83,6 +87,7 @@ class TraceEvent:
         summary: str,
         details: Mapping[str, object] = _NO_DETAILS,
         ok: bool | None = None,
+        duration: float = 0.0,
     ) -> None:
         # The dataclass __init__ of a frozen class sets each field through object.__setattr__; a connection
         # makes dozens of these per handshake, so the fields go into the instance dict in one call.
@@ -95,12 +100,14 @@ class TraceEvent:
             summary=summary,
             details={} if details is _NO_DETAILS else details,
             ok=ok,
+            duration=duration,
         )
 
     def as_dict(self) -> dict[str, object]:
         return {
             "seq": self.seq,
             "time": round(self.time, 6),
+            "duration": round(self.duration, 6),
             "side": self.side,
             "kind": self.kind,
             "step": self.step,
