@@ -76,17 +76,18 @@ class RecordMac(Protocol):
     """HMAC keyed for one direction (RFC 5246 section 6.2.3.1), plus what the Lucky13 countermeasure needs.
 
     ``compression_blocks(n)``: how many hash compression-function calls HMAC spends on an ``n``-byte message
-    (inner and outer hash, key blocks included); ``dummy_compressions(k)`` performs exactly ``k`` calls on
-    throw-away data. With both, the record layer can make the total work depend on the record length only.
+    (inner and outer hash, key blocks included); ``dummy_compressions(k, filler)`` performs ``k`` calls on
+    throw-away data (plus a constant number: it finalises like ``compute``, so that its blocks cost what real
+    ones do). With both, the record layer can make the total work depend on the record length only.
     """
 
     mac_len: int
 
-    def compute(self, data: bytes) -> bytes: ...
+    def compute(self, data: bytes | memoryview) -> bytes: ...
 
     def compression_blocks(self, length: int) -> int: ...
 
-    def dummy_compressions(self, count: int) -> None: ...
+    def dummy_compressions(self, count: int, filler: memoryview | None = None) -> None: ...
 
 
 class _AesCbc:
@@ -124,7 +125,7 @@ class _Hmac:
     and ``b`` key bytes + the inner digest (outer) (RFC 2104 section 2).
     """
 
-    __slots__ = ("_algorithm", "_base", "_block", "_length_field", "_zeros", "mac_len")
+    __slots__ = ("_algorithm", "_base", "_block", "_length_field", "_lengths", "_zeros", "mac_len")
 
     def __init__(self, algorithm: hashes.HashAlgorithm, key: bytes) -> None:
         self._algorithm = algorithm
@@ -134,8 +135,9 @@ class _Hmac:
         self._length_field = 16 if self._block == 128 else 8
         # Throw-away input for dummy_compressions (enough for any record's padding difference).
         self._zeros = memoryview(bytes(self._block * 8))
+        self._lengths = tuple(self._block * k for k in range(16))
 
-    def compute(self, data: bytes) -> bytes:
+    def compute(self, data: bytes | memoryview) -> bytes:
         h = self._base.copy()
         h.update(data)
         return h.finalize()
@@ -147,13 +149,21 @@ class _Hmac:
         outer = (b + self.mac_len + extra + b - 1) // b
         return inner + outer
 
-    def dummy_compressions(self, count: int) -> None:
-        # Always the same steps (a new hash object, one update), whatever the count: full blocks fed to a
-        # fresh hash are compressed at once, and it is never finalised (which would add one more call).
-        n = self._block * max(count, 0)
-        data = self._zeros[:n] if n <= len(self._zeros) else bytes(n)
-        h = hashes.Hash(self._algorithm)
-        h.update(data)
+    def dummy_compressions(self, count: int, filler: memoryview | None = None) -> None:
+        # The same steps as ``compute`` (a copy of the keyed HMAC, one update, finalize), whatever the count, so
+        # that a dummy block costs what a real one does: on ``count`` whole blocks the copy, which has absorbed
+        # its key block, makes ``count`` compression calls, plus a constant number to finalise (length block and
+        # outer hash). ``filler``: the bytes to feed (at least count * block of them), so that the dummy work
+        # reads the same memory as the real MAC (the caller's record buffer).
+        # The byte count from a table: a product computed here would be a fresh integer above 256 and a cached
+        # one below (CPython's small integers), a difference the caller's countermeasure must not show.
+        lengths = self._lengths
+        n = lengths[count] if 0 <= count < len(lengths) else self._block * max(count, 0)
+        if filler is None or len(filler) < n:
+            filler = self._zeros if n <= len(self._zeros) else memoryview(bytes(n))
+        h = self._base.copy()
+        h.update(filler[:n])
+        h.finalize()
 
     def __repr__(self) -> str:
         return f"<RecordMac HMAC-{self._algorithm.name}>"

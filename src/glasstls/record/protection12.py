@@ -44,8 +44,19 @@ _VERSION_BYTES = b"\x03\x03"
 BLOCK = 16
 #: RFC 5246 section 6.2.3.2: padding_length is one byte, so at most 255 padding bytes plus that byte.
 MAX_PADDING = 256
-#: The padding check looks at the record's last min(256, length) bytes, whatever the padding claims.
-_ONES = int.from_bytes(b"\x01" * MAX_PADDING, "big")
+#: The padding check (Tls12CbcProtection._open_mte) works on the record's last 256 bytes under a leading 0x01
+#: byte, whatever the padding claims: _PAD_REPEATS[p] is p repeated 256 times; _PAD_MASKS[p] keeps that leading
+#: byte and the last p + 1 bytes; a well-formed padding of length p leaves exactly _CLEAN.
+_LEAD = b"\x01"
+_PAD_REPEATS = tuple(int.from_bytes(bytes((p,)) * MAX_PADDING, "big") for p in range(256))
+_PAD_MASKS = tuple((1 << (8 * MAX_PADDING)) | ((1 << (8 * (p + 1))) - 1) for p in range(256))
+_CLEAN = b"\x01" + bytes(MAX_PADDING)
+#: Zeros after the MAC input, so that the dummy compressions always find enough bytes right after it (at most
+#: the padding, 256 bytes, plus two hash blocks of 128 bytes of difference).
+_FILLER = bytes(MAX_PADDING + 256)
+#: Biases that keep padding-dependent integers out of CPython's small-integer cache (see _open_mte).
+_LEN_BIAS = 1 << 16
+_BLOCKS_BIAS = 1 << 20
 #: Every failure to open a CBC record says the same words (padding or MAC: no oracle, RFC 5246 6.2.3.2).
 _AUTH_FAILED = "record authentication failed"
 
@@ -63,11 +74,11 @@ class RecordMac(Protocol):
 
     mac_len: int
 
-    def compute(self, data: bytes) -> bytes: ...
+    def compute(self, data: bytes | memoryview) -> bytes: ...
 
     def compression_blocks(self, length: int) -> int: ...
 
-    def dummy_compressions(self, count: int) -> None: ...
+    def dummy_compressions(self, count: int, filler: memoryview | None = None) -> None: ...
 
 
 def _refuse_wrap() -> InternalError:
@@ -256,10 +267,13 @@ class Tls12CbcProtection(_Tls12Protection):
     Every record gets a fresh random IV from ``random`` (RFC 5246 section 6.2.3.2) and the least padding.
 
     Opening MAC-then-encrypt records is where padding oracles live (Vaudenay; Lucky13, AlFardan and
-    Paterson 2013). So: decrypt; check the padding without an early exit; compute the MAC as if the padding
-    were empty when it is bad (RFC 5246 section 6.2.3.2); then run dummy hash compressions so that the number
-    of compression-function calls depends on the record length only; compare in constant time; and fail
-    with one and the same ``BadRecordMac`` for bad padding and bad MAC.
+    Paterson 2013). So: decrypt; check the padding over the last 256 bytes whatever it claims, with no early
+    exit and integers of one size; compute the MAC as if the padding were empty when it is bad (RFC 5246
+    section 6.2.3.2), reading it from one buffer of a fixed length; then run dummy HMAC compressions (the same
+    HMAC steps, on the bytes that follow in that buffer) so that the number of compression-function calls
+    depends on the record length only; compare in constant time; and fail with one and the same
+    ``BadRecordMac`` for bad padding and bad MAC. Python gives no constant-time guarantee: the residual is
+    measured by hand with tests/manual_lucky13.py (see its docstring).
     """
 
     __slots__ = ("_cipher", "_etm", "_mac", "_mac_len", "_min_len", "_random")
@@ -362,30 +376,46 @@ class Tls12CbcProtection(_Tls12Protection):
 
     def _open_mte(self, seq: int, type_byte: bytes, version: bytes, payload: bytes) -> bytes:
         mac_len = self._mac_len
+        mac = self._mac
         plain = self._cipher.decrypt(payload[:BLOCK], payload[BLOCK:])
         size = len(plain)  # public: the record length minus the IV
-        # 1. Padding check without an early exit, over the last min(256, size) bytes whatever the padding
-        #    claims: XOR with the claimed value repeated, keep the low (pad + 1) bytes, test for zero.
         pad = plain[-1]
-        window = size if size < MAX_PADDING else MAX_PADDING
-        diff = int.from_bytes(plain[size - window :], "big") ^ (pad * (_ONES >> (8 * (MAX_PADDING - window))))
-        padding_ok = ((diff & ((1 << (8 * (pad + 1))) - 1)) == 0) & (pad + 1 + mac_len <= size)
-        # 2. RFC 5246 section 6.2.3.2: with bad padding, compute the MAC as if there were no padding.
-        content_len = size - mac_len - 1 - pad * padding_ok
-        # 3. The MAC over seq + type + version + length + content.
-        expected = self._mac.compute(
-            b"".join((self._mac_header(seq, type_byte, version, content_len), plain[:content_len]))
+        # 1. The padding check (RFC 5246 section 6.2.3.2), the same operations on values of the same sizes
+        #    whatever the padding holds: the last 256 bytes (zeros in front when the record is shorter; the
+        #    length is public) under a leading 0x01 byte that pins every integer below to 257 bytes, XORed with
+        #    the claimed padding byte repeated, masked to the claimed padding (plus that leading byte), and
+        #    compared in constant time. No early exit, no value-dependent integer size.
+        tail = plain[size - MAX_PADDING :] if size >= MAX_PADDING else bytes(MAX_PADDING - size) + plain
+        residue = ((int.from_bytes(_LEAD + tail, "big") ^ _PAD_REPEATS[pad]) & _PAD_MASKS[pad]).to_bytes(
+            MAX_PADDING + 1, "big"
         )
-        # 4. Lucky13: make the compression calls equal to those of the longest content this record can hold
-        #    (no padding), so the work depends on the record length alone.
-        mac = self._mac
-        longest = 13 + size - mac_len - 1
-        mac.dummy_compressions(mac.compression_blocks(longest) - mac.compression_blocks(13 + content_len))
+        padding_ok = hmac.compare_digest(residue, _CLEAN) & (pad <= size - 1 - mac_len)
+        # 2. RFC 5246 section 6.2.3.2: with bad padding, compute the MAC as if there were no padding.
+        #    From here on, every integer that depends on the padding is kept out of CPython's cache of small
+        #    integers (-5..256): a result in it costs no allocation, one outside it does, and that difference
+        #    alone was measurable (records of 277 to 532 bytes). So: the length field through a 2^16 bias, the
+        #    MAC's end as a negative index (at least 257 from the end of a buffer padded with _FILLER), the block
+        #    counts through a 2^20 bias (a multiple of every hash block size, so differences are unchanged).
+        longest = size - mac_len - 1
+        removed = pad * padding_ok  # 0..255: a cached integer whichever it is
+        length_field = (_LEN_BIAS + longest - removed).to_bytes(3, "big")[1:]
+        # 3. The MAC over seq + type + version + length + content, read from one buffer of a fixed length (the
+        #    header, the whole plaintext and _FILLER: no copy whose size depends on the padding).
+        mac_input = memoryview(b"".join((seq.to_bytes(8, "big"), type_byte, version, length_field, plain, _FILLER)))
+        end = 13 + longest - len(mac_input) - removed  # the MAC input is mac_input[:end]
+        expected = mac.compute(mac_input[:end])
+        # 4. Lucky13: the compression calls made equal to those of the longest content the record can hold, plus
+        #    one, so that the work depends on the record length alone; the extra calls hash the bytes that follow
+        #    the MAC input in the same buffer, with the same HMAC steps. Never zero of them: an empty hash update
+        #    takes a path of its own, measurably slower than one more block (tests/manual_lucky13.py).
+        biased = _BLOCKS_BIAS + 13 + longest
+        extra = 1 + mac.compression_blocks(biased) - mac.compression_blocks(biased - removed)
+        mac.dummy_compressions(extra, mac_input[end:])
         # 5. Constant-time compare; one error for bad padding and bad MAC alike.
-        mac_ok = hmac.compare_digest(expected, plain[content_len : content_len + mac_len])
+        mac_ok = hmac.compare_digest(expected, mac_input[end : end + mac_len])
         if not (mac_ok & padding_ok):
             raise BadRecordMac(_AUTH_FAILED, step="record layer")
-        return plain[:content_len]
+        return plain[: longest - removed]
 
     def __repr__(self) -> str:
         mode = "encrypt-then-MAC" if self._etm else "MAC-then-encrypt"
