@@ -49,6 +49,7 @@ from glasstls.errors import (
     UnrecognizedName,
     UnsupportedExtension,
 )
+from glasstls.io.address import format_address
 from glasstls.wire.enums import AlertDescription
 
 __all__ = [
@@ -711,7 +712,7 @@ def _os_kind(error: OSError) -> str:
 
 def explain_os_error(error: OSError, *, host: str | None = None, port: int | None = None) -> Explanation:
     """Explain a network failure that happened outside TLS (connect, DNS, timeout, reset)."""
-    target = f"{host}:{port}" if host is not None and port is not None else (host or "the peer")
+    target = format_address(host, port) if host is not None and port is not None else (host or "the peer")
     kind = _os_kind(error)
     entry = CATALOGUE[kind]
     message = error.strerror or str(error) or type(error).__name__

@@ -36,6 +36,7 @@ from glasstls.connection import ClientConnection
 from glasstls.errors import ConfigError, TLSError, UsageError
 from glasstls.events import Negotiated
 from glasstls.explain import Explanation, explain, explain_os_error
+from glasstls.io.address import format_address
 from glasstls.io.sync import RECV_SIZE, TLSSocket
 from glasstls.pki.revocation import load_crls
 from glasstls.pki.trust import TrustStore
@@ -347,12 +348,12 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
 def _print_success(status: Output, result: _Result, trace: bool) -> None:
     assert result.negotiated is not None and result.conn is not None
     if trace:
-        status.heading(f"TLS handshake with {result.host}:{result.port}")
+        status.heading(f"TLS handshake with {format_address(result.host, result.port)}")
         status.story(build_story(result.conn.trace, negotiated=result.negotiated))
     took = ((result.handshake or 0) - (result.connected or 0)) * 1000
     status.table(
         negotiated_summary(result.negotiated),
-        title=f"connected to {result.host}:{result.port} ({took:.1f} ms handshake)",
+        title=f"connected to {format_address(result.host, result.port)} ({took:.1f} ms handshake)",
     )
     for warning in result.warnings():  # legacy choices (TLS 1.2 RSA key exchange, CBC), --insecure
         status.warning(warning)
@@ -379,13 +380,14 @@ def _finish(args: argparse.Namespace, err: Output, out: Output, result: _Result)
     if result.explanation is not None:
         if not args.json:
             if args.trace and result.conn is not None and result.conn.trace:
-                err.heading(f"TLS handshake with {result.host}:{result.port}")
+                err.heading(f"TLS handshake with {format_address(result.host, result.port)}")
                 err.story(build_story(result.conn.trace))
             if result.report is not None:
                 # Issue 5: the person sees the whole verification, not only the check that failed.
                 err.heading("certificate verification report")
                 for line in result.report.to_text().splitlines():
                     err.line(line)
-            err.explanation(result.explanation, title=f"connection to {result.host}:{result.port} failed")
+            where = format_address(result.host, result.port)
+            err.explanation(result.explanation, title=f"connection to {where} failed")
         return 1
     return 0

@@ -35,6 +35,14 @@ from glasstls.connection import ServerConnection
 from glasstls.errors import ConfigError, TLSError
 from glasstls.events import Negotiated
 from glasstls.explain import Explanation, explain
+from glasstls.io.address import format_address, system_backlog
+from glasstls.io.limits import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HANDSHAKE_BYTES,
+    DEFAULT_MAX_HANDSHAKES,
+    ServerLimits,
+)
 from glasstls.io.sync import Address, TLSServer, TLSSocket
 from glasstls.pki.testpki import make_test_pki
 from glasstls.pki.trust import TrustStore
@@ -44,10 +52,11 @@ __all__ = ["ConnectionReport", "Server", "add_arguments", "run"]
 
 Mode = Literal["echo", "www"]
 
-#: A client has this long to complete its handshake.
+#: A client has this long to complete its handshake (a person typing into openssl s_client needs less; a
+#: client that sends its hello a byte at a time is dropped after this).
 HANDSHAKE_TIMEOUT = 10.0
-#: An established connection with no traffic for this long is closed.
-IDLE_TIMEOUT = 300.0
+#: An established connection that moves no application data for this long is closed (glasstls.io.limits).
+IDLE_TIMEOUT = DEFAULT_IDLE_TIMEOUT
 #: The most a --www request may be before its blank line.
 MAX_REQUEST = 16 * 1024
 
@@ -81,12 +90,22 @@ class Server:
         mode: Mode = "echo",
         on_done: Callable[[ConnectionReport], None] | None = None,
         on_handshake: Callable[[ConnectionReport], None] | None = None,
+        limits: ServerLimits | None = None,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
     ) -> None:
         self.config = config
         self.mode: Mode = mode
         self.on_done = on_done
         self.on_handshake = on_handshake
-        self.server = TLSServer(host, port, config, handshake_timeout=HANDSHAKE_TIMEOUT, timeout=IDLE_TIMEOUT)
+        self.limits = limits if limits is not None else ServerLimits()
+        self.server = TLSServer(
+            host,
+            port,
+            config,
+            handshake_timeout=handshake_timeout,
+            timeout=self.limits.idle_timeout,  # also bounds a send to a client that stopped reading
+            limits=self.limits,
+        )
         self.host, self.port = self.server.address
         self._counter = itertools.count(1)
         self._threads: set[threading.Thread] = set()
@@ -119,7 +138,8 @@ class Server:
         assert isinstance(tls.connection, ServerConnection)
         handshake = tls.handshake_time
         started = time.perf_counter() - (handshake or 0.0)
-        return ConnectionReport(next(self._counter), f"{address[0]}:{address[1]}", tls.connection, started, handshake)
+        peer = format_address(address[0], address[1])
+        return ConnectionReport(next(self._counter), peer, tls.connection, started, handshake)
 
     def _failed(self, tls: TLSSocket, address: Address, error: TLSError) -> None:
         """A client whose handshake failed (TLSServer already sent the alert)."""
@@ -148,7 +168,7 @@ class Server:
         except TLSError as e:
             report.explanation = explain(e, side="server")
         except TimeoutError:
-            report.notes.append(f"closed after {IDLE_TIMEOUT:g} s without traffic")
+            report.notes.append(f"closed after {self.limits.idle_timeout:g} s without application data")
         finally:
             tls.close(wait_for_peer=0.0)
             self._done(report, tls)
@@ -234,7 +254,77 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--echo", dest="mode", action="store_const", const="echo", help="echo data back (default)")
     mode.add_argument("--www", dest="mode", action="store_const", const="www", help="answer GET with a page")
     parser.set_defaults(mode="echo")
+    add_limit_options(parser)
     add_protocol_options(parser)
+
+
+def _positive(kind: Callable[[str], int | float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0 or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r}: give a positive number")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """What one client may take (glasstls.io.limits); the help says the defaults and why."""
+    group = parser.add_argument_group(
+        "limits",
+        "What one client may take. At the connection or handshake cap new clients wait in the listen queue "
+        f"(the system maximum, {system_backlog()} here) until a connection ends: they are not refused.",
+    )
+    group.add_argument(
+        "--max-connections",
+        type=_positive(int),
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help=f"concurrent connections, one thread each (default {DEFAULT_MAX_CONNECTIONS})",
+    )
+    group.add_argument(
+        "--max-handshakes",
+        type=_positive(int),
+        default=DEFAULT_MAX_HANDSHAKES,
+        metavar="N",
+        help=f"concurrent unfinished handshakes (default {DEFAULT_MAX_HANDSHAKES})",
+    )
+    group.add_argument(
+        "--max-handshake-bytes",
+        type=_positive(int),
+        default=DEFAULT_MAX_HANDSHAKE_BYTES,
+        metavar="BYTES",
+        help=f"bytes a client may send before its handshake completes (default {DEFAULT_MAX_HANDSHAKE_BYTES}; "
+        "a client sending more is dropped)",
+    )
+    group.add_argument(
+        "--handshake-timeout",
+        type=_positive(float),
+        default=HANDSHAKE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time a client has to complete its handshake (default {HANDSHAKE_TIMEOUT:g})",
+    )
+    group.add_argument(
+        "--idle-timeout",
+        type=_positive(float),
+        default=IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"close a connection after this long without application data either way (default {IDLE_TIMEOUT:g}); "
+        "records that carry none (empty records, key updates) do not count",
+    )
+
+
+def build_limits(args: argparse.Namespace) -> ServerLimits:
+    return ServerLimits(
+        max_connections=args.max_connections,
+        max_handshakes=args.max_handshakes,
+        max_handshake_bytes=args.max_handshake_bytes,
+        idle_timeout=args.idle_timeout,
+    )
 
 
 def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
@@ -321,9 +411,16 @@ def run(args: argparse.Namespace, out: Output) -> int:
     except ConfigError as e:
         raise CliError(str(e)) from e
     try:
-        server = Server(config, args.host, args.port, mode=args.mode)
+        server = Server(
+            config,
+            args.host,
+            args.port,
+            mode=args.mode,
+            limits=build_limits(args),
+            handshake_timeout=args.handshake_timeout,
+        )
     except OSError as e:
-        raise CliError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from e
+        raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e
 
     def on_handshake(report: ConnectionReport) -> None:
         out.success(report_line(report))
@@ -344,9 +441,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     server.on_handshake = on_handshake
     server.on_done = on_done
-    where = f"[{server.host}]" if ":" in str(server.host) else str(server.host)
     # Tests read this line to learn the port: keep its form, and flush it at once.
-    out.line(f"listening on {where}:{server.port}")
+    out.line(f"listening on {format_address(server.host, server.port)}")
     out.info(f"mode: {args.mode}; Ctrl-C to stop")
     try:
         server.serve_forever()

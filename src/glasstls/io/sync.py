@@ -21,6 +21,10 @@ Events: application data goes to ``recv``; every other event of the connection (
 bounded (:data:`MAX_PENDING_EVENTS`): a caller that never drains it loses the oldest events, counted in
 ``events_dropped``, never memory.
 
+Servers: :class:`TLSServer` bounds what its clients get (connections, unfinished handshakes and their bytes, the
+idle budget, accept failures, the drain after a fatal alert): see ``glasstls.io.limits``. It listens on IPv4,
+IPv6 or both as the host says (``glasstls.io.address``).
+
 Threads: one thread may ``recv`` while another ``send``s (full duplex); the connection object is guarded by a
 lock and socket writes keep the order in which records were sealed. Two threads reading, or two writing to the
 same ``TLSSocket``, is not supported.
@@ -29,6 +33,7 @@ same ``TLSSocket``, is not supported.
 from __future__ import annotations
 
 import logging
+import select
 import selectors
 import socket
 import threading
@@ -48,6 +53,8 @@ from glasstls.events import (
     NewSessionTicketReceived,
     SessionTicket,
 )
+from glasstls.io.address import format_address, listen
+from glasstls.io.limits import LINGER_BYTES, LINGER_SECONDS, AcceptBackoff, Admission, IdleTimeout, ServerLimits
 
 logger = logging.getLogger("glasstls.io")
 
@@ -57,11 +64,27 @@ RECV_SIZE = 65536
 DEFAULT_HANDSHAKE_TIMEOUT = 30.0
 #: How many events (other than application data) a TLSSocket keeps until ``events()`` drains them.
 MAX_PENDING_EVENTS = 256
+#: How many NewSessionTickets a TLSSocket keeps (the newest): a server may send any number of them (RFC 8446
+#: section 4.6.1), each is single-use, and a client resumes with one; a few cover reconnecting more than once.
+MAX_SESSION_TICKETS = 8
 
 Connection = ClientConnection | ServerConnection
 Address = Any  # what socket.accept() returns for the listener's family: (host, port) or (host, port, flow, scope)
 #: ``on_failure(tls_socket, address, error)``: a client's handshake failed (see TLSServer.serve_forever).
 FailureHandler = Callable[["TLSSocket", Address, TLSError], None]
+
+
+def _readable(sock: socket.socket, timeout: float) -> bool:
+    """Whether ``sock`` has bytes (or EOF) to read within ``timeout`` seconds. poll() where there is one: it
+    needs no descriptor of its own (an epoll selector does, which fails when descriptors run out) and, unlike
+    select(), takes descriptors above 1023."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(max(timeout * 1000.0, 0.0)))
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, selectors.EVENT_READ)
+        return bool(selector.select(max(timeout, 0.0)))
 
 
 def _lost(step: str, what: str, exc: OSError) -> ConnectionLost:
@@ -94,8 +117,14 @@ class TLSSocket:
         self._peer_closed = False
         self._closed = False
         self.close_notify_received = False
-        #: Session tickets the server sent (client side), kept for resumption.
+        #: Session tickets the server sent (client side), kept for resumption: the newest
+        #: :data:`MAX_SESSION_TICKETS`; older ones are dropped (counted in ``session_tickets_dropped``).
         self.session_tickets: list[SessionTicket] = []
+        self.session_tickets_dropped = 0
+        #: Idle budget after the handshake, in seconds (None: none): ``recv`` raises :class:`IdleTimeout` when no
+        #: application data moved either way for this long. Records without application data do not count.
+        self.idle_timeout: float | None = None
+        self._last_progress = time.monotonic()
         self._events: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
         #: Events lost because the queue was full (the oldest go first).
         self.events_dropped = 0
@@ -181,11 +210,12 @@ class TLSSocket:
 
     # -- handshake ------------------------------------------------------------------------------------
 
-    def do_handshake(self, timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT) -> None:
+    def do_handshake(self, timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT, *, max_bytes: int | None = None) -> None:
         """Run the handshake to completion within ``timeout`` seconds in all (``None``: no deadline).
 
-        Raises the connection's ``TLSError`` (after sending its alert) or ``ConnectionLost`` for a socket error
-        or the deadline. The socket's own timeout is restored afterwards.
+        Raises the connection's ``TLSError`` (after sending its alert) or ``ConnectionLost`` for a socket error,
+        the deadline, or a peer that sent more than ``max_bytes`` (None: no limit but the connection's own) without
+        completing the handshake. The socket's own timeout is restored afterwards.
         """
         conn = self._conn
         if conn.handshake_complete:
@@ -212,6 +242,12 @@ class TLSSocket:
                     per_read = remaining if saved_timeout is None else min(remaining, saved_timeout)
                     self._sock.settimeout(per_read)
                 data = self._read(step=self._handshake_step())
+                if max_bytes is not None and self.wire_bytes_received > max_bytes:
+                    raise ConnectionLost(
+                        f"the peer sent more than {max_bytes} bytes without completing the handshake",
+                        step=self._handshake_step(),
+                        hint="the server's limit on bytes per handshake (glasstls.io.limits.ServerLimits)",
+                    )
                 self._process(data)
         finally:
             try:
@@ -221,6 +257,7 @@ class TLSSocket:
         # Post-handshake messages queued with the last flight (e.g. the server's NewSessionTicket).
         self._flush(step="after the handshake")
         self.handshake_time = time.perf_counter() - started
+        self._last_progress = time.monotonic()
 
     def _handshake_step(self) -> str:
         return f"handshake ({self._conn.state_name})"
@@ -239,6 +276,8 @@ class TLSSocket:
             self._guard(lambda: self._conn.send_data(bytes(data)))
             self._take_events(self._conn.events())  # e.g. KeyUpdated: an automatic key update before a limit
             self.bytes_sent += len(data)
+            if data:
+                self._last_progress = time.monotonic()
             out = self._conn.data_to_send()
             self._write_lock.acquire()  # taken before the connection lock is released: keeps record order
         self._write_locked(out, step="sending application data")
@@ -264,7 +303,10 @@ class TLSSocket:
                     return out
                 if self._peer_closed:
                     return b""
-            if deadline is not None:
+            idle_deadline = None if self.idle_timeout is None else self._last_progress + self.idle_timeout
+            if idle_deadline is not None and (deadline is None or idle_deadline <= deadline):
+                self._wait_readable(idle_deadline, idle=True)
+            elif deadline is not None:
                 self._wait_readable(deadline)
             data = self._read(step="receiving application data")
             self._process(data)
@@ -305,7 +347,34 @@ class TLSSocket:
         except (OSError, TLSError):
             pass
         finally:
+            self.linger_after_alert()
             self._sock.close()
+
+    def linger_after_alert(self) -> None:
+        """Server side, after we sent a fatal alert: end our direction (the alert, then FIN) and read and discard
+        what the peer still sends, up to :data:`~glasstls.io.limits.LINGER_BYTES` and
+        :data:`~glasstls.io.limits.LINGER_SECONDS`. Closing with unread data would make the kernel answer with a
+        TCP reset, and a reset makes the peer's kernel drop the alert before the peer reads it. No TLS
+        processing happens here: the connection is closed (RFC 8446 section 6); this is the TCP close done
+        gently. Never raises for a socket error."""
+        error = self._conn.error
+        if not self.server_side or error is None or error.alert is None or self._sock.fileno() < 0:
+            return
+        try:
+            self._sock.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + LINGER_SECONDS
+            budget = LINGER_BYTES
+            while budget > 0:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._sock.settimeout(remaining)
+                data = self._sock.recv(min(RECV_SIZE, budget))
+                if not data:
+                    return  # the peer closed too: nothing unread, no reset
+                budget -= len(data)
+        except OSError:
+            pass
 
     def _drain_until_peer_closes(self, wait: float) -> None:
         deadline = time.monotonic() + wait
@@ -339,13 +408,17 @@ class TLSSocket:
         if error is not None:
             raise error
 
-    def _wait_readable(self, deadline: float) -> None:
-        """Wait until the socket has bytes (or EOF) to read; ``TimeoutError`` at ``deadline``."""
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._sock, selectors.EVENT_READ)
-            while not selector.select(max(deadline - time.monotonic(), 0)):
-                if time.monotonic() >= deadline:
-                    raise TimeoutError("no application data within the recv timeout")
+    def _wait_readable(self, deadline: float, *, idle: bool = False) -> None:
+        """Wait until the socket has bytes (or EOF) to read; ``TimeoutError`` at ``deadline`` (``IdleTimeout``
+        with ``idle``: the deadline is the idle budget's, checked even while records keep arriving)."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if idle:
+                    raise IdleTimeout(f"no application data for {self.idle_timeout:g}s (the idle budget)")
+                raise TimeoutError("no application data within the recv timeout")
+            if _readable(self._sock, remaining):
+                return
 
     def _read(self, *, step: str) -> bytes | None:
         """One read from the socket; ``None`` at EOF. Timeouts after the handshake propagate (module doc)."""
@@ -375,13 +448,18 @@ class TLSSocket:
     def _take_events(self, events: list[Event]) -> None:
         for event in events:
             if isinstance(event, DataReceived):
-                self._buffer += event.data
+                if event.data:
+                    self._buffer += event.data
+                    self._last_progress = time.monotonic()
                 continue
             if isinstance(event, ConnectionClosed):
                 self._peer_closed = True
                 self.close_notify_received = event.clean
             elif isinstance(event, NewSessionTicketReceived):
                 self.session_tickets.append(event.ticket)
+                if len(self.session_tickets) > MAX_SESSION_TICKETS:
+                    del self.session_tickets[0]
+                    self.session_tickets_dropped += 1
             if len(self._events) == self._events.maxlen:
                 self.events_dropped += 1
             self._events.append(event)
@@ -478,7 +556,7 @@ def connect(
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:
-        raise _lost("TCP connect", f"connecting to {host}:{port}", exc) from exc
+        raise _lost("TCP connect", f"connecting to {format_address(host, port)}", exc) from exc
     tls = TLSSocket(sock, connection)
     try:
         tls.do_handshake(timeout)
@@ -491,8 +569,11 @@ def connect(
 class TLSServer:
     """A listening TLS server: ``accept()`` one connection, or ``serve_forever(handler)``.
 
-    ``handshake_timeout`` bounds each handshake; ``timeout`` is then the socket timeout of accepted
-    connections (``None``: block forever). Use as a context manager, or call ``close()``.
+    ``host``: an IPv4 or IPv6 address or a name (``::`` is IPv6 and IPv4, see ``glasstls.io.address``).
+    ``backlog``: the listen backlog (None: the system maximum). ``handshake_timeout`` bounds each handshake;
+    ``timeout`` is then the socket timeout of each send/recv of accepted connections (``None``: block forever).
+    ``limits``: connections, unfinished handshakes, bytes per handshake, idle budget (``glasstls.io.limits``).
+    Use as a context manager, or call ``close()``.
     """
 
     def __init__(
@@ -501,21 +582,26 @@ class TLSServer:
         port: int,
         config: ServerConfig,
         *,
-        backlog: int = 128,
+        backlog: int | None = None,
         handshake_timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
         timeout: float | None = 300.0,
+        limits: ServerLimits | None = None,
     ) -> None:
         if not isinstance(config, ServerConfig):
             raise UsageError("TLSServer needs a ServerConfig")
         self.config = config
         self.handshake_timeout = handshake_timeout
         self.timeout = timeout
-        self._listener = socket.create_server((host, port), backlog=backlog)
+        self.limits = limits if limits is not None else ServerLimits()
+        #: Connections and unfinished handshakes now, and accepted so far (``admission.accepted``).
+        self.admission = Admission(self.limits)
+        self._backoff = AcceptBackoff()
+        self._listener = listen(host, port, backlog)
         self._closed = threading.Event()
 
     @property
     def address(self) -> tuple[str, int]:
-        """The (host, port) actually bound (useful with port 0)."""
+        """The (host, port) actually bound (useful with port 0); for IPv6 the host is the bare address."""
         name = self._listener.getsockname()
         return (name[0], name[1])
 
@@ -545,24 +631,29 @@ class TLSServer:
         """Accept clients until :meth:`close` and call ``handler(tls_socket)`` for each, then close it.
 
         With ``threads`` each client (handshake and handler) runs in its own daemon thread; otherwise one at a
-        time in this thread. A failing client (handshake error, handler exception) is logged on the
-        ``glasstls.io`` logger and never stops the server. ``on_failure(tls_socket, address, error)`` is called
-        instead of the warning for a failed handshake, after the alert was sent and before the socket is closed
-        (the socket's ``connection`` has the trace of what happened); an exception it raises is logged, never
-        propagated.
+        time in this thread. At ``limits.max_connections`` connections or ``limits.max_handshakes`` unfinished
+        handshakes the loop stops accepting: new clients wait in the listen queue until one ends. An accept()
+        that fails for lack of descriptors backs off (one log line per episode). A failing client (handshake
+        error, handler exception) is logged on the ``glasstls.io`` logger and never stops the server.
+        ``on_failure(tls_socket, address, error)`` is called instead of the warning for a failed handshake, after
+        the alert was sent and before the socket is closed (the socket's ``connection`` has the trace of what
+        happened); an exception it raises is logged, never propagated.
         """
         with selectors.DefaultSelector() as selector:
             selector.register(self._listener, selectors.EVENT_READ)
             while not self._closed.is_set():
-                if not selector.select(timeout=0.2):
-                    continue  # re-check closed: close() from another thread does not wake accept()
+                # Re-check closed every 0.2 s: close() from another thread does not wake accept().
+                if not self.admission.wait_for_room(0.2) or not selector.select(timeout=0.2):
+                    continue
                 try:
                     raw, address = self._accept_raw()
-                except OSError:
+                except OSError as exc:
                     if self._closed.is_set():
                         return
-                    logger.exception("accept failed")
+                    self._closed.wait(self._backoff.failed(exc))
                     continue
+                self._backoff.succeeded()
+                self.admission.admitted()
                 if threads:
                     worker = threading.Thread(
                         target=self._serve_one,
@@ -595,7 +686,7 @@ class TLSServer:
     def _handshake(self, raw: socket.socket, address: Address, on_failure: FailureHandler | None = None) -> TLSSocket:
         tls = TLSSocket(raw, ServerConnection(self.config))
         try:
-            tls.do_handshake(self.handshake_timeout)
+            tls.do_handshake(self.handshake_timeout, max_bytes=self.limits.max_handshake_bytes)
         except BaseException as exc:
             try:
                 if on_failure is not None and isinstance(exc, TLSError):
@@ -603,9 +694,11 @@ class TLSServer:
             except Exception:
                 logger.exception("on_failure failed for %s", address)
             finally:
+                tls.linger_after_alert()
                 raw.close()
             raise
         raw.settimeout(self.timeout)
+        tls.idle_timeout = self.limits.idle_timeout
         return tls
 
     def _serve_one(
@@ -616,20 +709,39 @@ class TLSServer:
         on_failure: FailureHandler | None,
     ) -> None:
         try:
-            tls = self._handshake(raw, address, on_failure)
+            try:
+                tls = self._handshake(raw, address, on_failure)
+            finally:
+                self.admission.handshake_done()
         except TLSError as exc:
             # A warning, unless on_failure took the report (then a debug line: the caller says it its way).
             level = logging.WARNING if on_failure is None else logging.DEBUG
             logger.log(level, "handshake with %s failed: %s", address, exc)
+            self.admission.connection_done()
             return
         except Exception:
             logger.exception("handshake with %s failed", address)
+            self.admission.connection_done()
             return
         try:
             with tls:
                 handler(tls)
+        except IdleTimeout as exc:
+            logger.info("closed %s: %s", format_address(address[0], address[1]), exc)
         except Exception:
             logger.exception("handler failed for %s", address)
+        finally:
+            self.admission.connection_done()
 
 
-__all__ = ["DEFAULT_HANDSHAKE_TIMEOUT", "MAX_PENDING_EVENTS", "TLSServer", "TLSSocket", "connect", "wrap_socket"]
+__all__ = [
+    "DEFAULT_HANDSHAKE_TIMEOUT",
+    "MAX_PENDING_EVENTS",
+    "MAX_SESSION_TICKETS",
+    "IdleTimeout",
+    "ServerLimits",
+    "TLSServer",
+    "TLSSocket",
+    "connect",
+    "wrap_socket",
+]
