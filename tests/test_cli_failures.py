@@ -234,8 +234,8 @@ def test_missing_intermediate(files: Files) -> None:
     failed(
         proc,
         step="certificate verification",
-        cause=["the server sent its own certificate but not the intermediate CA certificate"],
-        fix=["intermediate certificate", "full chain"],
+        cause=["found neither among the certificates the server sent nor in the trust store", "did not send"],
+        fix=["subjectKeyIdentifier", "full chain", "--cafile"],
     )
 
 

@@ -139,7 +139,9 @@ def test_unknown_ca() -> None:
 def test_missing_intermediate() -> None:
     server = ServerConfig((CertificateChain((PKI.server_ecdsa.certificate,), PKI.server_ecdsa.key),))
     e = explain(client_error(server), side="client")
-    check(e, "missing-intermediate", "intermediate", "the server sent its own certificate")
+    check(e, "missing-intermediate", "intermediate", "found neither among the certificates the server sent")
+    # Both possibilities, never one stated as fact (issue 10 item 1).
+    assert "root ca that is not trusted" in e.cause.lower() and "did not send" in e.cause
 
 
 def test_self_signed_leaf() -> None:
@@ -201,8 +203,9 @@ def test_certificate_error_kind_given_by_the_raiser_wins() -> None:
     assert given.kind_given and classify(given) == "missing-intermediate"  # no keyword needed
     # An explicit kind is never second-guessed from the wording of the reason.
     assert classify(UnknownCA("not self-signed at all", check="chain", kind="unknown-ca")) == "unknown-ca"
-    # Until pki names them, the two chain kinds it does not set yet are recognised by its reason.
-    assert classify(UnknownCA("the leaf is self-signed: ...", check="chain")) == "self-signed"
+    # The kind comes from the facts pki gives, never from the words of the reason.
+    assert classify(UnknownCA("the leaf is self-signed: ...", check="chain")) == "unknown-ca"
+    assert classify(UnknownCA("the server did not send the intermediate", check="chain")) == "unknown-ca"
 
 
 def test_every_certificate_kind_is_in_the_catalogue() -> None:

@@ -195,21 +195,40 @@ def test_revoked_beats_a_bad_staple(pki: TestPKI, rev: RevocationPKI) -> None:
         (lambda p: make_crl(p.intermediate, now=NOW + timedelta(days=1)), "after the time of the check"),
     ],
 )
-def test_unusable_crl_is_ignored_and_named(pki: TestPKI, make: object, words: str) -> None:
+def test_unusable_crl_fails_under_every_policy(pki: TestPKI, make: object, words: str) -> None:
     crl = make(pki)  # type: ignore[operator]
-    # It would revoke the leaf if it were usable; it is not, so soft-fail accepts and says why.
-    soft = check_revocation(chain(pki), crls=[crl], at=NOW)
-    assert soft.ok and soft.statuses[0].status == "unknown"
-    assert words in soft.statuses[0].detail and "was ignored" in soft.statuses[0].detail
-    hard = check_revocation(chain(pki), crls=[crl], at=NOW, policy="hard-fail")
-    assert isinstance(hard.error, CertificateUnknown) and words in hard.error.reason
+    # A configured CRL from the leaf's issuer that cannot be used: the status asked for is broken, not missing,
+    # so soft-fail does not accept it (issue 13); the error names the CRL and why.
+    for policy in ("soft-fail", "hard-fail"):
+        result = check_revocation(chain(pki), crls=[crl], at=NOW, policy=policy)  # type: ignore[arg-type]
+        error = result.error
+        assert isinstance(error, CertificateUnknown) and error.kind == "unusable-crl", policy
+        assert words in error.reason and "the CRL from CN=glasstls test intermediate CA" in error.reason
+        assert "soft-fail covers a missing status, not a broken one" in error.reason
+        assert error.hint and "--crl" in error.hint
+        assert result.statuses[0].status == "unknown" and not result.statuses[0].ok
+    # Off checks nothing, so nothing is broken.
+    assert check_revocation(chain(pki), crls=[crl], at=NOW, policy="off").ok
+
+
+def test_a_usable_crl_beside_a_broken_one_decides(pki: TestPKI) -> None:
+    stale = make_crl(pki.intermediate, now=NOW - timedelta(days=10))
+    fresh = make_crl(pki.intermediate, now=NOW)
+    root_crl = make_crl(pki.root, now=NOW)
+    result = check_revocation(chain(pki), crls=[stale, fresh, root_crl], at=NOW)
+    assert result.ok and result.statuses[0].status == "good"
+    notes = " ".join(result.statuses[0].notes)
+    assert "was ignored" in notes and "stale" in notes
 
 
 def test_forged_crl_cannot_revoke(pki: TestPKI) -> None:
     forged = make_crl(
         pki.intermediate, revoked=[pki.server_ecdsa.certificate], now=NOW, sign_with=generate_key(name="crl-forger")
     )
-    assert check_revocation(chain(pki), crls=[forged], at=NOW).ok
+    result = check_revocation(chain(pki), crls=[forged], at=NOW)
+    # It does not revoke (its signature does not verify), and it is reported as the broken CRL it is.
+    assert not isinstance(result.error, CertificateRevoked)
+    assert isinstance(result.error, CertificateUnknown) and "not signed by the CA it names" in result.error.reason
 
 
 def test_issuer_without_crl_sign() -> None:
@@ -218,8 +237,8 @@ def test_issuer_without_crl_sign() -> None:
     leaf = issue_certificate(intermediate, hosts=["localhost"], now=NOW)
     crl = make_crl(root, now=NOW)
     result = check_revocation([leaf.certificate, intermediate.certificate, root.certificate], crls=[crl], at=NOW)
-    assert result.ok
-    assert "without cRLSign" in result.statuses[1].detail
+    assert isinstance(result.error, CertificateUnknown) and result.error.kind == "unusable-crl"
+    assert "without cRLSign" in result.statuses[1].detail and "intermediate CA certificate" in result.error.reason
 
 
 def test_crl_from_another_issuer_does_not_apply(pki: TestPKI, rev: RevocationPKI) -> None:

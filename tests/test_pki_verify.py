@@ -35,6 +35,7 @@ from glasstls.pki.verify import (
     CheckResult,
     VerifiedChain,
     describe_certificate,
+    report_of,
     verify_client_chain,
     verify_server_chain,
 )
@@ -293,9 +294,19 @@ def test_chain_ends_at_untrusted_root_that_was_sent(pki: TestPKI) -> None:
 
 def test_missing_intermediate(pki: TestPKI, trust: TrustStore) -> None:
     exc = expect_failure(UnknownCA, AlertDescription.UNKNOWN_CA, "chain", [pki.server_ecdsa.der], trust)
-    assert "did not send the intermediate certificate" in exc.reason
-    assert "issuer: CN=glasstls test intermediate CA" in exc.reason
-    assert "send its intermediate certificate" in (exc.hint or "")
+    assert exc.kind == "missing-intermediate" and exc.kind_given
+    assert "found neither among the 1 certificate the server sent nor in the trust store" in exc.reason
+    assert "issuer name CN=glasstls test intermediate CA" in exc.reason
+    assert "either the server did not send the intermediate" in exc.reason.lower()
+    assert "issued directly by a root CA that is not in the trust store" in exc.reason
+    hint = exc.hint or ""
+    assert "subjectKeyIdentifier" in hint and "glasstls verify" in hint and "--cafile" in hint
+    report = report_of(exc)
+    assert report is not None and report.issuer_not_found is not None
+    assert report.issuer_not_found["issuer"] == "CN=glasstls test intermediate CA,O=glasstls test PKI"
+    aki = report.issuer_not_found["authority_key_identifier"]
+    assert aki is not None and aki in exc.reason
+    assert report.issuer_not_found["ca_issuers_url"] is None
 
 
 def test_self_signed_leaf(trust: TrustStore) -> None:

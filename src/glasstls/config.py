@@ -271,6 +271,8 @@ class ServerConfig:
     ``client_auth``: "none", "optional" or "required" (mutual TLS), verified against ``client_trust``.
     ``allow_rsa_key_exchange`` / ``allow_legacy_cbc`` / ``require_extended_master_secret``: as for the client.
     ``client_revocation``, ``client_crls``: revocation checking of client certificates.
+    ``client_identities``: the client identities accepted (a name in the client certificate's subjectAltName
+    or subject CN; pki/client_identity.py); empty: any client whose chain verifies.
     ``hello_retry_cookie``: include a cookie in HelloRetryRequest that the client must echo (RFC 8446 4.2.2).
     ``session_tickets``: how many TLS 1.3 NewSessionTickets to send after a handshake (0: none);
     ``ticket_lifetime``: their lifetime in seconds (at most 7 days, RFC 8446 section 4.6.1); ``ticket_keys``:
@@ -295,6 +297,7 @@ class ServerConfig:
     client_trust: TrustStore | None = None
     client_revocation: RevocationPolicy = "soft-fail"
     client_crls: tuple[x509.CertificateRevocationList, ...] = ()
+    client_identities: tuple[str, ...] = ()
     hello_retry_cookie: bool = True
     middlebox_compatibility: bool = True
     session_tickets: int = 2
@@ -321,6 +324,10 @@ class ServerConfig:
             raise ConfigError("client_auth must be 'none', 'optional' or 'required'")
         if self.client_auth != "none" and self.client_trust is None:
             raise ConfigError("client_auth needs client_trust: the CAs that issue client certificates")
+        if self.client_identities and self.client_auth == "none":
+            raise ConfigError("client_identities needs client_auth: the server must ask for a client certificate")
+        if any(not isinstance(n, str) or not n for n in self.client_identities):
+            raise ConfigError("client_identities must be non-empty strings (names in SAN or CN)")
         if not 0 <= self.session_tickets <= 16:
             raise ConfigError("session_tickets must be 0..16")
         if not 1 <= self.ticket_lifetime <= 604800:

@@ -145,6 +145,9 @@ CertificateKind = Literal[
     "revocation-unknown",  # hard-fail policy and no usable revocation status
     "bad-ocsp-response",  # an OCSP staple that cannot be used (RFC 6066 section 8, RFC 6960)
     "certificate-unknown",  # refused for another reason
+    "profile-violation",  # the chain validates but breaks a certificate profile rule (pki/certificate_profile.py)
+    "unusable-crl",  # a configured CRL from the certificate's issuer cannot be used (RFC 5280 section 6.3.3)
+    "wrong-client-identity",  # a valid client certificate for none of the identities the server accepts
     "client-cert-required",  # RFC 8446 section 4.4.2.4: the server requires one, none was sent
 ]
 CERTIFICATE_KINDS: tuple[str, ...] = get_args(CertificateKind)

@@ -143,11 +143,14 @@ CATALOGUE: dict[str, Entry] = {
         "otherwise {peer} needs a certificate from a CA in the trust store",
     ),
     "missing-intermediate": Entry(
-        "missing intermediate certificate",
+        "certificate issuer not found",
         _CERT,
-        "{peer} sent its own certificate but not the intermediate CA certificate that issued it, so the "
-        "chain cannot reach a trusted root (RFC 8446 section 4.4.2: the sender sends the chain)",
-        "configure {peer} with the full chain file (its certificate followed by the intermediates)",
+        "the CA that issued {peer}'s certificate was found neither among the certificates {peer} sent nor in the "
+        "trust store: either {peer} did not send its intermediate CA certificate (RFC 8446 section 4.4.2: the "
+        "sender sends the chain), or the certificate was issued by a root CA that is not trusted here",
+        "find the issuer by the certificate's authorityKeyIdentifier (or its authorityInfoAccess caIssuers URL): "
+        "a self-signed issuer is a root CA, to add with --cafile if you trust it; an intermediate must be sent by "
+        "{peer} (its full chain file)",
     ),
     "self-signed": Entry(
         "self-signed certificate",
@@ -209,6 +212,27 @@ CATALOGUE: dict[str, Entry] = {
         "{peer} stapled an OCSP response that cannot be used: not signed by the issuer or its responder, for "
         "another certificate, or out of date (RFC 6960, RFC 6066 section 8)",
         "{peer} needs a current OCSP response for this certificate (or should stop stapling)",
+    ),
+    "profile-violation": Entry(
+        "certificate breaks the certificate profile",
+        _CERT,
+        "the chain is valid by RFC 5280 path validation, but a certificate breaks a rule of the certificate "
+        "profile (the CA/Browser Forum Baseline Requirements, or RFC 5280 section 4)",
+        "reissue the certificate as the rule named in the detail requires; for a private PKI, verify with the "
+        "rfc5280 profile (glasstls verify --profile rfc5280)",
+    ),
+    "unusable-crl": Entry(
+        "configured CRL unusable",
+        _CERT,
+        "a CRL you configured from the certificate's issuer cannot be used (RFC 5280 section 6.3.3), so the "
+        "revocation status you asked for is broken; soft-fail covers a missing status, not a broken one",
+        "replace the CRL named in the detail with a current one signed by the issuer (or drop it from --crl)",
+    ),
+    "wrong-client-identity": Entry(
+        "client identity not accepted",
+        _CERT,
+        "the client certificate is valid but names none of the client identities this server accepts",
+        "present a certificate for an accepted identity, or add the client's name with --client-identity",
     ),
     "certificate-unknown": Entry(
         "certificate not accepted",
@@ -610,15 +634,10 @@ _BY_CLASS: tuple[tuple[type[TLSError], str], ...] = (
 
 def _certificate_kind(error: CertificateError) -> str:
     """The catalogue key of a certificate failure: its ``kind`` (errors.CertificateKind uses the catalogue's
-    keys), which the raiser names or errors.py derives from ``check`` and the class."""
+    keys), which the raiser names from the facts of the verification (pki/verify.py: e.g. the leaf's issuer was
+    found neither among the certificates sent nor in the trust store), or errors.py derives from ``check``
+    and the class. Never from the words of the reason."""
     kind: str = error.kind
-    if kind == "unknown-ca" and not error.kind_given:
-        # Until pki/verify.py names these two kinds itself, tell them apart by the reason it gives.
-        reason = error.reason.lower()
-        if "self-signed" in reason:
-            kind = "self-signed"
-        elif "intermediate" in reason and "did not send" in reason:
-            kind = "missing-intermediate"
     return kind if kind in CATALOGUE else "bad-certificate"
 
 
@@ -685,6 +704,9 @@ _HINT_FIRST = frozenset(
     {
         "unknown-ca",
         "missing-intermediate",
+        "profile-violation",
+        "unusable-crl",
+        "wrong-client-identity",
         "bad-signature",
         "wrong-usage",
         "basic-constraints",

@@ -250,6 +250,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     auth.add_argument("--require-client-cert", action="store_true", help="mutual TLS: a client certificate is required")
     auth.add_argument("--request-client-cert", action="store_true", help="ask for a client certificate (optional)")
     parser.add_argument("--cafile", help="CA certificates that issue client certificates (PEM)")
+    parser.add_argument(
+        "--client-identity",
+        action="append",
+        metavar="NAME",
+        help="accept only client certificates with this name in subjectAltName or subject CN (repeatable)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--echo", dest="mode", action="store_const", const="echo", help="echo data back (default)")
     mode.add_argument("--www", dest="mode", action="store_const", const="www", help="answer GET with a page")
@@ -367,6 +373,9 @@ def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
         if default_trust is None:
             raise CliError("--require-client-cert / --request-client-cert need --cafile (the CAs of the clients)")
         client_trust = default_trust
+    identities = tuple(args.client_identity or ())
+    if identities and client_auth == "none":
+        raise CliError("--client-identity needs --require-client-cert or --request-client-cert")
     minimum, maximum = parse_versions(args.min_version, args.max_version)
     config = ServerConfig(
         certificates=chains,
@@ -377,6 +386,7 @@ def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
         allow_legacy_cbc=bool(args.allow_cbc),
         client_auth=client_auth,
         client_trust=client_trust,
+        client_identities=identities,
         keylog=open_keylog(args.keylog),
     )
     suites = parse_cipher_suites(

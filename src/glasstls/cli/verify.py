@@ -6,7 +6,10 @@ check with its outcome; for a failing chain the cause in plain words and a fix. 
 ``cryptography.x509.verification``'s path validation, then revocation (``--crl``, ``--ocsp-response``).
 
 Exit status: 0 the chain is valid; 1 it is not (the report says why); 2 a bad command line or unreadable
-input files. With ``--json`` standard output carries one JSON document (schema ``glasstls.verify/1``).
+input files. With ``--json`` standard output carries one JSON document (schema ``glasstls.verify/1``): each
+check has a ``rule`` (the profile rule's stable identifier, e.g. ``webpki.ee-any-eku``) and ``citation`` when
+it is about one rule; ``profile_rules`` lists every rule checked with its outcome; ``decided_by`` says what
+decided a rejection (path validation, the profile and its rule, revocation).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from glasstls.cli import CliError
 from glasstls.cli.output import Output
+from glasstls.pki.certificate_profile import PROFILES
 from glasstls.pki.revocation import REVOCATION_POLICIES, load_crls
 from glasstls.pki.trust import TrustStore
 from glasstls.pki.verify import ChainReport, explain_chain
@@ -63,6 +67,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--client", action="store_true", help="check a client certificate (clientAuth, no name)")
     parser.add_argument("--max-depth", type=int, default=8, help="the most intermediate certificates (default 8)")
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default=None,
+        help="certificate profile on top of path validation: web (CA/Browser Forum Baseline Requirements; the "
+        "default for servers) or rfc5280 (RFC 5280 section 4 only; the default for --client)",
+    )
+    parser.add_argument(
+        "--client-identity",
+        action="append",
+        metavar="NAME",
+        help="with --client: accept only a certificate with this name in subjectAltName or CN (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as one JSON document")
 
 
@@ -123,6 +140,8 @@ def build_report(args: argparse.Namespace) -> ChainReport:
         raise CliError("--client checks a client certificate, which is not matched to a host: drop --host")
     if args.max_depth < 0:
         raise CliError("--max-depth must be 0 or more")
+    if args.client_identity and not args.client:
+        raise CliError("--client-identity checks a client certificate: add --client")
     chain = read_chain(_read(args.chain, "chain file"))
     if not chain:
         raise CliError(f"the chain file {args.chain} holds no certificate (expected PEM or DER)")
@@ -140,6 +159,8 @@ def build_report(args: argparse.Namespace) -> ChainReport:
         revocation=args.revocation,
         crls=crls,
         ocsp_response=staple,
+        profile=args.profile,
+        client_identities=tuple(args.client_identity or ()),
     )
 
 

@@ -69,6 +69,7 @@ def verify_client(config: ServerConfig, chain_der: Sequence[bytes], step: str, a
         at=config.clock(),
         revocation=config.client_revocation,
         crls=config.client_crls,
+        identities=config.client_identities,
     )
     for check in verified.checks:
         actions.trace("check", "client certificate verification", check.detail, {"check": check.name}, ok=check.ok)

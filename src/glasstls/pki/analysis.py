@@ -7,11 +7,11 @@ and lists what is wrong with it, :func:`_diagnose` picks the finding that matche
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
 from glasstls.errors import (
     BadCertificate,
@@ -21,8 +21,10 @@ from glasstls.errors import (
     UnknownCA,
     UnsupportedCertificate,
 )
-from glasstls.pki.facts import _der, _ext, _is_self_issued, _label, _signed_by
+from glasstls.pki.certificate_profile import ProfileName
+from glasstls.pki.facts import _der, _ext, _is_self_issued, _label, _plural, _signed_by
 from glasstls.pki.names import ServerIdentity, explain_name_mismatch
+from glasstls.pki.paths import MAX_CANDIDATES_PER_ISSUER
 from glasstls.pki.report import MAX_PEER_CERTIFICATES, Role, _span, _when
 from glasstls.pki.trust import TrustStore
 
@@ -36,6 +38,8 @@ class _Finding:
     reason: str
     hint: str
     kind: CertificateKind | None = None  # when the check and class do not say it (errors.CertificateError.kind)
+    #: The leaf's issuer was found neither among the certificates sent nor in the trust store: what is known.
+    issuer_facts: dict[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class _Context:
     at: datetime
     identity: ServerIdentity | None
     max_depth: int
+    #: The client identities a server accepts (names in the client certificate's subjectAltName or CN).
+    client_names: tuple[str, ...] = ()
+    profile: ProfileName = "web"
 
     @property
     def peer(self) -> str:
@@ -92,6 +99,8 @@ def _build_path(
         candidates = [c for c in intermediates if c.subject == current.issuer and _der(c) not in used] + [
             c for c in ctx.trust.with_subject(current.issuer) if _der(c) not in used
         ]
+        # A bound on the signature checks a peer can make us do per step (pki/paths.py explains the number).
+        candidates = candidates[:MAX_CANDIDATES_PER_ISSUER]
         if _is_self_issued(current) and _signed_by(current, current):
             # A self-signed certificate that is not an anchor: the path ends here, untrusted.
             if current is leaf:
@@ -133,17 +142,7 @@ def _build_path(
         if issuer is None:
             issuer_name = current.issuer.rfc4514_string() or "(empty name)"
             if current is leaf:
-                findings.append(
-                    _Finding(
-                        "chain",
-                        UnknownCA,
-                        f"the {peer} did not send the intermediate certificate that issued its leaf "
-                        f"(issuer: {issuer_name}), and {issuer_name} is not in {where}",
-                        f"configure the {peer} to send its intermediate certificate (the full chain file), "
-                        f"or, if {issuer_name} is a CA you trust, add it to the trust store with --cafile",
-                        "missing-intermediate",
-                    )
-                )
+                findings.append(_issuer_not_found(leaf, len(intermediates) + 1, ctx))
             else:
                 findings.append(
                     _Finding(
@@ -157,6 +156,63 @@ def _build_path(
         path.append(issuer)
         used.add(_der(issuer))
         current = issuer
+
+
+def _hex(data: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in data)
+
+
+def _ca_issuers(cert: x509.Certificate) -> list[str]:
+    """The caIssuers URLs of the authorityInfoAccess extension (RFC 5280 section 4.2.2.1)."""
+    aia = _ext(cert, x509.AuthorityInformationAccess)
+    if aia is None:
+        return []
+    return [
+        str(d.access_location.value)
+        for d in aia
+        if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+        and isinstance(d.access_location, x509.UniformResourceIdentifier)
+    ]
+
+
+def issuer_facts(leaf: x509.Certificate) -> dict[str, str | None]:
+    """What the leaf says about its issuer: the name, the authorityKeyIdentifier (the issuer's
+    subjectKeyIdentifier, RFC 5280 section 4.2.1.1), and the first caIssuers URL (section 4.2.2.1)."""
+    aki = _ext(leaf, x509.AuthorityKeyIdentifier)
+    key_id = aki.key_identifier if aki is not None else None
+    urls = _ca_issuers(leaf)
+    return {
+        "issuer": leaf.issuer.rfc4514_string() or "(empty name)",
+        "authority_key_identifier": _hex(key_id) if key_id else None,
+        "ca_issuers_url": urls[0] if urls else None,
+    }
+
+
+def _issuer_not_found(leaf: x509.Certificate, sent: int, ctx: _Context) -> _Finding:
+    """The leaf's issuer is neither among the certificates sent nor in the trust store. From here two causes
+    look the same: the peer did not send the intermediate that issued its leaf, or the leaf was issued by a
+    root CA we do not trust. Say what is known, both possibilities, and how to tell them apart."""
+    peer = ctx.peer
+    facts = issuer_facts(leaf)
+    name, key_id, url = facts["issuer"], facts["authority_key_identifier"], facts["ca_issuers_url"]
+    known = f"issuer name {name}" + (
+        f", authority key identifier {key_id}" if key_id else ", no authority key identifier"
+    )
+    reason = (
+        f"the issuer of {_label(leaf)} was found neither among the {_plural(sent, 'certificate')} the {peer} sent "
+        f"nor in the trust store ({ctx.trust.source}): {known}. Either the {peer} did not send the intermediate CA "
+        "certificate that issued its leaf, or the leaf was issued directly by a root CA that is not in the trust "
+        "store"
+    )
+    how = (
+        f"to tell them apart, find the certificate named {name}"
+        + (f" whose subjectKeyIdentifier is {key_id}" if key_id else "")
+        + (f" (the leaf says where: {url}, its authorityInfoAccess caIssuers)" if url else "")
+        + ": if it is self-signed it is a root CA; add it to the trust store with --cafile if you trust it. "
+        f"If it is an intermediate CA, the {peer} must send it after its leaf (the full chain file). "
+        "`glasstls verify CHAIN.pem --cafile CA.pem` explains a chain file offline"
+    )
+    return _Finding("chain", UnknownCA, reason, how, "missing-intermediate", facts)
 
 
 def _role_word(index: int, path: Sequence[x509.Certificate], anchored: bool) -> str:
@@ -353,9 +409,7 @@ def _diagnose(leaf: x509.Certificate, findings: Sequence[_Finding], ctx: _Contex
     if category is not None:
         for finding in findings:
             if finding.check == category:
-                return _Finding(
-                    finding.check, finding.error, f"{finding.reason} ({quoted})", finding.hint, finding.kind
-                )
+                return replace(finding, reason=f"{finding.reason} ({quoted})")
         if category == "chain":
             return _Finding(
                 "chain",
@@ -367,10 +421,10 @@ def _diagnose(leaf: x509.Certificate, findings: Sequence[_Finding], ctx: _Contex
             )
     elif findings:
         first = findings[0]
-        return _Finding(first.check, first.error, f"{first.reason} ({quoted})", first.hint, first.kind)
+        return replace(first, reason=f"{first.reason} ({quoted})")
     return _Finding(
         category or "chain",
         BadCertificate,
         f"the certificate chain for {_label(leaf)} was rejected ({quoted})",
-        "inspect the certificates (glasstls certs show, or openssl x509 -text) against the message above",
+        "inspect the certificates (`glasstls verify CHAIN.pem`, or `openssl x509 -text`) against the message above",
     )

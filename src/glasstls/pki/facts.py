@@ -1,6 +1,6 @@
 """What the report says about each certificate: public facts read once per certificate (memoized).
 
-Nothing here decides a verdict; ``pki.analysis`` and ``pki.profile`` read these facts to explain one.
+Nothing here decides a verdict; ``pki.analysis`` and ``pki.certificate_profile`` read these facts to explain one.
 """
 
 from __future__ import annotations

@@ -28,7 +28,11 @@ __all__ = [
 
 STEP = "certificate verification"
 
-CheckName = Literal["parse", "chain", "signature", "validity", "name", "usage", "basic constraints", "revocation"]
+CheckName = Literal[
+    "parse", "chain", "signature", "validity", "name", "usage", "basic constraints", "profile", "revocation"
+]
+#: The checks of a report, in order. "profile": the certificate profile's rules (pki/certificate_profile.py),
+#: checked on a chain that path validation accepted.
 CHECK_NAMES: tuple[CheckName, ...] = (
     "parse",
     "chain",
@@ -37,12 +41,16 @@ CHECK_NAMES: tuple[CheckName, ...] = (
     "name",
     "usage",
     "basic constraints",
+    "profile",
     "revocation",
 )
 
-#: A peer's Certificate message may carry at most this many certificates. Parsing and path building cost
-#: grows with it; real chains have 2-4. (A named limit on attacker-driven work.)
-MAX_PEER_CERTIFICATES = 32
+#: A peer's Certificate message may carry at most this many certificates (a named limit on attacker-driven
+#: work). Real chains have 2-4, but servers also send cross-signs, old roots and whole CA bundles, out of order
+#: (RFC 8446 section 4.4.2 permits extra certificates); a valid short path must not be refused because of them,
+#: so the bound is generous. The work stays bounded: each certificate is parsed once, and only those that chain
+#: by name from the leaf, at most pki.paths.MAX_CANDIDATES_PER_ISSUER per issuer, reach the path builder.
+MAX_PEER_CERTIFICATES = 100
 
 Role = Literal["server", "client"]
 
@@ -77,6 +85,9 @@ class CheckResult:
     hint: str | None = None
     certificate: str | None = None
     skipped: bool = False
+    #: A profile rule's stable identifier and citation (pki/certificate_profile.py), for "profile" entries.
+    rule: str | None = None
+    citation: str | None = None
 
     @property
     def outcome(self) -> Literal["passed", "failed", "skipped"]:
@@ -92,6 +103,8 @@ class CheckResult:
             "detail": self.detail,
             "hint": self.hint,
             "certificate": self.certificate,
+            "rule": self.rule,
+            "citation": self.citation,
         }
 
 
@@ -147,6 +160,10 @@ class ChainReport:
     ``certificates``: the chain as built, leaf first (to the trust anchor when one was reached).
     ``checks``: each check with its outcome, in :data:`CHECK_NAMES` order. ``error``: the error a ``verify_*``
     call raises for this chain (None when ``ok``); ``verifier_said``: cryptography's own message on rejection.
+    ``profile``: the certificate profile applied ("web" or "rfc5280", pki/certificate_profile.py);
+    ``profile_rules``: each rule checked as (identifier, citation, outcome). ``issuer_not_found``: when the path
+    stopped because the leaf's issuer was found neither among the certificates sent nor in the trust store, what
+    is known of that issuer (its name, the leaf's authorityKeyIdentifier, the caIssuers URL of its authorityInfoAccess).
     """
 
     role: str
@@ -163,6 +180,24 @@ class ChainReport:
     error: CertificateError | None = field(default=None, compare=False)
     chain: tuple[x509.Certificate, ...] = field(default=(), repr=False, compare=False)
     revocation: RevocationResult | None = field(default=None, repr=False, compare=False)
+    profile: str = "web"
+    profile_rules: tuple[tuple[str, str, str], ...] = ()
+    issuer_not_found: dict[str, str | None] | None = None
+
+    @property
+    def decided_by(self) -> str | None:
+        """What decided a rejection: path validation, the profile (and which rule), revocation, or parsing."""
+        error = self.error
+        if error is None:
+            return None
+        if error.check == "profile":
+            rule = next((c.rule for c in self.checks if c.name == "profile" and not c.ok and c.rule), None)
+            return f"the {self.profile} certificate profile, rule {rule}"
+        if error.check == "revocation":
+            return f"revocation checking (policy {self.revocation_policy})"
+        if error.check == "parse":
+            return "parsing the certificates"
+        return "RFC 5280 path validation (cryptography.x509.verification)"
 
     @property
     def failed_check(self) -> str | None:
@@ -202,12 +237,23 @@ class ChainReport:
                 "hint": error.hint,
             },
             "verifier_said": self.verifier_said,
+            "profile": self.profile,
+            "profile_rules": [
+                {"id": rule, "citation": citation, "outcome": outcome} for rule, citation, outcome in self.profile_rules
+            ],
+            "decided_by": self.decided_by,
+            "issuer_not_found": self.issuer_not_found,
         }
 
     def to_text(self) -> str:
         """The report as plain text: the chain with each certificate's facts, then the checks, then the verdict."""
         who = f"{self.role} certificate chain" + (f" for {self.server_name}" if self.server_name else "")
-        lines = [f"{who}, checked at {_when(self.at)} against {self.trust_source}", "", "chain as built:"]
+        lines = [
+            f"{who}, checked at {_when(self.at)} against {self.trust_source}",
+            f"profile: {_PROFILE_WORDS.get(self.profile, self.profile)}",
+            "",
+            "chain as built:",
+        ]
         for facts in self.certificates:
             key = facts.key_type + (f" {facts.key_size} bits" if facts.key_size else "")
             lines.append(f"  [{facts.position}] {facts.subject} ({facts.role}, {facts.origin})")
@@ -229,7 +275,8 @@ class ChainReport:
         lines += ["", "checks:"]
         marks = {"passed": "[ok]  ", "failed": "[FAIL]", "skipped": "[--]  "}
         for check in self.checks:
-            lines.append(f"  {marks[check.outcome]} {check.name}: {check.detail}")
+            rule = f" [{check.rule}, {check.citation}]" if check.rule and not check.ok else ""
+            lines.append(f"  {marks[check.outcome]} {check.name}: {check.detail}{rule}")
             if check.hint and not check.ok:
                 lines.append(f"         fix: {check.hint}")
         lines.append("")
@@ -241,8 +288,14 @@ class ChainReport:
             lines.append(f"  why: {self.error.reason}")
             if self.error.hint:
                 lines.append(f"  fix: {self.error.hint}")
+            lines.append(f"  decided by: {self.decided_by}")
         return "\n".join(lines) + "\n"
 
+
+_PROFILE_WORDS = {
+    "web": "web (CA/Browser Forum Baseline Requirements and RFC 5280 section 4, on top of path validation)",
+    "rfc5280": "rfc5280 (RFC 5280 section 4 rules only, on top of path validation)",
+}
 
 _PROOF_TOKEN = object()
 

@@ -12,7 +12,8 @@ cRLSign when it has a keyUsage extension (6.3.3 (f), section 4.2.1.3); the cRLNu
 critical (section 5.2.3); thisUpdate is not in the future and nextUpdate is present and not past (6.3.3 (a)(2),
 section 5.1.2.5); no unsupported critical extension (section 5.2), no delta CRL (5.2.4) or partitioned CRL
 (5.2.5). A CRL that fails a check is *ignored* and the reason noted: the status it would give is undetermined
-(6.3.3 (k)). The leaf and every intermediate are checked.
+(6.3.3 (k)); if no usable CRL from the same issuer is configured, the check fails (see Errors). The leaf and
+every intermediate are checked.
 
 **OCSP staple** (RFC 6960, leaf only). Accepted when: it parses and its responseStatus is successful (4.2.1);
 a SingleResponse's CertID matches the leaf (issuer name hash, issuer key hash, serial; 3.2 (1), 4.1.1); it
@@ -37,8 +38,12 @@ reject only what is proven revoked. ``"hard-fail"``: additionally require a fres
   so bad_certificate_status_response would be wrong; certificate_unknown is RFC 8446's "some other issue
   arose in processing the certificate, rendering it unacceptable".
 
-A problem with a configured CRL is never the peer's fault: the CRL is ignored (and named in the report), which
-under hard-fail can leave the leaf without a status (certificate_unknown, as above).
+* a configured CRL from the certificate's issuer that cannot be used (no cRLNumber or a critical one, an
+  issuer without cRLSign, a bad signature, stale, ...; RFC 5280 sections 5.2.3, 6.3.3) and no usable CRL
+  from that issuer beside it: :class:`~glasstls.errors.CertificateUnknown` (certificate_unknown, kind
+  ``unusable-crl``) under soft-fail *and* hard-fail. The user asked for that status and it is broken; soft-fail
+  covers "no status available", not "the status I was given is broken". It is not the peer's fault, so no
+  alert that blames the peer's data (bad_certificate_status_response) fits; certificate_unknown does.
 """
 
 from __future__ import annotations
@@ -656,6 +661,24 @@ def _status_for(
         )
         return status("unknown", False, reason, hint, bad_staple), BadCertificateStatusResponse(
             reason, check="revocation", step=STEP, hint=hint
+        )
+    broken = next((f for f in findings if f.problem is not None and f.kind == "crl"), None)
+    usable_crl = any(f.kind == "crl" and f.problem is None for f in findings)
+    if broken is not None and not usable_crl:
+        # The user configured a CRL from this certificate's issuer and it cannot be used (RFC 5280 section
+        # 6.3.3): the status asked for is broken, not missing, so soft-fail does not excuse it. (A usable CRL
+        # from the same issuer, e.g. a newer one beside a stale one, gives the status instead.)
+        reason = (
+            f"{broken.source}, configured for revocation checking, cannot be used for the {role}'s {what} "
+            f"certificate {_label(cert)}: {broken.problem}. A configured CRL that is broken is a failure under "
+            "every policy: soft-fail covers a missing status, not a broken one"
+        )
+        hint = (
+            f"replace it with a current CRL signed by {_name(cert.issuer)} (with a non-critical cRLNumber), or "
+            "remove it from the configured CRLs (--crl)"
+        )
+        return status("unknown", False, reason, hint, broken), CertificateUnknown(
+            reason, check="revocation", step=STEP, hint=hint, kind="unusable-crl"
         )
     good = next((f for f in findings if f.status == "good"), None)
     if good is not None:

@@ -43,16 +43,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from cryptography import x509
-from cryptography.x509.verification import PolicyBuilder, VerificationError
+from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, VerificationError
 
 from glasstls.crypto.keys import load_der_certificate
 from glasstls.errors import (
     BadCertificate,
     CertificateError,
     ConfigError,
+    UnsupportedCertificate,
     UsageError,
 )
 from glasstls.pki.analysis import _analyse, _category, _Context, _diagnose, _Finding
+from glasstls.pki.certificate_profile import PROFILES, ProfileName, Violation, profile_violations, rules_for
+from glasstls.pki.client_identity import client_names, match_client_identity
 from glasstls.pki.facts import (
     _MEMO_SIZE,
     _der,
@@ -67,6 +70,7 @@ from glasstls.pki.facts import (
     describe_certificate,
 )
 from glasstls.pki.names import ServerIdentity, parse_server_name
+from glasstls.pki.paths import select_intermediates
 from glasstls.pki.report import (
     _PROOF_TOKEN,
     CHECK_NAMES,
@@ -285,10 +289,15 @@ def report_of(error: BaseException) -> ChainReport | None:
 
 
 def _failure_report(
-    certs: Sequence[x509.Certificate], ctx: _Context, message: str, cause: Exception, revocation: str
+    certs: Sequence[x509.Certificate],
+    intermediates: Sequence[x509.Certificate],
+    ctx: _Context,
+    message: str,
+    cause: Exception,
+    revocation: str,
 ) -> ChainReport:
     """The report for a chain that cryptography rejected: our analysis explains its verdict."""
-    leaf, intermediates = certs[0], certs[1:]
+    leaf = certs[0]
     try:
         path, anchored, findings = _analyse(leaf, intermediates, ctx)
         primary = _diagnose(leaf, findings, ctx, message)
@@ -303,13 +312,16 @@ def _failure_report(
     error = primary.error(primary.reason, check=primary.check, step=STEP, hint=primary.hint, kind=primary.kind)
     error.__cause__ = cause
     checks = [CheckResult("parse", True, f"the {ctx.role}'s {_plural(len(certs), 'certificate')} parsed as DER X.509")]
-    for name in CHECK_NAMES[1:-1]:
+    for name in CHECK_NAMES[1:-2]:
         failing = [primary] if primary.check == name else []
         failing += [f for f in findings if f.check == name and not primary.reason.startswith(f.reason)]
         if failing:
             checks += [CheckResult(name, False, f.reason, f.hint) for f in failing]
         else:
             checks.append(_passed_on_failure(name, path, anchored, ctx))
+    checks.append(
+        CheckResult("profile", True, f"not checked: the chain did not validate ({ctx.profile} profile)", skipped=True)
+    )
     checks.append(
         CheckResult(
             "revocation",
@@ -318,6 +330,7 @@ def _failure_report(
             skipped=True,
         )
     )
+    not_found = next((f.issuer_facts for f in [primary, *findings] if f.issuer_facts is not None), None)
     used = {_der(c) for c in path}
     report = ChainReport(
         role=ctx.role,
@@ -333,9 +346,128 @@ def _failure_report(
         verifier_said=message,
         error=error,
         chain=tuple(path),
+        profile=ctx.profile,
+        issuer_not_found=not_found,
     )
     _attach(error, report)
     return report
+
+
+def _profile_checks(
+    chain: Sequence[x509.Certificate], ctx: _Context
+) -> tuple[list[CheckResult], CertificateError | None, tuple[tuple[str, str, str], ...]]:
+    """The profile's rules on a validated chain (pki/certificate_profile.py): report entries, the error, and each
+    rule's outcome."""
+    rules = rules_for(ctx.profile, ctx.role)
+    key = (ctx.profile, ctx.role, *map(id, chain))
+    hit = _profile_memo.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], chain, strict=True)):
+        violations = hit[1]
+    else:
+        violations = profile_violations(chain, role=ctx.role, profile=ctx.profile)
+        if len(_profile_memo) >= _MEMO_SIZE:
+            _profile_memo.clear()
+        _profile_memo[key] = (tuple(chain), violations)  # holds the chain, so its ids are not reused meanwhile
+    failed = {v.rule.id for v in violations}
+    direct = len(chain) < 2
+    outcomes = tuple(
+        (r.id, r.citation, "failed" if r.id in failed else "skipped" if direct else "passed") for r in rules
+    )
+    if direct:
+        entry = CheckResult(
+            "profile",
+            True,
+            f"not checked: {_label(chain[0])} is itself a trust anchor, trusted directly (RFC 5280 section 6.1.1 (d))",
+            skipped=True,
+        )
+        return [entry], None, outcomes
+    if not violations:
+        scope = _PROFILE_SCOPE[ctx.profile if ctx.role == "server" else "rfc5280"]
+        return (
+            [CheckResult("profile", True, f"the {ctx.profile} profile's {len(rules)} rules hold ({scope})")],
+            None,
+            outcomes,
+        )
+    checks = [
+        CheckResult(
+            "profile",
+            False,
+            f"{v.certificate}: {v.reason}",
+            v.hint,
+            certificate=v.certificate,
+            rule=v.rule.id,
+            citation=v.rule.citation,
+        )
+        for v in violations
+    ]
+    first = violations[0]
+    # A key or a purpose the profile forbids is a certificate of an unsupported type (RFC 8446 section 6.2
+    # unsupported_certificate, as for keyUsage/extendedKeyUsage); any other broken rule is bad_certificate.
+    error_class: type[CertificateError] = (
+        UnsupportedCertificate if first.rule.kind in ("key", "usage") else BadCertificate
+    )
+    error = error_class(
+        f"the {ctx.role}'s certificate {first.certificate} breaks the {ctx.profile} certificate profile: "
+        f"{first.reason} ({first.rule.citation}: {first.rule.requires})",
+        check="profile",
+        step=STEP,
+        hint=first.hint
+        + (
+            " (or, for a private PKI, verify with the rfc5280 profile)"
+            if ctx.profile == "web" and "webpki." in first.rule.id
+            else ""
+        ),
+        kind="profile-violation",
+    )
+    # The report entry for the deciding rule says exactly what the error says.
+    checks[0] = CheckResult(
+        "profile",
+        False,
+        error.reason,
+        error.hint,
+        certificate=first.certificate,
+        rule=first.rule.id,
+        citation=first.rule.citation,
+    )
+    return checks, error, outcomes
+
+
+_PROFILE_SCOPE = {
+    "web": "key sizes and curves, commonName, extendedKeyUsage, wildcards on public suffixes, key identifiers, "
+    "serial numbers, critical constraints",
+    "rfc5280": "key identifiers, serial numbers, critical constraints",
+}
+
+#: profile_violations results by (profile, role, chain identities).
+_profile_memo: dict[tuple[object, ...], tuple[tuple[x509.Certificate, ...], list[Violation]]] = {}
+
+
+def _client_identity_check(leaf: x509.Certificate, ctx: _Context) -> tuple[CheckResult, CertificateError | None]:
+    """The server's expected client identities (``client_names``) against the verified client certificate."""
+    match = match_client_identity(leaf, ctx.client_names)
+    expected = ", ".join(ctx.client_names)
+    if match is not None:
+        entry, wanted = match
+        return CheckResult("name", True, f"the client certificate's {entry} is the accepted identity {wanted}"), None
+    carried = ", ".join(client_names(leaf)) or "no names"
+    reason = (
+        f"the client certificate {_label(leaf)} is not one of the identities this server accepts ({expected}): "
+        f"it carries {carried} (subjectAltName and subject commonName)"
+    )
+    hint = (
+        "the client must present a certificate for an accepted identity; or, if this client should be let in, add "
+        "its name to the accepted identities (--client-identity)"
+    )
+    error = BadCertificate(reason, check="name", step=STEP, hint=hint, kind="wrong-client-identity")
+    return CheckResult("name", False, reason, hint), error
+
+
+def _client_policies(builder: PolicyBuilder) -> PolicyBuilder:
+    """Client certificates need no subjectAltName: many carry their identity in the subject CN only (enterprise
+    mutual TLS). RFC 5280 section 4.2.1.6 makes the extension optional when the subject is not empty; the
+    CA/Browser Forum profile's requirement is for server certificates. Everything else stays the web PKI default."""
+    ee = ExtensionPolicy.webpki_defaults_ee().may_be_present(x509.SubjectAlternativeName, Criticality.AGNOSTIC, None)
+    return builder.extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee)
 
 
 def _explain(
@@ -349,13 +481,26 @@ def _explain(
     revocation: RevocationPolicy,
     crls: Sequence[x509.CertificateRevocationList],
     ocsp_response: bytes | None,
+    profile: ProfileName | None = None,
+    client_identities: Sequence[str] = (),
 ) -> ChainReport:
     if max_depth < 0:
         raise UsageError(f"max_depth must be 0 or more, not {max_depth}")
     if revocation not in REVOCATION_POLICIES:
         raise UsageError(f"revocation must be one of {', '.join(REVOCATION_POLICIES)}, not {revocation!r}")
+    chosen: ProfileName = profile if profile is not None else ("web" if role == "server" else "rfc5280")
+    if chosen not in PROFILES:
+        raise UsageError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     identity = _parse_name(server_name) if server_name is not None else None
-    ctx = _Context(role=role, trust=trust, at=_utc(at), identity=identity, max_depth=max_depth)
+    ctx = _Context(
+        role=role,
+        trust=trust,
+        at=_utc(at),
+        identity=identity,
+        max_depth=max_depth,
+        client_names=tuple(client_identities),
+        profile=chosen,
+    )
     try:
         certs = _parse_chain(chain_der, role)
     except CertificateError as exc:
@@ -375,10 +520,13 @@ def _explain(
             checks=tuple(checks),
             anchored=False,
             error=exc,
+            profile=chosen,
         )
         _attach(exc, report)
         return report
-    leaf, intermediates = certs[0], certs[1:]
+    leaf = certs[0]
+    # Only the certificates that can be on a path from the leaf go to the path builder (pki/paths.py).
+    intermediates = select_intermediates(leaf, certs[1:], max_depth)
     builder = PolicyBuilder().store(trust.to_store()).time(ctx.at).max_chain_depth(max_depth)
     verifier = None
     if identity is not None:
@@ -395,18 +543,26 @@ def _explain(
             else:
                 chain = verifier.verify(leaf, intermediates)
         else:
-            chain = builder.build_client_verifier().verify(leaf, intermediates).chain
+            chain = _client_policies(builder).build_client_verifier().verify(leaf, intermediates).chain
     except (VerificationError, ValueError) as exc:
-        return _failure_report(certs, ctx, str(exc), exc, revocation)
+        return _failure_report(certs, intermediates, ctx, str(exc), exc, revocation)
     verified = tuple(chain)
     checks = _success_report(verified, ctx, len(certs))
+    identity_error = None
+    if role == "client" and ctx.client_names:
+        names_check, identity_error = _client_identity_check(leaf, ctx)
+        checks = [names_check if c.name == "name" else c for c in checks]
+    profile_entries, profile_error, outcomes = _profile_checks(verified, ctx)
+    checks += profile_entries
     # RFC 5280 section 6.3, RFC 6960: revocation, on the chain cryptography built.
     rev = check_revocation(verified, policy=revocation, crls=crls, ocsp_response=ocsp_response, at=ctx.at, role=role)
     checks += _revocation_checks(rev)
+    # What decides, in order: the identity the server asked for, the profile, then revocation.
+    error = identity_error or profile_error or rev.error
     used = {_der(c) for c in verified}
     report = ChainReport(
         role=role,
-        ok=rev.error is None,
+        ok=error is None,
         server_name=identity.text if identity is not None else None,
         at=ctx.at,
         trust_source=trust.source,
@@ -415,12 +571,14 @@ def _explain(
         checks=tuple(checks),
         anchored=True,
         unused=tuple(_label(c) for c in certs if _der(c) not in used),
-        error=rev.error,
+        error=error,
         chain=verified,
         revocation=rev,
+        profile=chosen,
+        profile_rules=outcomes,
     )
-    if rev.error is not None:
-        _attach(rev.error, report)
+    if error is not None:
+        _attach(error, report)
     return report
 
 
@@ -435,12 +593,15 @@ def explain_chain(
     revocation: RevocationPolicy = "soft-fail",
     crls: Sequence[x509.CertificateRevocationList] = (),
     ocsp_response: bytes | None = None,
+    profile: ProfileName | None = None,
+    client_identities: Sequence[str] = (),
 ) -> ChainReport:
     """The verification report for a chain (leaf first, as sent), valid or not. Never raises for anything in
     the chain, the CRLs or the OCSP response; ``report.ok`` is the verdict and ``report.error`` the error that
     ``verify_*_chain`` would raise. Caller mistakes raise: an invalid ``server_name`` (ConfigError), a
-    negative ``max_depth`` or unknown ``revocation`` policy (UsageError). ``role="client"`` checks a client
-    chain (clientAuth, no name).
+    negative ``max_depth``, an unknown ``revocation`` policy or ``profile`` (UsageError). ``role="client"``
+    checks a client chain (clientAuth; ``client_identities``: the names accepted, none: any). ``profile``:
+    "web" or "rfc5280" (pki/certificate_profile.py); default "web" for servers, "rfc5280" for clients.
     """
     if role not in ("server", "client"):
         raise UsageError(f"role must be 'server' or 'client', not {role!r}")
@@ -454,6 +615,8 @@ def explain_chain(
         revocation=revocation,
         crls=crls,
         ocsp_response=ocsp_response,
+        profile=profile,
+        client_identities=client_identities if role == "client" else (),
     )
 
 
@@ -510,6 +673,7 @@ def verify_server_chain(
     revocation: RevocationPolicy = "soft-fail",
     crls: Sequence[x509.CertificateRevocationList] = (),
     ocsp_response: bytes | None = None,
+    profile: ProfileName = "web",
 ) -> VerifiedChain:
     """Verify a server's Certificate chain (RFC 8446 section 4.4.2.4, RFC 5246 section 7.4.2).
 
@@ -518,6 +682,8 @@ def verify_server_chain(
     clock). ``max_depth``: the most intermediate certificates allowed. ``revocation``: "off", "soft-fail" or
     "hard-fail" (see glasstls.pki.revocation); ``crls``: CRLs to consult; ``ocsp_response``: the DER OCSP
     response the server stapled (TLS 1.3 CertificateEntry status_request, TLS 1.2 CertificateStatus).
+    ``profile``: the certificate profile on top of path validation: "web" (CA/Browser Forum Baseline
+    Requirements, the default) or "rfc5280" (pki/certificate_profile.py).
 
     Raises a :class:`~glasstls.errors.CertificateError` subclass with ``check``, ``reason`` and ``hint``, and
     the full report attached (:func:`report_of`).
@@ -532,6 +698,7 @@ def verify_server_chain(
         revocation=revocation,
         crls=crls,
         ocsp_response=ocsp_response,
+        profile=profile,
     )
     return _proof(report)
 
@@ -545,9 +712,13 @@ def verify_client_chain(
     revocation: RevocationPolicy = "soft-fail",
     crls: Sequence[x509.CertificateRevocationList] = (),
     ocsp_response: bytes | None = None,
+    identities: Sequence[str] = (),
+    profile: ProfileName = "rfc5280",
 ) -> VerifiedChain:
     """Verify a client's Certificate chain (RFC 8446 section 4.4.2.4): trusted, valid, extendedKeyUsage
-    clientAuth, not revoked. Client certificates are not matched to a name. Errors as for
+    clientAuth (when the certificate has the extension), not revoked. A subjectAltName is not required.
+    ``identities``: the client identities the server accepts (a name in the certificate's subjectAltName or
+    subject CN, pki/client_identity.py); empty: any client the trust store vouches for. Errors as for
     :func:`verify_server_chain`."""
     report = _explain(
         chain_der,
@@ -559,5 +730,7 @@ def verify_client_chain(
         revocation=revocation,
         crls=crls,
         ocsp_response=ocsp_response,
+        profile=profile,
+        client_identities=identities,
     )
     return _proof(report)
