@@ -234,7 +234,7 @@ def test_missing_intermediate(files: Files) -> None:
     failed(
         proc,
         step="certificate verification",
-        cause=["found neither among the certificates the server sent nor in the trust store", "did not send"],
+        cause=["found neither among the 1 certificate the server sent nor in the trust store", "did not send"],
         fix=["subjectKeyIdentifier", "full chain", "--cafile"],
     )
 

@@ -145,9 +145,8 @@ CATALOGUE: dict[str, Entry] = {
     "missing-intermediate": Entry(
         "certificate issuer not found",
         _CERT,
-        "the CA that issued {peer}'s certificate was found neither among the certificates {peer} sent nor in the "
-        "trust store: either {peer} did not send its intermediate CA certificate (RFC 8446 section 4.4.2: the "
-        "sender sends the chain), or the certificate was issued by a root CA that is not trusted here",
+        "the chain {peer} sent stops at a certificate whose issuer we cannot find (RFC 8446 section 4.4.2: the "
+        "sender sends the chain; RFC 5280 section 6.1: it must end at a trusted root)",
         "find the issuer by the certificate's authorityKeyIdentifier (or its authorityInfoAccess caIssuers URL): "
         "a self-signed issuer is a root CA, to add with --cafile if you trust it; an intermediate must be sent by "
         "{peer} (its full chain file)",
@@ -231,7 +230,7 @@ CATALOGUE: dict[str, Entry] = {
     "wrong-client-identity": Entry(
         "client identity not accepted",
         _CERT,
-        "the client certificate is valid but names none of the client identities this server accepts",
+        "the client certificate is valid but not for an identity this server accepts",
         "present a certificate for an accepted identity, or add the client's name with --client-identity",
     ),
     "certificate-unknown": Entry(
