@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from peers import PeerPki, make_openssl_pki
 
 if TYPE_CHECKING:
     from glasstls.pki.testpki import TestPKI
+
+
+# Hypothesis's per-example deadline is a timed assertion: on a loaded 2-core machine it fails correct code
+# (DeadlineExceeded in round trips seen while eight processes shared the CPU). Speed is measured by
+# `make bench`, never by the suite, so no example has a deadline.
+settings.register_profile("glasstls", deadline=None)
+settings.load_profile("glasstls")
 
 
 @pytest.fixture(scope="session")
