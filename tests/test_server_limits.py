@@ -387,6 +387,31 @@ def test_out_of_descriptors_backs_off_logs_once_and_recovers(pki: TestPKI, tmp_p
     assert "Traceback" not in stderr
 
 
+def test_out_of_threads_drops_the_client_backs_off_and_goes_on(
+    pki: TestPKI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """threading.Thread.start raising RuntimeError ("can't start new thread") must not end serve_forever."""
+    with serving(TLSServer("127.0.0.1", 0, server_config(pki), handshake_timeout=TIMEOUT)) as server:
+        real_start = threading.Thread.start
+        refused: list[str] = []
+
+        def start(thread: threading.Thread) -> None:
+            if thread.name.startswith("glasstls ") and not refused:
+                refused.append(thread.name)
+                raise RuntimeError("can't start new thread")
+            real_start(thread)
+
+        monkeypatch.setattr(threading.Thread, "start", start)
+        with pytest.raises(errors.ConnectionLost):
+            connect("127.0.0.1", server.address[1], client_config(pki), server_name="localhost", timeout=TIMEOUT)
+        assert refused
+        with connect("127.0.0.1", server.address[1], client_config(pki), server_name="localhost", timeout=30) as tls:
+            tls.sendall(b"next")
+            assert tls.recv(10) == b"next"
+        wait_until(lambda: server.admission.connections == 0, "the refused one counted out too")
+    assert "cannot start a thread" in caplog.text
+
+
 # ---------------------------------------------------------------------------------------- IPv6
 
 

@@ -45,8 +45,10 @@ __all__ = [
 #: 1,024 descriptors (room for the listener, logs and files read at start-up) and is about as many threads as
 #: one Python process serves with useful latency.
 DEFAULT_MAX_CONNECTIONS = 512
-#: Concurrent unfinished handshakes. A full handshake costs the server about a millisecond of CPU or more (key
-#: exchange, signature), so 128 in flight already queue for a while on a few cores; more only add memory.
+#: Concurrent unfinished handshakes. A handshake costs the server 2-3 ms of CPU under one interpreter lock, so more
+#: in flight do not finish sooner: 1,000 at once took over 20 s of server CPU instead of 2.5 s, threads fighting
+#: for the lock (tests/load_tool.py). 128 still keep the CPU busy while handshakes wait for round trips (at a
+#: 100 ms round trip, 128 allow about 1,000 handshakes a second, more than one process computes).
 DEFAULT_MAX_HANDSHAKES = 128
 #: Bytes one client may send before its handshake completes: its ClientHello (a few KiB, more with post-quantum
 #: key shares), a client certificate chain and the rest of its flight. OpenSSL's limit for a peer's certificate

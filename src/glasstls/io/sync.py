@@ -32,6 +32,7 @@ same ``TLSSocket``, is not supported.
 
 from __future__ import annotations
 
+import errno
 import logging
 import select
 import selectors
@@ -652,18 +653,26 @@ class TLSServer:
                         return
                     self._closed.wait(self._backoff.failed(exc))
                     continue
-                self._backoff.succeeded()
                 self.admission.admitted()
-                if threads:
-                    worker = threading.Thread(
-                        target=self._serve_one,
-                        args=(raw, address, handler, on_failure),
-                        name=f"glasstls {address}",
-                        daemon=True,
-                    )
-                    worker.start()
-                else:
+                if not threads:
+                    self._backoff.succeeded()
                     self._serve_one(raw, address, handler, on_failure)
+                    continue
+                worker = threading.Thread(
+                    target=self._serve_one,
+                    args=(raw, address, handler, on_failure),
+                    name=f"glasstls {address}",
+                    daemon=True,
+                )
+                try:
+                    worker.start()
+                except RuntimeError as exc:  # out of threads: as out of descriptors, drop this one and back off
+                    raw.close()
+                    self.admission.handshake_done()
+                    self.admission.connection_done()
+                    self._closed.wait(self._backoff.failed(OSError(errno.ENOMEM, f"cannot start a thread ({exc})")))
+                    continue
+                self._backoff.succeeded()
 
     def close(self) -> None:
         """Stop listening (``serve_forever`` returns). Connections already accepted are not touched."""
