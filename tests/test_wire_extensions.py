@@ -186,8 +186,6 @@ BAD_BODIES: list[tuple[str, HandshakeType, ExtensionType, bytes, str]] = [
     ("sni_empty_list", CH, ExtensionType.SERVER_NAME, h("0000"), "server_name_list"),
     ("sni_empty_name", CH, ExtensionType.SERVER_NAME, h("0003 00 0000"), "host_name"),
     ("sni_other_type", CH, ExtensionType.SERVER_NAME, h("0004 01 0001 61"), "name_type"),
-    ("sni_two_names", CH, ExtensionType.SERVER_NAME, h("0008 00 0001 61 00 0001 62"), "more than one"),
-    ("sni_not_ascii", CH, ExtensionType.SERVER_NAME, h("0004 00 0001 e9"), "ASCII"),
     ("sni_ack_not_empty", EE, ExtensionType.SERVER_NAME, h("00"), "empty"),
     ("groups_empty", CH, ExtensionType.SUPPORTED_GROUPS, h("0000"), "named_group_list"),
     ("groups_odd", CH, ExtensionType.SUPPORTED_GROUPS, h("0003 001d00"), "named_group_list"),

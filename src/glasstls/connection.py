@@ -61,6 +61,7 @@ from glasstls.handshake.base import (
     SendChangeCipherSpec,
     SendMessage,
     SetPeerRecordSizeLimit,
+    SkipEarlyData,
     State,
     Trace,
 )
@@ -512,6 +513,9 @@ class _Connection:
         self._events.append(action.event)
         self._event_emitted(action.event)
 
+    def _apply_skip_early_data(self, action: SkipEarlyData) -> None:
+        self._records.skip_early_data(action.limit)
+
     def _apply_record_size_limit(self, action: SetPeerRecordSizeLimit) -> None:
         self._records.set_max_fragment_out(action.limit)
         if self._config.record_size_limit is not None:
@@ -673,6 +677,7 @@ _ACTION_HANDLERS: dict[type, Callable[[_Connection, Any], None]] = {
     AllowChangeCipherSpec: _Connection._apply_allow_ccs,
     EmitEvent: _Connection._apply_event,
     SetPeerRecordSizeLimit: _Connection._apply_record_size_limit,
+    SkipEarlyData: _Connection._apply_skip_early_data,
     HandshakeDone: _Connection._apply_done,
 }
 

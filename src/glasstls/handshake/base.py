@@ -136,6 +136,16 @@ class SetPeerRecordSizeLimit:
     limit: int
 
 
+@fast_frozen_init
+@dataclass(frozen=True)
+class SkipEarlyData:
+    """RFC 8446 section 4.2.10: the server rejected the client's 0-RTT data; skip records that do not open under
+    the handshake keys (or, after a HelloRetryRequest, plaintext-time application_data records), at most
+    ``limit`` bytes of them."""
+
+    limit: int
+
+
 #: RFC 5705 / RFC 8446 section 7.5: (label, context, length) -> keying material.
 Exporter = Callable[[bytes, bytes | None, int], bytes]
 
@@ -163,6 +173,7 @@ Action = (
     | EmitEvent
     | Trace
     | SetPeerRecordSizeLimit
+    | SkipEarlyData
     | HandshakeDone
 )
 
@@ -243,6 +254,9 @@ class Actions:
 
     def peer_record_size_limit(self, limit: int) -> None:
         self._add(SetPeerRecordSizeLimit(limit))
+
+    def skip_early_data(self, limit: int) -> None:
+        self.items.append(SkipEarlyData(limit))
 
     def done(
         self,

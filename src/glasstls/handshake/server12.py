@@ -30,6 +30,7 @@ from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import DecodeError, HandshakeFailure, IllegalParameter, NoApplicationProtocol
 from glasstls.events import Negotiated
+from glasstls.handshake import hello_checks
 from glasstls.handshake.base import (
     Actions,
     Context,
@@ -155,7 +156,7 @@ def _choose(
             )
             if scheme is not None:
                 return _Choice(suite, chain, scheme, groups[0])
-        reasons.append(f"{suite_id}: no {wanted} certificate the client can accept")
+        reasons.append(f"{suite_id}: no {wanted} certificate the client can accept" + _sha1_only(client_schemes))
     offered12 = [str(s) for s in ch.cipher_suites if s in TLS12_SUITES]
     ours = [str(s) for s in config.cipher_suites if s in TLS12_SUITES]
     if not offered12 or not set(offered12) & set(ours):
@@ -171,7 +172,24 @@ def _choose(
     raise HandshakeFailure(
         "no TLS 1.2 cipher suite can be used: " + "; ".join(reasons),
         step=step,
-        hint="add a certificate whose key type and curve the client accepts, or enable a common group",
+        hint=(
+            "the client must send signature_algorithms with a SHA-256 (or stronger) scheme, e.g. "
+            "rsa_pss_rsae_sha256, rsa_pkcs1_sha256 or ecdsa_secp256r1_sha256 (RFC 9155)"
+            if not client_schemes
+            else "add a certificate whose key type and curve the client accepts, or enable a common group"
+        ),
+    )
+
+
+def _sha1_only(client_schemes: Sequence[SignatureScheme]) -> str:
+    """Why a client without signature_algorithms gets no ECDHE suite: RFC 5246 section 7.4.1.4.1 makes its
+    default {sha1, rsa} / {sha1, ecdsa}, and RFC 9155 section 2 forbids SHA-1 signatures in TLS 1.2."""
+    if client_schemes:
+        return ""
+    return (
+        " (the client sent no signature_algorithms, so by RFC 5246 section 7.4.1.4.1 it accepts only SHA-1 "
+        "signatures, which RFC 9155 forbids in TLS 1.2; it must send signature_algorithms listing a SHA-256 "
+        "or stronger scheme)"
     )
 
 
@@ -203,6 +221,7 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
     server_name = sni.host_name if sni else None
     groups_ext = ext.get_extension(ch.extensions, ext.SupportedGroups)
     client_groups = groups_ext.named_group_list if groups_ext is not None else _DEFAULT_CLIENT_GROUPS
+    hello_checks.check_ec_point_formats(ch, client_groups, step)  # RFC 8422 section 5.1.2
     sig_ext = ext.get_extension(ch.extensions, ext.SignatureAlgorithms)
     # RFC 5246 section 7.4.1.4.1: without the extension the default is SHA-1, which we do not sign with.
     client_schemes = sig_ext.supported_signature_algorithms if sig_ext is not None else ()
@@ -385,9 +404,18 @@ def _try_resume(
         why = "it has expired"
     elif state.cipher_suite not in ch.cipher_suites or state.cipher_suite not in config.cipher_suites:
         why = f"its cipher suite {state.cipher_suite} is not offered or not allowed any more"
-    elif state.extended_master_secret != ems:
-        # RFC 7627 section 5.3: resume only with the same extended_master_secret setting.
-        why = "its extended_master_secret setting differs from this ClientHello's"
+    elif state.extended_master_secret and not ems:
+        # RFC 7627 section 5.3: "If the original session used the extension but the new ClientHello does not
+        # contain it, the server MUST abort the abbreviated handshake" (handshake_failure: no alert is named).
+        raise HandshakeFailure(
+            f"client offers to resume an extended-master-secret session ({found.via}) without the "
+            "extended_master_secret extension (RFC 7627 section 5.3)",
+            step="ClientHello",
+            hint="a client must offer extended_master_secret again when it resumes a session that used it",
+        )
+    elif ems and not state.extended_master_secret:
+        # RFC 7627 section 5.3: a session without EMS is not resumed by a ClientHello with it: a full handshake.
+        why = "it was made without extended_master_secret and this ClientHello offers it"
     else:
         why = resumption_refusal(config, state, server_name)  # the policy both versions share
     if why is not None:

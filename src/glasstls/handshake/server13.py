@@ -34,7 +34,7 @@ from glasstls.errors import (
     ProtocolVersionError,
 )
 from glasstls.events import Negotiated
-from glasstls.handshake import server12
+from glasstls.handshake import hello_checks, server12
 from glasstls.handshake.base import (
     Actions,
     Context,
@@ -127,14 +127,9 @@ class ExpectClientHello(State):
         ch = cast(ClientHello, msg)
         step = "second ClientHello" if self.retry else "ClientHello"
         config = self.config
+        hello_checks.check_client_hello(ch, step)  # RFC 8446 appendix D.5, RFC 6066 section 3
         if self.retry is None:
             self.ctx.client_random = ch.random
-        elif (
-            ch.random != self.retry.first_hello.random
-            or ch.legacy_session_id != self.retry.first_hello.legacy_session_id
-        ):
-            # RFC 8446 section 4.1.2: the second ClientHello repeats the first except for the listed changes.
-            raise IllegalParameter("second ClientHello changed random or legacy_session_id", step=step)
         ext.check_extensions_allowed(ch.extensions, HandshakeType.CLIENT_HELLO)
         psk = ext.find_extension(ch.extensions, ExtensionType.PRE_SHARED_KEY)
         if psk is not None and ch.extensions[-1] is not psk:
@@ -143,7 +138,7 @@ class ExpectClientHello(State):
 
         # Version (RFC 8446 section 4.2.1; RFC 5246 appendix E.1 for a client without supported_versions).
         versions = ext.get_extension(ch.extensions, ext.SupportedVersionsClientHello)
-        client_max = max(versions.versions) if versions else ProtocolVersion(ch.legacy_version)
+        client_max = hello_checks.client_max_version(ch, versions)  # RFC 8446 section 4.2.1
         if self.retry is None and CipherSuite.TLS_FALLBACK_SCSV in ch.cipher_suites and client_max < config.max_version:
             # RFC 7507 section 3: a fallback retry below our highest version is an attack or a broken middlebox.
             raise InappropriateFallback(
@@ -171,6 +166,8 @@ class ExpectClientHello(State):
             )
         if ch.legacy_compression_methods != b"\x00":
             raise IllegalParameter("legacy_compression_methods must be exactly [null] in TLS 1.3", step=step)
+        if self.retry is None:
+            hello_checks.reject_early_data(ch, actions, step)  # RFC 8446 section 4.2.10
         actions.check(step, "client offers TLS 1.3 (supported_versions)")
 
         # Cipher suite: the server's preference among those offered (RFC 8446 section 4.1.1).
@@ -204,6 +201,8 @@ class ExpectClientHello(State):
         if self.retry is not None and key_share is None:
             # RFC 8446 section 4.1.2: the second ClientHello carries the key share we asked for.
             raise MissingExtension(f"second ClientHello has no key share (we asked for {self.retry.group})", step=step)
+        if self.retry is not None:  # RFC 8446 section 4.1.2: the same ClientHello but for the listed changes
+            hello_checks.check_second_client_hello(self.retry.first_hello, ch, step)
         mutual: list[NamedGroup] = []
         shares: dict[NamedGroup, ext.KeyShareEntry] = {}
         chosen: NamedGroup | None = None

@@ -10,8 +10,8 @@ Any error raised leaves the layer unusable: the connection sends one alert and s
 
 from __future__ import annotations
 
-from glasstls.errors import DecodeError, RecordOverflow, UnexpectedMessage
-from glasstls.record.protection import MAX_PLAINTEXT, NullProtection, RecordProtection
+from glasstls.errors import BadRecordMac, DecodeError, RecordOverflow, UnexpectedMessage
+from glasstls.record.protection import MAX_CIPHERTEXT, MAX_PLAINTEXT, NullProtection, RecordProtection
 from glasstls.wire.enums import ContentType
 
 #: RFC 8446 section 5.1: the record header (type, legacy_record_version, length).
@@ -121,6 +121,8 @@ class RecordLayer:
         self._ccs_deliver = False
         self._plaintext_alerts = False
         self._empty_in_a_row = 0
+        # Bytes of rejected 0-RTT records that may still be skipped (0: not skipping), see skip_early_data.
+        self._early_skip = 0
 
     # -- protection -------------------------------------------------------------------------------
 
@@ -206,6 +208,25 @@ class RecordLayer:
         0x01 is returned by ``next_record`` (once) instead of being dropped."""
         self._ccs_deliver = deliver
 
+    # -- rejected early data (RFC 8446 section 4.2.10) ----------------------------------------------
+
+    def skip_early_data(self, limit: int) -> None:
+        """The server rejected 0-RTT: from now on skip application_data records that fail to open under the
+        read keys (or, while reading plaintext, i.e. after a HelloRetryRequest, every application_data record),
+        at most ``limit`` bytes of record payload in all. Skipping ends at the first record that opens (or,
+        in plaintext, at the next handshake record: the second ClientHello)."""
+        self._early_skip = limit
+
+    def _skip(self, length: int) -> None:
+        if length >= self._early_skip:
+            # RFC 8446 section 4.6.1: more 0-RTT data than allowed SHOULD get unexpected_message.
+            raise UnexpectedMessage(
+                "the client sent more rejected 0-RTT data than the skip bound allows (RFC 8446 sections "
+                "4.2.10, 4.6.1)",
+                step="record layer",
+            )
+        self._early_skip -= length
+
     # -- incoming ---------------------------------------------------------------------------------
 
     def feed(self, data: bytes) -> None:
@@ -257,8 +278,11 @@ class RecordLayer:
             length = (buf[pos + 3] << 8) | buf[pos + 4]
             if ctype == _CCS and length != 1:
                 raise self._bad_ccs(f"a change_cipher_spec record of {length} bytes")
-            if length > self._read_max_payload:
-                # RFC 8446 sections 5.1 and 5.2, RFC 8449 section 4: refuse from the header alone.
+            if length > self._read_max_payload and not (
+                self._early_skip and ctype == _APPLICATION_DATA and length <= MAX_CIPHERTEXT
+            ):
+                # RFC 8446 sections 5.1 and 5.2, RFC 8449 section 4: refuse from the header alone (a 0-RTT
+                # record being skipped is a TLSCiphertext of at most 2^14 + 256, section 5.2).
                 raise RecordOverflow(
                     f"record length {length} exceeds {self._read_max_payload}", step="record layer"
                 )
@@ -276,8 +300,15 @@ class RecordLayer:
                     view = self._view = memoryview(buf)
                 version = (buf[pos + 1] << 8) | buf[pos + 2]
                 header = buf[pos : pos + HEADER_LEN]
-                inner_type, content = read.open_view(ctype, version, view[pos + HEADER_LEN : end], header)
+                try:
+                    inner_type, content = read.open_view(ctype, version, view[pos + HEADER_LEN : end], header)
+                except BadRecordMac:
+                    if not self._early_skip or ctype != _APPLICATION_DATA:
+                        raise
+                    self._skip(length)  # RFC 8446 section 4.2.10: rejected 0-RTT data, skipped
+                    continue
                 self._plaintext_alerts = False
+                self._early_skip = 0
                 if inner_type is _APPLICATION_DATA_TYPE:
                     if content:
                         self._empty_in_a_row = 0
@@ -296,6 +327,11 @@ class RecordLayer:
             if read.encrypted:
                 # Only a plaintext alert gets here (see set_read_protection): delivered as it is.
                 return ContentType.ALERT, payload
+            if ctype == _APPLICATION_DATA and self._early_skip:
+                self._skip(length)  # RFC 8446 section 4.2.10: 0-RTT data after our HelloRetryRequest, skipped
+                continue
+            if ctype == _HANDSHAKE:
+                self._early_skip = 0  # the second ClientHello: no 0-RTT follows it (RFC 8446 section 4.2.10)
             if ctype == _APPLICATION_DATA:
                 # Application data before any keys (RFC 8446 section 5: unexpected record type).
                 raise UnexpectedMessage(

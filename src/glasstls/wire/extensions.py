@@ -224,7 +224,8 @@ class ServerName(Extension):
     """ClientHello server_name: a ``server_name_list<1..2^16-1>`` holding one ``host_name`` entry.
 
     RFC 6066 section 3: the list MUST NOT hold two names of the same type, and host_name is the only type
-    defined; we accept exactly one entry of type host_name. HostName is ``opaque<1..2^16-1>``, ASCII.
+    defined; we accept exactly one entry of type host_name. HostName is ``opaque<1..2^16-1>``, ASCII
+    (checked by handshake.hello_checks, which sees the bytes as latin-1 text).
     """
 
     ext_type = ExtensionType.SERVER_NAME
@@ -244,14 +245,11 @@ class ServerName(Extension):
         if name_type != NameType.HOST_NAME:
             raise DecodeError(f"{r.what}: name_type {name_type} is not host_name (RFC 6066 section 3)")
         raw = names.vec(2, "host_name", 1, U16_MAX)
-        if not names.at_end():
-            raise DecodeError(f"{r.what}: server_name_list holds more than one name (RFC 6066 section 3)")
+        if not names.at_end():  # RFC 6066 section 3: one name per type (host_name is the only type)
+            raise IllegalParameter(f"{r.what}: server_name_list holds more than one name (RFC 6066 section 3)")
         r.finish()
-        try:
-            host = raw.decode("ascii")
-        except UnicodeDecodeError:
-            raise DecodeError(f"{r.what}: host_name is not ASCII (RFC 6066 section 3)") from None
-        return cls(host)
+        # Latin-1 keeps every byte: the server's hello check names a non-ASCII or control byte (RFC 6066 3).
+        return cls(raw.decode("latin-1"))
 
 
 @dataclass(frozen=True)
