@@ -13,6 +13,7 @@ Each peer operation has a timeout (tests/peers.py), each test a hard pytest-time
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ import pytest
 
 from glasstls.wire.enums import NamedGroup
 from interop_helpers import TEST_TIMEOUT, creds, echo_n_handler, glasstls_server, server_config
-from peers import openssl_server, run_openssl_client
+from peers import PEER_TIMEOUT, PeerError, PeerProcess, openssl_server, run_openssl_client
 
 if TYPE_CHECKING:
     from glasstls.pki.testpki import TestPKI
@@ -37,16 +38,24 @@ def _early_data_session(pki: TestPKI, tmp_path: Path) -> Path:
     files = creds(pki, "ecdsa")
     sess = tmp_path / "early.sess"
     with openssl_server(files.cert, files.key, naccept=1, extra_args=["-early_data"]) as server:
-        run_openssl_client(
-            server.port,
-            cafile=pki.files.root,
-            brief=False,
-            ign_eof=False,
-            extra_args=["-sess_out", str(sess)],
-            stdin=b"Q\n",
-        )
-    text = sess.read_text()
-    assert "BEGIN SSL SESSION PARAMETERS" in text
+        # s_client saves the session (-sess_out) when it reads a NewSessionTicket, which it does only once it
+        # reads from the socket: the server says something after the client's line, and the client is stopped
+        # once it has printed the ticket.
+        argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{server.port}", "-servername", "localhost"]
+        argv += ["-tls1_3", "-CAfile", str(pki.files.root), "-sess_out", str(sess), "-ign_eof"]
+        client = PeerProcess(argv, name="openssl s_client")
+        try:
+            client.send(b"hi\n")
+            server.wait_for_output(r"hi")
+            server.send(b"ho\n")
+            client.wait_for(r"\bho\b", PEER_TIMEOUT)  # the tickets came before it (s_client's own report is buffered)
+            deadline = time.monotonic() + PEER_TIMEOUT
+            while not (sess.exists() and "END SSL SESSION PARAMETERS" in sess.read_text()):
+                if time.monotonic() > deadline:
+                    raise PeerError(f"s_client saved no session\n{client.describe()}")
+                time.sleep(0.05)
+        finally:
+            client.stop()
     return sess
 
 
