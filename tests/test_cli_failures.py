@@ -264,13 +264,14 @@ def narrow_server(files: Files) -> Iterator[ProcessServer]:
 
 def test_no_common_cipher_suite(files: Files, narrow_server: ProcessServer) -> None:
     proc = connect(narrow_server.port, "--cipher", "TLS_CHACHA20_POLY1305_SHA256", trust=files.root)
-    failed(
+    e = failed(
         proc,
-        step="ServerHello (alert received)",
-        cause=["found nothing in our hello it can accept", "cipher suite", "handshake_failure"],
-        fix=["--cipher TLS_AES_128_GCM_SHA256"],
+        step="ClientHello (alert received)",  # the server refused our hello
+        cause=["refused our ClientHello", "cipher suite", "handshake_failure", "TLS_CHACHA20_POLY1305_SHA256"],
+        fix=["drop --cipher", "TLS_AES_128_GCM_SHA256"],
     )
-    server_explained(narrow_server, "no cipher suite in common", fix="--cipher")
+    assert "--cipher TLS_CHACHA20_POLY1305_SHA256" not in e.fix  # never the setting that just failed
+    server_explained(narrow_server, "cipher suites and ours have none in common", fix="TLS_CHACHA20_POLY1305_SHA256")
 
 
 def test_no_common_group(files: Files, narrow_server: ProcessServer) -> None:
@@ -278,10 +279,10 @@ def test_no_common_group(files: Files, narrow_server: ProcessServer) -> None:
     failed(
         proc,
         step="(alert received)",
-        cause=["key exchange group", "handshake_failure"],
-        fix=["--group x25519"],
+        cause=["key exchange group", "handshake_failure", "groups X25519"],
+        fix=["drop --group"],
     )
-    server_explained(narrow_server, "no key exchange group in common", fix="--group")
+    server_explained(narrow_server, "key exchange groups and ours have none in common", fix="--group secp384r1,x25519")
 
 
 def test_no_common_alpn(files: Files, narrow_server: ProcessServer) -> None:
@@ -289,10 +290,10 @@ def test_no_common_alpn(files: Files, narrow_server: ProcessServer) -> None:
     failed(
         proc,
         step="(alert received)",
-        cause=["speaks none of the application protocols (ALPN) we offered", "no_application_protocol"],
+        cause=["speaks none of the application protocols we offered (ALPN: h2)", "no_application_protocol"],
         fix=["--alpn"],
     )
-    server_explained(narrow_server, "no ALPN protocol in common", fix="--alpn")
+    server_explained(narrow_server, "the client asked for h2", fix="add it to --alpn")
 
 
 def test_no_common_version(files: Files) -> None:
@@ -302,8 +303,8 @@ def test_no_common_version(files: Files) -> None:
     failed(
         proc,
         step="(alert received)",
-        cause=["does not support any TLS version we offered", "protocol_version"],
-        fix=["--min-version/--max-version"],
+        cause=["supports none of the TLS versions we offered (only TLS 1.3)", "protocol_version"],
+        fix=["drop --min-version 1.3"],
     )
 
 
@@ -318,7 +319,7 @@ def test_client_certificate_required_but_not_sent(files: Files) -> None:
         failed(
             proc,
             step="(alert received)",
-            cause=["requires a client certificate (mutual TLS) and we sent none", "certificate_required"],
+            cause=["asked for a client certificate", "we sent an empty Certificate", "certificate_required"],
             fix=["--cert client.pem --key client.key"],
         )
         server.wait_for_output(r"the client sent no certificate, but this server requires one")

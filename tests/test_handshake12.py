@@ -13,6 +13,7 @@ from glasstls.crypto.tls12 import TLS12_SUITES, rsa_encrypt_premaster
 from glasstls.errors import (
     AlertReceived,
     BadRecordMac,
+    CertificateRequired,
     DecryptError,
     HandshakeFailure,
     IllegalParameter,
@@ -267,7 +268,9 @@ def test_mutual_tls12_required_without_certificate_fails() -> None:
 
     pair = pair12(server={"client_auth": "required", "client_trust": pki().trust_store()})
     pair.pump()
-    assert isinstance(pair.server_error, HandshakeFailure)
+    # RFC 5246 section 7.4.6: the alert is handshake_failure; the error says which failure it is.
+    assert isinstance(pair.server_error, CertificateRequired)
+    assert pair.server_error.alert == AD.HANDSHAKE_FAILURE
 
 
 # -- resumption ------------------------------------------------------------------------------------------------------

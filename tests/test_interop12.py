@@ -39,6 +39,7 @@ from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.errors import (
     AlertReceived,
     BadRecordMac,
+    CertificateRequired,
     CertificateRevoked,
     HandshakeFailure,
     InappropriateFallback,
@@ -374,7 +375,9 @@ def test_openssl_client_without_certificate_is_refused(pki: TestPKI) -> None:
         result = s_client12(pki, server.port, extra_args=["-state"])  # no stdin: it may exit before reading it
         session = server.session(0)
     assert result.returncode != 0
-    assert isinstance(session.error, HandshakeFailure), session.error
+    # RFC 5246 section 7.4.6: handshake_failure on the wire; the error names the failure (no certificate).
+    assert isinstance(session.error, CertificateRequired), session.error
+    assert session.error.alert == AlertDescription.HANDSHAKE_FAILURE
     assert "SSL3 alert read:fatal:handshake failure" in result.output, result.output
 
 

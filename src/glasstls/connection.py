@@ -28,6 +28,7 @@ from glasstls.errors import (
     AlertReceived,
     ConnectionLost,
     DecodeError,
+    FailureContext,
     InternalError,
     TLSError,
     UnexpectedMessage,
@@ -65,6 +66,7 @@ from glasstls.handshake.base import (
     State,
     Trace,
 )
+from glasstls.handshake.failure import Progress, failure_context
 from glasstls.handshake.traffic import TrafficState
 from glasstls.handshake.traffic12 import Traffic12
 from glasstls.pki.names import parse_server_name
@@ -99,6 +101,7 @@ class _Connection:
         self._ctx = Context(side, config)
         self._records = RecordLayer()
         self._reassembler = HandshakeReassembler(config.max_handshake_message_size)
+        self._progress = Progress()  # what an explanation of a failure needs (handshake/failure.py)
         self._out = OutgoingBytes()
         self._pending_handshake = bytearray()
         self._events: list[Event] = []
@@ -151,6 +154,24 @@ class _Connection:
     @property
     def state_name(self) -> str:
         return self._state.name
+
+    @property
+    def step(self) -> str:
+        """The step in progress, in words (the message the state waits for): what a person is shown."""
+        return self._state.step
+
+    def failure_context(self) -> FailureContext:
+        """What was configured and what the peer offered so far (glasstls.explain reads it from a failure)."""
+        negotiated = self._negotiated
+        return failure_context(
+            self._ctx.side,
+            self._config,
+            self._progress,
+            step=self._state.step,
+            wire_version=self._state.wire_version,
+            negotiated_version=negotiated.version if negotiated is not None else None,
+            record_progress=self._records.partial_record,
+        )
 
     @property
     def trace(self) -> list[TraceEvent]:
@@ -317,6 +338,8 @@ class _Connection:
             return
         self._action_time = None  # a failure while applying actions is timed now
         err.with_step(self._state.step)
+        if err.context is None:
+            err.context = self.failure_context()
         self._error = err
         self._flush_handshake()
         if err.alert is not None:
@@ -399,6 +422,8 @@ class _Connection:
             raise e.with_step(state.step) from None
         name = _MESSAGE_NAMES.get(msg_type) or _message_name(msg_type)
         self._trace_message("message_received", name, f"received {name} ({len(raw)} bytes)", message)
+        if self._negotiated is None:
+            self._progress.on_received(msg_type, message)
         actions = Actions(self._monotonic)
         try:
             next_state = state.handle(message, raw, actions)
@@ -481,6 +506,8 @@ class _Connection:
         message = action.message
         name = _MESSAGE_NAMES.get(message.msg_type) or _message_name(message.msg_type)
         self._trace_message("message_sent", name, f"sent {name} ({len(action.raw)} bytes)", message)
+        if self._negotiated is None:
+            self._progress.on_sent(message)
 
     def _apply_send_ccs(self, action: SendChangeCipherSpec) -> None:
         self._flush_handshake()

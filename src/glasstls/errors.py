@@ -13,9 +13,69 @@ it* (``hint``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, get_args
 
-from glasstls.wire.enums import AlertDescription
+from glasstls.wire.enums import AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme
+
+
+@dataclass(frozen=True)
+class PeerOffer:
+    """What the client's ClientHello offered (known to a server): the names a person would look for."""
+
+    versions: tuple[ProtocolVersion, ...]
+    cipher_suites: tuple[CipherSuite, ...]
+    groups: tuple[NamedGroup, ...]
+    signature_schemes: tuple[SignatureScheme, ...]
+    alpn_protocols: tuple[str, ...]
+    server_name: str | None
+
+
+@dataclass(frozen=True)
+class OurCertificate:
+    """One of a server's certificates: ``key`` in words ("EC secp256r1", "RSA 2048 bits"), the curve of an EC key
+    (RFC 8422 section 5.1: the client's supported_groups must list it in TLS 1.2), the names it covers."""
+
+    key: str
+    curve: NamedGroup | None
+    names: tuple[str, ...]
+    subject: str
+
+
+@dataclass(frozen=True)
+class FailureContext:
+    """What was configured and what the peer offered when a connection failed, so that an explanation can say
+    what is missing and advise an action that was not already tried (glasstls.explain).
+
+    ``narrowed``: the settings our configuration narrowed from glasstls's defaults ("cipher", "group",
+    "version"); ``received``/``sent``: the handshake messages so far, in order, as traced; ``last_flight``: our
+    messages since the peer's last one (what an alert from the peer answers); ``record_progress``: a record cut
+    short by the end of the connection, (bytes received, record size).
+    """
+
+    side: Literal["client", "server"]
+    step: str
+    version: ProtocolVersion | None
+    min_version: ProtocolVersion
+    max_version: ProtocolVersion
+    cipher_suites: tuple[CipherSuite, ...]
+    groups: tuple[NamedGroup, ...]
+    alpn_protocols: tuple[str, ...]
+    narrowed: frozenset[str]
+    legacy_allowed: frozenset[str]  # "cbc", "rsa-key-exchange": the opt-in legacy suites allowed
+    client_certificate: bool  # a client: a client certificate is configured
+    received: tuple[str, ...]
+    sent: tuple[str, ...]
+    last_flight: tuple[str, ...]
+    offer: PeerOffer | None = None
+    certificates: tuple[OurCertificate, ...] = ()
+    sent_certificate: OurCertificate | None = None
+    record_progress: tuple[int, int] | None = None
+
+    @property
+    def peer_spoke_tls(self) -> bool:
+        """The peer sent at least one well-formed handshake message (so it does speak TLS on this port)."""
+        return bool(self.received) or self.record_progress is not None
 
 
 class TLSError(Exception):
@@ -28,6 +88,8 @@ class TLSError(Exception):
     """
 
     alert: AlertDescription | None = AlertDescription.INTERNAL_ERROR
+    #: What was configured and offered when it failed: set by the connection that failed (see FailureContext).
+    context: FailureContext | None = None
 
     def __init__(
         self,

@@ -406,7 +406,12 @@ def report_line(report: ConnectionReport) -> str:
     client_cert = n.peer_certificates[0].subject.rfc4514_string() if n.peer_certificates else "none"
     took = f"{(report.handshake_time or 0) * 1000:.1f} ms"
     version = str(n.version).replace("TLS1", "TLS 1.")  # TLS13 -> TLS 1.3
-    group = n.group if n.group is not None else "no ECDHE group (RSA key exchange)"
+    if n.group is not None:
+        group = str(n.group)
+    elif n.resumed:
+        group = "resumed TLS 1.2 session (no new key exchange)"  # the earlier master secret is reused
+    else:
+        group = "no ECDHE group (RSA key exchange)"
     line = (
         f"#{report.number} {report.peer}: handshake ok in {took}: {version}, {n.cipher_suite}, {group}, "
         f"ALPN {n.alpn_protocol or 'none'}, SNI {n.server_name or 'none'}, client certificate {client_cert}"

@@ -22,13 +22,13 @@ from cryptography import x509
 
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.crypto.keys import PublicKey
-from glasstls.errors import CertificateRequired, HandshakeFailure
+from glasstls.errors import CertificateRequired
 from glasstls.handshake.base import Actions, ServerCertVerified, cert_verified, parse_peer_chain
 from glasstls.pki.profile import verification_profile
 from glasstls.pki.trust import TrustStore
 from glasstls.pki.verify import VerifiedChain, verify_client_chain
 from glasstls.sessions import ClientSession, ServerSessionState
-from glasstls.wire.enums import ProtocolVersion
+from glasstls.wire.enums import AlertDescription, ProtocolVersion
 
 __all__ = [
     "ClientVerified",
@@ -82,9 +82,10 @@ def client_sent_no_certificate(config: ServerConfig, version: ProtocolVersion, s
     if config.client_auth == "required":
         reason = "the client sent no certificate, but this server requires one"
         hint = "configure a client certificate and key"
-        if version == ProtocolVersion.TLS13:
-            raise CertificateRequired(reason, step=step, check="client certificate", hint=hint)
-        raise HandshakeFailure(reason, step=step, hint=hint)
+        # One error class either way (glasstls.explain tells the operator what is missing); TLS 1.2 has no
+        # certificate_required alert, so its alert is handshake_failure.
+        alert = None if version == ProtocolVersion.TLS13 else AlertDescription.HANDSHAKE_FAILURE
+        raise CertificateRequired(reason, step=step, check="client certificate", hint=hint, alert=alert)
     actions.trace("info", step, "client sent no certificate (optional): continuing unauthenticated")
 
 

@@ -250,6 +250,10 @@ class TLSSocket:
                         hint="the server's limit on bytes per handshake (glasstls.io.limits.ServerLimits)",
                     )
                 self._process(data)
+        except ConnectionLost as e:
+            if e.context is None:  # a socket failure or deadline: what the connection knew (glasstls.explain)
+                e.context = conn.failure_context()
+            raise
         finally:
             try:
                 self._sock.settimeout(saved_timeout)
@@ -261,7 +265,7 @@ class TLSSocket:
         self._last_progress = time.monotonic()
 
     def _handshake_step(self) -> str:
-        return f"handshake ({self._conn.state_name})"
+        return self._conn.step  # the message we wait for, in words (never a state's class name)
 
     # -- data -----------------------------------------------------------------------------------------
 

@@ -256,6 +256,14 @@ class RecordLayer:
         """Bytes received and not yet returned as records (part of an incomplete record)."""
         return len(self._buf) - self._pos + self._chunks_len
 
+    @property
+    def partial_record(self) -> tuple[int, int] | None:
+        """An incomplete record whose header has arrived: (bytes of it received, its size with the header)."""
+        have = self.buffered
+        if have < HEADER_LEN or self._need <= have:
+            return None
+        return have, self._need
+
     def next_record(self) -> tuple[ContentType, bytes] | None:
         """The next complete record's ``(content type, content)``, opened; ``None``: more bytes needed.
 
