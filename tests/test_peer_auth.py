@@ -212,7 +212,7 @@ def other_root() -> x509.Certificate:
 
 
 @pytest.mark.parametrize(("version", "how"), SHARING)
-@pytest.mark.parametrize("change", ["trust", "revocation"])
+@pytest.mark.parametrize("change", ["trust", "revocation", "identities"])
 def test_client_certificate_verified_under_other_settings_is_verified_again(
     version: ProtocolVersion, how: str, change: str
 ) -> None:
@@ -223,8 +223,10 @@ def test_client_certificate_verified_under_other_settings_is_verified_again(
     if change == "trust":
         other = TrustStore.from_certificates([pki().root.certificate, other_root()], source="two roots")
         two = dataclasses.replace(one, client_trust=other)
-    else:
+    elif change == "revocation":
         two = dataclasses.replace(one, client_revocation="off")
+    else:  # accepts only this client by name (issue 13): a session verified for any client does not vouch
+        two = dataclasses.replace(one, client_identities=(pki().client.subject.removeprefix("CN="),))
     assert one.client_trust == first_trust
     client = client_config(client_certificate=chain_of(pki().client), **only(version))
     connect(client, one)

@@ -23,7 +23,7 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 
 from glasstls.errors import BadCertificate, UnsupportedCertificate
 from glasstls.explain import explain
-from glasstls.pki.certificate_profile import RULES, rules_for
+from glasstls.pki.certificate_profile import RULES, profile_violations, rules_for
 from glasstls.pki.trust import TrustStore
 from glasstls.pki.verify import CHECK_NAMES, ChainReport, explain_chain, report_of, verify_client_chain
 from peers import PEER_TIMEOUT, require_tool
@@ -421,3 +421,21 @@ def test_expected_client_identity() -> None:
     # SAN-less: the CN is the identity.
     san_less = client_case(cn="enterprise-user-42")
     assert verify_client_chain(san_less.der(), trust=san_less.trust(), at=AT, identities=("enterprise-user-42",))
+
+
+def test_a_trust_anchor_with_serial_zero_is_not_refused() -> None:
+    """Six roots of Mozilla's store (e.g. Go Daddy Root Certificate Authority - G2) have serial number 0; the
+    trust anchor stands for a name and a key (RFC 5280 section 6.1.1 (d)), so the serial rule skips it."""
+    import warnings
+
+    import certifi
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cryptography warns about the non-positive serial number
+        roots = x509.load_pem_x509_certificates(Path(certifi.where()).read_bytes())
+        zero = [r for r in roots if r.serial_number == 0]
+        assert zero, "certifi no longer has a root with serial number 0"
+        leaf = chain().chain[0]
+        for root in zero:
+            found = profile_violations([leaf, root], role="server", profile="rfc5280")
+            assert "rfc5280.serial-not-positive" not in {v.rule.id for v in found}

@@ -30,6 +30,7 @@ from glasstls.pki.testpki import (
 )
 from glasstls.pki.verify import CHECK_NAMES, ChainReport, explain_chain, report_of, verify_server_chain
 from glasstls.wire.enums import AlertDescription as A
+from test_pki_profile import BROKEN as PROFILE_CASES
 
 NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
 
@@ -321,3 +322,53 @@ def test_client_role(pki: TestPKI) -> None:
     report = explain_chain(pki.client.chain_der(), role="client", trust=pki.trust_store(), at=NOW)
     assert report.ok and report.role == "client" and report.server_name is None
     assert report.check("name").skipped and "clientAuth" in report.check("usage").detail
+
+
+# -- the profile rules, the unusable CRL and the client identity: the same agreement (issue 13) ------------
+
+
+@pytest.mark.parametrize("rule", sorted(PROFILE_CASES))
+def test_verdict_and_explanation_agree_on_profile_rules(rule: str) -> None:
+    case = PROFILE_CASES[rule]()  # type: ignore[operator]
+    # cryptography's path validation accepts the chain; the profile on top of it refuses it, and says which rule.
+    assert case.cryptography_accepts()
+    report = case.report()
+    assert report.ok is False and report.failed_check == "profile" and report.verifier_said is None
+    assert report.error is not None and report.error.kind == "profile-violation"
+    assert list(dict.fromkeys(c.name for c in report.checks)) == list(CHECK_NAMES)
+    assert all(c.hint for c in report.checks if not c.ok)
+    failed = [c for c in report.checks if not c.ok]
+    assert failed[0].detail == report.error.reason and failed[0].rule == rule
+    assert all(c.ok for c in report.checks if c.name not in ("profile",))  # path validation passed every check
+    assert report.decided_by == f"the web certificate profile, rule {rule}"
+
+
+def test_verdict_and_explanation_agree_on_an_unusable_crl(pki: TestPKI, cases: dict[str, BrokenCase]) -> None:
+    soft = cases["crl-number-critical"]
+    report = explain_chain(
+        soft.chain, server_name=soft.server_name, trust=soft.trust, at=soft.at, revocation="soft-fail", crls=soft.crls
+    )
+    assert path_validation_accepts(soft)
+    assert report.ok is False and report.failed_check == "revocation" and report.error is not None
+    assert report.error.kind == "unusable-crl" and "cRLNumber extension is marked critical" in report.error.reason
+    assert any(c.name == "revocation" and not c.ok and c.detail == report.error.reason for c in report.checks)
+    assert list(dict.fromkeys(c.name for c in report.checks)) == list(CHECK_NAMES)
+    assert report.decided_by == "revocation checking (policy soft-fail)"
+
+
+def test_verdict_and_explanation_agree_on_a_client_identity(pki: TestPKI) -> None:
+    report = explain_chain(
+        pki.client.chain_der(), role="client", trust=pki.trust_store(), at=NOW, client_identities=("someone else",)
+    )
+    assert report.ok is False and report.failed_check == "name" and report.error is not None
+    assert report.error.kind == "wrong-client-identity"
+    assert [c.name for c in report.checks if not c.ok] == ["name"]
+    assert list(dict.fromkeys(c.name for c in report.checks)) == list(CHECK_NAMES)
+    accepted = explain_chain(
+        pki.client.chain_der(),
+        role="client",
+        trust=pki.trust_store(),
+        at=NOW,
+        client_identities=(pki.client.subject[3:],),
+    )
+    assert accepted.ok, accepted.to_text()

@@ -107,7 +107,11 @@ def client_trust_store(config: ClientConfig) -> TrustStore:
 def server_profile(config: ServerConfig) -> str | None:
     """The server's client-verification profile (None: it has no ``client_trust``, so verifies no client)."""
     trust = config.client_trust
-    return None if trust is None else verification_profile(trust, config.client_revocation, config.client_crls)
+    if trust is None:
+        return None
+    return verification_profile(
+        trust, config.client_revocation, config.client_crls, identities=config.client_identities
+    )
 
 
 def client_profile(config: ClientConfig) -> str | None:

@@ -17,7 +17,10 @@ Client certificates are checked with the RFC 5280 rules only: the BRs profile se
 Decisions: Ed25519 and Ed448 end-entity keys are accepted in the web profile, although BR 6.1.5 lists only
 RSA and ECDSA P-256/P-384/P-521: TLS 1.3 defines them (RFC 8446 section 4.2.3) and refusing them would refuse
 working private deployments that use the default profile. A chain of one certificate (the leaf is itself a
-trust anchor) is trusted directly (RFC 5280 section 6.1.1 (d)) and not profiled.
+trust anchor) is trusted directly (RFC 5280 section 6.1.1 (d)) and not profiled. The root rules (EKU, key
+identifiers, RSA modulus) apply to the trust anchor as the issue asks, but not the serial-number rule: six roots
+of Mozilla's store have serial 0. Known cost: one root of that store (TWCA Global Root CA) has no
+subjectKeyIdentifier, so chains to it fail rfc5280.ca-without-ski under both profiles.
 """
 
 from __future__ import annotations
@@ -151,7 +154,7 @@ _RULE_LIST = (
     ),
     Rule(
         "rfc5280.serial-not-positive",
-        "every serial number is a positive integer (not zero)",
+        "every serial number below the trust anchor is a positive integer (not zero)",
         "RFC 5280 section 4.1.2.2",
         _BOTH,
         "structure",
@@ -456,8 +459,11 @@ def _key_identifier_violations(
 
 def _structure_violations(chain: Sequence[x509.Certificate]) -> list[tuple[str, x509.Certificate, str, str]]:
     out: list[tuple[str, x509.Certificate, str, str]] = []
+    anchor = chain[-1]
     for cert in chain:
-        if cert.serial_number <= 0:
+        # Not the trust anchor: it stands for a name and a key (RFC 5280 section 6.1.1 (d)), and six roots of
+        # Mozilla's store (Go Daddy G2, Starfield G2, SECOM RootCA2, HARICA 2015 ...) carry serial number 0.
+        if cert is not anchor and cert.serial_number <= 0:
             out.append(
                 (
                     "rfc5280.serial-not-positive",

@@ -27,12 +27,20 @@ MAX_REMEMBERED_PROFILES = 64
 
 _lock = threading.Lock()
 #: key -> (the objects, kept alive so that their ids stay theirs, and the profile)
-_remembered: dict[tuple[int, str, tuple[int, ...]], tuple[object, str]] = {}
+_remembered: dict[tuple[object, ...], tuple[object, str]] = {}
 
 
-def verification_profile(trust: TrustStore, revocation: str, crls: Sequence[x509.CertificateRevocationList]) -> str:
-    """``"trust sha256:<hex> (<n> anchors); revocation <policy>; CRLs <sha256 of their fingerprints | none>"``."""
-    key = (id(trust), revocation, tuple(id(c) for c in crls))
+def verification_profile(
+    trust: TrustStore,
+    revocation: str,
+    crls: Sequence[x509.CertificateRevocationList],
+    *,
+    identities: Sequence[str] = (),
+) -> str:
+    """``"trust sha256:<hex> (<n> anchors); revocation <policy>; CRLs <sha256 of their fingerprints | none>"``,
+    then ``"; identities <names>"`` when only some client identities are accepted (pki/client_identity.py): a
+    session verified for any client does not vouch for a server that accepts only some."""
+    key = (id(trust), revocation, tuple(id(c) for c in crls), *identities)
     with _lock:
         found = _remembered.get(key)
     if found is not None:
@@ -46,6 +54,8 @@ def verification_profile(trust: TrustStore, revocation: str, crls: Sequence[x509
         f"trust sha256:{trust.fingerprint[:32]} ({len(trust.certificates)} anchors); "
         f"revocation {revocation}; CRLs {crl_part}"
     )
+    if identities:
+        profile += "; identities " + ", ".join(sorted(identities))
     with _lock:
         if len(_remembered) >= MAX_REMEMBERED_PROFILES:
             del _remembered[next(iter(_remembered))]
