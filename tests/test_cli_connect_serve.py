@@ -142,6 +142,9 @@ def test_connect_trace(echo: Served, files: TestPKIFiles) -> None:
     for step in ("ClientHello: what the client offers", "Certificate verification", "Finished: server to client"):
         assert step in err
     assert proc.stdout == b"x"
+    # Issue 10: the tickets and the close too, not only with --json.
+    after = err[err.index("after the handshake") :]
+    assert "server -> client: NEW_SESSION_TICKET" in after and "sent close_notify" in after
 
 
 def test_quiet(echo: Served, files: TestPKIFiles) -> None:
