@@ -48,6 +48,7 @@ class Files:
     client_leaf_only: Path  # a client certificate sent without its intermediate
     leaf_of_untrusted_root: Path  # a server leaf issued directly by a root nobody here trusts
     untrusted_root_aki: str  # that root's key identifier as the report prints it
+    no_eku: Path  # a good server chain whose leaf has no extendedKeyUsage (refused by the web profile)
 
 
 def _write(directory: Path, name: str, cred: tp.IssuedCertificate, *, with_chain: bool = True) -> Path:
@@ -82,6 +83,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
         client_leaf_only=_write(directory, "client-leaf-only", pki.client, with_chain=False),
         leaf_of_untrusted_root=_write(directory, "leaf-of-untrusted-root", leaf),
         untrusted_root_aki=":".join(f"{b:02x}" for b in ski),
+        no_eku=_write(
+            directory, "no-eku", tp.issue_certificate(pki.intermediate, hosts=("localhost",), eku=None, now=NOW)
+        ),
     )
 
 
@@ -202,3 +206,28 @@ def test_client_certificate_sent_without_its_intermediate(files: Files, serve: P
     serve.wait_for_output(r"stops at a certificate whose issuer we cannot find")
     serve.wait_for_output(r"found neither among the 1 certificate the client sent nor in the trust store")
     serve.wait_for_output(r"Either the client did not send the intermediate CA certificate")
+
+
+# -- the client's certificate profile --------------------------------------------------------------------------
+
+
+def test_connect_profile_option(files: Files) -> None:
+    """``openssl s_server`` with a leaf without extendedKeyUsage: ``glasstls connect`` refuses it under the web
+    profile (BR 7.1.2.7.6) and says which rule; ``--profile rfc5280`` accepts it (RFC 5280 allows it)."""
+    with openssl_server(files.no_eku, key_of(files.no_eku), mode="www") as server:
+        base = [*GLASSTLS, "connect", f"127.0.0.1:{server.port}", "--servername", "localhost"]
+        base += ["--cafile", str(files.root), "--idle-timeout", "2"]
+        refused = subprocess.run(base, input="", capture_output=True, text=True, timeout=PEER_TIMEOUT, env=ENV)
+        assert refused.returncode == 1, refused.stderr
+        err = " ".join(refused.stderr.split())
+        assert "webpki.ee-without-eku" in err and "BR 7.1.2.7.6" in err and "--profile rfc5280" in err
+        accepted = subprocess.run(
+            [*base, "--profile", "rfc5280"],
+            input="GET / HTTP/1.0\r\n\r\n",
+            capture_output=True,
+            text=True,
+            timeout=PEER_TIMEOUT,
+            env=ENV,
+        )
+    assert accepted.returncode == 0, accepted.stderr
+    assert "HTTP/1.0 200 ok" in accepted.stdout

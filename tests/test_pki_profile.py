@@ -439,3 +439,32 @@ def test_a_trust_anchor_with_serial_zero_is_not_refused() -> None:
         for root in zero:
             found = profile_violations([leaf, root], role="server", profile="rfc5280")
             assert "rfc5280.serial-not-positive" not in {v.rule.id for v in found}
+
+
+# -- the client's profile, in a handshake --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_client_certificate_profile_in_a_handshake(version: str) -> None:
+    """A server leaf without extendedKeyUsage: the web profile (default) refuses it in both TLS versions through
+    the one server-verification function; the rfc5280 profile accepts it; the sessions differ by profile."""
+    from glasstls.errors import TLSError
+    from glasstls.handshake.peer_auth import client_profile
+    from glasstls.pki.testpki import issue_certificate
+    from glasstls.wire.enums import ProtocolVersion
+    from handshake_pair import Pair, chain_of, client_config, pki, server_config
+
+    v = ProtocolVersion.TLS12 if version == "1.2" else ProtocolVersion.TLS13
+    leaf = issue_certificate(pki().intermediate, hosts=("localhost",), eku=None, key_name="no-eku", now=pki().now)
+    server = server_config(certificates=(chain_of(leaf),), min_version=v, max_version=v)
+    refused = Pair(client_config(min_version=v, max_version=v), server)
+    refused.pump()
+    error = refused.client_error
+    assert isinstance(refused.server_error, TLSError)  # the server got the client's alert
+    assert isinstance(error, UnsupportedCertificate) and error.check == "profile"
+    assert "BR 7.1.2.7.6" in error.reason and error.hint and "--profile rfc5280" in error.hint
+    lenient = client_config(min_version=v, max_version=v, certificate_profile="rfc5280")
+    client, _ = Pair(lenient, server).handshake()
+    assert client.verified_chain is not None and client.verified_chain.check("profile").ok
+    assert client_profile(lenient) != client_profile(client_config())
+    assert (client_profile(lenient) or "").endswith("; profile rfc5280")

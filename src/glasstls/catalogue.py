@@ -132,7 +132,7 @@ CATALOGUE: dict[str, Entry] = {
         "the chain is valid by RFC 5280 path validation, but a certificate breaks a rule of the certificate "
         "profile (the CA/Browser Forum Baseline Requirements, or RFC 5280 section 4)",
         "reissue the certificate as the rule named in the detail requires; for a private PKI, verify with the "
-        "rfc5280 profile (glasstls verify --profile rfc5280)",
+        "rfc5280 profile (--profile rfc5280, for connect and verify)",
     ),
     "unusable-crl": Entry(
         "configured CRL unusable",

@@ -31,6 +31,7 @@ from glasstls.crypto.keys import (
     private_key_matches_certificate,
 )
 from glasstls.errors import ConfigError
+from glasstls.pki.certificate_profile import PROFILES, ProfileName
 from glasstls.pki.trust import TrustStore
 from glasstls.sessions import ClientSessionStore, ServerSessionCache, TicketKeys
 from glasstls.trace.events import TraceEvent
@@ -213,6 +214,8 @@ class ClientConfig:
     ``require_extended_master_secret``: refuse a TLS 1.2 handshake without RFC 7627 (on by default).
     ``revocation``: "off", "soft-fail" (reject only what is proven revoked) or "hard-fail" (a fresh status for
     the leaf is required); ``crls``: CRLs to consult; ``request_ocsp_staple``: ask for an OCSP staple.
+    ``certificate_profile``: the rules on top of path validation (pki/certificate_profile.py): "web" (the
+    CA/Browser Forum Baseline Requirements, the default) or "rfc5280" (RFC 5280 section 4 only, private PKIs).
     ``key_share_groups``: the groups for which the first ClientHello carries a key share (the rest are
     offered in supported_groups and reached through HelloRetryRequest).
     ``session_store``: where sessions are kept for resumption, keyed by server identity (``None``: never
@@ -234,6 +237,7 @@ class ClientConfig:
     require_extended_master_secret: bool = True
     revocation: RevocationPolicy = "soft-fail"
     crls: tuple[x509.CertificateRevocationList, ...] = ()
+    certificate_profile: ProfileName = "web"
     request_ocsp_staple: bool = True
     client_certificate: CertificateChain | None = None
     middlebox_compatibility: bool = True
@@ -257,6 +261,8 @@ class ClientConfig:
                 raise ConfigError(f"key share group {g} is not in the offered groups")
         if len(set(self.key_share_groups)) != len(self.key_share_groups):
             raise ConfigError("duplicate key share groups")
+        if self.certificate_profile not in PROFILES:
+            raise ConfigError(f"certificate_profile must be one of {', '.join(PROFILES)}")
 
 
 ClientAuth = Literal["none", "optional", "required"]

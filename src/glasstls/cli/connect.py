@@ -114,6 +114,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="soft-fail",
         help="off; soft-fail (default: reject what is proven revoked); hard-fail (the leaf needs a fresh status)",
     )
+    parser.add_argument(
+        "--profile",
+        choices=("web", "rfc5280"),
+        default="web",
+        help="certificate profile on top of path validation: web (default: CA/Browser Forum Baseline "
+        "Requirements) or rfc5280 (RFC 5280 section 4 rules only, for private PKIs)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document (trace and result)")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only the server's data and errors")
     parser.add_argument(
@@ -154,6 +161,7 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
         client_certificate=chain,
         revocation=args.revocation,
         crls=load_crls(args.crl) if args.crl else (),
+        certificate_profile=args.profile,
         keylog=open_keylog(args.keylog),
     )
     suites = parse_cipher_suites(

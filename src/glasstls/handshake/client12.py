@@ -50,11 +50,15 @@ from glasstls.handshake.base import (
     ServerCertVerified,
     SignatureVerified,
     State,
-    cert_verified,
     check_signature12,
     parse_peer_chain,
 )
-from glasstls.handshake.peer_auth import Verification, client_trust_store, client_verification, offer_refusal
+from glasstls.handshake.peer_auth import (
+    Verification,
+    client_verification,
+    offer_refusal,
+    verify_server,
+)
 from glasstls.handshake.traffic12 import (
     TLS12_ECDHE_GROUPS,
     Session12,
@@ -64,7 +68,6 @@ from glasstls.handshake.traffic12 import (
     send_finished,
     tls12_schemes_for_key,
 )
-from glasstls.pki.verify import verify_server_chain
 from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
 from glasstls.wire.describe import describe
@@ -388,28 +391,9 @@ class ExpectCertificate12(_State12):
 
 
 def _verify_chain(c: _Client12, ocsp_response: bytes | None, actions: Actions) -> ServerCertVerified:
-    """RFC 5246 section 7.4.2 / RFC 5280 section 6: the chain, the name, the validity, revocation."""
-    config = c.config
-    if config.dangerous_skip_verification:
-        actions.trace(
-            "check",
-            "certificate verification",
-            "SKIPPED: verification is turned off (dangerous_skip_verification); the server is not authenticated",
-            ok=False,
-        )
-        return cert_verified(None, skipped=True)
-    verified = verify_server_chain(
-        list(c.peer_chain_der),
-        server_name=c.hs.server_name,
-        trust=client_trust_store(config),
-        at=config.clock(),
-        revocation=config.revocation,
-        crls=config.crls,
-        ocsp_response=ocsp_response,
-    )
-    for check in verified.checks:
-        actions.trace("check", "certificate verification", check.detail, {"check": check.name}, ok=check.ok)
-    return cert_verified(verified, skipped=False)
+    """RFC 5246 section 7.4.2 / RFC 5280 section 6: the chain, the name, the validity, revocation (one check for
+    both versions: peer_auth.verify_server)."""
+    return verify_server(c.config, c.peer_chain_der, c.hs.server_name, ocsp_response, actions)
 
 
 def _after_certificate(c: _Client12) -> State:

@@ -48,15 +48,13 @@ from glasstls.handshake.base import (
     ServerCertVerified,
     SignatureVerified,
     State,
-    cert_verified,
     check_certificate_verify,
     check_finished,
     parse_peer_chain,
 )
-from glasstls.handshake.peer_auth import client_trust_store as _trust_store
-from glasstls.handshake.peer_auth import client_verification, offer_refusal
+from glasstls.handshake.peer_auth import client_verification, offer_refusal, verify_server
 from glasstls.handshake.traffic import TrafficState
-from glasstls.pki.verify import VerifiedChain, verify_server_chain
+from glasstls.pki.verify import VerifiedChain
 from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
 from glasstls.wire.describe import describe
@@ -734,31 +732,10 @@ class ExpectCertificate(State):
             f"server sent {len(chain_der)} certificate(s); leaf: {subjects[0]}",
             {"chain": [{"subject": subject} for subject in subjects]},
         )
-        config = self.hs.config
-        if config.dangerous_skip_verification:
-            proof = cert_verified(None, skipped=True)
-            actions.trace(
-                "check",
-                "certificate verification",
-                "SKIPPED: verification is turned off (dangerous_skip_verification); the server is not authenticated",
-                ok=False,
-            )
-        else:
-            trust = _trust_store(config)
-            # RFC 8446 section 4.4.2.1: an OCSP staple rides in the leaf's CertificateEntry (status_request).
-            staple = ext.get_extension(cert_msg.certificate_list[0].extensions, ext.CertificateStatusOcsp)
-            verified = verify_server_chain(
-                chain_der,
-                server_name=self.hs.server_name,
-                trust=trust,
-                at=config.clock(),
-                revocation=config.revocation,
-                crls=config.crls,
-                ocsp_response=staple.ocsp_response if staple is not None else None,
-            )
-            for check in verified.checks:
-                actions.trace("check", "certificate verification", check.detail, {"check": check.name}, ok=check.ok)
-            proof = cert_verified(verified, skipped=False)
+        # RFC 8446 section 4.4.2.1: an OCSP staple rides in the leaf's CertificateEntry (status_request).
+        staple = ext.get_extension(cert_msg.certificate_list[0].extensions, ext.CertificateStatusOcsp)
+        ocsp = staple.ocsp_response if staple is not None else None
+        proof = verify_server(self.hs.config, chain_der, self.hs.server_name, ocsp, actions)
         self.keys.transcript.add(raw)
         peer_chain = tuple(parsed)
         return ExpectCertificateVerify(self.hs, self.keys, proof, public_key, peer_chain)

@@ -26,7 +26,7 @@ from glasstls.errors import CertificateRequired
 from glasstls.handshake.base import Actions, ServerCertVerified, cert_verified, parse_peer_chain
 from glasstls.pki.profile import verification_profile
 from glasstls.pki.trust import TrustStore
-from glasstls.pki.verify import VerifiedChain, verify_client_chain
+from glasstls.pki.verify import VerifiedChain, verify_client_chain, verify_server_chain
 from glasstls.sessions import ClientSession, ServerSessionState
 from glasstls.wire.enums import AlertDescription, ProtocolVersion
 
@@ -40,6 +40,7 @@ __all__ = [
     "server_profile",
     "server_verification",
     "verify_client",
+    "verify_server",
 ]
 
 #: (when, against what) a peer's chain was verified; (None, None): never.
@@ -74,6 +75,39 @@ def verify_client(config: ServerConfig, chain_der: Sequence[bytes], step: str, a
     for check in verified.checks:
         actions.trace("check", "client certificate verification", check.detail, {"check": check.name}, ok=check.ok)
     return ClientVerified(chain, public_key, verified, cert_verified(verified, skipped=False))
+
+
+def verify_server(
+    config: ClientConfig,
+    chain_der: Sequence[bytes],
+    server_name: str | None,
+    ocsp_response: bytes | None,
+    actions: Actions,
+) -> ServerCertVerified:
+    """Verify the server's chain under the client's policy, the same way in TLS 1.2 and 1.3 (RFC 8446 section
+    4.4.2.4, RFC 5246 section 7.4.2, RFC 5280 section 6): trust, name, time, revocation, ``certificate_profile``
+    (pki/certificate_profile.py); or, with ``dangerous_skip_verification``, nothing, said in the trace."""
+    if config.dangerous_skip_verification:
+        actions.trace(
+            "check",
+            "certificate verification",
+            "SKIPPED: verification is turned off (dangerous_skip_verification); the server is not authenticated",
+            ok=False,
+        )
+        return cert_verified(None, skipped=True)
+    verified = verify_server_chain(
+        list(chain_der),
+        server_name=server_name,
+        trust=client_trust_store(config),
+        at=config.clock(),
+        revocation=config.revocation,
+        crls=config.crls,
+        ocsp_response=ocsp_response,
+        profile=config.certificate_profile,
+    )
+    for check in verified.checks:
+        actions.trace("check", "certificate verification", check.detail, {"check": check.name}, ok=check.ok)
+    return cert_verified(verified, skipped=False)
 
 
 def client_sent_no_certificate(config: ServerConfig, version: ProtocolVersion, step: str, actions: Actions) -> None:
@@ -118,7 +152,9 @@ def client_profile(config: ClientConfig) -> str | None:
     """The client's server-verification profile (None: ``dangerous_skip_verification``, nothing verified)."""
     if config.dangerous_skip_verification:
         return None
-    return verification_profile(client_trust_store(config), config.revocation, config.crls)
+    return verification_profile(
+        client_trust_store(config), config.revocation, config.crls, certificate_profile=config.certificate_profile
+    )
 
 
 def client_verification(

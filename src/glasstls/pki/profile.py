@@ -36,11 +36,13 @@ def verification_profile(
     crls: Sequence[x509.CertificateRevocationList],
     *,
     identities: Sequence[str] = (),
+    certificate_profile: str = "web",
 ) -> str:
     """``"trust sha256:<hex> (<n> anchors); revocation <policy>; CRLs <sha256 of their fingerprints | none>"``,
     then ``"; identities <names>"`` when only some client identities are accepted (pki/client_identity.py): a
-    session verified for any client does not vouch for a server that accepts only some."""
-    key = (id(trust), revocation, tuple(id(c) for c in crls), *identities)
+    session verified for any client does not vouch for a server that accepts only some; and ``"; profile
+    rfc5280"`` when a client verifies servers with that certificate profile rather than the default web one."""
+    key = (id(trust), revocation, tuple(id(c) for c in crls), certificate_profile, *identities)
     with _lock:
         found = _remembered.get(key)
     if found is not None:
@@ -56,6 +58,8 @@ def verification_profile(
     )
     if identities:
         profile += "; identities " + ", ".join(sorted(identities))
+    if certificate_profile != "web":
+        profile += f"; profile {certificate_profile}"
     with _lock:
         if len(_remembered) >= MAX_REMEMBERED_PROFILES:
             del _remembered[next(iter(_remembered))]

@@ -413,7 +413,7 @@ def _profile_checks(
         step=STEP,
         hint=first.hint
         + (
-            " (or, for a private PKI, verify with the rfc5280 profile)"
+            " (or, for a private PKI, use the rfc5280 profile: --profile rfc5280)"
             if ctx.profile == "web" and "webpki." in first.rule.id
             else ""
         ),
