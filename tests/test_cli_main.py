@@ -212,7 +212,11 @@ def _negotiated(suite: CipherSuite, version: ProtocolVersion = ProtocolVersion.T
 def test_legacy_choices_are_named(suite: CipherSuite, forward_secrecy: bool, cbc: bool) -> None:
     version = ProtocolVersion.TLS13 if suite == CipherSuite.TLS_AES_128_GCM_SHA256 else ProtocolVersion.TLS12
     negotiated = _negotiated(suite, version)
-    assert legacy_flags(negotiated) == {"forward_secrecy": forward_secrecy, "legacy_cbc": cbc}
+    assert legacy_flags(negotiated) == {
+        "forward_secrecy": forward_secrecy,
+        "legacy_cbc": cbc,
+        "encrypt_then_mac": False,
+    }
     warnings = legacy_warnings(negotiated)
     assert any(w.startswith("no forward secrecy") for w in warnings) is not forward_secrecy
     assert any(w.startswith("legacy CBC") for w in warnings) is cbc

@@ -44,6 +44,8 @@ class Negotiated:
     record_size_limit: int | None = None
     peer_verified_at: datetime | None = None
     peer_verified_with: str | None = None
+    #: TLS 1.2 CBC suites: encrypt_then_mac was agreed (RFC 7366), so records are MACed after encryption.
+    encrypt_then_mac: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,18 @@ This module holds what the commands share: the protocol options and their parsin
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
 from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
 
 from glasstls.crypto.groups import SUPPORTED_GROUPS
 from glasstls.crypto.suites import TLS13_SUITES
@@ -19,6 +30,11 @@ from glasstls.wire.enums import CipherSuite, NamedGroup, ProtocolVersion
 __all__ = [
     "CliError",
     "add_protocol_options",
+    "check_idle_timeout",
+    "check_listen_address",
+    "check_port",
+    "command_name",
+    "exit_on_sigterm",
     "legacy_flags",
     "legacy_warnings",
     "open_keylog",
@@ -26,6 +42,7 @@ __all__ = [
     "parse_cipher_suites",
     "parse_groups",
     "parse_versions",
+    "throwaway_directory",
 ]
 
 
@@ -120,11 +137,12 @@ def parse_versions(minimum: str | None, maximum: str | None) -> tuple[ProtocolVe
 
 def legacy_flags(negotiated: Negotiated) -> dict[str, bool]:
     """What the negotiated suite gives up, for JSON: ``forward_secrecy`` (False only for the TLS 1.2 RSA key
-    exchange) and ``legacy_cbc`` (a TLS 1.2 CBC suite)."""
+    exchange), ``legacy_cbc`` (a TLS 1.2 CBC suite) and ``encrypt_then_mac`` (RFC 7366, agreed for it)."""
     t12 = TLS12_SUITES.get(negotiated.cipher_suite)
     return {
         "forward_secrecy": t12.forward_secret if t12 is not None else True,
         "legacy_cbc": t12.legacy if t12 is not None else False,
+        "encrypt_then_mac": negotiated.encrypt_then_mac,
     }
 
 
@@ -140,25 +158,116 @@ def legacy_warnings(negotiated: Negotiated) -> list[str]:
             "server's private key later can decrypt a recording of this connection (--allow-rsa-key-exchange)"
         )
     if t12.legacy:
+        how = (
+            "encrypt_then_mac was agreed (RFC 7366), which closes the padding oracle, but CBC and HMAC-SHA1 stay "
+            "legacy"
+            if negotiated.encrypt_then_mac
+            else "MAC-then-encrypt: the peer did not agree to encrypt_then_mac (RFC 7366); this is the design "
+            "behind padding-oracle attacks such as Lucky13, which glasstls counters"
+        )
         out.append(
-            f"legacy CBC: {negotiated.cipher_suite} protects records with CBC and HMAC-SHA1 (MAC-then-encrypt "
-            "unless encrypt_then_mac was agreed, RFC 7366), the design behind padding-oracle attacks such as "
-            "Lucky13 (--allow-cbc)"
+            f"legacy CBC: {negotiated.cipher_suite} protects records with CBC and HMAC-SHA1; {how} (--allow-cbc)"
         )
     return out
 
 
 def parse_alpn(values: Sequence[str] | None) -> tuple[str, ...]:
-    names = [v for v in (part.strip() for value in values or () for part in value.split(",")) if v]
-    for name in names:
-        if not 1 <= len(name.encode()) <= 255:
-            raise CliError(f"ALPN protocol name {name!r} must be 1 to 255 bytes")
+    """``--alpn`` values: repeatable or comma-separated, in order of preference. An empty name (``--alpn ''``,
+    ``--alpn h2,``) is refused: RFC 7301 section 3.1 forbids empty protocol names."""
+    names: list[str] = []
+    for value in values or ():
+        for part in value.split(","):
+            name = part.strip()
+            if not name:
+                raise CliError(f"--alpn {value!r}: an empty protocol name (give names such as h2 or http/1.1)")
+            if len(name.encode()) > 255:
+                raise CliError(f"ALPN protocol name {name!r} must be 1 to 255 bytes (RFC 7301 section 3.1)")
+            names.append(name)
     return tuple(dict.fromkeys(names))
 
 
 def open_keylog(path: str | None) -> KeyLogFile | None:
-    """``--keylog FILE``, else the SSLKEYLOGFILE environment variable, else no key log."""
-    return KeyLogFile(path) if path else KeyLogFile.from_env()
+    """``--keylog FILE``, else the SSLKEYLOGFILE environment variable, else no key log.
+
+    The file is opened at start-up (created owner-only when new: it holds secrets), so that a directory, a
+    missing directory or a file we may not write is a clear error before anything else happens, not a failed
+    handshake later."""
+    source = f"--keylog {path}"
+    if not path:
+        path = os.environ.get("SSLKEYLOGFILE") or None
+        source = f"SSLKEYLOGFILE={path}"
+    if path is None:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise CliError(f"{source}: that is a directory; name a file to append the key log to")
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except OSError as e:
+        raise CliError(f"{source}: cannot write the key log there: {e.strerror or e}") from None
+    os.close(fd)
+    return KeyLogFile(target)
+
+
+def check_port(port: int) -> None:
+    """``serve --port``: a TCP port number (RFC 793: 16 bits; 0 asks the system for a free one)."""
+    if not 0 <= port <= 65535:
+        raise CliError(f"--port {port}: a port is a number from 0 to 65535 (0 picks a free one)")
+
+
+def check_listen_address(host: str, port: int) -> None:
+    """``serve --host``: an address this machine can listen on, checked before anything is made or printed."""
+    try:
+        socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        raise CliError(f"--host {host}: not an address to listen on ({reason})") from None
+
+
+def check_idle_timeout(seconds: float) -> None:
+    if not math.isfinite(seconds) or seconds < 0:
+        raise CliError(f"--idle-timeout {seconds:g}: give a number of seconds, 0 or more")
+
+
+def command_name() -> str:
+    """How a person runs glasstls from here, for hints meant to be pasted: ``glasstls`` when that is on PATH
+    and is this installation; else this installation's script (``.venv/bin/glasstls`` after ``make demo``);
+    else ``python -m glasstls`` with this interpreter."""
+    script = Path(sys.executable).parent / "glasstls"
+    found = shutil.which("glasstls")
+    if found is not None and script.exists() and Path(found).resolve() == script.resolve():
+        return "glasstls"
+    if script.exists():
+        try:
+            return str(script.relative_to(Path.cwd()))
+        except ValueError:
+            return str(script)
+    return f"{sys.executable} -m glasstls"
+
+
+def throwaway_directory(prefix: str, cleanup: ExitStack | None, *, keep: bool = False) -> Path:
+    """A new private temporary directory (mode 0700) for a throwaway PKI, removed when ``cleanup`` closes (or
+    when the process exits, without one) unless ``keep``: it holds private keys."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    if not keep:
+        if cleanup is not None:
+            cleanup.callback(shutil.rmtree, directory, ignore_errors=True)
+        else:
+            import atexit
+
+            atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM (``kill PID``, a service manager) unwind the command as Ctrl-C does, so that ``finally``
+    blocks run and throwaway files are removed; the exit status is 143, as for a process killed by SIGTERM."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
 
 
 def add_protocol_options(parser: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ from typing import BinaryIO
 from glasstls.cli import (
     CliError,
     add_protocol_options,
+    check_idle_timeout,
     legacy_flags,
     legacy_warnings,
     open_keylog,
@@ -30,7 +31,7 @@ from glasstls.cli import (
     parse_groups,
     parse_versions,
 )
-from glasstls.cli.output import Output
+from glasstls.cli.output import Output, OutputClosed, silence
 from glasstls.config import CertificateChain, ClientConfig
 from glasstls.connection import ClientConnection
 from glasstls.errors import ConfigError, TLSError, UsageError
@@ -134,7 +135,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_config(args: argparse.Namespace) -> ClientConfig:
+    check_idle_timeout(args.idle_timeout)
     minimum, maximum = parse_versions(args.min_version, args.max_version)
+    suites = parse_cipher_suites(
+        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
+    )
+    groups = parse_groups(args.group)
+    alpn = parse_alpn(args.alpn)
     trust: TrustStore | None = None
     if args.cafile and args.capath:
         raise CliError("give --cafile or --capath, not both")
@@ -153,7 +160,7 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
     config = ClientConfig(
         trust=trust,
         dangerous_skip_verification=bool(args.insecure),
-        alpn_protocols=parse_alpn(args.alpn),
+        alpn_protocols=alpn,
         min_version=minimum,
         max_version=maximum,
         allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
@@ -164,10 +171,6 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
         certificate_profile=args.profile,
         keylog=open_keylog(args.keylog),
     )
-    suites = parse_cipher_suites(
-        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
-    )
-    groups = parse_groups(args.group)
     if suites:
         config = replace(config, cipher_suites=suites)
     if groups:
@@ -302,8 +305,12 @@ def _exchange(tls: TLSSocket, result: _Result, idle_timeout: float, to_stdout: b
         last_data = time.monotonic()
         result.received += data
         if out is not None:
-            out.write(data)
-            out.flush()
+            try:
+                out.write(data)
+                out.flush()
+            except BrokenPipeError:  # the reader went away (| head -1): stop quietly, as Unix tools do
+                silence(out)
+                raise OutputClosed("standard output") from None
 
 
 def run(args: argparse.Namespace, err: Output, out: Output) -> int:
@@ -348,6 +355,9 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
         except KeyboardInterrupt:
             tls.close()
             return 130
+        except OutputClosed:
+            tls.close()
+            raise
     finally:
         tls.close(wait_for_peer=0.2 if result.explanation is None else 0.0)
     return _finish(args, err, out, result)

@@ -7,7 +7,8 @@
    ways, the encrypted data, the close; each step with the time it took.
 4. Two connections that fail (a wrong host name, an untrusted CA), and how each is explained.
 
-Secrets are never printed. If SSLKEYLOGFILE is set, the client's secrets go to that file (and only there).
+Secrets are never printed. With ``--keylog FILE`` (or SSLKEYLOGFILE), the client's secrets go to that file
+(and only there). The throwaway PKI is removed when the demo ends, unless ``--keep-pki``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import socket
-import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from glasstls.cli import open_keylog
+from glasstls.cli import command_name, open_keylog, throwaway_directory
 from glasstls.cli.output import Output
 from glasstls.cli.serve import ConnectionReport, Server
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
@@ -33,6 +34,7 @@ from glasstls.io.sync import TLSSocket
 from glasstls.pki.testpki import make_ca, make_test_pki
 from glasstls.pki.trust import TrustStore
 from glasstls.trace.events import TraceEvent
+from glasstls.trace.keylog import KeyLogFile
 from glasstls.trace.render import build_story, negotiated_summary
 from glasstls.wire.enums import CipherSuite, ProtocolVersion
 
@@ -141,9 +143,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="show the TLS 1.2 RSA key exchange: the client encrypts the premaster secret to the server's RSA key "
         "(legacy: no forward secrecy)",
     )
+    parser.add_argument(
+        "--keylog", metavar="FILE", help="append the client's NSS key log lines (secrets!) to FILE; SSLKEYLOGFILE too"
+    )
+    parser.add_argument(
+        "--keep-pki", action="store_true", help="keep the throwaway test PKI (private keys included) after the demo"
+    )
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
+    keylog = open_keylog(args.keylog)  # a bad --keylog is a usage error before anything is made or printed
+    with ExitStack() as cleanup:
+        directory = throwaway_directory("glasstls-demo-", cleanup, keep=args.keep_pki)
+        status = _run(args, out, keylog, directory)
+        if args.keep_pki:
+            out.info(f"the throwaway test PKI is kept in {directory} (--keep-pki); its keys are unencrypted")
+        return status
+    raise AssertionError("not reached")  # mypy: ExitStack may swallow exceptions
+
+
+def _run(args: argparse.Namespace, out: Output, keylog: KeyLogFile | None, directory: Path) -> int:
     started = time.perf_counter()
     tls12 = bool(args.tls12 or args.rsa_key_exchange)
     rsa_kx = bool(args.rsa_key_exchange)
@@ -153,11 +172,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
         else ("TLS 1.2 connection" if tls12 else "TLS 1.3 connection")
     )
     out.heading(f"glasstls demo: a {what}, step by step")
-    directory = Path(tempfile.mkdtemp(prefix="glasstls-demo-"))
     pki = make_test_pki(("localhost", "127.0.0.1"), directory=directory)
     files = pki.files
     assert files is not None
-    out.line(f"1. A throwaway PKI in {directory}:")
+    kept = "kept after the demo (--keep-pki)" if args.keep_pki else "removed when the demo ends"
+    out.line(f"1. A throwaway PKI in {directory} ({kept}):")
     out.table(
         [
             ("root.pem", f"root CA: {pki.root.subject} (the client trusts this one)"),
@@ -183,16 +202,15 @@ def run(args: argparse.Namespace, out: Output) -> int:
         certificates=(server_chain,),
         alpn_protocols=("http/1.1",),
         trace=clock.sink,
-        allow_rsa_key_exchange=rsa_kx,  # legacy, named: the demo shows the seed's RSA flow only when asked
+        allow_rsa_key_exchange=rsa_kx,  # legacy, named: the demo shows the RSA key exchange only when asked
     )
     server = Server(server_config, "127.0.0.1", 0, mode="echo", on_done=on_done)
     server.start()
     out.line("")
     out.line(f"2. A glasstls server listens on 127.0.0.1:{server.port} (echo); a glasstls client connects to it")
     out.info("   as 'localhost', trusting only root.pem, offering ALPN http/1.1.")
-    keylog = open_keylog(None)
     if keylog is not None:
-        out.info(f"   SSLKEYLOGFILE is set: the client's secrets go to {keylog.path} (never to this screen).")
+        out.info(f"   Key log: the client's secrets go to {keylog.path} (never to this screen).")
     trust = TrustStore.from_file(files.root)
     legacy: dict[str, object] = {}
     if tls12:
@@ -200,7 +218,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if rsa_kx:
         out.warning(
             "   the RSA key exchange has no forward secrecy: whoever later obtains the server's RSA key can decrypt "
-            "a recorded session. It is off by default; this demo turns it on to show the seed's TLS 1.2 flow."
+            "a recorded session. It is off by default; this demo turns it on to show how it works."
         )
         legacy.update(allow_rsa_key_exchange=True, cipher_suites=(CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,))
     client_config = ClientConfig(
@@ -237,8 +255,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
         server.shutdown(wait=1.0)
     elapsed = time.perf_counter() - started
     out.line("")
-    out.success(
-        f"demo done in {elapsed:.2f} s. Try: glasstls serve --trace, and glasstls connect localhost:4433 --trace"
+    out.success(f"demo done in {elapsed:.2f} s. Try it yourself, in two terminals:")
+    glasstls = command_name()
+    out.line(
+        f"  {glasstls} certs pki                    # a test PKI in ./pki\n"
+        f"  {glasstls} serve --cert pki/server-ecdsa.pem --key pki/server-ecdsa.key --trace\n"
+        f"  {glasstls} connect localhost:4433 --cafile pki/root.pem --trace"
     )
     return 0
 

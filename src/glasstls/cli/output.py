@@ -3,6 +3,10 @@
 One :class:`Output` per stream. It decides once: a terminal gets ``rich`` (colour, trees, panels; ``NO_COLOR``
 is honoured by rich), anything else gets plain lines that are stable to grep. Printing is serialised by a lock,
 so that the server's connection threads do not interleave their lines.
+
+When the reader goes away (``glasstls demo | head -1``), a write raises :class:`OutputClosed` once, after the
+stream's file descriptor was pointed at /dev/null (so that later writes and the flush at exit stay silent); the
+command stops quietly, as Unix tools do when their pipe closes.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import TextIO
 from glasstls.explain import Explanation
 from glasstls.trace.render import Line, Section, render_plain
 
-__all__ = ["Output"]
+__all__ = ["Output", "OutputClosed", "silence"]
 
 _RICH_MARK = {"ok": "[green]✓[/green] ", "fail": "[bold red]✗[/bold red] ", "warn": "[yellow]![/yellow] "}
 
@@ -27,6 +31,24 @@ def _is_terminal(stream: TextIO) -> bool:
         return stream.isatty() and os.environ.get("TERM") != "dumb"
     except (AttributeError, ValueError):
         return False
+
+
+class OutputClosed(Exception):
+    """The reader of an output stream went away (a closed pipe): the command should stop quietly."""
+
+
+def silence(stream: object) -> None:
+    """Point ``stream``'s file descriptor at /dev/null: what is still buffered, and any later write, goes
+    nowhere instead of raising BrokenPipeError again (at the latest when Python flushes it at exit)."""
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return  # not a real file (a StringIO in tests): nothing to redirect
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 class Output:
@@ -48,11 +70,24 @@ class Output:
         from rich.console import Console
 
         assert isinstance(self._console, Console)
-        self._console.print(*renderables)
+        try:
+            self._console.print(*renderables)
+        except BrokenPipeError:
+            self._closed()
 
     def _plain(self, text: str) -> None:
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        self._write(text + "\n")
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except BrokenPipeError:
+            self._closed()
+
+    def _closed(self) -> None:
+        silence(self.stream)
+        raise OutputClosed(getattr(self.stream, "name", "output")) from None
 
     @staticmethod
     def _escape(text: str) -> str:
@@ -92,8 +127,7 @@ class Output:
 
     def json(self, document: object) -> None:
         with self._lock:
-            self.stream.write(json.dumps(document, indent=2, default=str) + "\n")
-            self.stream.flush()
+            self._write(json.dumps(document, indent=2, default=str) + "\n")
 
     # -- tables, stories, explanations --------------------------------------------------------------------
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
-import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -22,14 +22,18 @@ from typing import Literal
 from glasstls.cli import (
     CliError,
     add_protocol_options,
+    check_listen_address,
+    check_port,
+    command_name,
     legacy_warnings,
     open_keylog,
     parse_alpn,
     parse_cipher_suites,
     parse_groups,
     parse_versions,
+    throwaway_directory,
 )
-from glasstls.cli.output import Output
+from glasstls.cli.output import Output, OutputClosed
 from glasstls.config import CertificateChain, ClientAuth, ServerConfig
 from glasstls.connection import ServerConnection
 from glasstls.errors import ConfigError, TLSError
@@ -44,6 +48,7 @@ from glasstls.io.limits import (
     ServerLimits,
 )
 from glasstls.io.sync import Address, TLSServer, TLSSocket
+from glasstls.pki.revocation import describe_ocsp_response
 from glasstls.pki.testpki import make_test_pki
 from glasstls.pki.trust import TrustStore
 from glasstls.trace.render import build_story, negotiated_summary
@@ -59,6 +64,10 @@ HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = DEFAULT_IDLE_TIMEOUT
 #: The most a --www request may be before its blank line.
 MAX_REQUEST = 16 * 1024
+#: The largest --ocsp-response file read (a real OCSP response is a few kilobytes).
+MAX_OCSP_RESPONSE = 1024 * 1024
+#: What --www speaks: it answers in HTTP/1.0, which an HTTP/1.1 client accepts (RFC 9112 section 2.6).
+WWW_PROTOCOLS = ("http/1.1", "http/1.0")
 
 
 @dataclass
@@ -260,6 +269,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--echo", dest="mode", action="store_const", const="echo", help="echo data back (default)")
     mode.add_argument("--www", dest="mode", action="store_const", const="www", help="answer GET with a page")
     parser.set_defaults(mode="echo")
+    parser.add_argument(
+        "--keep-pki",
+        action="store_true",
+        help="without --cert: keep the throwaway test PKI (private keys included) when the server stops",
+    )
     add_limit_options(parser)
     add_protocol_options(parser)
 
@@ -333,7 +347,48 @@ def build_limits(args: argparse.Namespace) -> ServerLimits:
     )
 
 
-def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
+def _read_ocsp_response(path: str) -> bytes:
+    """An ``--ocsp-response`` file: readable, and a DER OCSP response (RFC 6960 section 4.2.1)."""
+    try:
+        with open(path, "rb") as f:
+            der = f.read(MAX_OCSP_RESPONSE + 1)
+    except OSError as e:
+        raise CliError(f"--ocsp-response {path}: cannot read the OCSP response file: {e.strerror or e}") from None
+    if len(der) > MAX_OCSP_RESPONSE:
+        raise CliError(f"--ocsp-response {path}: larger than {MAX_OCSP_RESPONSE} bytes, not an OCSP response")
+    if "error" in describe_ocsp_response(der):
+        raise CliError(
+            f"--ocsp-response {path}: not a DER OCSP response (RFC 6960); `glasstls certs DIR --revocation` "
+            "writes examples (ocsp-good.der)"
+        )
+    return der
+
+
+def _www_alpn(alpn: tuple[str, ...], out: Output) -> tuple[str, ...]:
+    """--www answers HTTP/1.x only: offer only those of the --alpn protocols (RFC 7301 section 3.2: a server
+    must not select a protocol it does not speak, or the client talks h2 to an HTTP/1.0 answer)."""
+    spoken = tuple(p for p in alpn if p in WWW_PROTOCOLS)
+    dropped = [p for p in alpn if p not in WWW_PROTOCOLS]
+    if alpn and not spoken:
+        raise CliError(f"--www answers HTTP/1.x only: --alpn {','.join(alpn)} leaves nothing it speaks (http/1.1)")
+    if dropped:
+        out.warning(f"--www answers HTTP/1.x only: not offering {', '.join(dropped)}")
+    return spoken
+
+
+def build_config(args: argparse.Namespace, out: Output, *, cleanup: ExitStack | None = None) -> ServerConfig:
+    """The server's configuration from the command line (``out``: where warnings go, standard error)."""
+    return prepare(args, out, cleanup)[0]
+
+
+def prepare(
+    args: argparse.Namespace, out: Output, cleanup: ExitStack | None = None
+) -> tuple[ServerConfig, Path | None]:
+    """The configuration, and the throwaway PKI's directory when there is no --cert (removed when ``cleanup``
+    closes, or at exit, unless --keep-pki)."""
+    # Start-up checks first: nothing is made, opened or printed before the whole command line is good.
+    check_port(args.port)
+    check_listen_address(args.host, args.port)
     certs: list[str] = args.cert or []
     keys: list[str] = args.key or []
     if len(certs) != len(keys):
@@ -341,45 +396,53 @@ def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
     staples: list[str] = args.ocsp_response or []
     if len(staples) > len(certs):
         raise CliError("give at most one --ocsp-response per --cert, in the same order as the --cert options")
-    default_trust: TrustStore | None = None
+    minimum, maximum = parse_versions(args.min_version, args.max_version)
+    suites = parse_cipher_suites(
+        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
+    )
+    groups = parse_groups(args.group)
+    alpn = parse_alpn(args.alpn)
+    if args.mode == "www":
+        alpn = _www_alpn(alpn, out)
+    client_auth: ClientAuth = (
+        "required" if args.require_client_cert else ("optional" if args.request_client_cert else "none")
+    )
+    if client_auth != "none" and certs and not args.cafile:
+        raise CliError("--require-client-cert / --request-client-cert need --cafile (the CAs of the clients)")
+    identities = tuple(args.client_identity or ())
+    if identities and client_auth == "none":
+        raise CliError("--client-identity needs --require-client-cert or --request-client-cert")
+    ocsp_responses = [_read_ocsp_response(path) for path in staples]
+    client_trust = TrustStore.from_file(args.cafile) if args.cafile else None
+    keylog = open_keylog(args.keylog)
+    directory: Path | None = None
     if certs:
         try:
-            chains = tuple(
-                CertificateChain.from_files(c, k, ocsp_response_path=staples[i] if i < len(staples) else None)
-                for i, (c, k) in enumerate(zip(certs, keys, strict=True))
-            )
+            loaded = [CertificateChain.from_files(c, k) for c, k in zip(certs, keys, strict=True)]
         except (OSError, ValueError) as e:
             raise CliError(f"cannot load the certificate or key: {e}") from e
+        chains = tuple(
+            replace(chain, ocsp_response=ocsp_responses[i]) if i < len(ocsp_responses) else chain
+            for i, chain in enumerate(loaded)
+        )
     else:
         hosts = ["localhost", "127.0.0.1"]
         if args.host not in ("0.0.0.0", "::", "") and args.host not in hosts:
             hosts.append(args.host)
-        directory = Path(tempfile.mkdtemp(prefix="glasstls-serve-"))
+        directory = throwaway_directory("glasstls-serve-", cleanup, keep=args.keep_pki)
         pki = make_test_pki(tuple(hosts), directory=directory)
         chains = tuple(CertificateChain((c.certificate, *c.chain), c.key) for c in (pki.server_ecdsa, pki.server_rsa))
-        default_trust = pki.trust_store()
+        if client_trust is None and client_auth != "none":
+            client_trust = pki.trust_store()  # the throwaway PKI's root, which issued its client.pem
+        kept = "kept after the server stops (--keep-pki)" if args.keep_pki else "removed when the server stops"
         out.warning(
-            f"no --cert given: serving throwaway test certificates for {', '.join(hosts)}; "
-            f"clients can trust them with --cafile {directory / 'root.pem'} "
+            f"no --cert given: serving throwaway test certificates for {', '.join(hosts)} from {directory} ({kept}); "
+            f"clients trust them with --cafile {directory / 'root.pem'} "
             f"(client certificate: {directory / 'client.pem'}, {directory / 'client.key'})"
         )
-    client_auth: ClientAuth = (
-        "required" if args.require_client_cert else ("optional" if args.request_client_cert else "none")
-    )
-    client_trust: TrustStore | None = None
-    if args.cafile:
-        client_trust = TrustStore.from_file(args.cafile)
-    elif client_auth != "none":
-        if default_trust is None:
-            raise CliError("--require-client-cert / --request-client-cert need --cafile (the CAs of the clients)")
-        client_trust = default_trust
-    identities = tuple(args.client_identity or ())
-    if identities and client_auth == "none":
-        raise CliError("--client-identity needs --require-client-cert or --request-client-cert")
-    minimum, maximum = parse_versions(args.min_version, args.max_version)
     config = ServerConfig(
         certificates=chains,
-        alpn_protocols=parse_alpn(args.alpn),
+        alpn_protocols=alpn,
         min_version=minimum,
         max_version=maximum,
         allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
@@ -387,17 +450,13 @@ def build_config(args: argparse.Namespace, out: Output) -> ServerConfig:
         client_auth=client_auth,
         client_trust=client_trust,
         client_identities=identities,
-        keylog=open_keylog(args.keylog),
+        keylog=keylog,
     )
-    suites = parse_cipher_suites(
-        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
-    )
-    groups = parse_groups(args.group)
     if suites:
         config = replace(config, cipher_suites=suites)
     if groups:
         config = replace(config, groups=groups)
-    return config
+    return config, directory
 
 
 def report_line(report: ConnectionReport) -> str:
@@ -420,28 +479,57 @@ def report_line(report: ConnectionReport) -> str:
     return line + (f" [{'; '.join(legacy)}]" if legacy else "")
 
 
-def run(args: argparse.Namespace, out: Output) -> int:
-    try:
-        config = build_config(args, out)
-    except ConfigError as e:
-        raise CliError(str(e)) from e
-    try:
-        server = Server(
-            config,
-            args.host,
-            args.port,
-            mode=args.mode,
-            limits=build_limits(args),
-            handshake_timeout=args.handshake_timeout,
-        )
-    except OSError as e:
-        raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e
+def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int:
+    """Serve until Ctrl-C (or SIGTERM). Connection reports go to ``out``; warnings to ``err`` (standard error),
+    so that ``listening on HOST:PORT`` is the first line on standard output."""
+    err = err if err is not None else out
+    with ExitStack() as cleanup:
+        try:
+            config, directory = prepare(args, err, cleanup)
+        except ConfigError as e:
+            raise CliError(str(e)) from e
+        try:
+            server = Server(
+                config,
+                args.host,
+                args.port,
+                mode=args.mode,
+                limits=build_limits(args),
+                handshake_timeout=args.handshake_timeout,
+            )
+        except OSError as e:
+            raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e
+        if directory is not None:
+            host = "localhost" if args.host in ("127.0.0.1", "localhost", "0.0.0.0", "::", "") else args.host
+            target = format_address(host, server.port)
+            err.info(f"try: {command_name()} connect {target} --cafile {directory / 'root.pem'}")
+            if args.keep_pki:
+                cleanup.callback(err.info, f"the throwaway test PKI is kept in {directory} (--keep-pki)")
+        return _serve(args, server, out, err)
+    raise AssertionError("not reached")  # mypy: ExitStack may swallow exceptions
+
+
+def _serve(args: argparse.Namespace, server: Server, out: Output, err: Output) -> int:
+    stdout_closed = threading.Event()
+
+    def reporting(report_to: Callable[[ConnectionReport], None]) -> Callable[[ConnectionReport], None]:
+        """A connection thread's report; when standard output is gone (``| head -1``), stop the server
+        quietly, as a Unix tool stops when its pipe closes."""
+
+        def report(report: ConnectionReport) -> None:
+            try:
+                report_to(report)
+            except OutputClosed:
+                stdout_closed.set()
+                server.server.close()
+
+        return report
 
     def on_handshake(report: ConnectionReport) -> None:
         out.success(report_line(report))
         assert report.negotiated is not None
         for warning in legacy_warnings(report.negotiated):
-            out.warning(f"#{report.number}: {warning}")
+            err.warning(f"#{report.number}: {warning}")
 
     def on_done(report: ConnectionReport) -> None:
         if report.explanation is not None:
@@ -454,14 +542,19 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if report.explanation is None:
             out.info(f"#{report.number} closed: {report.bytes_in} bytes received, {report.bytes_out} bytes sent")
 
-    server.on_handshake = on_handshake
-    server.on_done = on_done
-    # Tests read this line to learn the port: keep its form, and flush it at once.
-    out.line(f"listening on {format_address(server.host, server.port)}")
-    out.info(f"mode: {args.mode}; Ctrl-C to stop")
+    server.on_handshake = reporting(on_handshake)
+    server.on_done = reporting(on_done)
     try:
+        # Tests read this line to learn the port: keep its form, and flush it at once.
+        out.line(f"listening on {format_address(server.host, server.port)}")
+        out.info(f"mode: {args.mode}; Ctrl-C to stop")
         server.serve_forever()
     except KeyboardInterrupt:
-        out.info("stopping (Ctrl-C)")
+        err.info("stopping (Ctrl-C)")
         server.shutdown(wait=1.0)
+    finally:
+        server.server.close()
+    if stdout_closed.is_set():
+        server.shutdown(wait=1.0)  # let the connections in progress end
+        raise OutputClosed("standard output")
     return 0

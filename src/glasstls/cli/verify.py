@@ -22,6 +22,8 @@ from pathlib import Path
 
 from glasstls.cli import CliError
 from glasstls.cli.output import Output
+from glasstls.crypto.keys import load_certificates
+from glasstls.errors import ConfigError
 from glasstls.pki.certificate_profile import PROFILES
 from glasstls.pki.revocation import REVOCATION_POLICIES, load_crls
 from glasstls.pki.trust import TrustStore
@@ -119,6 +121,21 @@ def read_chain(data: bytes) -> list[bytes]:
     return out
 
 
+def _is_certificate_file(data: bytes, chain: list[bytes]) -> bool:
+    """Whether the file holds certificates at all: PEM CERTIFICATE blocks (a damaged one is still explained by
+    the report's parse check), or one DER certificate that parses. A key file, /etc/passwd or any other file
+    is the same mistake and gets the same answer: exit status 2, "holds no certificate"."""
+    if not chain:
+        return False
+    if b"-----BEGIN" in data:
+        return True
+    try:
+        load_certificates(data)
+    except ConfigError:
+        return False
+    return True
+
+
 def _trust(args: argparse.Namespace) -> TrustStore:
     chosen = [name for name, value in (("--cafile", args.cafile), ("--capath", args.capath)) if value]
     if args.certifi:
@@ -142,8 +159,10 @@ def build_report(args: argparse.Namespace) -> ChainReport:
         raise CliError("--max-depth must be 0 or more")
     if args.client_identity and not args.client:
         raise CliError("--client-identity checks a client certificate: add --client")
-    chain = read_chain(_read(args.chain, "chain file"))
-    if not chain:
+    data = _read(args.chain, "chain file")
+    chain = read_chain(data)
+    if not _is_certificate_file(data, chain):
+        # Not a certificate at all (a key file, /etc/passwd): a usage mistake, not a chain to explain.
         raise CliError(f"the chain file {args.chain} holds no certificate (expected PEM or DER)")
     trust = _trust(args)
     crls = load_crls(args.crl) if args.crl else ()

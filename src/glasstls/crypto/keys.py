@@ -6,12 +6,15 @@ mistake, never an alert).
 
 from __future__ import annotations
 
+import threading
+import warnings
 from typing import TypeAlias
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
 from glasstls import errors
 from glasstls.wire.enums import NamedGroup
@@ -114,13 +117,29 @@ def remember_der(cert: x509.Certificate, der: bytes) -> None:
     _ders[id(cert)] = (cert, der)
 
 
+#: Held while a certificate is parsed with the warnings filter changed (warnings.catch_warnings is process-wide).
+_strict_lock = threading.Lock()
+
+
+def _load_der_strictly(der: bytes) -> x509.Certificate:
+    """Parse a DER certificate; what ``cryptography`` only warns about today and will refuse in a later release
+    (a serial number that is not positive, which RFC 5280 section 4.1.2.2 forbids) is refused now, as a
+    ``ValueError`` like any other unparsable certificate, instead of a warning leaking to the user."""
+    with _strict_lock, warnings.catch_warnings():
+        warnings.simplefilter("error", CryptographyDeprecationWarning)
+        try:
+            return x509.load_der_x509_certificate(der)
+        except CryptographyDeprecationWarning as exc:
+            raise ValueError(f"not a valid certificate: {exc}") from None
+
+
 def load_der_certificate(der: bytes) -> x509.Certificate:
     """``x509.load_der_x509_certificate(der)``, remembered per DER (the same chain comes back on every
-    connection, e.g. a resumed session's peer chain). Raises ``ValueError`` as the loader does; a failure is
-    not remembered."""
+    connection, e.g. a resumed session's peer chain). Raises ``ValueError`` as the loader does, also for a
+    serial number that is not positive (RFC 5280 section 4.1.2.2); a failure is not remembered."""
     cert = _parsed.get(der)
     if cert is None:
-        cert = x509.load_der_x509_certificate(der)
+        cert = _load_der_strictly(der)
         if len(_parsed) >= _DER_MEMO_SIZE:
             _parsed.clear()
         _parsed[der] = cert

@@ -619,6 +619,7 @@ class ExpectServerFinished12(_State12):
             verified_chain=verified.chain if verified is not None else None,
             hello_retry_request=False,
             resumed=session.resumed,
+            encrypt_then_mac=session.encrypt_then_mac,
             client_certificate_requested=c.certificate_request is not None,
             record_size_limit=hs.peer_record_size_limit,
             peer_verified_at=c.verification[0],

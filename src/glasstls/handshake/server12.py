@@ -647,6 +647,7 @@ class ExpectClientFinished12(_State12):
             verified_chain=verified.chain if verified is not None else None,
             hello_retry_request=False,
             resumed=session.resumed,
+            encrypt_then_mac=session.encrypt_then_mac,
             client_certificate_requested=s.requested,
             peer_verified_at=verified_at,
             peer_verified_with=verified_with,

@@ -20,7 +20,6 @@ subjectAltName on leaves (section 4.2.1.6; RFC 6125 section 6.4.4: the CN is not
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import threading
 from collections.abc import Sequence
@@ -33,7 +32,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from glasstls.pki.testnames import general_name as _general_name
+from glasstls.pki.testnames import leaf_common_name
+from glasstls.pki.testnames import subject_name as _name
 
 if TYPE_CHECKING:
     from glasstls.pki.trust import TrustStore
@@ -121,25 +124,6 @@ def _signature_hash(key: TestKey) -> hashes.SHA256 | hashes.SHA384 | hashes.SHA5
         if key.curve.key_size >= 384:
             return hashes.SHA384()
     return hashes.SHA256()
-
-
-def _name(common_name: str, organization: str | None = "glasstls test PKI") -> x509.Name:
-    attrs = []
-    if organization:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    return x509.Name(attrs)
-
-
-def _general_name(host: str) -> x509.GeneralName:
-    """A SAN entry for ``host``: an iPAddress for IP literals, else a dNSName (RFC 5280 section 4.2.1.6)."""
-    try:
-        return x509.IPAddress(ipaddress.ip_address(host))
-    except ValueError:
-        pass
-    if "@" in host:
-        return x509.RFC822Name(host)
-    return x509.DNSName(host)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -326,7 +310,7 @@ def issue_certificate(
     ``sign_with`` signs with another key while naming ``issuer`` (a bad signature).
     """
     moment = _now(now)
-    cn = common_name if common_name is not None else (hosts[0] if hosts else "glasstls test leaf")
+    cn = common_name if common_name is not None else (leaf_common_name(hosts) if hosts else "glasstls test leaf")
     the_key = key if key is not None else generate_key(key_kind, name=f"leaf:{key_name or cn}")
     extensions: list[tuple[x509.ExtensionType, bool]] = []
     if basic_constraints:
@@ -677,12 +661,13 @@ class RevocationPKI:
 def make_revocation_pki(pki: TestPKI) -> RevocationPKI:
     """Revoked certificates, the CRLs that revoke them and OCSP responses, for ``pki`` at ``pki.now``."""
     now = pki.now
+    cn = leaf_common_name(pki.hosts)
     revoked_leaf = issue_certificate(
-        pki.intermediate, hosts=pki.hosts, now=now, key_name="revoked-server", common_name=pki.hosts[0]
+        pki.intermediate, hosts=pki.hosts, now=now, key_name="revoked-server", common_name=cn
     )
     revoked_intermediate = make_ca("glasstls revoked intermediate CA", issuer=pki.root, now=now, path_length=0)
     leaf_under = issue_certificate(
-        revoked_intermediate, hosts=pki.hosts, now=now, key_name="server-under-revoked", common_name=pki.hosts[0]
+        revoked_intermediate, hosts=pki.hosts, now=now, key_name="server-under-revoked", common_name=cn
     )
     responder = make_ocsp_responder(pki.intermediate, now=now)
     leaf = pki.server_ecdsa.certificate
