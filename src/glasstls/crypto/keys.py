@@ -118,28 +118,32 @@ def remember_der(cert: x509.Certificate, der: bytes) -> None:
 
 
 #: Held while a certificate is parsed with the warnings filter changed (warnings.catch_warnings is process-wide).
-_strict_lock = threading.Lock()
+_quiet_lock = threading.Lock()
 
 
-def _load_der_strictly(der: bytes) -> x509.Certificate:
-    """Parse a DER certificate; what ``cryptography`` only warns about today and will refuse in a later release
-    (a serial number that is not positive, which RFC 5280 section 4.1.2.2 forbids) is refused now, as a
-    ``ValueError`` like any other unparsable certificate, instead of a warning leaking to the user."""
-    with _strict_lock, warnings.catch_warnings():
-        warnings.simplefilter("error", CryptographyDeprecationWarning)
-        try:
-            return x509.load_der_x509_certificate(der)
-        except CryptographyDeprecationWarning as exc:
-            raise ValueError(f"not a valid certificate: {exc}") from None
+def _load_der_quietly(der: bytes) -> x509.Certificate:
+    """Parse a DER certificate without leaking ``cryptography``'s deprecation warning for a serial number that
+    is not positive (RFC 5280 section 4.1.2.2 forbids it; cryptography warns today and will refuse later).
+
+    A negative serial is refused now, as the ``ValueError`` of any unparsable certificate: no CA issues one, and
+    it is what random bytes in a certificate produce. Zero is accepted: some roots in Mozilla's store carry
+    serial 0, and servers may send their root; the verification profile (pki/certificate_profile.py) judges it.
+    """
+    with _quiet_lock, warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        cert = x509.load_der_x509_certificate(der)
+        if cert.serial_number < 0:
+            raise ValueError("the certificate's serial number is negative, which RFC 5280 section 4.1.2.2 forbids")
+    return cert
 
 
 def load_der_certificate(der: bytes) -> x509.Certificate:
     """``x509.load_der_x509_certificate(der)``, remembered per DER (the same chain comes back on every
     connection, e.g. a resumed session's peer chain). Raises ``ValueError`` as the loader does, also for a
-    serial number that is not positive (RFC 5280 section 4.1.2.2); a failure is not remembered."""
+    negative serial number (RFC 5280 section 4.1.2.2); a failure is not remembered."""
     cert = _parsed.get(der)
     if cert is None:
-        cert = _load_der_strictly(der)
+        cert = _load_der_quietly(der)
         if len(_parsed) >= _DER_MEMO_SIZE:
             _parsed.clear()
         _parsed[der] = cert
