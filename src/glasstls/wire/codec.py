@@ -31,10 +31,11 @@ def member_lookup(cls: type[EnumT]) -> Callable[[int], EnumT]:
     if lookup is None:
         members: dict[int, EnumT] = {int(m): m for m in cls}
         get = members.get
+        other: Callable[[int], EnumT] = getattr(cls, "pseudo_member", cls)  # open enums: no Enum call
 
         def lookup(value: int) -> EnumT:
             member = get(value)
-            return member if member is not None else cls(value)
+            return member if member is not None else other(value)
 
         _LOOKUPS[cls] = lookup
     return lookup  # type: ignore[return-value]

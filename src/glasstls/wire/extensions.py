@@ -37,6 +37,7 @@ from glasstls.wire.enums import (
     PskKeyExchangeMode,
     SignatureScheme,
 )
+from glasstls.wire.limits import MAX_EXTENSIONS, MAX_KEY_SHARES, MAX_PSK_IDENTITIES, at_most, too_many, u16_items
 
 __all__ = [
     "ALLOWED_IN",
@@ -187,7 +188,7 @@ def _reader(cls: type[Extension], data: bytes, ctx: HandshakeType) -> Reader:
 
 def _u16_list(r: Reader, field: str, enum: Callable[[int], T], min_len: int, max_len: int) -> tuple[T, ...]:
     convert = member_lookup(enum) if isinstance(enum, type) and issubclass(enum, IntEnum) else enum
-    return tuple(map(convert, r.u16_list(2, field, field, min_len, max_len)))  # type: ignore[arg-type]
+    return tuple(map(convert, u16_items(r, field, field, min_len, max_len)))  # type: ignore[arg-type]
 
 
 def _u8_list(r: Reader, field: str, enum: Callable[[int], T], min_len: int, max_len: int) -> tuple[T, ...]:
@@ -380,13 +381,13 @@ def _key_shares(data: bytes) -> tuple[KeyShareEntry, ...] | None:
     end = len(data)
     if end < 2 or (data[0] << 8) | data[1] != end - 2:
         return None
-    out = []
+    out: list[KeyShareEntry] = []
     pos = 2
     while pos < end:
         if pos + 4 > end:
             return None
         stop = pos + 4 + ((data[pos + 2] << 8) | data[pos + 3])
-        if stop == pos + 4 or stop > end:
+        if stop == pos + 4 or stop > end or len(out) >= MAX_KEY_SHARES:
             return None
         out.append(KeyShareEntry(_named_group((data[pos] << 8) | data[pos + 1]), data[pos + 4 : stop]))
         pos = stop
@@ -412,7 +413,7 @@ class KeyShareClientHello(Extension):
         if shares is not None:
             return cls(shares)
         r = _reader(cls, data, ctx)  # malformed: read field by field for the error
-        entries = tuple(r.list_of(2, "client_shares", KeyShareEntry.read, 0, U16_MAX))
+        entries = tuple(r.list_of(2, "client_shares", at_most(MAX_KEY_SHARES, KeyShareEntry.read), 0, U16_MAX))
         r.finish()
         return cls(entries)
 
@@ -590,8 +591,9 @@ class PreSharedKeyClientHello(Extension):
         if fast is not None:
             return cls(*fast)
         r = _reader(cls, data, ctx)  # malformed: read field by field for the error
-        identities = tuple(r.list_of(2, "identities", PskIdentity.read, 7, U16_MAX))
-        binders = tuple(r.list_of(2, "binders", lambda s: s.vec(1, "PskBinderEntry", 32, 255), 33, U16_MAX))
+        identities = tuple(r.list_of(2, "identities", at_most(MAX_PSK_IDENTITIES, PskIdentity.read), 7, U16_MAX))
+        binder = at_most(MAX_PSK_IDENTITIES, lambda s: s.vec(1, "PskBinderEntry", 32, 255))
+        binders = tuple(r.list_of(2, "binders", binder, 33, U16_MAX))
         r.finish()
         return cls(identities, binders)
 
@@ -605,13 +607,13 @@ def _psk_offer(data: bytes) -> tuple[tuple[PskIdentity, ...], tuple[bytes, ...]]
     ids_end = 2 + ((data[0] << 8) | data[1])
     if ids_end < 9 or ids_end + 2 > end:
         return None
-    identities = []
+    identities: list[PskIdentity] = []
     pos = 2
     while pos < ids_end:
         if pos + 2 > ids_end:
             return None
         stop = pos + 2 + ((data[pos] << 8) | data[pos + 1])
-        if stop == pos + 2 or stop + 4 > ids_end:
+        if stop == pos + 2 or stop + 4 > ids_end or len(identities) >= MAX_PSK_IDENTITIES:
             return None
         identities.append(PskIdentity(data[pos + 2 : stop], int.from_bytes(data[stop : stop + 4], "big")))
         pos = stop + 4
@@ -619,10 +621,10 @@ def _psk_offer(data: bytes) -> tuple[tuple[PskIdentity, ...], tuple[bytes, ...]]
     pos = ids_end + 2
     if binders_len < 33 or pos + binders_len != end:
         return None
-    binders = []
+    binders: list[bytes] = []
     while pos < end:
         stop = pos + 1 + data[pos]
-        if stop - pos - 1 < 32 or stop > end:
+        if stop - pos - 1 < 32 or stop > end or len(binders) >= MAX_PSK_IDENTITIES:
             return None
         binders.append(data[pos + 1 : stop])
         pos = stop
@@ -1048,21 +1050,12 @@ def encode_extensions(exts: Sequence[Extension]) -> bytes:
 #: pre_shared_key, cookie, padding), nor unknown ones.
 _MEMO_TYPES: frozenset[int] = frozenset(
     {
-        ExtensionType.SERVER_NAME,
-        ExtensionType.STATUS_REQUEST,
-        ExtensionType.SUPPORTED_GROUPS,
-        ExtensionType.EC_POINT_FORMATS,
-        ExtensionType.SIGNATURE_ALGORITHMS,
-        ExtensionType.APPLICATION_LAYER_PROTOCOL_NEGOTIATION,
-        ExtensionType.ENCRYPT_THEN_MAC,
-        ExtensionType.EXTENDED_MASTER_SECRET,
-        ExtensionType.RECORD_SIZE_LIMIT,
-        ExtensionType.SESSION_TICKET,
-        ExtensionType.SUPPORTED_VERSIONS,
-        ExtensionType.PSK_KEY_EXCHANGE_MODES,
-        ExtensionType.POST_HANDSHAKE_AUTH,
-        ExtensionType.SIGNATURE_ALGORITHMS_CERT,
-        ExtensionType.RENEGOTIATION_INFO,
+        ExtensionType.SERVER_NAME, ExtensionType.STATUS_REQUEST, ExtensionType.SUPPORTED_GROUPS,
+        ExtensionType.EC_POINT_FORMATS, ExtensionType.SIGNATURE_ALGORITHMS,
+        ExtensionType.APPLICATION_LAYER_PROTOCOL_NEGOTIATION, ExtensionType.ENCRYPT_THEN_MAC,
+        ExtensionType.EXTENDED_MASTER_SECRET, ExtensionType.RECORD_SIZE_LIMIT, ExtensionType.SESSION_TICKET,
+        ExtensionType.SUPPORTED_VERSIONS, ExtensionType.PSK_KEY_EXCHANGE_MODES, ExtensionType.POST_HANDSHAKE_AUTH,
+        ExtensionType.SIGNATURE_ALGORITHMS_CERT, ExtensionType.RENEGOTIATION_INFO,
     }
 )
 #: Bounds of that memo: entries per message type (emptied when full, so peers sending ever new bytes gain
@@ -1093,7 +1086,7 @@ def decode_extensions(r: Reader, ctx: HandshakeType) -> tuple[Extension, ...]:
             break
         code = (data[pos] << 8) | data[pos + 1]
         stop = pos + 4 + ((data[pos + 2] << 8) | data[pos + 3])
-        if stop > end or code in seen:
+        if stop > end or code in seen or len(out) >= MAX_EXTENSIONS:
             break
         seen.add(code)
         raw = data[pos:stop]
@@ -1119,6 +1112,8 @@ def _decode_extensions(block: Reader, ctx: HandshakeType) -> tuple[Extension, ..
     out: list[Extension] = []
     seen: set[int] = set()
     while not block.at_end():
+        if len(out) >= MAX_EXTENSIONS:
+            raise too_many(block.what, MAX_EXTENSIONS)
         ext_type = _extension_type(block.u16("extension_type"))
         data = block.vec(2, f"{ext_type._name_} extension_data")  # _name_ is str(ext_type), made cheaply
         if ext_type in seen:

@@ -1,12 +1,11 @@
 """Handshake messages: bytes <-> objects (RFC 8446 section 4 and appendix B.3), and the Alert (section 6).
 
-TLS 1.2 messages (RFC 5246 section 7.4) live here too. ClientHello, ServerHello, CertificateVerify and
-Finished have one class for both versions; Certificate, CertificateRequest and NewSessionTicket have a
-TLS 1.2 class of their own (``Certificate12``, ``CertificateRequest12``, ``NewSessionTicket12``); and
-HelloRequest, ServerKeyExchange (ECDHE, RFC 8422 section 5.4), ServerHelloDone, ClientKeyExchange (ECDHE,
-RFC 8422 section 5.7; RSA, RFC 5246 section 7.4.7.1) and CertificateStatus (RFC 6066 section 8) exist only
-in TLS 1.2. The key exchange messages have one format per key exchange method, so ``decode_handshake``
-needs ``key_exchange`` to decode them.
+TLS 1.2 messages (RFC 5246 section 7.4) live here too. ClientHello, ServerHello, CertificateVerify and Finished have
+one class for both versions; Certificate, CertificateRequest and NewSessionTicket have a TLS 1.2 class of their own
+(``Certificate12``, ``CertificateRequest12``, ``NewSessionTicket12``); and HelloRequest, ServerKeyExchange (ECDHE,
+RFC 8422 section 5.4), ServerHelloDone, ClientKeyExchange (ECDHE, RFC 8422 section 5.7; RSA, RFC 5246 section
+7.4.7.1) and CertificateStatus (RFC 6066 section 8) exist only in TLS 1.2. The key exchange messages have one format
+per key exchange method, so ``decode_handshake`` needs ``key_exchange`` to decode them.
 
 Structure only (DESIGN rule 4): each decoder consumes the body exactly, enforces the RFC's ``<min..max>``
 bounds and raises :class:`~glasstls.errors.DecodeError` naming the field. Encoders write what the object
@@ -37,6 +36,7 @@ from glasstls.wire.enums import (
     SignatureScheme,
 )
 from glasstls.wire.extensions import Extension, decode_extensions, encode_extensions, write_u16_list
+from glasstls.wire.limits import u16_items
 
 __all__ = [
     "DOWNGRADE_TLS11",
@@ -192,7 +192,7 @@ class ClientHello(HandshakeMessage):
         legacy_version = _protocol_version(r.u16("legacy_version"))
         random = r.fixed(32, "random")
         session_id = r.vec(1, "legacy_session_id", 0, 32)
-        suites = tuple(map(_cipher_suite, r.u16_list(2, "cipher_suites", "cipher_suite", 2, U16_MAX - 1)))
+        suites = tuple(map(_cipher_suite, u16_items(r, "cipher_suites", "cipher_suite", 2, U16_MAX - 1)))
         compression = r.vec(1, "legacy_compression_methods", 1, 255)
         # RFC 5246 section 7.4.1.2: the extensions block may be absent.
         extensions = () if r.at_end() else decode_extensions(r, HandshakeType.CLIENT_HELLO)
