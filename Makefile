@@ -45,6 +45,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m glasstls.bench
+	$(PY) -m glasstls.bench_aio
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
