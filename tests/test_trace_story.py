@@ -86,8 +86,12 @@ def test_tls13_every_message_once_in_the_combined_story() -> None:
     assert sum("FINISHED" in line for line in lines) == 2
     keys = _keys(sections)
     assert len(keys) == len(set(keys))  # each step is one section
-    second_hello = next(s for s in sections if s.key == "hello_retry")
-    assert any("CLIENT_HELLO" in line.text for line in second_hello.lines)
+    retry = render_plain([next(s for s in sections if s.key == "hello_retry")])
+    assert "HELLO_RETRY_REQUEST" in retry and "CLIENT_HELLO" in retry
+    server_hello = render_plain([next(s for s in sections if s.key == "server_hello")])
+    # the server's choices on the first ClientHello belong to the retry, those on the second to the ServerHello
+    assert server_hello.count("chose cipher suite") == 1 and retry.count("chose cipher suite") == 1
+    assert "SERVER_HELLO (" in server_hello and "HELLO_RETRY_REQUEST" not in server_hello
     text = render_plain(sections)
     assert text.count("received change_cipher_spec (middlebox compatibility") == 2  # both peers' are shown
     assert text.count("sent close_notify") == 2 and text.count("received WARNING alert CLOSE_NOTIFY") == 2

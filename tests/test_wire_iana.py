@@ -9,6 +9,7 @@ from glasstls.wire.describe import describe
 from glasstls.wire.enums import (
     AlertDescription,
     CipherSuite,
+    ContentType,
     ExtensionType,
     HandshakeType,
     NamedGroup,
@@ -53,6 +54,7 @@ def test_unsupported_cipher_suites_print_their_registered_names(value: int, name
         (AlertDescription, 121, "ECH_REQUIRED"),
         (AlertDescription, 52, "TOO_MANY_CIDS_REQUESTED"),
         (HandshakeType, 25, "COMPRESSED_CERTIFICATE"),
+        (ContentType, 25, "TLS12_CID"),
     ],
 )
 def test_other_registries_print_registered_names(enum: type, value: int, name: str) -> None:

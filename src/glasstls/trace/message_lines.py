@@ -118,6 +118,8 @@ def _server_hello_lines(d: Mapping[str, object], tls12: bool) -> list[Line]:
     sv = find_extension(d, "SUPPORTED_VERSIONS")
     if sv:
         lines.append(Line(f"version: {version_name(str(sv.get('selected_version')))} (in supported_versions)"))
+    else:  # TLS 1.2 and earlier: the version is legacy_version itself (RFC 5246 7.4.1.3)
+        lines.append(Line(f"version: {version_name(str(d.get('legacy_version')))}"))
     lines.append(Line(f"cipher suite: {d.get('cipher_suite')}"))
     ks = find_extension(d, "KEY_SHARE")
     share = ks.get("server_share") if ks else None
@@ -146,8 +148,11 @@ def _encrypted_extensions_lines(d: Mapping[str, object], tls12: bool) -> list[Li
 
 
 def _certificate_request_lines(d: Mapping[str, object], tls12: bool) -> list[Line]:
-    if "signature_algorithms" in d:  # TLS 1.2 (RFC 5246 section 7.4.4): a plain field, no extension
-        return [Line(f"signature schemes accepted: {_join(_names(d.get('signature_algorithms')))}")]
+    if "signature_algorithms" in d:  # TLS 1.2 (RFC 5246 section 7.4.4): plain fields, no extensions
+        return [
+            Line(f"certificate types accepted: {_join(_names(d.get('certificate_types')))}"),
+            Line(f"signature schemes accepted: {_join(_names(d.get('signature_algorithms')))}"),
+        ]
     sig = find_extension(d, "SIGNATURE_ALGORITHMS")
     return [
         Line(f"signature schemes accepted: {_join(_names(sig.get('supported_signature_algorithms')) if sig else [])}")

@@ -134,8 +134,8 @@ def build_story(
     t0 = ordered[0].time
     router = Router(tls12=tls12)
     grouped: dict[str, list[TraceEvent]] = {}
-    for event in ordered:
-        grouped.setdefault(router.section_of(event), []).append(event)
+    for event, key in zip(ordered, router.route(ordered), strict=True):
+        grouped.setdefault(key, []).append(event)
 
     sections: list[Section] = []
     for key, group in grouped.items():

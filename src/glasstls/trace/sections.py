@@ -10,7 +10,7 @@ the dependencies between steps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from glasstls.trace.events import TraceEvent
 from glasstls.trace.message_lines import find_extension
@@ -360,6 +360,23 @@ class Router:
         self._retried: set[str] = set()  # the sides that have seen a HelloRetryRequest
         self._last: dict[str, str] = {}
 
+    def route(self, events: Sequence[TraceEvent]) -> list[str]:
+        """The section of each event (taken in the order they happened). A server's choices made on a
+        ClientHello that it then answers with a HelloRetryRequest belong to the retry, not to the ServerHello."""
+        keys: list[str] = []
+        pending: dict[str, list[int]] = {}  # per side: events put under ServerHello since its last message
+        for index, event in enumerate(events):
+            key = self.section_of(event)
+            if event.kind in ("message_sent", "message_received"):
+                if message_type(event) == "HELLO_RETRY_REQUEST":
+                    for earlier in pending.get(event.side, ()):
+                        keys[earlier] = "hello_retry"
+                pending[event.side] = []
+            elif key == "server_hello":
+                pending.setdefault(event.side, []).append(index)
+            keys.append(key)
+        return keys
+
     def section_of(self, event: TraceEvent) -> str:
         key = self._section_of(event) or self._last.get(event.side, "client_hello")
         self._last[event.side] = key
@@ -400,7 +417,7 @@ class Router:
             return "hello_retry"
         if "asks for a client certificate" in summary:
             return "certificate_request"
-        if event.step == "ClientHello":
+        if event.step in ("ClientHello", "second ClientHello"):
             if side == "client" or kind == "check":
                 return self._hello(side)
             return "server_hello"

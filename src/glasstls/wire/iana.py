@@ -637,6 +637,9 @@ _HANDSHAKE_TYPES: dict[int, str] = {
     254: "message_hash",
 }
 
+#: tls-parameters-5: TLS ContentType (glasstls implements 20-24).
+_CONTENT_TYPES: dict[int, str] = {25: "tls12_cid", 26: "ack"}
+
 _Ranges = tuple[tuple[int, int, str], ...]
 _TABLES: dict[str, tuple[dict[int, str], _Ranges]] = {
     "NamedGroup": (_GROUPS, _GROUP_RANGES),
@@ -644,6 +647,7 @@ _TABLES: dict[str, tuple[dict[int, str], _Ranges]] = {
     "ExtensionType": (_EXTENSIONS, _EXTENSION_RANGES),
     "AlertDescription": (_ALERTS, ()),
     "HandshakeType": (_HANDSHAKE_TYPES, ()),
+    "ContentType": (_CONTENT_TYPES, ()),
 }
 
 
