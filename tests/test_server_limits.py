@@ -412,6 +412,32 @@ def test_out_of_threads_drops_the_client_backs_off_and_goes_on(
     assert "cannot start a thread" in caplog.text
 
 
+def test_serve_idle_timeout_closes_a_silent_client_and_says_so(pki: TestPKI) -> None:
+    assert pki.files is not None
+    files = pki.files
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glasstls", "serve", "--port", "0", "--idle-timeout", "0.5",
+         "--cert", str(files.server_ecdsa.cert), "--key", str(files.server_ecdsa.key)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline()]
+        port = int(lines[0].rsplit(":", 1)[1])
+        with connect("127.0.0.1", port, client_config(pki), server_name="localhost", timeout=TIMEOUT) as tls:
+            assert tls.recv(10, timeout=TIMEOUT) == b""  # the server closed the silent connection
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and not any("#1 closed" in line for line in lines):
+            lines.append(proc.stdout.readline())
+        assert any("#1 closed" in line and "0.5 s without application data" in line for line in lines), lines
+    finally:
+        proc.terminate()
+        proc.wait(TIMEOUT)
+
+
 # ---------------------------------------------------------------------------------------- IPv6
 
 

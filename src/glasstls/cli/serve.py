@@ -540,7 +540,8 @@ def _serve(args: argparse.Namespace, server: Server, out: Output, err: Output) -
                 build_story(report.conn.trace, negotiated=report.negotiated, negotiated_side="server"), about=False
             )
         if report.explanation is None:
-            out.info(f"#{report.number} closed: {report.bytes_in} bytes received, {report.bytes_out} bytes sent")
+            notes = "".join(f"; {note}" for note in report.notes)  # e.g. the idle budget ran out
+            out.info(f"#{report.number} closed: {report.bytes_in} bytes received, {report.bytes_out} bytes sent{notes}")
 
     server.on_handshake = reporting(on_handshake)
     server.on_done = reporting(on_done)
