@@ -15,9 +15,9 @@ import contextlib
 import io
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ from glasstls.errors import TLSError
 from glasstls.explain import Explanation, explain
 from glasstls.io.sync import connect as tls_connect
 from glasstls.pki import testpki as tp
-from peers import PEER_TIMEOUT, openssl_server, run_openssl_client
+from peers import PEER_TIMEOUT, ProcessServer, gnutls_server, openssl_server, run_openssl_client
 
 NOW = datetime.now(UTC)
 
@@ -41,6 +41,17 @@ class Pki:
     files: tp.TestPKIFiles
     sni_a: Path  # a.example, from the same intermediate (chain file)
     sni_b: Path  # b.example
+    other_root: Path  # a CA nobody here trusts
+    expired: Path  # leaf + intermediate, key beside it (.key)
+    not_yet_valid: Path
+    leaf_only: Path  # a good leaf without its intermediate
+    self_signed: Path
+    stranger_client: Path  # a client certificate from a CA the servers do not trust
+    revocation: Path  # the directory of make_revocation_pki's files (revoked-server.pem, *.crl.pem, ocsp-*.der)
+
+
+def key_of(cert: Path) -> Path:
+    return cert.with_suffix(".key")
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +60,40 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     made = tp.make_test_pki(("localhost", "127.0.0.1"), directory=directory / "pki", now=NOW)
     assert made.files is not None
 
-    def write(name: str, host: str) -> Path:
-        cred = tp.issue_certificate(made.intermediate, hosts=(host,), now=NOW)
+    def write(name: str, cred: tp.IssuedCertificate, *, with_chain: bool = True) -> Path:
         path = directory / f"{name}.pem"
-        path.write_bytes(cred.cert_pem(with_chain=True))
+        path.write_bytes(cred.cert_pem(with_chain=with_chain))
         path.with_suffix(".key").write_bytes(cred.key_pem())
         return path
 
-    return Pki(made.files, write("a", "a.example"), write("b", "b.example"))
+    def leaf(*hosts: str, **kwargs: object) -> tp.IssuedCertificate:
+        return tp.issue_certificate(made.intermediate, hosts=hosts, now=NOW, **kwargs)  # type: ignore[arg-type]
+
+    other = tp.make_ca("explain matrix untrusted root", now=NOW)
+    other_root = directory / "other-root.pem"
+    other_root.write_bytes(other.cert_pem())
+    stranger_ca = tp.make_ca("explain matrix stranger client CA", now=NOW)
+    stranger = tp.issue_certificate(
+        stranger_ca, hosts=("stranger@glasstls.test",), common_name="stranger", now=NOW, eku=(tp.CLIENT_AUTH,)
+    )
+    revocation = directory / "revocation"
+    tp.make_revocation_pki(made).write(revocation)
+    return Pki(
+        files=made.files,
+        sni_a=write("a", leaf("a.example")),
+        sni_b=write("b", leaf("b.example")),
+        other_root=other_root,
+        expired=write(
+            "expired", leaf("localhost", not_before=NOW - timedelta(days=60), not_after=NOW - timedelta(days=2))
+        ),
+        not_yet_valid=write(
+            "not-yet-valid", leaf("localhost", not_before=NOW + timedelta(days=2), not_after=NOW + timedelta(days=60))
+        ),
+        leaf_only=write("leaf-only", made.server_ecdsa, with_chain=False),
+        self_signed=write("self-signed", tp.issue_certificate(None, hosts=("localhost",), now=NOW)),
+        stranger_client=write("stranger-client", stranger),
+        revocation=revocation,
+    )
 
 
 # -- the client side: glasstls connect's configuration against openssl s_server ------------------------------
@@ -67,8 +104,10 @@ def client_failure(port: int, *options: str, servername: str = "localhost") -> E
     args = build_parser().parse_args(["connect", f"127.0.0.1:{port}", *options])
     config = client_config_from(args)
     try:
-        with tls_connect("127.0.0.1", port, config, server_name=servername, timeout=PEER_TIMEOUT):
-            pass
+        with tls_connect("127.0.0.1", port, config, server_name=servername, timeout=PEER_TIMEOUT) as tls:
+            # A TLS 1.3 client is done before the server has checked its last flight: the alert comes next.
+            tls.sendall(b"hello\n")
+            tls.recv(1024, timeout=PEER_TIMEOUT)
     except TLSError as e:
         return explain(e, side="client")
     raise AssertionError("the connection did not fail")
@@ -149,6 +188,216 @@ def test_client_no_common_alpn(pki: Pki) -> None:
     untried(exp, "--alpn http/1.1")
 
 
+# -- the client side: certificates ----------------------------------------------------------------------------
+
+
+def server_of(cert: Path, **kwargs: object) -> contextlib.AbstractContextManager[ProcessServer]:
+    return openssl_server(cert, key_of(cert), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("case", "kind", "cause", "fix"),
+    [
+        ("expired", "expired", "past its notAfter date", "renew the certificate of the server"),
+        ("not_yet_valid", "not-yet-valid", "not valid yet", "clock"),
+        ("leaf_only", "missing-intermediate", "issuer", "full chain"),
+        ("self_signed", "self-signed", "signed itself", "issued by a CA"),
+    ],
+)
+def test_client_certificate_failures(pki: Pki, case: str, kind: str, cause: str, fix: str) -> None:
+    with server_of(getattr(pki, case)) as s:
+        exp = client_failure(s.port, "--cafile", str(pki.files.root))
+    assert exp.kind == kind and exp.step == "certificate verification", exp
+    assert cause in exp.cause and fix in exp.fix, exp
+    untried(exp, f"--cafile {pki.files.root}")
+
+
+def test_client_wrong_host_name(pki: Pki) -> None:
+    with server_of(pki.files.server_ecdsa.cert) as s:
+        exp = client_failure(s.port, "--cafile", str(pki.files.root), servername="wrong.example")
+    assert exp.kind == "wrong-host-name" and exp.step == "certificate verification", exp
+    assert "wrong.example" in exp.cause and "localhost" in exp.cause
+    untried(exp, "--servername wrong.example")
+
+
+def test_client_unknown_ca(pki: Pki) -> None:
+    with server_of(pki.files.server_ecdsa.cert) as s:
+        exp = client_failure(s.port, "--cafile", str(pki.other_root))
+    assert exp.kind == "unknown-ca" and exp.step == "certificate verification", exp
+    untried(exp, f"--cafile {pki.other_root}")
+
+
+def test_client_revoked_by_crl(pki: Pki) -> None:
+    with server_of(pki.revocation / "revoked-server.pem") as s:
+        crl = str(pki.revocation / "intermediate.crl.pem")
+        exp = client_failure(s.port, "--cafile", str(pki.files.root), "--crl", crl)
+    assert exp.kind == "certificate-revoked" and exp.step == "certificate verification", exp
+    assert "the server needs a new certificate" in exp.fix
+
+
+def test_client_revoked_by_ocsp_staple(pki: Pki) -> None:
+    staple = ["-status_file", str(pki.revocation / "ocsp-revoked.der")]
+    with server_of(pki.revocation / "revoked-server.pem", extra_args=staple) as s:
+        exp = client_failure(s.port, "--cafile", str(pki.files.root))
+    assert exp.kind == "certificate-revoked" and "OCSP" in exp.cause, exp
+
+
+def test_client_certificate_refused_by_the_server(pki: Pki) -> None:
+    """Our client certificate's CA is not trusted by openssl s_server: the alert answers our Certificate."""
+    cert = pki.files.server_ecdsa
+    with openssl_server(cert.cert, cert.key, client_ca=pki.files.root) as s:
+        client = ["--cert", str(pki.stranger_client), "--key", str(key_of(pki.stranger_client))]
+        exp = client_failure(s.port, "--cafile", str(pki.files.root), *client)
+    assert exp.step == "client Certificate (alert received)", exp
+    assert exp.alert == "unknown_ca" and "does not trust the certificate authority" in exp.cause
+
+
+def test_client_tls12_client_certificate_required_by_gnutls(pki: Pki) -> None:
+    """Item 2 against GnuTLS (TLS 1.2, --require-client-cert)."""
+    cert = pki.files.server_ecdsa
+    tls12 = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+    with gnutls_server(cert.cert, cert.key, priority=tls12, client_ca=pki.files.root) as s:
+        exp = client_failure(s.port, "--cafile", str(pki.files.root))
+    assert exp.kind == "client-cert-required" and exp.step == "client Certificate (alert received)", exp
+    assert "--cert" in exp.fix
+
+
+def test_client_no_common_group_with_gnutls(pki: Pki) -> None:
+    cert = pki.files.server_ecdsa
+    with gnutls_server(cert.cert, cert.key, priority="NORMAL:-GROUP-ALL:+GROUP-SECP384R1") as s:
+        exp = client_failure(s.port, "--cafile", str(pki.files.root), "--group", "x25519")
+    assert exp.kind == "handshake-failure" and exp.step == "ClientHello (alert received)", exp
+    assert "drop --group" in exp.fix
+    untried(exp, "--group x25519")
+
+
+# -- the client side: the transport and the record layer -------------------------------------------------------
+
+
+class Peer:
+    """A small TCP peer on 127.0.0.1 that runs ``act(connection)`` for one connection, with timeouts."""
+
+    def __init__(self, act: Callable[[socket.socket], None]) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(PEER_TIMEOUT)
+        self.port: int = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._run, args=(act,), daemon=True)
+        self.thread.start()
+
+    def _run(self, act: Callable[[socket.socket], None]) -> None:
+        with self.listener:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+        with conn:
+            conn.settimeout(PEER_TIMEOUT)
+            with contextlib.suppress(OSError):
+                act(conn)
+
+    def join(self) -> None:
+        self.thread.join(PEER_TIMEOUT)
+
+
+def records(sock: socket.socket) -> Iterator[bytes]:
+    """The TLS records read from ``sock`` (whole records, header included) until it closes."""
+    buffer = b""
+    while data := sock.recv(65536):
+        buffer += data
+        while len(buffer) >= 5 and len(buffer) >= 5 + int.from_bytes(buffer[3:5], "big"):
+            size = 5 + int.from_bytes(buffer[3:5], "big")
+            record, buffer = buffer[:size], buffer[size:]
+            yield record
+
+
+class TamperProxy:
+    """A TCP proxy to ``port`` that alters the first protected record going one way (``to_client``: from the
+    server): the first application_data record or the first record after a change_cipher_spec, which covers
+    TLS 1.3 and the TLS 1.2 Finished. ``mode`` "flip": one bit of its last byte (the AEAD tag) is flipped;
+    "cut": half of it is sent, then the connection is closed (a record cut short)."""
+
+    def __init__(self, port: int, *, to_client: bool = True, mode: str = "flip") -> None:
+        self.target, self.to_client, self.mode = port, to_client, mode
+        self.done = threading.Event()
+        self.peer = Peer(self._run)
+        self.port = self.peer.port
+
+    def _run(self, client: socket.socket) -> None:
+        with socket.create_connection(("127.0.0.1", self.target), timeout=PEER_TIMEOUT) as server:
+            src, dst = (server, client) if self.to_client else (client, server)
+            threading.Thread(target=self._pipe, args=(dst, src), daemon=True).start()
+            after_ccs = False
+            for record in records(src):
+                if not self.done.is_set() and (record[0] == 23 or after_ccs):
+                    self.done.set()
+                    if self.mode == "cut":
+                        dst.sendall(record[: len(record) // 2])
+                        dst.shutdown(socket.SHUT_RDWR)  # the FIN now (another thread is reading it)
+                        return
+                    record = record[:-1] + bytes([record[-1] ^ 1])
+                after_ccs = record[0] == 20
+                dst.sendall(record)
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+
+
+def test_client_plain_http_port(pki: Pki) -> None:
+    peer = Peer(lambda conn: (conn.recv(65536), conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")))
+    exp = client_failure(peer.port, "--cafile", str(pki.files.root))
+    peer.join()
+    assert exp.kind == "not-tls" and exp.step == "record layer", exp
+    assert "not speaking TLS" in exp.cause and "check the port" in exp.fix
+
+
+def test_client_peer_closes_before_answering(pki: Pki) -> None:
+    peer = Peer(lambda conn: conn.recv(65536))
+    exp = client_failure(peer.port, "--cafile", str(pki.files.root))
+    peer.join()
+    assert exp.kind == "connection-lost" and exp.step == "ServerHello", exp
+    assert "may not speak TLS on this port" in exp.fix  # nothing came back: that is possible here
+
+
+def test_client_record_cut_short_after_the_server_spoke_tls(pki: Pki) -> None:
+    """Item 5: the connection ends inside an encrypted record: say so (n of m bytes), not "may not speak TLS"."""
+    with server_of(pki.files.server_ecdsa.cert) as s:
+        proxy = TamperProxy(s.port, mode="cut")
+        exp = client_failure(proxy.port, "--cafile", str(pki.files.root))
+    assert proxy.done.is_set()
+    assert exp.kind == "truncated-record", exp
+    assert exp.step.startswith("record layer")
+    assert "the connection ended inside a record" in exp.cause and " of its " in exp.cause
+    assert "may not speak TLS" not in exp.fix
+
+
+@pytest.mark.parametrize("tls12", [False, True], ids=["tls13", "tls12"])
+def test_client_bad_record_mac_from_the_server(pki: Pki, tls12: bool) -> None:
+    cert = pki.files.server_ecdsa
+    with openssl_server(cert.cert, cert.key, tls13_only=not tls12, extra_args=["-tls1_2"] if tls12 else []) as s:
+        proxy = TamperProxy(s.port)
+        exp = client_failure(proxy.port, "--cafile", str(pki.files.root))
+    assert proxy.done.is_set()
+    assert exp.kind == "bad-record-mac" and exp.step == "record layer", exp
+    assert ("RFC 5246 section 6.2.3" if tls12 else "RFC 8446 section 5.2") in exp.cause  # item 8
+    assert "middlebox" in exp.fix
+
+
+@pytest.mark.parametrize("tls12", [False, True], ids=["tls13", "tls12"])
+def test_client_bad_record_mac_seen_by_the_server(pki: Pki, tls12: bool) -> None:
+    """Item 4: the server's alert answers our last flight; it is named, not the state we waited in."""
+    cert = pki.files.server_ecdsa
+    with openssl_server(cert.cert, cert.key, tls13_only=not tls12, extra_args=["-tls1_2"] if tls12 else []) as s:
+        proxy = TamperProxy(s.port, to_client=False)
+        exp = client_failure(proxy.port, "--cafile", str(pki.files.root))
+    assert proxy.done.is_set()
+    assert exp.kind == "bad-record-mac" and exp.alert == "bad_record_mac", exp
+    assert exp.step == ("our ClientKeyExchange, Finished (alert received)" if tls12 else "Finished (alert received)")
+    assert "NewSessionTicket" not in exp.step and "Expect" not in exp.step
+
+
 # -- the server side: glasstls serve's Server against openssl s_client ----------------------------------------
 
 
@@ -194,9 +443,16 @@ def with_cert(pki: Pki, *more: str) -> list[str]:
     return ["--cert", str(cert.cert), "--key", str(cert.key), *more]
 
 
-def s_client(port: int, pki: Pki, *extra: str, tls13_only: bool = False, servername: str = "localhost") -> None:
+def s_client(
+    port: int, pki: Pki, *extra: str, tls13_only: bool = False, servername: str = "localhost", ign_eof: bool = True
+) -> None:
     run_openssl_client(
-        port, cafile=pki.files.root, tls13_only=tls13_only, servername=servername, extra_args=list(extra)
+        port,
+        cafile=pki.files.root,
+        tls13_only=tls13_only,
+        servername=servername,
+        ign_eof=ign_eof,
+        extra_args=list(extra),
     )
 
 
@@ -278,3 +534,103 @@ def test_server_client_hangs_up_before_its_hello(pki: Pki) -> None:
         exp = s.failure()
     assert exp.kind == "connection-lost" and exp.step == "ClientHello", exp
     assert "without sending a ClientHello" in exp.cause
+
+
+# -- the server side: certificates, transport, record layer ----------------------------------------------------
+
+
+def test_server_bad_client_certificate(pki: Pki) -> None:
+    with serving(*with_cert(pki, "--require-client-cert", "--cafile", str(pki.files.root))) as s:
+        run_openssl_client(
+            s.port,
+            cafile=pki.files.root,
+            certfile=pki.stranger_client,
+            keyfile=key_of(pki.stranger_client),
+            stdin=b"hello\n",
+        )
+        exp = s.failure()
+    assert exp.kind == "missing-intermediate" and exp.step == "certificate verification", exp
+    assert "the chain the client sent" in exp.cause
+
+
+def test_server_client_does_not_trust_our_ca(pki: Pki) -> None:
+    with serving(*with_cert(pki)) as s:
+        run_openssl_client(s.port, cafile=pki.other_root, stdin=b"hello\n")
+        exp = s.failure()
+    assert exp.step == "server Certificate (alert received)", exp
+    assert exp.alert == "unknown_ca" and "does not trust the certificate authority" in exp.cause
+
+
+def test_server_client_wants_another_name(pki: Pki) -> None:
+    """A single certificate that does not cover the client's SNI name: the same explanation as item 6."""
+    with serving(*with_cert(pki)) as s:
+        s_client(s.port, pki, tls13_only=True, servername="wrong.example")
+        exp = s.failure()
+    assert exp.kind == "sni-mismatch" and "the client asked for wrong.example" in exp.cause, exp
+    assert "we sent the one for localhost, 127.0.0.1" in exp.cause
+
+
+def test_server_plain_http_client(pki: Pki) -> None:
+    with serving(*with_cert(pki)) as s:
+        with socket.create_connection(("127.0.0.1", s.port), timeout=PEER_TIMEOUT) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            with contextlib.suppress(OSError):
+                sock.recv(100)
+        exp = s.failure()
+    assert exp.kind == "not-tls" and exp.step == "record layer", exp
+    assert "HTTP request" in exp.cause and "nothing to fix on this server" in exp.fix
+
+
+@pytest.mark.parametrize("tls12", [False, True], ids=["tls13", "tls12"])
+def test_server_bad_record_mac_from_the_client(pki: Pki, tls12: bool) -> None:
+    with serving(*with_cert(pki)) as s:
+        proxy = TamperProxy(s.port, to_client=False)
+        s_client(proxy.port, pki, *(["-tls1_2"] if tls12 else []), tls13_only=not tls12)
+        exp = s.failure()
+    assert proxy.done.is_set()
+    assert exp.kind == "bad-record-mac" and exp.step == "record layer", exp
+    assert ("RFC 5246 section 6.2.3" if tls12 else "RFC 8446 section 5.2") in exp.cause
+
+
+@pytest.mark.parametrize("tls12", [False, True], ids=["tls13", "tls12"])
+def test_server_bad_record_mac_seen_by_the_client(pki: Pki, tls12: bool) -> None:
+    with serving(*with_cert(pki)) as s:
+        proxy = TamperProxy(s.port)
+        s_client(proxy.port, pki, *(["-tls1_2"] if tls12 else []), tls13_only=not tls12)
+        exp = s.failure()
+    assert proxy.done.is_set()
+    assert exp.kind == "bad-record-mac" and exp.alert == "bad_record_mac", exp
+    assert "Expect" not in exp.step and exp.step.endswith("(alert received)")
+    assert "Finished" in exp.step  # our flight that the client could not decrypt
+
+
+def test_server_handshake_timeout_advice_is_for_the_server(pki: Pki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 8: a client that connects and says nothing; the advice is not "check the host, port and firewall"."""
+    import glasstls.cli.serve as serve_module
+
+    monkeypatch.setattr(serve_module, "HANDSHAKE_TIMEOUT", 0.5)
+    with serving(*with_cert(pki)) as s, socket.create_connection(("127.0.0.1", s.port), timeout=PEER_TIMEOUT):
+        exp = s.failure()
+    assert exp.kind == "timeout" and exp.step.startswith("ClientHello"), exp
+    assert "sent no ClientHello" in exp.cause and "nothing to fix on this server" in exp.fix
+    assert "firewall" not in exp.fix and "check the host" not in exp.fix
+
+
+def test_server_status_line_of_a_resumed_tls12_session(pki: Pki, tmp_path: Path) -> None:
+    """Item 7: a resumed TLS 1.2 ECDHE session is "resumed", not "RSA key exchange"."""
+    from glasstls.cli.serve import report_line
+
+    session = tmp_path / "session.pem"
+    with serving(*with_cert(pki)) as s:
+        s_client(s.port, pki, "-tls1_2", "-sess_out", str(session), ign_eof=False)
+        s_client(s.port, pki, "-tls1_2", "-sess_in", str(session), ign_eof=False)
+        assert s.done.wait(PEER_TIMEOUT)
+        deadline = threading.Event()
+        for _ in range(50):
+            if len(s.reports) >= 2:
+                break
+            deadline.wait(0.1)
+    lines = [report_line(r) for r in s.reports if r.negotiated is not None]
+    assert len(lines) == 2, lines
+    assert s.reports[1].negotiated is not None and s.reports[1].negotiated.resumed, lines
+    assert "resumed TLS 1.2 session" in lines[1] and "RSA key exchange" not in lines[1]

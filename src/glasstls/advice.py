@@ -51,6 +51,17 @@ _CERTIFICATE_ALERTS = frozenset(
     }
 )
 
+#: Alerts a server may answer an empty client Certificate with when it requires one (besides the standard ones).
+_NO_CERTIFICATE_ALERTS = frozenset(
+    {
+        AlertDescription.HANDSHAKE_FAILURE,
+        AlertDescription.BAD_CERTIFICATE,
+        AlertDescription.CERTIFICATE_UNKNOWN,
+        AlertDescription.DECODE_ERROR,
+        AlertDescription.ACCESS_DENIED,
+    }
+)
+
 _CURVE_NAMES = {NamedGroup.SECP256R1: "P-256", NamedGroup.SECP384R1: "P-384", NamedGroup.SECP521R1: "P-521"}
 
 
@@ -130,6 +141,12 @@ def _client_certificate_missing(exp: Explanation, error: TLSError, ctx: FailureC
         why = "RFC 8446 section 4.4.2.4"
     elif error.description == AlertDescription.HANDSHAKE_FAILURE and tls12:
         why = "TLS 1.2 has no certificate_required alert: RFC 5246 section 7.4.6 answers handshake_failure"
+    elif error.description in _NO_CERTIFICATE_ALERTS:
+        # Not the standard answer, but what some servers send for a missing certificate (GnuTLS: decode_error).
+        why = (
+            "the standard answer is certificate_required in TLS 1.3 or handshake_failure in TLS 1.2, but some "
+            "servers, such as GnuTLS, answer a missing certificate with this alert"
+        )
     else:
         return None
     name = str(error.description).lower()
@@ -445,6 +462,14 @@ def _timed_out(exp: Explanation, error: TLSError, ctx: FailureContext) -> Explan
             fix="look at the client's side: it may be waiting for user input (a certificate prompt), or a "
             "middlebox dropped our reply; nothing to change on this server unless many clients do this",
         )
+    if ctx.record_progress is not None:
+        have, size = ctx.record_progress
+        return replace(
+            exp,
+            cause=f"the server stopped sending in the middle of a record: {have} of its {size} bytes arrived",
+            fix="a middlebox may have dropped part of the record, or the server stalled: look at the server's log "
+            "and at any proxy in between; try again with --trace",
+        )
     if ctx.received:
         return replace(
             exp,
@@ -452,6 +477,20 @@ def _timed_out(exp: Explanation, error: TLSError, ctx: FailureContext) -> Explan
             fix="look at the server's log; a middlebox may have dropped a large record (try again, and with --trace)",
         )
     return None
+
+
+def _not_tls(exp: Explanation, error: TLSError, ctx: FailureContext) -> Explanation | None:
+    """The peer speaks another protocol; the record layer says what its bytes look like (its hint)."""
+    if exp.kind != "not-tls":
+        return None
+    cause = exp.cause + (f" ({error.hint})" if error.hint else "")
+    if ctx.side == "server":
+        fix = (
+            "nothing to fix on this server: the client must speak TLS to this port (an HTTP client should use "
+            "https://, or be pointed at a plain-HTTP port)"
+        )
+        return replace(exp, cause=cause, fix=fix)
+    return replace(exp, cause=cause)
 
 
 _TLS12_CITATIONS = (
@@ -489,6 +528,7 @@ _REFINEMENTS: tuple[_Refinement, ...] = (
     _server_sni_unmatched,
     _connection_cut,
     _timed_out,
+    _not_tls,
 )
 
 
@@ -497,7 +537,9 @@ def refine(exp: Explanation, error: TLSError) -> Explanation:
     ctx = error.context
     if ctx is None:
         return exp
-    if isinstance(error, AlertReceived) and error.step != "post-handshake":
+    if isinstance(error, AlertReceived) and (ctx.last_flight or error.step != "post-handshake"):
+        # After the handshake only while the peer has sent nothing since our last flight (TLS 1.3: a client is
+        # done once it sent Finished; the server's answer to it may be this alert).
         exp = replace(exp, step=alert_step(ctx, error.description))
     for refinement in _REFINEMENTS:
         better = refinement(exp, error, ctx)

@@ -47,7 +47,7 @@ CATALOGUE: dict[str, Entry] = {
         "certificate not yet valid",
         _CERT,
         "a certificate in the chain is not valid yet: its notBefore date is in the future (RFC 5280 section 4.1.2.5)",
-        "check the clock on this machine (and the server's); or wait until the certificate becomes valid",
+        "check the clock on this machine (and {peer}'s); or wait until the certificate becomes valid",
     ),
     "unknown-ca": Entry(
         "unknown certificate authority",
@@ -109,7 +109,7 @@ CATALOGUE: dict[str, Entry] = {
         "certificate revoked",
         _CERT,
         "the certificate was revoked by its CA",
-        "the server needs a new certificate",
+        "{peer} needs a new certificate (its CA revoked this one)",
     ),
     "revocation-unknown": Entry(
         "no revocation status",
@@ -234,6 +234,12 @@ CATALOGUE: dict[str, Entry] = {
         "an encrypted record failed its integrity check (RFC 8446 section 5.2): the data was altered in "
         "transit, or the two sides derived different keys",
         "look for a middlebox that rewrites traffic; if it is reproducible, report it with a --trace",
+    ),
+    "not-tls": Entry(
+        "not TLS",
+        "record layer",
+        "{peer} is not speaking TLS: its first bytes are not a TLS record (RFC 8446 section 5.1)",
+        "check the port: this one speaks another protocol (plain HTTP?); HTTPS is usually on port 443",
     ),
     "decode-error": Entry(
         "malformed message",

@@ -422,8 +422,7 @@ class _Connection:
             raise e.with_step(state.step) from None
         name = _MESSAGE_NAMES.get(msg_type) or _message_name(msg_type)
         self._trace_message("message_received", name, f"received {name} ({len(raw)} bytes)", message)
-        if self._negotiated is None:
-            self._progress.on_received(msg_type, message)
+        self._progress.on_received(msg_type, message)
         actions = Actions(self._monotonic)
         try:
             next_state = state.handle(message, raw, actions)
@@ -506,8 +505,7 @@ class _Connection:
         message = action.message
         name = _MESSAGE_NAMES.get(message.msg_type) or _message_name(message.msg_type)
         self._trace_message("message_sent", name, f"sent {name} ({len(action.raw)} bytes)", message)
-        if self._negotiated is None:
-            self._progress.on_sent(message)
+        self._progress.on_sent(message)
 
     def _apply_send_ccs(self, action: SendChangeCipherSpec) -> None:
         self._flush_handshake()

@@ -125,6 +125,11 @@ class DecodeError(TLSError):
     alert = AlertDescription.DECODE_ERROR
 
 
+class NotTls(DecodeError):
+    """The peer's bytes are not TLS records at all (RFC 8446 section 5.1: the record version's major byte is
+    3): it speaks another protocol on this port, e.g. plain HTTP."""
+
+
 class UnexpectedMessage(TLSError):
     alert = AlertDescription.UNEXPECTED_MESSAGE
 

@@ -43,6 +43,7 @@ from glasstls.errors import (
     MissingExtension,
     NoApplicationProtocol,
     NoRenegotiation,
+    NotTls,
     ProtocolVersionError,
     RecordOverflow,
     TLSError,
@@ -145,6 +146,7 @@ def explain_alert(description: AlertDescription, *, side: Side | None = None, st
 _BY_CLASS: tuple[tuple[type[TLSError], str], ...] = (
     (ConnectionLost, "connection-lost"),
     (BadRecordMac, "bad-record-mac"),
+    (NotTls, "not-tls"),
     (DecodeError, "decode-error"),
     (UnexpectedMessage, "unexpected-message"),
     (IllegalParameter, "illegal-parameter"),

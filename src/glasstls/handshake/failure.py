@@ -23,8 +23,8 @@ from glasstls.wire.messages import Certificate, Certificate12, ClientHello, Hand
 
 __all__ = ["MAX_LOGGED_MESSAGES", "Progress", "failure_context", "message_label"]
 
-#: The handshake messages remembered each way: a full handshake has at most a dozen; the bound only keeps a
-#: peer that sends endless post-handshake messages from growing the record (only the handshake's are kept).
+#: The handshake messages remembered each way: a full handshake has at most a dozen; the bound keeps a peer
+#: that sends endless post-handshake messages (tickets, KeyUpdates) from growing the record.
 MAX_LOGGED_MESSAGES = 32
 
 #: Message names as RFC 8446 and RFC 5246 write them (the trace prints the enum names).
@@ -70,7 +70,8 @@ class Progress:
     def on_received(self, msg_type: int, message: HandshakeMessage) -> None:
         if len(self.received) < MAX_LOGGED_MESSAGES:
             self.received.append(message_label(msg_type))
-        self.last_flight = []
+        if self.last_flight:
+            self.last_flight = []
         if isinstance(message, ClientHello):
             self.client_hello = message
 

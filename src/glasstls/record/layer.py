@@ -10,7 +10,7 @@ Any error raised leaves the layer unusable: the connection sends one alert and s
 
 from __future__ import annotations
 
-from glasstls.errors import BadRecordMac, DecodeError, RecordOverflow, UnexpectedMessage
+from glasstls.errors import BadRecordMac, NotTls, RecordOverflow, UnexpectedMessage
 from glasstls.record.protection import MAX_CIPHERTEXT, MAX_PLAINTEXT, NullProtection, RecordProtection
 from glasstls.wire.enums import ContentType
 
@@ -34,7 +34,7 @@ _CCS_RECORD = b"\x14\x03\x03\x00\x01\x01"
 MAX_EMPTY_RECORDS_IN_A_ROW = 32
 
 
-def _not_tls(header: bytes) -> DecodeError:
+def _not_tls(header: bytes) -> NotTls:
     """RFC 8446 section 5.1: the legacy_record_version major byte is always 3; say what it looks like."""
     hint = None
     if all(32 <= b < 127 for b in header):
@@ -43,7 +43,7 @@ def _not_tls(header: bytes) -> DecodeError:
             hint = "the peer sent an HTTP request in clear text: it is not speaking TLS on this port"
         else:
             hint = "the peer sent readable text: it is not speaking TLS (plain-text protocol on this port?)"
-    return DecodeError(
+    return NotTls(
         f"not a TLS record: header bytes {header.hex(' ')} (record version major byte must be 0x03)",
         step="record layer",
         hint=hint,
