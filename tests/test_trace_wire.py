@@ -13,11 +13,23 @@ import itertools
 import re
 
 from glasstls.config import CertificateChain
+from glasstls.connection import ServerConnection
+from glasstls.io.sync import TLSSocket
 from glasstls.pki.testpki import TestPKI
 from glasstls.trace.events import TraceEvent
 from glasstls.wire.enums import NamedGroup, ProtocolVersion
-from interop_helpers import client_config, creds, glasstls_connect, recv_exactly
-from peers import ProcessServer, openssl_server
+from interop_helpers import (
+    ServerSession,
+    client_config,
+    creds,
+    echo_handler,
+    glasstls_connect,
+    glasstls_server,
+    mtls_server_config,
+    recv_exactly,
+    wait_output,
+)
+from peers import PeerProcess, ProcessServer, StrPath, openssl_server, require_tool
 
 #: s_server -msg names -> glasstls's message names (HandshakeType).
 _OPENSSL_NAMES = {
@@ -40,10 +52,11 @@ _SUMMARY = re.compile(r"^(sent|received) (\w+) \((\d+) bytes\)$")
 
 
 def _peer_messages(output: str) -> list[tuple[str, str, int]]:
-    """(type, direction as the client sees it, length) from s_server's -msg lines (<<< received, >>> sent)."""
+    """(type, direction as glasstls saw it, length) from the peer's -msg lines: what the peer logged as
+    received (<<<) glasstls sent, and what it sent (>>>) glasstls received."""
     out = []
     for arrow, length, name in _LINE.findall(output):
-        direction = "sent" if arrow == "<<<" else "received"  # the server received what the client sent
+        direction = "sent" if arrow == "<<<" else "received"
         out.append((_OPENSSL_NAMES.get(name, name), direction, int(length, 16)))
     return out
 
@@ -71,11 +84,16 @@ def _client_chain(pki: TestPKI) -> CertificateChain:
 def _finish(server: ProcessServer, expected_count: int) -> list[tuple[str, str, int]]:
     """Wait until s_server has logged ``expected_count`` handshake messages, then compare."""
     for _ in range(50):
-        peer = _peer_messages(server.output())
+        peer = _peer_messages(_stdout(server.process))
         if len(peer) >= expected_count:
             break
         server.process.wait(0.1)
-    return _peer_messages(server.output())
+    return _peer_messages(_stdout(server.process))
+
+
+def _stdout(process: PeerProcess) -> str:
+    """The peer's stdout alone (-msg writes there): stderr chunks interleaved with it could cut its lines."""
+    return process.stdout_bytes().decode("utf-8", "replace")
 
 
 def test_tls13_trace_matches_openssl_msg(pki: TestPKI) -> None:
@@ -134,3 +152,65 @@ def test_tls12_trace_with_client_authentication_matches_openssl_msg(pki: TestPKI
     assert names.index("SERVER_KEY_EXCHANGE") < names.index("CERTIFICATE_REQUEST") < names.index("SERVER_HELLO_DONE")
     assert names.count("CERTIFICATE") == 2 and "CERTIFICATE_VERIFY" in names
     _assert_monotonic(conn.trace)
+
+
+def test_tls13_server_trace_matches_openssl_s_client_msg(pki: TestPKI) -> None:
+    """Our server this time: s_client offers a key share for X25519 only (HelloRetryRequest for P-256), sends
+    a client certificate, gets two tickets, and sends KeyUpdate with update_requested ("K")."""
+    assert pki.files is not None
+    connections: list[ServerConnection] = []
+
+    def handler(tls: TLSSocket, session: ServerSession) -> None:
+        connections.append(tls.connection)  # type: ignore[arg-type]
+        echo_handler(tls, session)
+
+    config = mtls_server_config(pki, groups=(NamedGroup.SECP256R1,), session_tickets=2)
+    client = creds(pki, "client")
+    with glasstls_server(config, handler) as server:
+        argv: list[StrPath] = [
+            require_tool("openssl"),
+            "s_client",
+            "-connect",
+            f"127.0.0.1:{server.port}",
+            "-servername",
+            "localhost",
+            "-CAfile",
+            pki.files.root,
+            "-tls1_3",
+            "-groups",
+            "X25519:P-256",
+            "-cert",
+            client.cert,
+            "-key",
+            client.key,
+            "-cert_chain",
+            pki.files.intermediate,
+            "-msg",
+        ]
+        process = PeerProcess(argv, name="openssl s_client")
+        try:
+            wait_output(process, "Verify return code: 0")
+            process.send(b"first\n")
+            wait_output(process, "\nfirst\n")
+            process.send(b"K\n")
+            wait_output(process, "KEYUPDATE")  # s_client drops the rest of a stdin read that began with a command
+            process.send(b"second\n")
+            wait_output(process, "\nsecond\n")  # echoed under our updated keys
+            process.close_stdin()  # end of input: close_notify
+            session = server.session().check()
+            process.wait(5)
+            output = _stdout(process)
+        finally:
+            process.stop()
+    conn = connections[0]
+    ours = _trace_messages(conn.trace)
+    wire = [("SERVER_HELLO" if name == "HELLO_RETRY_REQUEST" else name, d, n) for name, d, n in ours]
+    assert wire == _peer_messages(output), f"\nglasstls: {ours}\nopenssl:  {_peer_messages(output)}"
+    names = [name for name, _, _ in ours]
+    assert names.count("CLIENT_HELLO") == 2 and "HELLO_RETRY_REQUEST" in names
+    assert names.count("NEW_SESSION_TICKET") == 2 and names.count("KEY_UPDATE") == 2
+    assert session.clean_close
+    _assert_monotonic(conn.trace)
+    summaries = [e.summary for e in conn.trace]
+    assert any("received change_cipher_spec (middlebox compatibility" in s for s in summaries)
+    assert any("received WARNING alert CLOSE_NOTIFY" in s for s in summaries)
