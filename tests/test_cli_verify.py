@@ -298,3 +298,41 @@ def test_certifi_store_is_named(pki_dir: Path, capsys: pytest.CaptureFixture[str
     pytest.importorskip("certifi")
     status, out, _ = run(["verify", str(pki_dir / "server-ecdsa.pem"), "--host", "localhost", "--certifi"], capsys)
     assert status == 1 and "UnknownCA" in out and "not in the trust store (certifi " in out
+
+
+def test_profile_option_and_json_rule_ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """issue 13: a chain path validation accepts but the web profile refuses (a leaf without extendedKeyUsage):
+    exit 1 with the rule's stable id and citation in --json and the text; --profile rfc5280 accepts it."""
+    from glasstls.pki import testpki as tp
+    from glasstls.pki.trust import TrustStore
+
+    root = tp.make_ca("verify profile root")
+    intermediate = tp.make_ca("verify profile intermediate", issuer=root)
+    root_pem = root.cert_pem(with_chain=False)
+    leaf = tp.issue_certificate(intermediate, hosts=("localhost",), eku=None, key_name="verify-no-eku")
+    chain = tmp_path / "no-eku.pem"
+    chain.write_bytes(leaf.cert_pem())
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(root_pem)
+    assert TrustStore.from_file(roots)
+    base = ["verify", str(chain), "--host", "localhost", "--cafile", str(roots)]
+    status, out, _ = run([*base, "--json"], capsys)
+    assert status == 1
+    document = json.loads(out)
+    assert (
+        document["profile"] == "web"
+        and document["decided_by"] == "the web certificate profile, rule webpki.ee-without-eku"
+    )
+    failed = [c for c in document["checks"] if c["outcome"] == "failed"]
+    assert [(c["name"], c["rule"], c["citation"]) for c in failed] == [
+        ("profile", "webpki.ee-without-eku", "BR 7.1.2.7.6, 7.1.2.7.10")
+    ]
+    outcomes = {r["id"]: r["outcome"] for r in document["profile_rules"]}
+    assert outcomes["webpki.ee-without-eku"] == "failed" and outcomes["rfc5280.ca-without-ski"] == "passed"
+    status, out, _ = run(base, capsys)
+    assert status == 1 and "[webpki.ee-without-eku, BR 7.1.2.7.6, 7.1.2.7.10]" in out
+    assert "decided by: the web certificate profile" in out
+    status, out, _ = run([*base, "--profile", "rfc5280"], capsys)
+    assert status == 0 and "profile: rfc5280" in out and "verdict: VALID" in out
+    status, _, err = run([*base, "--client-identity", "x"], capsys)
+    assert status == 2 and "--client-identity checks a client certificate" in err

@@ -468,3 +468,22 @@ def test_client_certificate_profile_in_a_handshake(version: str) -> None:
     assert client.verified_chain is not None and client.verified_chain.check("profile").ok
     assert client_profile(lenient) != client_profile(client_config())
     assert (client_profile(lenient) or "").endswith("; profile rfc5280")
+
+
+def test_issuer_not_found_names_the_ca_issuers_url() -> None:
+    """issue 10 item 1: the leaf's issuer is neither sent nor trusted; the leaf's authorityInfoAccess caIssuers
+    URL says where its issuer is published, so the explanation names it as the way to tell the two causes apart."""
+    url = "http://ca.example.test/issuer.crt"
+    aia = x509.AuthorityInformationAccess(
+        [x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(url))]
+    )
+    case = chain()
+    inter = case.chain[1]
+    leaf = _build(_name("example.com"), EC_KEY, inter, INTER_KEY, ca=False, extensions=[*_leaf_exts(), (aia, False)])
+    other = TrustStore.from_certificates([_build(_name("other root"), EC_KEY, None, EC_KEY, ca=True)], source="other")
+    report = explain_chain([leaf.public_bytes(Encoding.DER)], server_name="example.com", trust=other, at=AT)
+    assert report.error is not None and report.error.kind == "missing-intermediate"
+    assert report.issuer_not_found is not None and report.issuer_not_found["ca_issuers_url"] == url
+    assert report.issuer_not_found["issuer"] == "CN=profile intermediate"
+    assert url in (report.error.hint or "") and "self-signed" in (report.error.hint or "")
+    assert report.as_dict()["issuer_not_found"] == report.issuer_not_found
