@@ -23,7 +23,7 @@ def test_ecdhe_story_shows_the_tls12_flow_in_the_clear_until_change_cipher_spec(
         "SERVER_HELLO_DONE",
         "CERTIFICATE (",
         "extended master secret",
-        "received change_cipher_spec",
+        "sent change_cipher_spec",
     ):
         assert fragment in text, fragment
     assert "CERTIFICATE (" in text and "bytes, in the clear)" in text

@@ -181,6 +181,10 @@ def _section_lines(key: str, group: Sequence[TraceEvent], *, sides: set[str], tl
     both = len(sides) > 1
     for event in group:
         who = f"{event.side}: " if both else ""
+        if both and (
+            event.kind == "alert_received" or (event.kind == "record" and event.summary.startswith("received"))
+        ):
+            continue  # an alert or change_cipher_spec both sides traced: shown once, as its sender sent it
         if event.kind in ("message_sent", "message_received"):
             msg = message_type(event)
             sender = event.side if event.kind == "message_sent" else other_side(event.side)
