@@ -324,3 +324,56 @@ def test_undecryptable_record_without_early_data_offer_is_still_bad_record_mac()
     pair.on_wire = after_hello
     pair.pump()
     assert pair.server_error is not None and pair.server_error.alert == AD.BAD_RECORD_MAC
+
+
+# -- record_size_limit (RFC 8449 section 4) ---------------------------------------------------------------------
+
+
+def _server_limit(client: dict[str, Any], server: dict[str, Any]) -> int | None:
+    """The record_size_limit the server sent (EncryptedExtensions in TLS 1.3, ServerHello in TLS 1.2)."""
+    pair = Pair(client_config(**client), server_config(**server))
+    sent: list[int] = []
+
+    def spy(m: HandshakeMessage) -> None:
+        rsl = ext.get_extension(getattr(m, "extensions", ()), ext.RecordSizeLimit)
+        if rsl is not None:
+            sent.append(rsl.limit)
+
+    with pair.mutate("server", spy):
+        pair.handshake()
+    assert len(sent) <= 1
+    return sent[0] if sent else None
+
+
+@pytest.mark.parametrize(
+    ("client", "server", "expected"),
+    [
+        ({"record_size_limit": 1000}, {}, 2**14 + 1),
+        ({"record_size_limit": 1000, "max_version": V12}, {}, 2**14),
+        ({"record_size_limit": 1000}, {"record_size_limit": 600}, 600),
+        ({"record_size_limit": 1000, "max_version": V12}, {"record_size_limit": 600}, 600),
+        ({"record_size_limit": 1000, "max_version": V12}, {"record_size_limit": 2**14 + 1}, 2**14),
+        ({}, {"record_size_limit": 600}, None),
+        ({"max_version": V12}, {}, None),
+    ],
+)
+def test_server_answers_record_size_limit(client: dict[str, Any], server: dict[str, Any], expected: int | None) -> None:
+    assert _server_limit(client, server) == expected
+
+
+# -- TLS 1.2 without EMS when allowed: the trace says it is legacy -------------------------------------------------
+
+
+def test_no_ems_when_allowed_is_traced_as_legacy() -> None:
+    pair = Pair(
+        client_config(max_version=V12, require_extended_master_secret=False),
+        server_config(require_extended_master_secret=False),
+    )
+    with pair.mutate(
+        "client", lambda m: without(m, ExtensionType.EXTENDED_MASTER_SECRET) if isinstance(m, ClientHello) else None
+    ):
+        pair.handshake()
+    for conn in (pair.client, pair.server):
+        assert any(
+            "NO extended master secret (LEGACY" in e.summary and "--allow-no-ems" in e.summary for e in conn.trace
+        )

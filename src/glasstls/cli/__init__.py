@@ -171,6 +171,23 @@ def legacy_warnings(negotiated: Negotiated) -> list[str]:
     return out
 
 
+def parse_record_size_limit(limit: int | None) -> int | None:
+    """``--record-size-limit N``: RFC 8449 section 4 allows 64..2^14 + 1."""
+    if limit is not None and not 64 <= limit <= 2**14 + 1:
+        raise CliError(f"--record-size-limit {limit}: must be 64..16385 (RFC 8449 section 4)")
+    return limit
+
+
+def no_ems_warning(args: argparse.Namespace) -> str | None:
+    """What ``--allow-no-ems`` gives up, said once at start."""
+    if not args.allow_no_ems:
+        return None
+    return (
+        "--allow-no-ems: LEGACY: TLS 1.2 peers without the extended master secret (RFC 7627) are accepted; such "
+        "a session is open to the triple-handshake attack, and the trace says so when it happens"
+    )
+
+
 def parse_alpn(values: Sequence[str] | None) -> tuple[str, ...]:
     """``--alpn`` values: repeatable or comma-separated, in order of preference. An empty name (``--alpn ''``,
     ``--alpn h2,``) is refused: RFC 7301 section 3.1 forbids empty protocol names."""
@@ -288,6 +305,19 @@ def add_protocol_options(parser: argparse.ArgumentParser) -> None:
         "--allow-cbc",
         action="store_true",
         help="LEGACY: also allow the TLS 1.2 CBC suites (HMAC-SHA1, MAC-then-encrypt)",
+    )
+    group.add_argument(
+        "--allow-no-ems",
+        action="store_true",
+        help="LEGACY: also accept a TLS 1.2 peer without the extended master secret (RFC 7627); its sessions are "
+        "open to the triple-handshake attack",
+    )
+    group.add_argument(
+        "--record-size-limit",
+        type=int,
+        metavar="N",
+        help="RFC 8449 record_size_limit: the largest record plaintext we accept, 64..16385 (offered by a client; "
+        "a server answers a client that offers one, by default with the protocol maximum)",
     )
     group.add_argument(
         "--group", action="append", metavar="GROUP", help="key exchange group: x25519, secp256r1, ... (repeatable)"

@@ -25,10 +25,12 @@ from glasstls.cli import (
     check_idle_timeout,
     legacy_flags,
     legacy_warnings,
+    no_ems_warning,
     open_keylog,
     parse_alpn,
     parse_cipher_suites,
     parse_groups,
+    parse_record_size_limit,
     parse_versions,
 )
 from glasstls.cli.output import Output, OutputClosed, silence
@@ -170,6 +172,8 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
         crls=load_crls(args.crl) if args.crl else (),
         certificate_profile=args.profile,
         keylog=open_keylog(args.keylog),
+        require_extended_master_secret=not args.allow_no_ems,  # --allow-no-ems: legacy, named
+        record_size_limit=parse_record_size_limit(args.record_size_limit),
     )
     if suites:
         config = replace(config, cipher_suites=suites)
@@ -325,6 +329,8 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
             "--insecure: the server's certificate is NOT verified. Anyone between you and the server can read and "
             "change everything. Use this only in a test lab."
         )
+    if (legacy_ems := no_ems_warning(args)) is not None:
+        err.warning(legacy_ems)
     result = _Result(host, port, server_name)
     status = err if not args.quiet and not args.json else None
     try:

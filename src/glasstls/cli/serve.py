@@ -26,10 +26,12 @@ from glasstls.cli import (
     check_port,
     command_name,
     legacy_warnings,
+    no_ems_warning,
     open_keylog,
     parse_alpn,
     parse_cipher_suites,
     parse_groups,
+    parse_record_size_limit,
     parse_versions,
     throwaway_directory,
 )
@@ -451,6 +453,8 @@ def prepare(
         client_trust=client_trust,
         client_identities=identities,
         keylog=keylog,
+        require_extended_master_secret=not args.allow_no_ems,  # --allow-no-ems: legacy, named
+        record_size_limit=parse_record_size_limit(args.record_size_limit),
     )
     if suites:
         config = replace(config, cipher_suites=suites)
@@ -488,6 +492,8 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
             config, directory = prepare(args, err, cleanup)
         except ConfigError as e:
             raise CliError(str(e)) from e
+        if (legacy_ems := no_ems_warning(args)) is not None:
+            err.warning(legacy_ems)
         try:
             server = Server(
                 config,

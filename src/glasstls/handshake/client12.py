@@ -230,8 +230,8 @@ def server_hello_received(
         raise HandshakeFailure(
             "server did not agree to the extended master secret (RFC 7627), which this client requires",
             step=step,
-            hint="the server is old or misconfigured; set require_extended_master_secret=False to accept it "
-            "(weaker: the session is then open to triple-handshake attacks)",
+            hint="the server is old or misconfigured; set require_extended_master_secret=False (--allow-no-ems) to "
+            "accept it (weaker: the session is then open to triple-handshake attacks)",
         )
     etm = ext.get_extension(sh.extensions, ext.EncryptThenMac) is not None
     if etm and suite.is_aead:

@@ -9,13 +9,15 @@ checked structure already; these check what the values mean (DESIGN rule 4):
   TLS_FALLBACK_SCSV check (RFC 7507);
 * :func:`check_ec_point_formats`: TLS 1.2 (RFC 8422 section 5.1.2);
 * :func:`check_second_client_hello`: the ClientHello after a HelloRetryRequest (RFC 8446 section 4.1.2);
-* :func:`reject_early_data`: a TLS 1.3 server that does not accept 0-RTT skips it (RFC 8446 section 4.2.10).
+* :func:`reject_early_data`: a TLS 1.3 server that does not accept 0-RTT skips it (RFC 8446 section 4.2.10);
+* :func:`advertised_record_size_limit`: the record_size_limit a server answers with (RFC 8449 section 4).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from glasstls.config import ServerConfig
 from glasstls.errors import IllegalParameter, ProtocolVersionError
 from glasstls.handshake.base import Actions
 from glasstls.wire import extensions as ext
@@ -164,3 +166,12 @@ def reject_early_data(ch: ClientHello, actions: Actions, step: str) -> None:
         "client offered 0-RTT early data: not accepted (this server never accepts it); its records are skipped, "
         f"at most {MAX_SKIPPED_EARLY_DATA} bytes (RFC 8446 section 4.2.10)",
     )
+
+
+def advertised_record_size_limit(config: ServerConfig, version: ProtocolVersion) -> ext.RecordSizeLimit:
+    """RFC 8449 section 4: a server answers a client's record_size_limit with its own; without a configured one,
+    the protocol maximum (2^14 + 1 in TLS 1.3, whose limit counts the inner content type; 2^14 in TLS 1.2), and
+    never more than that ("MUST NOT send a value higher than the protocol-defined maximum record size")."""
+    protocol_max = 2**14 + 1 if version >= ProtocolVersion.TLS13 else 2**14
+    configured = config.record_size_limit
+    return ext.RecordSizeLimit(protocol_max if configured is None else min(configured, protocol_max))

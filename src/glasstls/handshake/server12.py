@@ -214,7 +214,8 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
         raise HandshakeFailure(
             "client does not offer the extended master secret (RFC 7627), which this server requires",
             step=step,
-            hint="update the client, or set require_extended_master_secret=False on the server (weaker)",
+            hint="update the client, or set require_extended_master_secret=False on the server "
+            "(--allow-no-ems; weaker)",
         )
 
     sni = ext.get_extension(ch.extensions, ext.ServerName)
@@ -360,8 +361,7 @@ def _server_hello_extensions(
         if client_rsl.limit < 64:
             raise IllegalParameter(f"record_size_limit {client_rsl.limit} is below 64", step="ClientHello")
         actions.peer_record_size_limit(client_rsl.limit)
-        if config.record_size_limit is not None:
-            exts.append(ext.RecordSizeLimit(config.record_size_limit))
+        exts.append(hello_checks.advertised_record_size_limit(config, ProtocolVersion.TLS12))  # RFC 8449 section 4
     return tuple(exts)
 
 

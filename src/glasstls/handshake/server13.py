@@ -568,8 +568,7 @@ class ExpectClientHello(State):
                 raise IllegalParameter(f"record_size_limit {client_rsl.limit} is below 64", step="ClientHello")
             peer_limit = client_rsl.limit
             actions.peer_record_size_limit(client_rsl.limit)
-            if config.record_size_limit is not None:
-                ee_exts.append(ext.RecordSizeLimit(config.record_size_limit))
+            ee_exts.append(hello_checks.advertised_record_size_limit(config, ProtocolVersion.TLS13))  # RFC 8449 4
         transcript.add(actions.send(EncryptedExtensions(tuple(ee_exts))))
 
         request: CertificateRequest | None = None

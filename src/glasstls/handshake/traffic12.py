@@ -65,7 +65,11 @@ class Session12:
             how = "extended master secret (RFC 7627): bound to the whole handshake so far"
         else:
             self.master_secret = tls12.master_secret(self.suite, premaster, self.client_random, self.server_random)
-            how = "master secret from the premaster secret and the two randoms (no extended master secret)"
+            how = (
+                "master secret from the premaster secret and the two randoms: NO extended master secret (LEGACY, "
+                "allowed by require_extended_master_secret=False, --allow-no-ems; open to the triple-handshake "
+                "attack, RFC 7627 section 1)"
+            )
         actions.trace("keys_installed", "key schedule", f"derived the {how}", {"secret": "master secret"})
         actions.log_secret("CLIENT_RANDOM", self.master_secret)
         self.derive_keys()
