@@ -180,6 +180,7 @@ def build_report(args: argparse.Namespace) -> ChainReport:
         ocsp_response=staple,
         profile=args.profile,
         client_identities=tuple(args.client_identity or ()),
+        offline=True,
     )
 
 

@@ -52,6 +52,8 @@ class _Context:
     #: The client identities a server accepts (names in the client certificate's subjectAltName or CN).
     client_names: tuple[str, ...] = ()
     profile: ProfileName = "web"
+    #: The chain comes from files (``glasstls verify``), not from a peer: say "given", not "sent".
+    offline: bool = False
 
     @property
     def peer(self) -> str:
@@ -198,11 +200,11 @@ def _issuer_not_found(leaf: x509.Certificate, sent: int, ctx: _Context) -> _Find
     known = f"issuer name {name}" + (
         f", authority key identifier {key_id}" if key_id else ", no authority key identifier"
     )
+    among = f"the {_plural(sent, 'certificate')} " + ("given" if ctx.offline else f"the {peer} sent")
     reason = (
-        f"the issuer of {_label(leaf)} was found neither among the {_plural(sent, 'certificate')} the {peer} sent "
-        f"nor in the trust store ({ctx.trust.source}): {known}. Either the {peer} did not send the intermediate CA "
-        "certificate that issued its leaf, or the leaf was issued directly by a root CA that is not in the trust "
-        "store"
+        f"the issuer of {_label(leaf)} was found neither among {among} nor in the trust store "
+        f"({ctx.trust.source}): {known}. Either the {peer} did not send the intermediate CA certificate that issued "
+        "its leaf, or the leaf was issued directly by a root CA that is not in the trust store"
     )
     how = (
         f"to tell them apart, find the certificate named {name}"
@@ -396,7 +398,7 @@ def _analyse(
                 "chain",
                 UnknownCA,
                 f"the chain needs {len(path) - 2} intermediate certificates, more than the limit of {ctx.max_depth}",
-                "send a shorter chain, or raise max_depth",
+                "send a shorter chain, or raise the limit (--max-depth; max_depth in the library)",
             )
         )
     return path, anchored, findings

@@ -216,14 +216,19 @@ _facts_memo: dict[tuple[object, ...], tuple[tuple[object, ...], tuple[Certificat
 
 
 def _facts(
-    chain: Sequence[x509.Certificate], sent: Sequence[x509.Certificate], role: Role, trust: TrustStore, anchored: bool
+    chain: Sequence[x509.Certificate],
+    sent: Sequence[x509.Certificate],
+    role: Role,
+    trust: TrustStore,
+    anchored: bool,
+    offline: bool = False,
 ) -> tuple[CertificateFacts, ...]:
     refs = (trust, *chain, None, *sent)
-    key = (role, anchored, *map(id, refs))
+    key = (role, anchored, offline, *map(id, refs))
     hit = _facts_memo.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], refs, strict=True)):
         return hit[1]
-    facts = _compute_facts(chain, sent, role, trust, anchored)
+    facts = _compute_facts(chain, sent, role, trust, anchored, offline)
     if len(_facts_memo) >= _MEMO_SIZE:
         _facts_memo.clear()
     _facts_memo[key] = (refs, facts)  # the entry holds its inputs, so their ids are not reused meanwhile
@@ -231,7 +236,12 @@ def _facts(
 
 
 def _compute_facts(
-    chain: Sequence[x509.Certificate], sent: Sequence[x509.Certificate], role: Role, trust: TrustStore, anchored: bool
+    chain: Sequence[x509.Certificate],
+    sent: Sequence[x509.Certificate],
+    role: Role,
+    trust: TrustStore,
+    anchored: bool,
+    offline: bool,
 ) -> tuple[CertificateFacts, ...]:
     sent_der = {_der(c) for c in sent}
     out: list[CertificateFacts] = []
@@ -243,7 +253,7 @@ def _compute_facts(
         else:
             what = "intermediate CA" if _is_ca(cert) else "certificate"
         if _der(cert) in sent_der:
-            origin = f"sent by the {role}"
+            origin = "given (the chain file)" if offline else f"sent by the {role}"
         elif cert in trust:
             origin = f"from the trust store ({trust.source})"
         else:

@@ -183,6 +183,8 @@ class ChainReport:
     profile: str = "web"
     profile_rules: tuple[tuple[str, str, str], ...] = ()
     issuer_not_found: dict[str, str | None] | None = None
+    #: The chain came from files (``glasstls verify``), not from a peer.
+    offline: bool = False
 
     @property
     def decided_by(self) -> str | None:
@@ -271,7 +273,7 @@ class ChainReport:
         if not self.certificates:
             lines.append("  (no certificate could be read)")
         for label in self.unused:
-            lines.append(f"  (sent but not used: {label})")
+            lines.append(f"  ({'given' if self.offline else 'sent'} but not used: {label})")
         lines += ["", "checks:"]
         marks = {"passed": "[ok]  ", "failed": "[FAIL]", "skipped": "[--]  "}
         for check in self.checks:

@@ -339,7 +339,7 @@ def _failure_report(
         at=ctx.at,
         trust_source=ctx.trust.source,
         revocation_policy=revocation,
-        certificates=_facts(path, certs, ctx.role, ctx.trust, anchored),
+        certificates=_facts(path, certs, ctx.role, ctx.trust, anchored, ctx.offline),
         checks=tuple(checks),
         anchored=anchored,
         unused=tuple(_label(c) for c in certs if _der(c) not in used),
@@ -348,6 +348,7 @@ def _failure_report(
         chain=tuple(path),
         profile=ctx.profile,
         issuer_not_found=not_found,
+        offline=ctx.offline,
     )
     _attach(error, report)
     return report
@@ -483,6 +484,7 @@ def _explain(
     ocsp_response: bytes | None,
     profile: ProfileName | None = None,
     client_identities: Sequence[str] = (),
+    offline: bool = False,
 ) -> ChainReport:
     if max_depth < 0:
         raise UsageError(f"max_depth must be 0 or more, not {max_depth}")
@@ -500,6 +502,7 @@ def _explain(
         max_depth=max_depth,
         client_names=tuple(client_identities),
         profile=chosen,
+        offline=offline,
     )
     try:
         certs = _parse_chain(chain_der, role)
@@ -567,7 +570,7 @@ def _explain(
         at=ctx.at,
         trust_source=trust.source,
         revocation_policy=revocation,
-        certificates=_facts(verified, certs, role, trust, True),
+        certificates=_facts(verified, certs, role, trust, True, offline),
         checks=tuple(checks),
         anchored=True,
         unused=tuple(_label(c) for c in certs if _der(c) not in used),
@@ -576,6 +579,7 @@ def _explain(
         revocation=rev,
         profile=chosen,
         profile_rules=outcomes,
+        offline=offline,
     )
     if error is not None:
         _attach(error, report)
@@ -595,6 +599,7 @@ def explain_chain(
     ocsp_response: bytes | None = None,
     profile: ProfileName | None = None,
     client_identities: Sequence[str] = (),
+    offline: bool = False,
 ) -> ChainReport:
     """The verification report for a chain (leaf first, as sent), valid or not. Never raises for anything in
     the chain, the CRLs or the OCSP response; ``report.ok`` is the verdict and ``report.error`` the error that
@@ -602,6 +607,7 @@ def explain_chain(
     negative ``max_depth``, an unknown ``revocation`` policy or ``profile`` (UsageError). ``role="client"``
     checks a client chain (clientAuth; ``client_identities``: the names accepted, none: any). ``profile``:
     "web" or "rfc5280" (pki/certificate_profile.py); default "web" for servers, "rfc5280" for clients.
+    ``offline``: the chain was given in files (``glasstls verify``), not sent by a peer: the report says "given".
     """
     if role not in ("server", "client"):
         raise UsageError(f"role must be 'server' or 'client', not {role!r}")
@@ -617,6 +623,7 @@ def explain_chain(
         ocsp_response=ocsp_response,
         profile=profile,
         client_identities=client_identities if role == "client" else (),
+        offline=offline,
     )
 
 
