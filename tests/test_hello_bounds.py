@@ -111,8 +111,11 @@ def test_cipher_suites_beyond_the_bound_are_refused_before_any_is_examined() -> 
         (lambda n: ext.PreSharedKeyClientHello(
             tuple(ext.PskIdentity(b"t%d" % i, 0) for i in range(n)), tuple(bytes(32) for _ in range(n))),
          limits.MAX_PSK_IDENTITIES, "identities: more than"),
+        (lambda n: ext.ApplicationLayerProtocolNegotiation(tuple(b"p%d" % i for i in range(n))),
+         limits.MAX_ALPN_PROTOCOLS, "protocol_name_list: more than"),
     ],
-    ids=["supported_groups", "signature_algorithms", "signature_algorithms_cert", "key_share", "pre_shared_key"],
+    ids=["supported_groups", "signature_algorithms", "signature_algorithms_cert", "key_share", "pre_shared_key",
+         "alpn"],
 )
 def test_each_list_beyond_its_bound_is_refused(make: object, bound: int, words: str) -> None:
     at_bound = make(bound)  # type: ignore[operator]

@@ -25,6 +25,7 @@ from enum import IntEnum
 from typing import ClassVar, Self, TypeVar
 
 from glasstls.errors import DecodeError, IllegalParameter
+from glasstls.wire import limits
 from glasstls.wire.codec import Reader, Writer, fast_frozen_inits, length_prefixed, member_lookup
 from glasstls.wire.enums import (
     CertificateStatusType,
@@ -484,9 +485,8 @@ class ApplicationLayerProtocolNegotiation(Extension):
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
         r = _reader(cls, data, ctx)
-        names = tuple(
-            r.list_of(2, "protocol_name_list", lambda s: s.vec(1, "ProtocolName", 1, 255), 2, U16_MAX)
-        )
+        name = at_most(limits.MAX_ALPN_PROTOCOLS, lambda s: s.vec(1, "ProtocolName", 1, 255))
+        names = tuple(r.list_of(2, "protocol_name_list", name, 2, U16_MAX))
         r.finish()
         return cls(names)
 

@@ -1,9 +1,9 @@
 """Bounds on the work one hello costs (DESIGN rule 11): how many items of each peer-chosen list are examined.
 
 RFC 8446 section 4.1.2 lets a ClientHello carry 32,767 cipher suites and an extensions block of 64 KiB (16,383
-empty extensions, or 32,766 groups or signature schemes, or 13,000 key shares, or 1,500 PSK identities). Each
-item costs a decoded object and a look at it; a maximal hello of unknown values cost 185 ms of CPU, so two
-peers could pin a server. Each bound below is several times what any real peer sends, with its reason.
+empty extensions, or 32,766 groups or signature schemes, 13,000 key shares, 1,500 PSK identities or 32,767 ALPN
+names). Each item costs a decoded object and a look at it; a maximal hello of unknown values cost 185 ms of CPU,
+so two peers could pin a server. Each bound below is several times what any real peer sends, with its reason.
 
 Beyond a bound the list is **refused** (decode_error, RFC 8446 section 6.2: "a field was out of the specified
 range"; here the range glasstls supports), never truncated: every list below changes meaning when cut.
@@ -40,6 +40,9 @@ MAX_KEY_SHARES = 64
 #: pre_shared_key identities and their binders (RFC 8446 section 4.2.11): clients offer one or two; Go's server
 #: looks at the first 5 (maxClientPSKIdentities).
 MAX_PSK_IDENTITIES = 64
+#: application_layer_protocol_negotiation names (RFC 7301 section 3.1): IANA's registry holds about 50 protocol
+#: IDs; clients offer 2 or 3 (h2, http/1.1). A 64 KiB list could carry 32,767 one-byte names.
+MAX_ALPN_PROTOCOLS = 256
 
 #: The bound of each uint16 list, by the field name its decoder uses.
 U16_LIST_BOUNDS: dict[str, int] = {
