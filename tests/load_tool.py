@@ -16,6 +16,10 @@ sends 5 bytes, reads the echo and closes. It reports:
   (/proc/PID/status, sampled every 20 ms),
 * the kernel's listen-queue overflows during the burst (TcpExt ListenOverflows; system-wide).
 
+``--half-hellos``: instead, N clients each send part of a 256 KiB ClientHello (``--hello-kib``) and hold it for
+``--time-limit`` seconds; then one legitimate client connects. Reports the server's peak memory (VmRSS) and
+threads, and how the legitimate client fared.
+
 Bounds: at most MAX_CONNECTIONS connections, the whole burst within ``--time-limit`` seconds (at most
 MAX_TIME_LIMIT), and 127.0.0.1 only: the server is told to listen there and the clients connect there.
 """
@@ -28,6 +32,7 @@ import contextlib
 import os
 import re
 import resource
+import socket
 import ssl
 import statistics
 import subprocess
@@ -35,8 +40,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 #: The tool never opens more client connections than this (each costs a descriptor on both sides).
 MAX_CONNECTIONS = 5000
@@ -51,6 +58,7 @@ class Sampler:
 
     pid: int
     peak_threads: int = 0
+    peak_rss: int = 0  # bytes
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -60,17 +68,21 @@ class Sampler:
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15 of stat)
 
-    def threads(self) -> int:
+    def _status(self, field_name: str) -> int:
         with open(f"/proc/{self.pid}/status") as f:
             for line in f:
-                if line.startswith("Threads:"):
+                if line.startswith(field_name):
                     return int(line.split()[1])
         return 0
+
+    def threads(self) -> int:
+        return self._status("Threads:")
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
             with contextlib.suppress(OSError, ValueError):
                 self.peak_threads = max(self.peak_threads, self.threads())
+                self.peak_rss = max(self.peak_rss, self._status("VmRSS:") * 1024)
 
     def start(self) -> None:
         self.peak_threads = self.threads()
@@ -151,13 +163,22 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def run(count: int, time_limit: float, serve_args: list[str]) -> dict[str, object]:
-    """Start the server, run the burst, stop the server; the figures as a dict."""
+@dataclass
+class Served:
+    """A running ``glasstls serve`` child: its port, the root to trust, a sampler, its output line count."""
+
+    process: subprocess.Popen[str]
+    port: int
+    root: Path
+    sampler: Sampler
+    output_lines: list[int]
+
+
+@contextlib.contextmanager
+def serving(serve_args: list[str]) -> Iterator[Served]:
+    """``glasstls serve`` on 127.0.0.1 with a throwaway PKI; stopped (and its PKI removed) on exit."""
     from glasstls.pki.testpki import make_test_pki
 
-    count = max(1, min(count, MAX_CONNECTIONS))
-    time_limit = max(1.0, min(time_limit, MAX_TIME_LIMIT))
-    raise_fd_limit(count)
     with tempfile.TemporaryDirectory(prefix="glasstls-load-") as tmp:
         files = make_test_pki(("localhost", HOST), directory=Path(tmp)).files
         assert files is not None
@@ -176,23 +197,20 @@ def run(count: int, time_limit: float, serve_args: list[str]) -> dict[str, objec
                     break
             if not port:
                 raise SystemExit(f"the server did not start: {server.stderr.read()[:2000]}")
-            log_lines = [0]
+            output_lines = [0]
 
-            def drain(stream: object) -> None:
-                for _ in stream:  # type: ignore[attr-defined]
-                    log_lines[0] += 1
+            def drain(stream: IO[str]) -> None:
+                for _ in stream:
+                    output_lines[0] += 1
 
             for stream in (server.stdout, server.stderr):
                 threading.Thread(target=drain, args=(stream,), daemon=True).start()
-            ctx = ssl.create_default_context(cafile=str(files.root))
             sampler = Sampler(server.pid)
             sampler.start()
-            cpu_before = sampler.cpu_seconds()
-            overflows_before = listen_overflows()
-            result, wall = asyncio.run(burst(ctx, port, count, time_limit))
-            cpu = sampler.cpu_seconds() - cpu_before
-            overflows_after = listen_overflows()
-            sampler.stop()
+            try:
+                yield Served(server, port, files.root, sampler, output_lines)
+            finally:
+                sampler.stop()
         finally:
             server.terminate()
             try:
@@ -200,6 +218,20 @@ def run(count: int, time_limit: float, serve_args: list[str]) -> dict[str, objec
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(10)
+
+
+def run(count: int, time_limit: float, serve_args: list[str]) -> dict[str, object]:
+    """Start the server, run the burst, stop the server; the figures as a dict."""
+    count = max(1, min(count, MAX_CONNECTIONS))
+    time_limit = max(1.0, min(time_limit, MAX_TIME_LIMIT))
+    raise_fd_limit(count)
+    with serving(serve_args) as served:
+        ctx = ssl.create_default_context(cafile=str(served.root))
+        cpu_before = served.sampler.cpu_seconds()
+        overflows_before = listen_overflows()
+        result, wall = asyncio.run(burst(ctx, served.port, count, time_limit))
+        cpu = served.sampler.cpu_seconds() - cpu_before
+        overflows_after = listen_overflows()
     lat = result.latencies
     overflows = None if overflows_before is None or overflows_after is None else overflows_after - overflows_before
     return {
@@ -212,9 +244,62 @@ def run(count: int, time_limit: float, serve_args: list[str]) -> dict[str, objec
         "handshake_max_ms": round(max(lat) * 1000, 1) if lat else None,
         "wall_s": round(wall, 2),
         "server_cpu_s": round(cpu, 2),
-        "server_peak_threads": sampler.peak_threads,
+        "server_peak_threads": served.sampler.peak_threads,
+        "server_peak_rss_mib": round(served.sampler.peak_rss / 2**20, 1),
         "listen_overflows_system_wide": overflows,
-        "server_output_lines": log_lines[0],
+        "server_output_lines": served.output_lines[0],
+    }
+
+
+def half_hellos(count: int, hold: float, serve_args: list[str], kib: int = 240) -> dict[str, object]:
+    """``count`` clients each send part of a 256 KiB ClientHello (a handshake header announcing 256 KiB - 1,
+    then ``kib`` KiB of it) and hold their connection for ``hold`` seconds; then one legitimate client tries.
+    Reports the server's peak memory and threads, and whether the legitimate client was served."""
+    count = max(1, min(count, MAX_CONNECTIONS))
+    hold = max(0.5, min(hold, MAX_TIME_LIMIT))
+    kib = max(1, min(kib, 255))
+    raise_fd_limit(count)
+    announced = 256 * 1024 - 1
+    body = bytes([1]) + announced.to_bytes(3, "big") + bytes(kib * 1024 - 4)
+    records = b"".join(
+        bytes([22, 3, 1]) + len(part).to_bytes(2, "big") + part
+        for part in (body[i : i + 16384] for i in range(0, len(body), 16384))
+    )
+    with serving(serve_args) as served:
+        held: list[socket.socket] = []
+        try:
+            for _ in range(count):
+                sock = socket.create_connection((HOST, served.port), timeout=10)
+                sock.setblocking(False)
+                held.append(sock)
+            deadline = time.monotonic() + hold
+            sent = dict.fromkeys(held, 0)
+            while time.monotonic() < deadline:  # keep pushing the rest as the server reads
+                for sock in held:
+                    with contextlib.suppress(BlockingIOError, OSError):
+                        if sent[sock] < len(records):
+                            sent[sock] += sock.send(records[sent[sock] :])
+                time.sleep(0.05)
+            ctx = ssl.create_default_context(cafile=str(served.root))
+            began = time.perf_counter()
+            try:
+                with (
+                    socket.create_connection((HOST, served.port), timeout=30) as raw,
+                    ctx.wrap_socket(raw, server_hostname="localhost") as tls,
+                ):
+                    legit = f"served in {(time.perf_counter() - began) * 1000:.0f} ms ({tls.version()})"
+            except (OSError, ssl.SSLError) as exc:
+                legit = f"failed: {type(exc).__name__}: {exc}"
+        finally:
+            for sock in held:
+                sock.close()
+    return {
+        "half_hellos": count,
+        "hello_kib_sent": kib,
+        "held_s": hold,
+        "server_peak_rss_mib": round(served.sampler.peak_rss / 2**20, 1),
+        "server_peak_threads": served.sampler.peak_threads,
+        "legitimate_client": legit,
     }
 
 
@@ -226,12 +311,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--time-limit", type=float, default=120.0, help=f"seconds for the burst (at most {MAX_TIME_LIMIT:g})"
     )
+    parser.add_argument(
+        "--half-hellos",
+        action="store_true",
+        help="instead: --connections clients each hold a half-sent 256 KiB ClientHello for --time-limit seconds",
+    )
+    parser.add_argument("--hello-kib", type=int, default=240, help="with --half-hellos: KiB of the hello sent")
     parser.add_argument("serve_args", nargs="*", help="more options for glasstls serve (after --)")
     args = parser.parse_args(argv)
-    figures = run(args.connections, args.time_limit, list(args.serve_args))
+    if args.half_hellos:
+        figures = half_hellos(args.connections, args.time_limit, list(args.serve_args), args.hello_kib)
+    else:
+        figures = run(args.connections, args.time_limit, list(args.serve_args))
     for key, value in figures.items():
         print(f"{key}: {value}")
-    return 0 if figures["failed"] == 0 else 1
+    return 0 if figures.get("failed", 0) == 0 else 1
 
 
 if __name__ == "__main__":

@@ -165,31 +165,58 @@ def test_connection_over_the_cap_waits_in_the_queue_until_one_ends(pki: TestPKI)
 # -------------------------------------------------------------------------------- unfinished handshakes
 
 
-def test_half_sent_client_hello_holds_a_handshake_slot_until_it_is_dropped(pki: TestPKI) -> None:
+def test_half_sent_client_hello_is_dropped_at_the_handshake_deadline(pki: TestPKI) -> None:
     hello = client_hello_bytes(pki)
+    with serving(TLSServer("127.0.0.1", 0, server_config(pki), handshake_timeout=1.0)) as server:
+        with socket.create_connection(server.address, timeout=TIMEOUT) as slow:
+            slow.sendall(hello[: len(hello) // 2])
+            assert dropped(slow), "the server kept a half-sent ClientHello past the handshake deadline"
+        wait_until(lambda: server.admission.handshakes == 0, "the handshake counted out")
+
+
+def test_at_the_handshake_cap_a_stalled_client_hello_makes_room_for_a_waiting_client(pki: TestPKI) -> None:
+    hello = client_hello_bytes(pki)
+    failures: list[TLSError] = []
     limits = ServerLimits(max_handshakes=1)
-    server = TLSServer("127.0.0.1", 0, server_config(pki), limits=limits, handshake_timeout=2.0)
+    server = TLSServer("127.0.0.1", 0, server_config(pki), limits=limits, handshake_timeout=60.0)
+    with serving(server, on_failure=lambda tls, address, error: failures.append(error)):
+        port = server.address[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as slow:
+            slow.sendall(hello[: len(hello) // 2])
+            wait_until(lambda: server.admission.handshakes == 1, "the half-sent hello holds the one handshake slot")
+            time.sleep(1.5)  # older than STALLED_HELLO_SECONDS, but nobody waits: it is left alone
+            assert server.admission.evicted == 0
+            # A client waits: the stalled hello (60 s before its deadline) is dropped for it.
+            with connect("127.0.0.1", port, client_config(pki), server_name="localhost", timeout=30) as tls:
+                tls.sendall(b"served")
+                assert tls.recv(100) == b"served"
+            assert dropped(slow)
+        assert server.admission.evicted == 1
+        wait_until(lambda: bool(failures), "on_failure heard of the dropped one")
+        assert isinstance(failures[0], errors.ConnectionLost)
+        assert "limit of 1 unfinished handshakes" in str(failures[0])
+        wait_until(lambda: server.admission.handshakes == 0, "every handshake counted out")
+
+
+def test_at_the_handshake_cap_clients_that_sent_their_hello_are_not_dropped(pki: TestPKI) -> None:
+    """A client whose ClientHello is complete is never dropped to make room: the next one waits in the queue."""
+    limits = ServerLimits(max_handshakes=1)
+    server = TLSServer("127.0.0.1", 0, server_config(pki), limits=limits, handshake_timeout=60.0)
     with serving(server):
         port = server.address[1]
-        slow = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-        with slow:
-            slow.sendall(hello[: len(hello) // 2])
-            wait_until(lambda: server.admission.handshakes == 1, "the half-sent hello is being handshaken")
-            started = time.monotonic()
-            legit = in_background(
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as slow:
+            slow.sendall(client_hello_bytes(pki))  # complete: the server answers, then waits for the Finished
+            slow.settimeout(TIMEOUT)
+            assert slow.recv(5)[:1] == bytes([ContentType.HANDSHAKE])  # the ServerHello
+            waiting = in_background(
                 connect, "127.0.0.1", port, client_config(pki), server_name="localhost", timeout=30
             )
-            time.sleep(0.3)
-            if time.monotonic() - started < 1.5:  # surely before the 2 s deadline could drop the slow client
-                # One unfinished handshake at a time: the next client waits in the queue.
-                assert not legit.done()
-                assert server.admission.accepted == 1
-            # The handshake deadline drops the half-sent hello ...
-            assert dropped(slow), "the server kept a half-sent ClientHello"
-        # ... and the waiting client is served.
-        with legit.result(TIMEOUT) as tls:
-            tls.sendall(b"after")
-            assert tls.recv(100) == b"after"
+            time.sleep(1.5)
+            assert not waiting.done()  # queued behind the handshake in progress
+            assert server.admission.evicted == 0
+        with waiting.result(TIMEOUT) as tls:  # the first one went: the second is served
+            tls.sendall(b"next")
+            assert tls.recv(100) == b"next"
 
 
 def test_client_sending_more_than_the_handshake_byte_budget_is_dropped(pki: TestPKI) -> None:

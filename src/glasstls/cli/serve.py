@@ -47,6 +47,7 @@ from glasstls.io.limits import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_HANDSHAKE_BYTES,
     DEFAULT_MAX_HANDSHAKES,
+    STALLED_HELLO_SECONDS,
     ServerLimits,
 )
 from glasstls.io.sync import Address, TLSServer, TLSSocket
@@ -299,7 +300,9 @@ def add_limit_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "limits",
         "What one client may take. At the connection or handshake cap new clients wait in the listen queue "
-        f"(the system maximum, {system_backlog()} here) until a connection ends: they are not refused.",
+        f"(the system maximum, {system_backlog()} here) until a connection ends: they are not refused. At the "
+        f"handshake cap, a handshake whose ClientHello is still incomplete after {STALLED_HELLO_SECONDS:g} s is "
+        "dropped for a waiting client.",
     )
     group.add_argument(
         "--max-connections",

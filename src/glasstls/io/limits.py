@@ -7,9 +7,13 @@ Every quantity a client drives on a :class:`~glasstls.io.sync.TLSServer` has a b
   accepting: new clients *wait* in the kernel's accept queue (the listen backlog, the system maximum) and are
   served, in order, as connections end. They are not refused; a client that gives up first sees its own timeout.
 * **Unfinished handshakes** (``max_handshakes``): a handshake costs CPU (key exchange, signature) and buffers what
-  the client sent so far. At the cap, new clients wait as above. Each handshake may read at most
-  ``max_handshake_bytes`` from its client and must finish within the handshake timeout; so everything buffered
-  for unfinished handshakes is at most ``max_handshakes * max_handshake_bytes``.
+  the client sent so far. Each handshake may read at most ``max_handshake_bytes`` from its client and must
+  finish within the handshake timeout; so everything buffered for unfinished handshakes is at most
+  ``max_handshakes * max_handshake_bytes``. At the cap, with a client waiting in the queue, the server drops the
+  oldest handshake whose ClientHello is still incomplete after :data:`STALLED_HELLO_SECONDS` and that is
+  blocked waiting for more of it (a half-sent hello, a byte-at-a-time sender): a real client sends its whole
+  ClientHello at once, so clients that hold a slot without sending one cannot make the others wait for the
+  handshake timeout. When no handshake is stalled so, new clients wait as above.
 * **Idle budget** (``idle_timeout``): an established connection is closed when no application data has moved,
   either way, for this long. Only application data bytes count as progress: records that carry none (empty
   records, KeyUpdate, warning alerts, tickets) do not refresh the budget, so trickling them keeps nobody alive.
@@ -29,6 +33,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
@@ -57,6 +62,11 @@ DEFAULT_MAX_HANDSHAKES = 128
 DEFAULT_MAX_HANDSHAKE_BYTES = 128 * 1024
 #: Seconds an established connection may go without application data either way (the idle budget).
 DEFAULT_IDLE_TIMEOUT = 300.0
+#: When the handshakes are at their cap and a client waits, a handshake whose ClientHello is still incomplete this
+#: long after it was accepted may be dropped for it. A ClientHello is one write at the start of the connection
+#: (a few KiB): one second allows a lost segment to be sent again (TCP's retransmission timeout is 200 ms or more
+#: after the first round trip).
+STALLED_HELLO_SECONDS = 1.0
 
 #: First and longest pause after an accept() that failed for lack of descriptors or memory (Go's net/http
 #: uses the same 5 ms doubling to 1 s): descriptors come back when connections end, which takes time.
@@ -100,24 +110,67 @@ class ServerLimits:
             raise ConfigError(f"idle_timeout must be positive seconds (or None), not {self.idle_timeout!r}")
 
 
+class Handshaking(Protocol):
+    """What the admission needs of a connection in its handshake (a ``TLSSocket``)."""
+
+    def stalled_in_hello(self) -> bool:
+        """Blocked reading, with the peer's ClientHello still incomplete."""
+        ...
+
+    def evict(self, reason: str) -> None:
+        """Stop the handshake (from another thread): it fails with ``reason``."""
+        ...
+
+
 class Admission:
-    """Counts connections and unfinished handshakes; the accept loop waits for room before it accepts."""
+    """Counts connections and unfinished handshakes; the accept loop waits for room before it accepts, and at the
+    handshake cap makes room by dropping a stalled ClientHello (see the module doc)."""
 
     def __init__(self, limits: ServerLimits) -> None:
         self.limits = limits
         self._cond = threading.Condition()
         self.connections = 0
         self.handshakes = 0
-        #: Connections accepted so far (a counter for tests and tools).
+        #: Connections accepted so far, and handshakes dropped to make room (counters for tests and tools).
         self.accepted = 0
+        self.evicted = 0
+        self._unfinished: dict[Handshaking, float] = {}  # -> when it was accepted (time.monotonic())
 
     def _has_room(self) -> bool:
         return self.connections < self.limits.max_connections and self.handshakes < self.limits.max_handshakes
 
     def wait_for_room(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds until one more connection may start its handshake."""
+        """Wait up to ``timeout`` seconds until one more connection may start its handshake, dropping a stalled
+        ClientHello to make room when only the handshake cap stands in the way."""
+        deadline = time.monotonic() + timeout
         with self._cond:
-            return self._cond.wait_for(self._has_room, timeout)
+            while not self._has_room():
+                if self.connections < self.limits.max_connections and self._evict_stalled():
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                # A handshake becomes evictable with time, not only when another ends: look again soon.
+                self._cond.wait(min(remaining, 0.1))
+            return True
+
+    def _evict_stalled(self) -> bool:
+        """Drop the oldest handshake stalled in its ClientHello for STALLED_HELLO_SECONDS (lock held)."""
+        now = time.monotonic()
+        for tls, since in sorted(self._unfinished.items(), key=lambda item: item[1]):
+            if now - since < STALLED_HELLO_SECONDS:
+                return False  # the rest are younger
+            if tls.stalled_in_hello():
+                del self._unfinished[tls]
+                self.handshakes -= 1
+                self.evicted += 1
+                tls.evict(
+                    f"dropped: the server was at its limit of {self.limits.max_handshakes} unfinished handshakes, "
+                    f"with clients waiting, and this client's ClientHello was still incomplete after "
+                    f"{now - since:.1f} s"
+                )
+                return True
+        return False
 
     def admitted(self) -> None:
         """A connection was accepted: it counts as a connection and as an unfinished handshake."""
@@ -126,9 +179,17 @@ class Admission:
             self.handshakes += 1
             self.accepted += 1
 
-    def handshake_done(self) -> None:
-        """Its handshake ended (completed or failed)."""
+    def handshaking(self, tls: Handshaking) -> None:
+        """The admitted connection's handshake starts on ``tls`` (it may now be dropped to make room)."""
         with self._cond:
+            self._unfinished[tls] = time.monotonic()
+
+    def handshake_done(self, tls: Handshaking | None = None) -> None:
+        """Its handshake ended (completed or failed). ``tls``: the one registered with :meth:`handshaking` (None:
+        it never got that far); one dropped to make room was counted out then."""
+        with self._cond:
+            if tls is not None and self._unfinished.pop(tls, None) is None:
+                return  # dropped to make room, and counted out then
             self.handshakes -= 1
             self._cond.notify_all()
 

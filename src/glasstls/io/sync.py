@@ -126,6 +126,9 @@ class TLSSocket:
         #: application data moved either way for this long. Records without application data do not count.
         self.idle_timeout: float | None = None
         self._last_progress = time.monotonic()
+        self._reading = False  # blocked in a handshake read (see stalled_in_hello)
+        #: Why the server dropped this handshake to make room for others (None: it did not).
+        self.evicted: str | None = None
         self._events: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
         #: Events lost because the queue was full (the oldest go first).
         self.events_dropped = 0
@@ -242,7 +245,20 @@ class TLSSocket:
                         ) from TimeoutError(f"handshake deadline of {timeout:g}s")
                     per_read = remaining if saved_timeout is None else min(remaining, saved_timeout)
                     self._sock.settimeout(per_read)
-                data = self._read(step=self._handshake_step())
+                self._reading = True
+                try:
+                    data = self._read(step=self._handshake_step())
+                except ConnectionLost:
+                    if self.evicted is None:
+                        raise
+                finally:
+                    self._reading = False
+                if self.evicted is not None:
+                    raise ConnectionLost(
+                        self.evicted,
+                        step=self._handshake_step(),
+                        hint="the server is busy; try again (glasstls.io.limits: max_handshakes)",
+                    )
                 if max_bytes is not None and self.wire_bytes_received > max_bytes:
                     raise ConnectionLost(
                         f"the peer sent more than {max_bytes} bytes without completing the handshake",
@@ -263,6 +279,18 @@ class TLSSocket:
         self._flush(step="after the handshake")
         self.handshake_time = time.perf_counter() - started
         self._last_progress = time.monotonic()
+
+    def stalled_in_hello(self) -> bool:
+        """Server side: blocked reading, with nothing sent yet, i.e. the client's ClientHello is incomplete."""
+        return self._reading and self.wire_bytes_sent == 0 and self.server_side
+
+    def evict(self, reason: str) -> None:
+        """Stop the handshake from another thread: its read returns and it fails with ``reason``."""
+        self.evicted = reason
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _handshake_step(self) -> str:
         return self._conn.step  # the message we wait for, in words (never a state's class name)
@@ -647,8 +675,9 @@ class TLSServer:
         with selectors.DefaultSelector() as selector:
             selector.register(self._listener, selectors.EVENT_READ)
             while not self._closed.is_set():
-                # Re-check closed every 0.2 s: close() from another thread does not wake accept().
-                if not self.admission.wait_for_room(0.2) or not selector.select(timeout=0.2):
+                # Re-check closed every 0.2 s: close() from another thread does not wake accept(). A client
+                # waits first: only then may wait_for_room drop a stalled handshake to make room for it.
+                if not selector.select(timeout=0.2) or not self.admission.wait_for_room(0.2):
                     continue
                 try:
                     raw, address = self._accept_raw()
@@ -696,10 +725,24 @@ class TLSServer:
         raw.settimeout(None)  # blocking; do_handshake applies the handshake deadline
         return raw, address
 
-    def _handshake(self, raw: socket.socket, address: Address, on_failure: FailureHandler | None = None) -> TLSSocket:
-        tls = TLSSocket(raw, ServerConnection(self.config))
+    def _handshake(
+        self, raw: socket.socket, address: Address, on_failure: FailureHandler | None = None, *, admitted: bool = False
+    ) -> TLSSocket:
+        """The handshake with an accepted client; ``admitted``: counted by ``self.admission`` (serve_forever)."""
         try:
-            tls.do_handshake(self.handshake_timeout, max_bytes=self.limits.max_handshake_bytes)
+            tls = TLSSocket(raw, ServerConnection(self.config))
+        except BaseException:
+            if admitted:
+                self.admission.handshake_done()
+            raise
+        if admitted:
+            self.admission.handshaking(tls)
+        try:
+            try:
+                tls.do_handshake(self.handshake_timeout, max_bytes=self.limits.max_handshake_bytes)
+            finally:
+                if admitted:
+                    self.admission.handshake_done(tls)
         except BaseException as exc:
             try:
                 if on_failure is not None and isinstance(exc, TLSError):
@@ -722,10 +765,7 @@ class TLSServer:
         on_failure: FailureHandler | None,
     ) -> None:
         try:
-            try:
-                tls = self._handshake(raw, address, on_failure)
-            finally:
-                self.admission.handshake_done()
+            tls = self._handshake(raw, address, on_failure, admitted=True)
         except TLSError as exc:
             # A warning, unless on_failure took the report (then a debug line: the caller says it its way).
             level = logging.WARNING if on_failure is None else logging.DEBUG
