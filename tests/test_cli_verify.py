@@ -111,6 +111,7 @@ def test_missing_intermediate_and_unknown_ca(pki_dir: Path, tmp_path: Path, caps
         ["verify", str(leaf_only), "--host", "localhost", "--cafile", str(pki_dir / "root.pem")], capsys
     )
     assert status == 1 and "found neither among the 1 certificate given nor" in out and "did not send the" in out
+    assert "glasstls verify CHAIN.pem" not in out  # not the command that is running (issue 10 item 8)
     status, out, _ = run(
         ["verify", str(pki_dir / "server-ecdsa.pem"), "--host", "localhost", "--capath", str(pki_dir)], capsys
     )
@@ -336,3 +337,26 @@ def test_profile_option_and_json_rule_ids(tmp_path: Path, capsys: pytest.Capture
     assert status == 0 and "profile: rfc5280" in out and "verdict: VALID" in out
     status, _, err = run([*base, "--client-identity", "x"], capsys)
     assert status == 2 and "--client-identity checks a client certificate" in err
+
+
+def test_max_depth_is_named_as_typed(pki_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["verify", str(pki_dir / "server-ecdsa.pem"), "--host", "localhost", "--cafile", str(pki_dir / "root.pem")]
+    status, out, _ = run([*argv, "--max-depth", "0"], capsys)
+    assert status == 1 and "more than the limit of 0" in out and "--max-depth" in out
+
+
+def test_a_certificate_without_host_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A subjectAltName with only an email address: "lists no DNS name or IP address", not the garbled "covers no
+    DNS names or IP addresses but not localhost" (issue 10 item 8)."""
+    from glasstls.pki import testpki as tp
+
+    made = tp.make_test_pki(("localhost",), now=datetime.now(UTC))
+    mail_only = tp.issue_certificate(made.intermediate, hosts=("someone@glasstls.test",), now=datetime.now(UTC))
+    chain = tmp_path / "mail-only.pem"
+    chain.write_bytes(mail_only.cert_pem())
+    root = tmp_path / "root.pem"
+    root.write_bytes(made.root.cert_pem())
+    status, out, _ = run(["verify", str(chain), "--host", "localhost", "--cafile", str(root)], capsys)
+    assert status == 1
+    assert "lists no DNS name or IP address in its subjectAltName, so it covers no host; localhost was wanted" in out
+    assert "but not localhost" not in out

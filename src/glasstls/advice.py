@@ -395,14 +395,19 @@ def _server_sni_unmatched(exp: Explanation, error: TLSError, ctx: FailureContext
     wanted = offer.server_name
     if any(dns_name_matches(n, wanted) or n == wanted for c in ctx.certificates for n in c.names):
         return None
-    ours = "; ".join(f"{c.subject} for {_names(c.names)}" for c in ctx.certificates)
     sent = ctx.sent_certificate
-    sent_text = f"the one for {_names(sent.names)} ({sent.subject})" if sent is not None else "our first certificate"
+    if len(ctx.certificates) == 1:
+        only = ctx.certificates[0]
+        covers = f"our only certificate ({only.subject}) covers {_names(only.names)}, not that name, and we sent it"
+    else:
+        ours = "; ".join(f"{c.subject} ({c.key}) for {_names(c.names)}" for c in ctx.certificates)
+        sent_text = f"the one for {_names(sent.names)} ({sent.subject})" if sent is not None else "our first one"
+        covers = f"none of our certificates covers it ({ours}), so we sent {sent_text}"
     return replace(
         exp,
         kind="sni-mismatch",
-        cause=f"the client asked for {wanted} (SNI, RFC 6066 section 3) and none of our certificates covers it "
-        f"({ours}), so we sent {sent_text}; the client rejected our server certificate (alert {exp.alert})",
+        cause=f"the client asked for {wanted} (SNI, RFC 6066 section 3): {covers}; the client rejected our server "
+        f"certificate (alert {exp.alert})",
         fix=f"add a certificate for {wanted} (another --cert/--key pair), or have clients connect with a name "
         f"this server has a certificate for ({_names(n for c in ctx.certificates for n in c.names)})",
     )

@@ -211,8 +211,9 @@ def _issuer_not_found(leaf: x509.Certificate, sent: int, ctx: _Context) -> _Find
         + (f" whose subjectKeyIdentifier is {key_id}" if key_id else "")
         + (f" (the leaf says where: {url}, its authorityInfoAccess caIssuers)" if url else "")
         + ": if it is self-signed it is a root CA; add it to the trust store with --cafile if you trust it. "
-        f"If it is an intermediate CA, the {peer} must send it after its leaf (the full chain file). "
-        "`glasstls verify CHAIN.pem --cafile CA.pem` explains a chain file offline"
+        f"If it is an intermediate CA, the {peer} must send it after its leaf (the full chain file)"
+        # Offline, this is glasstls verify already: never suggest the command that is running.
+        + ("" if ctx.offline else ". `glasstls verify CHAIN.pem --cafile CA.pem` explains a chain file offline")
     )
     return _Finding("chain", UnknownCA, reason, how, "missing-intermediate", facts)
 

@@ -176,7 +176,12 @@ def explain_name_mismatch(cert: x509.Certificate, wanted: ServerIdentity, label:
         return text + f"; {wanted.text} was wanted"
     dns, ips = names
     covered = [*dns, *(str(ip) for ip in ips)]
-    listing = _join(covered) if covered else "no DNS names or IP addresses"
+    if not covered:  # e.g. only email addresses or URIs: it names no host at all
+        return (
+            f"the certificate for {label} lists no DNS name or IP address in its subjectAltName, so it covers no "
+            f"host; {wanted.text} was wanted"
+        )
+    listing = _join(covered)
     if wanted.ip is not None:
         if wanted.ip in ips:
             return None
