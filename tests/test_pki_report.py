@@ -330,6 +330,7 @@ def test_client_role(pki: TestPKI) -> None:
 @pytest.mark.parametrize("rule", sorted(PROFILE_CASES))
 def test_verdict_and_explanation_agree_on_profile_rules(rule: str) -> None:
     case = PROFILE_CASES[rule]()  # type: ignore[operator]
+    rule = rule.split()[0]  # "webpki.rsa-key-too-small (root)": the rule, on another certificate of the chain
     # cryptography's path validation accepts the chain; the profile on top of it refuses it, and says which rule.
     assert case.cryptography_accepts()
     report = case.report()

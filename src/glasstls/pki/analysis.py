@@ -21,7 +21,7 @@ from glasstls.errors import (
     UnknownCA,
     UnsupportedCertificate,
 )
-from glasstls.pki.certificate_profile import ProfileName
+from glasstls.pki.certificate_profile import ProfileName, _key_violations
 from glasstls.pki.facts import _der, _ext, _is_self_issued, _label, _plural, _signed_by
 from glasstls.pki.names import ServerIdentity, explain_name_mismatch
 from glasstls.pki.paths import MAX_CANDIDATES_PER_ISSUER
@@ -393,6 +393,7 @@ def _analyse(
     findings += _name_findings(leaf, ctx)
     findings += _usage_findings(path, ctx)
     findings += _constraint_findings(path, ctx)
+    findings += _issuer_key_findings(path)
     if anchored and len(path) - 2 > ctx.max_depth:
         findings.append(
             _Finding(
@@ -403,6 +404,27 @@ def _analyse(
             )
         )
     return path, anchored, findings
+
+
+def _issuer_key_findings(path: Sequence[x509.Certificate]) -> list[_Finding]:
+    """A CA key too weak to verify signatures with: cryptography's verifier refuses RSA keys under 2048 bits and
+    curves other than P-256/P-384/P-521 (its web PKI policy; BR 6.1.5), and then says only that no chain could
+    be built. Name the certificate and its key instead."""
+    findings: list[_Finding] = []
+    for rule, cert, reason, _hint in _key_violations(path[1:], None):
+        if rule == "webpki.rsa-modulus-not-multiple-of-8":
+            continue  # not a reason to refuse a signature; the profile reports it on a valid chain
+        findings.append(
+            _Finding(
+                "chain",
+                UnsupportedCertificate,
+                f"the CA certificate {_label(cert)} cannot vouch for the chain: {reason} (BR 6.1.5), so its "
+                "signatures are not accepted",
+                "use a CA whose key is RSA of 2048 bits or more, or ECDSA on P-256 or P-384",
+                "unsupported-certificate",
+            )
+        )
+    return findings
 
 
 def _diagnose(leaf: x509.Certificate, findings: Sequence[_Finding], ctx: _Context, message: str) -> _Finding:

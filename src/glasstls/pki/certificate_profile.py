@@ -71,7 +71,7 @@ _BOTH: tuple[ProfileName, ...] = ("web", "rfc5280")
 _WEB: tuple[ProfileName, ...] = ("web",)
 
 _RULE_LIST = (
-    Rule("webpki.ee-rsa-key-too-small", "an end-entity RSA key has at least 2048 bits", "BR 6.1.5", _WEB, "key"),
+    Rule("webpki.rsa-key-too-small", "every RSA key on the chain has at least 2048 bits", "BR 6.1.5", _WEB, "key"),
     Rule(
         "webpki.rsa-modulus-not-multiple-of-8",
         "every RSA modulus on the chain is a whole number of bytes (its size in bits divisible by 8)",
@@ -80,13 +80,13 @@ _RULE_LIST = (
         "key",
     ),
     Rule(
-        "webpki.ee-ec-curve-not-allowed",
-        "an end-entity ECDSA key is on P-256, P-384 or P-521",
+        "webpki.ec-curve-not-allowed",
+        "every ECDSA key on the chain is on P-256, P-384 or P-521",
         "BR 6.1.5, 7.1.3.1.2",
         _WEB,
         "key",
     ),
-    Rule("webpki.ee-dsa-key", "an end-entity key is not DSA", "BR 6.1.5, 7.1.3.1", _WEB, "key"),
+    Rule("webpki.dsa-key", "no key on the chain is DSA", "BR 6.1.5, 7.1.3.1", _WEB, "key"),
     Rule(
         "webpki.cn-not-in-san",
         "the subject commonName, when present, is exactly one entry, a copy of a subjectAltName entry",
@@ -207,7 +207,7 @@ def _extension(cert: x509.Certificate, kind: type[Any]) -> x509.Extension[Any] |
 
 
 def _key_violations(
-    chain: Sequence[x509.Certificate], leaf: x509.Certificate
+    chain: Sequence[x509.Certificate], leaf: x509.Certificate | None
 ) -> list[tuple[str, x509.Certificate, str, str]]:
     out: list[tuple[str, x509.Certificate, str, str]] = []
     for cert in chain:
@@ -217,13 +217,15 @@ def _key_violations(
             continue  # an unreadable key: path validation already had its say
         if isinstance(key, rsa.RSAPublicKey):
             bits = key.key_size
-            if cert is leaf and bits < _MIN_RSA_BITS:
+            if bits < _MIN_RSA_BITS:
                 out.append(
                     (
-                        "webpki.ee-rsa-key-too-small",
+                        "webpki.rsa-key-too-small",
                         cert,
                         f"its RSA key has {bits} bits; the web PKI requires at least {_MIN_RSA_BITS}",
-                        "reissue the certificate with an RSA key of 2048 bits or more, or an ECDSA P-256 key",
+                        "reissue the certificate with an RSA key of 2048 bits or more, or an ECDSA P-256 key"
+                        if cert is leaf
+                        else "use a CA certificate with an RSA key of 2048 bits or more",
                     )
                 )
             if bits % 8:
@@ -235,19 +237,19 @@ def _key_violations(
                         "reissue the certificate with a standard RSA key size (2048, 3072 or 4096 bits)",
                     )
                 )
-        elif cert is leaf and isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in _ALLOWED_CURVES:
+        elif isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in _ALLOWED_CURVES:
             out.append(
                 (
-                    "webpki.ee-ec-curve-not-allowed",
+                    "webpki.ec-curve-not-allowed",
                     cert,
                     f"its ECDSA key is on the curve {key.curve.name}; the web PKI allows only P-256, P-384 and P-521",
                     "reissue the certificate with an ECDSA key on P-256 or P-384",
                 )
             )
-        elif cert is leaf and isinstance(key, dsa.DSAPublicKey):
+        elif isinstance(key, dsa.DSAPublicKey):
             out.append(
                 (
-                    "webpki.ee-dsa-key",
+                    "webpki.dsa-key",
                     cert,
                     "its key is DSA, which the web PKI does not allow (only RSA and ECDSA)",
                     "reissue the certificate with an ECDSA P-256 or RSA 2048 key",
