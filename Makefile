@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test,cli]'
 	touch $(STAMP)
 
-# Real peers for the interop tests: OpenSSL, GnuTLS, curl and tshark (which decrypts a capture with our key
+# Real peers for the interop tests: OpenSSL, GnuTLS, curl, Dovecot (IMAP/POP3 STARTTLS, started by the tests from a
+# temporary configuration on 127.0.0.1; the package's own service is not used) and tshark (which decrypts a capture with our key
 # log) from Debian, installed when missing. tshark's package asks whether non-root users may capture: the answer
 # is preseeded (no; the test writes its own pcap and needs no capture rights).
 peers:
@@ -23,6 +24,7 @@ peers:
 	command -v gnutls-serv >/dev/null 2>&1 || missing="$$missing gnutls-bin"; \
 	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
 	command -v tshark >/dev/null 2>&1 || missing="$$missing tshark"; \
+	command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd dovecot-pop3d"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian peers:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \

@@ -333,6 +333,21 @@ CATALOGUE: dict[str, Entry] = {
         "try --trace to see each step",
     ),
     # -- network (not TLS) ----------------------------------------------------------------------------------
+    "starttls-refused": Entry(
+        "STARTTLS refused",
+        "STARTTLS",
+        "the server refused to upgrade the connection to TLS: it answered the STARTTLS command (or its protocol's "
+        "equivalent) with a refusal, so TLS never began and nothing was sent encrypted",
+        "check that the server has TLS configured for this port (for mail: a certificate in its configuration, "
+        "e.g. Postfix smtpd_tls_cert_file); or use the protocol's implicit-TLS port (SMTP 465, IMAP 993, POP3 995) "
+        "without --starttls",
+    ),
+    "starttls-failed": Entry(
+        "STARTTLS exchange failed",
+        "STARTTLS",
+        "the plain-text exchange before TLS did not go as the protocol says",
+        "check the port and the --starttls protocol (is this really an SMTP / IMAP / POP3 ... server?)",
+    ),
     "connection-refused": Entry(
         "connection refused",
         "TCP connect",

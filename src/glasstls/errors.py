@@ -334,6 +334,20 @@ class ConnectionLost(TLSError):
     alert = None
 
 
+class StartTLSRefused(TLSError):
+    """The peer refused the plain-text upgrade to TLS (SMTP 454, IMAP NO, POP3 -ERR, PostgreSQL 'N'...): TLS never
+    began, so no alert (glasstls.starttls)."""
+
+    alert = None
+
+
+class StartTLSFailed(TLSError):
+    """The plain-text part before TLS went wrong: the peer does not speak the protocol, sent too much, or sent
+    bytes after the upgrade was agreed (glasstls.starttls). No alert: TLS never began."""
+
+    alert = None
+
+
 class UsageError(Exception):
     """The caller used the API wrongly (e.g. sent data before the handshake completed)."""
 

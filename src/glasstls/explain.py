@@ -46,6 +46,8 @@ from glasstls.errors import (
     NotTls,
     ProtocolVersionError,
     RecordOverflow,
+    StartTLSFailed,
+    StartTLSRefused,
     TLSError,
     UnexpectedMessage,
     UnknownPskIdentity,
@@ -145,6 +147,8 @@ def explain_alert(description: AlertDescription, *, side: Side | None = None, st
 # Certificate failures are classified by their kind (above); the other classes here.
 _BY_CLASS: tuple[tuple[type[TLSError], str], ...] = (
     (ConnectionLost, "connection-lost"),
+    (StartTLSRefused, "starttls-refused"),
+    (StartTLSFailed, "starttls-failed"),
     (BadRecordMac, "bad-record-mac"),
     (NotTls, "not-tls"),
     (DecodeError, "decode-error"),
@@ -255,6 +259,7 @@ _HINT_FIRST = frozenset(
         "bad-ocsp-response",
         "tls-error",
         "illegal-parameter",
+        "starttls-failed",
     }
 )
 

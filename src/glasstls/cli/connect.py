@@ -44,6 +44,7 @@ from glasstls.io.sync import RECV_SIZE, TLSSocket
 from glasstls.pki.revocation import load_crls
 from glasstls.pki.trust import TrustStore
 from glasstls.pki.verify import ChainReport, report_of
+from glasstls.starttls import CLIENT_PROTOCOLS, DEFAULT_PORTS, Transcript, client_prelude, run_prelude
 from glasstls.trace.render import build_story, negotiated_as_dict, negotiated_summary
 
 __all__ = ["JSON_SCHEMA", "add_arguments", "build_config", "parse_target", "run"]
@@ -61,6 +62,7 @@ JSON_KEYS = (
     "error",
     "warnings",
     "trace",
+    "starttls",
 )
 
 DEFAULT_PORT = 443
@@ -133,6 +135,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="after standard input ends, stop when the server is silent this long (default 3)",
     )
+    parser.add_argument(
+        "--starttls",
+        choices=CLIENT_PROTOCOLS,
+        metavar="PROTO",
+        help="speak PROTO's plain-text prelude first, then upgrade to TLS (as openssl s_client -starttls): "
+        f"{', '.join(CLIENT_PROTOCOLS)}; the port defaults to the protocol's",
+    )
     add_protocol_options(parser)
 
 
@@ -198,6 +207,7 @@ class _Result:
         self.tls: TLSSocket | None = None
         self.conn: ClientConnection | None = None
         self.truncated = False  # the server closed without close_notify
+        self.starttls: Transcript | None = None  # --starttls: what was said in plain text before TLS
 
     def warnings(self) -> list[str]:
         """What a careful reader should know about a connection that worked: legacy choices, no authentication,
@@ -243,6 +253,7 @@ class _Result:
             "error": error,
             "warnings": self.warnings(),
             "trace": [e.as_dict() for e in self.conn.trace] if self.conn is not None else [],
+            "starttls": self.starttls.as_dict() if self.starttls is not None else None,
         }
 
 
@@ -317,8 +328,15 @@ def _exchange(tls: TLSSocket, result: _Result, idle_timeout: float, to_stdout: b
                 raise OutputClosed("standard output") from None
 
 
+def _has_port(target: str) -> bool:
+    """Whether HOST[:PORT] names a port (the forms parse_target accepts)."""
+    return "]:" in target if target.startswith("[") else target.count(":") == 1
+
+
 def run(args: argparse.Namespace, err: Output, out: Output) -> int:
     host, port = parse_target(args.target)
+    if args.starttls and not _has_port(args.target):
+        port = DEFAULT_PORTS[args.starttls]
     server_name = args.servername or host
     try:
         config = build_config(args)
@@ -339,6 +357,14 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
         result.explanation, result.error_type = explain_os_error(e, host=host, port=port), type(e).__name__
         return _finish(args, err, out, result)
     result.connected = time.perf_counter()
+    if args.starttls:
+        result.starttls = Transcript(args.starttls)
+        try:
+            run_prelude(sock, client_prelude(args.starttls, server_name), result.starttls)
+        except TLSError as e:
+            sock.close()
+            result.explanation, result.error_type = explain(e, side="client"), type(e).__name__
+            return _finish(args, err, out, result)
     conn = ClientConnection(config, server_name=server_name)
     tls = TLSSocket(sock, conn)
     result.conn, result.tls = conn, tls
@@ -372,6 +398,7 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
 def _print_success(status: Output, result: _Result, trace: bool) -> None:
     assert result.negotiated is not None and result.conn is not None
     if trace:
+        _print_starttls(status, result)
         status.heading(f"TLS handshake with {format_address(result.host, result.port)}")
         status.story(build_story(result.conn.trace, negotiated=result.negotiated))
     took = ((result.handshake or 0) - (result.connected or 0)) * 1000
@@ -382,6 +409,14 @@ def _print_success(status: Output, result: _Result, trace: bool) -> None:
     for warning in result.warnings():  # legacy choices (TLS 1.2 RSA key exchange, CBC), --insecure
         status.warning(warning)
     status.info("--- data from the server follows (standard input goes to the server) ---")
+
+
+def _print_starttls(err: Output, result: _Result) -> None:
+    """--starttls: the plain-text part, line by line, and where TLS begins."""
+    if result.starttls is not None:
+        err.heading(f"plain text before TLS ({result.starttls.protocol.upper()} STARTTLS)")
+        for line in result.starttls.lines():
+            err.line(line)
 
 
 def _print_after_handshake(err: Output, result: _Result) -> None:
@@ -403,6 +438,7 @@ def _finish(args: argparse.Namespace, err: Output, out: Output, result: _Result)
         _print_after_handshake(err, result)
     if result.explanation is not None:
         if not args.json:
+            _print_starttls(err, result)
             if args.trace and result.conn is not None and result.conn.trace:
                 err.heading(f"TLS handshake with {format_address(result.host, result.port)}")
                 err.story(build_story(result.conn.trace))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -54,6 +55,7 @@ from glasstls.io.sync import Address, TLSServer, TLSSocket
 from glasstls.pki.revocation import describe_ocsp_response
 from glasstls.pki.testpki import make_test_pki
 from glasstls.pki.trust import TrustStore
+from glasstls.starttls import SERVER_PROTOCOLS, Transcript, run_prelude, server_prelude, server_session
 from glasstls.trace.render import build_story, negotiated_summary
 
 __all__ = ["ConnectionReport", "Server", "add_arguments", "run"]
@@ -87,6 +89,8 @@ class ConnectionReport:
     bytes_in: int = 0
     bytes_out: int = 0
     notes: list[str] = field(default_factory=list)
+    #: --starttls: what was said in plain text before TLS began.
+    plaintext: Transcript | None = None
 
 
 class Server:
@@ -104,8 +108,11 @@ class Server:
         on_handshake: Callable[[ConnectionReport], None] | None = None,
         limits: ServerLimits | None = None,
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        starttls: str | None = None,
     ) -> None:
         self.config = config
+        self.starttls = starttls
+        self.handshake_timeout = handshake_timeout
         self.mode: Mode = mode
         self.on_done = on_done
         self.on_handshake = on_handshake
@@ -122,6 +129,9 @@ class Server:
         self._counter = itertools.count(1)
         self._threads: set[threading.Thread] = set()
         self._threads_lock = threading.Lock()
+        self._transcripts: dict[socket.socket, Transcript] = {}
+        if starttls is not None:
+            self.server.before_handshake = self._prelude
 
     def serve_forever(self) -> None:
         try:
@@ -157,7 +167,29 @@ class Server:
         """A client whose handshake failed (TLSServer already sent the alert)."""
         report = self._report(tls, address)
         report.explanation = explain(error, side="server")
+        with self._threads_lock:
+            report.plaintext = self._transcripts.pop(tls.socket, None)
         self._done(report, tls)
+
+    def _prelude(self, raw: socket.socket, address: Address) -> None:
+        """--starttls: the plain-text greeting, capabilities and upgrade, before the handshake (bounded by the
+        handshake timeout and glasstls.starttls's limits). A client that leaves or fails here is reported."""
+        assert self.starttls is not None
+        transcript = Transcript(self.starttls)
+        raw.settimeout(self.handshake_timeout)
+        try:
+            run_prelude(raw, server_prelude(self.starttls), transcript, me="server")
+        except TLSError as e:
+            peer = format_address(address[0], address[1])
+            report = ConnectionReport(next(self._counter), peer, ServerConnection(self.config), time.perf_counter())
+            report.explanation, report.plaintext = explain(e, side="server"), transcript
+            if self.on_done is not None:
+                self.on_done(report)
+            raise
+        finally:
+            raw.settimeout(None)
+        with self._threads_lock:
+            self._transcripts[raw] = transcript
 
     def _handle(self, tls: TLSSocket) -> None:
         """A client that completed its handshake (TLSServer closes the socket after this returns)."""
@@ -170,10 +202,14 @@ class Server:
             address = ("?", "?")
         report = self._report(tls, address)
         report.negotiated = tls.negotiated
+        with self._threads_lock:
+            report.plaintext = self._transcripts.pop(tls.socket, None)
         try:
             if self.on_handshake is not None:
                 self.on_handshake(report)
-            if self.mode == "www":
+            if self.starttls is not None:  # the protocol's minimal session, over TLS now
+                run_prelude(tls, server_session(self.starttls), Transcript(self.starttls), me="server", after_tls=True)
+            elif self.mode == "www":
                 self._www(tls, report)
             else:
                 self._echo(tls)
@@ -272,6 +308,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--echo", dest="mode", action="store_const", const="echo", help="echo data back (default)")
     mode.add_argument("--www", dest="mode", action="store_const", const="www", help="answer GET with a page")
     parser.set_defaults(mode="echo")
+    parser.add_argument(
+        "--starttls",
+        choices=SERVER_PROTOCOLS,
+        metavar="PROTO",
+        help=f"speak PROTO in plain text first ({', '.join(SERVER_PROTOCOLS)}: greeting, capabilities, the "
+        "upgrade), then TLS and a minimal session of that protocol",
+    )
     parser.add_argument(
         "--keep-pki",
         action="store_true",
@@ -394,6 +437,8 @@ def prepare(
     # Start-up checks first: nothing is made, opened or printed before the whole command line is good.
     check_port(args.port)
     check_listen_address(args.host, args.port)
+    if getattr(args, "starttls", None) and args.mode == "www":
+        raise CliError("give --starttls or --www, not both (--starttls runs that protocol's session after TLS)")
     certs: list[str] = args.cert or []
     keys: list[str] = args.key or []
     if len(certs) != len(keys):
@@ -505,6 +550,7 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
                 mode=args.mode,
                 limits=build_limits(args),
                 handshake_timeout=args.handshake_timeout,
+                starttls=args.starttls,
             )
         except OSError as e:
             raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e
@@ -541,6 +587,10 @@ def _serve(args: argparse.Namespace, server: Server, out: Output, err: Output) -
             err.warning(f"#{report.number}: {warning}")
 
     def on_done(report: ConnectionReport) -> None:
+        if report.plaintext is not None and (args.trace or report.negotiated is None):
+            out.heading(f"#{report.number} {report.peer}: plain text before TLS ({report.plaintext.protocol.upper()})")
+            for line in report.plaintext.lines():
+                out.line(line)
         if report.explanation is not None:
             out.explanation(report.explanation, title=f"#{report.number} {report.peer}: connection failed")
         if args.trace:
@@ -557,7 +607,8 @@ def _serve(args: argparse.Namespace, server: Server, out: Output, err: Output) -
     try:
         # Tests read this line to learn the port: keep its form, and flush it at once.
         out.line(f"listening on {format_address(server.host, server.port)}")
-        out.info(f"mode: {args.mode}; Ctrl-C to stop")
+        mode = f"STARTTLS {args.starttls.upper()}" if args.starttls else args.mode
+        out.info(f"mode: {mode}; Ctrl-C to stop")
         server.serve_forever()
     except KeyboardInterrupt:
         err.info("stopping (Ctrl-C)")

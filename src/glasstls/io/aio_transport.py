@@ -274,8 +274,7 @@ class TLSRecordProtocol(asyncio.Protocol):
             error = self.connection.error
             if error is None:
                 error = ConnectionLost(
-                    "the connection was closed during the handshake"
-                    + (f": {exc}" if exc is not None else ""),
+                    "the connection was closed during the handshake" + (f": {exc}" if exc is not None else ""),
                     step="handshake",
                 )
             self.handshake.set_exception(error)

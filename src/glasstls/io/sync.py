@@ -631,6 +631,9 @@ class TLSServer:
         self._backoff = AcceptBackoff()
         self._listener = listen(host, port, backlog)
         self._closed = threading.Event()
+        #: Called with each accepted socket before its handshake, in the client's thread (STARTTLS: the
+        #: plain-text prelude, glasstls.starttls); a TLSError it raises ends that client without a handshake.
+        self.before_handshake: Callable[[socket.socket, Address], None] | None = None
 
     @property
     def address(self) -> tuple[str, int]:
@@ -729,6 +732,14 @@ class TLSServer:
         self, raw: socket.socket, address: Address, on_failure: FailureHandler | None = None, *, admitted: bool = False
     ) -> TLSSocket:
         """The handshake with an accepted client; ``admitted``: counted by ``self.admission`` (serve_forever)."""
+        if self.before_handshake is not None:
+            try:
+                self.before_handshake(raw, address)
+            except BaseException:
+                raw.close()
+                if admitted:
+                    self.admission.handshake_done()
+                raise
         try:
             tls = TLSSocket(raw, ServerConnection(self.config))
         except BaseException:
