@@ -15,7 +15,7 @@ from glasstls.errors import DecodeError, TLSError
 from glasstls.wire import enums, limits
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import AlertDescription, CipherSuite, ExtensionType, NamedGroup, SignatureScheme
-from glasstls.wire.messages import ClientHello
+from glasstls.wire.messages import Certificate, Certificate12, CertificateEntry, ClientHello
 from handshake_pair import plaintext_record, server_config
 
 
@@ -149,6 +149,24 @@ def test_extensions_beyond_the_bound_are_refused(malformed: bool) -> None:
     with pytest.raises(DecodeError) as caught:
         ClientHello.decode_body(bytes(body) + b"\x00")
     assert f"more than {limits.MAX_EXTENSIONS} items" in str(caught.value)
+
+
+@pytest.mark.parametrize("version", ["TLS 1.3", "TLS 1.2"])
+def test_certificates_beyond_the_bound_are_refused(version: str) -> None:
+    """A Certificate message of more than MAX_CERTIFICATES entries is refused before the entries beyond are made
+    (pki refuses more than 100 anyway; this bounds the decoding of 40,000 empty entries in 256 KiB)."""
+    bound = limits.MAX_CERTIFICATES
+
+    def message(n: int) -> Certificate | Certificate12:
+        if version == "TLS 1.3":
+            return Certificate(b"", tuple(CertificateEntry(b"\x30", ()) for _ in range(n)))
+        return Certificate12(tuple(b"\x30" for _ in range(n)))
+
+    kind = type(message(0))
+    assert len(kind.decode_body(message(bound).encode()[4:]).certificate_list) == bound
+    with pytest.raises(DecodeError) as caught:
+        kind.decode_body(message(bound + 1).encode()[4:])
+    assert f"certificate_list: more than {bound} items" in str(caught.value)
 
 
 # -- end to end ----------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Bounds on the work one hello costs (DESIGN rule 11): how many items of each peer-chosen list are examined.
+"""Bounds on the work one handshake message costs (DESIGN rule 11): how many items of each peer-chosen list are
+examined (the lists of a hello, and the certificates of a Certificate message).
 
 RFC 8446 section 4.1.2 lets a ClientHello carry 32,767 cipher suites and an extensions block of 64 KiB (16,383
 empty extensions, or 32,766 groups or signature schemes, 13,000 key shares, 1,500 PSK identities or 32,767 ALPN
@@ -43,6 +44,12 @@ MAX_PSK_IDENTITIES = 64
 #: application_layer_protocol_negotiation names (RFC 7301 section 3.1): IANA's registry holds about 50 protocol
 #: IDs; clients offer 2 or 3 (h2, http/1.1). A 64 KiB list could carry 32,767 one-byte names.
 MAX_ALPN_PROTOCOLS = 256
+
+#: Certificates in one Certificate message (RFC 8446 section 4.4.2, RFC 5246 section 7.4.2), the peer's chain:
+#: pki refuses more than 100 (pki.report.MAX_PEER_CERTIFICATES, generous for chains with cross-signs and bundles);
+#: the decoder stops at 256 so that a 256 KiB message of 40,000 empty entries is not first made into 40,000 objects
+#: (72 ms, each TLS 1.3 entry with its extensions block).
+MAX_CERTIFICATES = 256
 
 #: The bound of each uint16 list, by the field name its decoder uses.
 U16_LIST_BOUNDS: dict[str, int] = {

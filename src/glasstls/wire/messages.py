@@ -36,7 +36,7 @@ from glasstls.wire.enums import (
     SignatureScheme,
 )
 from glasstls.wire.extensions import Extension, decode_extensions, encode_extensions, write_u16_list
-from glasstls.wire.limits import u16_items
+from glasstls.wire.limits import MAX_CERTIFICATES, at_most, u16_items
 
 __all__ = [
     "DOWNGRADE_TLS11",
@@ -81,9 +81,7 @@ KeyExchangeMethod = Literal["ECDHE", "RSA"]
 
 #: RFC 8446 section 4.1.3: a ServerHello with this random is a HelloRetryRequest (SHA-256 of
 #: "HelloRetryRequest").
-HELLO_RETRY_REQUEST_RANDOM = bytes.fromhex(
-    "CF21AD74E59A6111BE1D8C021E65B891C2A211167ABB8C5E079E09E2C8A8339C"
-)
+HELLO_RETRY_REQUEST_RANDOM = bytes.fromhex("CF21AD74E59A6111BE1D8C021E65B891C2A211167ABB8C5E079E09E2C8A8339C")
 
 #: RFC 8446 section 4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3 server negotiates TLS 1.2
 #: (``DOWNGRADE_TLS12``) or TLS 1.1 or below (``DOWNGRADE_TLS11``).
@@ -355,7 +353,7 @@ class Certificate(HandshakeMessage):
     def decode_body(cls, data: bytes) -> Self:
         r = _reader(cls, data)
         context = r.vec(1, "certificate_request_context", 0, 255)
-        entries = tuple(r.list_of(3, "certificate_list", CertificateEntry.read, 0, U24_MAX))
+        entries = tuple(r.list_of(3, "certificate_list", at_most(MAX_CERTIFICATES, CertificateEntry.read), 0, U24_MAX))
         r.finish()
         return cls(context, entries)
 
@@ -521,7 +519,8 @@ class Certificate12(HandshakeMessage):
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
         r = _reader(cls, data)
-        certs = tuple(r.list_of(3, "certificate_list", lambda s: s.vec(3, "ASN.1Cert", 1, U24_MAX), 0, U24_MAX))
+        cert = at_most(MAX_CERTIFICATES, lambda s: s.vec(3, "ASN.1Cert", 1, U24_MAX))
+        certs = tuple(r.list_of(3, "certificate_list", cert, 0, U24_MAX))
         r.finish()
         return cls(certs)
 
