@@ -39,9 +39,8 @@ def test_unsupported_cipher_suites_print_their_registered_names(value: int, name
 @pytest.mark.parametrize(
     ("enum", "value", "name"),
     [
-        (NamedGroup, 0x0103, "FFDHE6144"),
-        (NamedGroup, 0x0104, "FFDHE8192"),
         (NamedGroup, 0x001A, "BRAINPOOLP256R1"),
+        (NamedGroup, 0x001B, "BRAINPOOLP384R1"),
         (SignatureScheme, 0x0303, "ECDSA_SHA224"),  # TLS 1.2 pair: sha224 (3), ecdsa (3)
         (SignatureScheme, 0x0402, "DSA_SHA256"),
         (SignatureScheme, 0x0202, "DSA_SHA1"),

@@ -1,4 +1,4 @@
-"""Key exchange for the named groups (RFC 8446 sections 4.2.7, 4.2.8, 7.4; draft-ietf-tls-ecdhe-mlkem).
+"""Key exchange for the named groups (RFC 8446 sections 4.2.7, 4.2.8, 7.4; RFC 7919; draft-ietf-tls-ecdhe-mlkem).
 
 Two roles:
 
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, mlkem, x448, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from glasstls import errors
+from glasstls.crypto import ffdhe
 from glasstls.wire.enums import NamedGroup
 
 #: A source of random bytes: ``random(n)`` returns ``n`` bytes (``os.urandom`` is one).
@@ -242,6 +243,24 @@ def _respond_hybrid(group: NamedGroup, peer_share: bytes, random: Random) -> tup
     return _join(group, ciphertext, ecdh.public_bytes()), _join(group, kem_secret, ecdh_secret)
 
 
+# --- FFDHE (RFC 7919; RFC 8446 sections 4.2.8.1 and 7.4.1) ------------------------------------------------
+
+
+class _FfdheKeyExchange(KeyExchange):
+    """A TLS 1.3 FFDHE share: Y padded to the size of p; the secret Z padded the same way (RFC 8446 7.4.1)."""
+
+    def __init__(self, group: NamedGroup) -> None:
+        self.group = group
+        self._private = ffdhe.FfdhePrivateKey(group)
+
+    def public_bytes(self) -> bytes:
+        return self._private.public_value()
+
+    def exchange(self, peer_share: bytes) -> bytes:
+        y = ffdhe.peer_value(self.group, peer_share, exact_length=True, step=_STEP, who="key share")
+        return self._private.shared_secret(y, step=_STEP)
+
+
 # --- Entry points ---------------------------------------------------------------------------------------
 
 
@@ -259,11 +278,14 @@ SUPPORTED_GROUPS: tuple[NamedGroup, ...] = (
     NamedGroup.X448,
     NamedGroup.SECP384R1,
     NamedGroup.SECP521R1,
+    *ffdhe.FFDHE_GROUPS,
 )
 
 #: Our preference order (supported_groups): the post-quantum hybrid first, as current browsers, OpenSSL
 #: 3.5 and rustls do, then X25519 (fast, hard to misuse), then the NIST curves and X448.
-#: SecP256r1MLKEM768 is supported but not offered by default (few peers have it).
+#: SecP256r1MLKEM768 is supported but not offered by default (few peers have it). The RFC 7919 FFDHE groups are
+#: opt-in (name them in ``groups``): shares of 256 to 1024 bytes and a slower exchange for no gain over ECDHE;
+#: they exist for peers that have nothing else.
 DEFAULT_GROUPS: tuple[NamedGroup, ...] = (
     NamedGroup.X25519MLKEM768,
     NamedGroup.X25519,
@@ -288,6 +310,8 @@ def start_key_exchange(group: NamedGroup, random: Random) -> KeyExchange:
     _check_supported(group)
     if group in _HYBRIDS:
         return _HybridKeyExchange(group, random)
+    if group in ffdhe.FFDHE_PRIMES:
+        return _FfdheKeyExchange(group)
     return _make_ecdh(group, random)
 
 
@@ -296,7 +320,7 @@ def respond_key_exchange(group: NamedGroup, peer_share: bytes, random: Random) -
     _check_supported(group)
     if group in _HYBRIDS:
         return _respond_hybrid(group, peer_share, random)
-    ours = _make_ecdh(group, random)
+    ours = _FfdheKeyExchange(group) if group in ffdhe.FFDHE_PRIMES else _make_ecdh(group, random)
     secret = ours.exchange(peer_share)
     return ours.public_bytes(), secret
 
@@ -312,4 +336,11 @@ def share_length(group: NamedGroup, *, responder: bool) -> int | None:
         return 56
     if group in _EC_CURVES:
         return 1 + 2 * _EC_CURVES[group][1]
+    if group in ffdhe.FFDHE_PRIMES:
+        return ffdhe.prime_length(group)
     return None
+
+
+def exchange_name(group: NamedGroup) -> str:
+    """How traces name the key exchange over ``group``: DHE for the RFC 7919 groups, ECDHE otherwise."""
+    return "DHE" if ffdhe.is_ffdhe(group) else "ECDHE"

@@ -26,7 +26,7 @@ from cryptography import x509
 from glasstls.config import ClientConfig
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
-from glasstls.crypto.groups import KeyExchange, start_key_exchange
+from glasstls.crypto.groups import KeyExchange, exchange_name, start_key_exchange
 from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate, load_der_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.tls12 import TLS12_SUITES
@@ -554,8 +554,8 @@ class ExpectServerHello(State):
             actions.trace(
                 "key_exchange",
                 step,
-                f"ECDHE over {group}: both sides now share a secret; forward secrecy, since the key pairs are "
-                "ephemeral",
+                f"{exchange_name(group)} over {group}: both sides now share a secret; forward secrecy, since the key "
+                "pairs are ephemeral",
                 {"group": str(group), "server_share": describe(key_share.server_share.key_exchange)},
             )
         self.transcript.set_hash(suite)

@@ -19,7 +19,7 @@ from cryptography import x509
 from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
-from glasstls.crypto.groups import respond_key_exchange
+from glasstls.crypto.groups import exchange_name, respond_key_exchange
 from glasstls.crypto.keys import PublicKey, certificate_der, is_rsassa_pss_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.tickets import ticket_id
@@ -519,7 +519,8 @@ class ExpectClientHello(State):
         sh_exts: list[ext.Extension] = [ext.SupportedVersionsServerHello(ProtocolVersion.TLS13)]
         if group is not None and client_share is not None:
             our_share, shared = respond_key_exchange(group, client_share, config.random)
-            actions.trace("key_exchange", "ServerHello", f"ECDHE over {group}: shared secret computed (forward secret)")
+            kx = f"{exchange_name(group)} over {group}: shared secret computed (forward secret)"
+            actions.trace("key_exchange", "ServerHello", kx)
             sh_exts.append(ext.KeyShareServerHello(ext.KeyShareEntry(group, our_share)))
         else:
             shared = bytes(suite.hash_len)  # RFC 8446 section 7.1: no (EC)DHE input is a string of zeros

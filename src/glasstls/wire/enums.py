@@ -248,7 +248,7 @@ class CipherSuite(OpenEnum):
 
 
 class NamedGroup(OpenEnum):
-    """RFC 8446 section 4.2.7 and draft-ietf-tls-ecdhe-mlkem (X25519MLKEM768 = 0x11EC)."""
+    """RFC 8446 section 4.2.7, RFC 7919 (FFDHE) and draft-ietf-tls-ecdhe-mlkem (X25519MLKEM768 = 0x11EC)."""
 
     SECP256R1 = 0x0017
     SECP384R1 = 0x0018
@@ -258,6 +258,8 @@ class NamedGroup(OpenEnum):
     FFDHE2048 = 0x0100
     FFDHE3072 = 0x0101
     FFDHE4096 = 0x0102
+    FFDHE6144 = 0x0103
+    FFDHE8192 = 0x0104
     SECP256R1MLKEM768 = 0x11EB
     X25519MLKEM768 = 0x11EC
 
