@@ -100,7 +100,10 @@ def test_hello_retry_request_to_ffdhe_with_openssl_and_gnutls_clients(pki: TestP
             server.port, cafile=pki.files.root, extra_args=["-groups", "X25519:ffdhe3072"], stdin=b"x\n"
         ).check()
         run_gnutls_client(
-            server.port, cafile=pki.files.root, priority=_gnutls_priority("X25519", "SECP256R1", "FFDHE3072"), stdin=b"x\n"
+            server.port,
+            cafile=pki.files.root,
+            priority=_gnutls_priority("X25519", "SECP256R1", "FFDHE3072"),
+            stdin=b"x\n",
         ).check()
         sessions = [server.session(0).check(), server.session(1).check()]
     for session in sessions:
