@@ -7,7 +7,9 @@ classes, interleaved in random order:
 
 * ``valid``: well-formed padding of ``--pad`` bytes (every padding byte equal to the padding length);
 * ``invalid``: the same record with one padding byte changed (its first one), so the padding check fails
-  while the padding-length byte, the record length and everything else are the same.
+  while the padding-length byte, the record length and everything else are the same; or, with
+  ``--other-pad P``, a record of the same length with valid padding of length P (the original Lucky13
+  distinction: the MAC covers less content when the padding is longer).
 
 Both classes must fail with the same BadRecordMac; Lucky13 (AlFardan and Paterson, 2013) is the time
 difference between them. It prints, per class, the median and trimmed mean of the time to open one record, the
@@ -84,14 +86,17 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=1024, help="encrypted bytes per record after the IV")
     parser.add_argument("--pad", type=int, default=255, help="padding length byte (0..255)")
     parser.add_argument("--distinct", type=int, default=200, help="distinct records per class (cycled)")
+    parser.add_argument("--other-pad", type=int, default=None, help="second class: valid padding of this length")
     args = parser.parse_args()
-    if args.size % 16 or not 0 <= args.pad <= 255 or args.size < args.pad + 1 + 20:
+    other = args.pad if args.other_pad is None else args.other_pad
+    longest = max(args.pad, other)
+    if args.size % 16 or not 0 <= min(args.pad, other) <= longest <= 255 or args.size < longest + 21:
         print("manual_lucky13: --size must be whole blocks and hold the MAC and the padding", file=sys.stderr)
         return 2
     reader = Tls12CbcProtection(SUITE.cbc(KEY), SUITE.mac(MAC_KEY), encrypt_then_mac=False, random=os.urandom)
     records = {
-        cls: [record_body(args.size, args.pad, valid=cls == "valid") for _ in range(args.distinct)]
-        for cls in ("valid", "invalid")
+        "valid": [record_body(args.size, args.pad, valid=True) for _ in range(args.distinct)],
+        "invalid": [record_body(args.size, other, valid=args.other_pad is not None) for _ in range(args.distinct)],
     }
     order = ["valid"] * args.samples + ["invalid"] * args.samples
     random.shuffle(order)
@@ -117,10 +122,11 @@ def main() -> int:
     gc.enable()
     valid, invalid = times["valid"], times["invalid"]
     tv, ti = trimmed(valid), trimmed(invalid)
+    second = "invalid padding" if args.other_pad is None else f"valid padding {other}"
     print(f"records of {args.size} bytes, padding length {args.pad}, wrong MAC; {args.samples} samples per class")
-    for name, xs, tx in (("valid padding", valid, tv), ("invalid padding", invalid, ti)):
+    for name, xs, tx in (("valid padding", valid, tv), (second, invalid, ti)):
         print(f"  {name:16} median {statistics.median(xs):9.0f} ns   trimmed mean {statistics.fmean(tx):9.1f} ns")
-    print(f"  difference (invalid - valid): trimmed means {statistics.fmean(ti) - statistics.fmean(tv):+.1f} ns")
+    print(f"  difference ({second} - valid): trimmed means {statistics.fmean(ti) - statistics.fmean(tv):+.1f} ns")
     print(f"  AUC {auc(valid, invalid):.3f}   Welch t (trimmed 5 %) {welch_t(tv, ti):+.2f}")
     return 0
 
