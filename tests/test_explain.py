@@ -6,6 +6,7 @@ explain the error the connection raised, so that a change in the core's errors s
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from glasstls.errors import (
     CertificateUnknown,
     ConnectionLost,
     DecodeError,
+    FailureContext,
     HandshakeFailure,
     ProtocolVersionError,
     TLSError,
@@ -35,7 +37,7 @@ from glasstls.errors import (
 from glasstls.explain import ALERTS, CATALOGUE, Explanation, classify, explain, explain_alert, explain_os_error
 from glasstls.pki import testpki as tp
 from glasstls.pki.trust import TrustStore
-from glasstls.wire.enums import AlertDescription, CipherSuite, NamedGroup
+from glasstls.wire.enums import AlertDescription, CipherSuite, NamedGroup, ProtocolVersion
 
 PKI = tp.make_test_pki(("localhost", "127.0.0.1"))
 NOW = datetime.now(UTC)
@@ -360,3 +362,53 @@ def test_explanation_as_dict() -> None:
     doc = e.as_dict()
     assert set(doc) == {"kind", "step", "cause", "fix", "detail", "alert"}
     assert doc["alert"] == "bad_certificate"
+
+
+# -- explanations computed from the failure's context (issue 10 item 3) ---------------------------------------
+
+
+def _context(**changes: object) -> FailureContext:
+    base = FailureContext(
+        side="client",
+        step="NewSessionTicket",
+        version=ProtocolVersion.TLS12,
+        min_version=ProtocolVersion.TLS12,
+        max_version=ProtocolVersion.TLS12,
+        cipher_suites=(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,),
+        groups=(NamedGroup.X25519,),
+        alpn_protocols=(),
+        narrowed=frozenset({"cipher", "group", "version"}),
+        legacy_allowed=frozenset(),
+        client_certificate=False,
+        received=("ServerHello", "Certificate", "ServerKeyExchange", "ServerHelloDone"),
+        sent=("ClientHello", "ClientKeyExchange", "Finished"),
+        last_flight=("ClientKeyExchange", "Finished"),
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_an_alert_answering_a_tls12_flight_names_it_and_never_advises_tls13() -> None:
+    err = AlertReceived(AlertDescription.HANDSHAKE_FAILURE, step="NewSessionTicket")
+    err.context = _context()
+    e = explain(err, side="client")
+    assert e.step == "our ClientKeyExchange, Finished (alert received)"  # not the state we waited in
+    assert "refused our ClientKeyExchange, Finished" in e.cause
+    assert "TLS_AES_" not in e.fix and "--cipher" not in e.fix  # no TLS 1.3 suite, not the option just tried
+
+
+def test_an_alert_without_context_advises_no_fixed_suite() -> None:
+    e = explain(AlertReceived(AlertDescription.HANDSHAKE_FAILURE, step="ServerHello"), side="client")
+    assert "--cipher TLS_AES_128_GCM_SHA256" not in e.fix and "try the defaults" in e.fix
+
+
+def test_internal_state_names_never_reach_a_person() -> None:
+    """The step of a failure is always the state's step in words, never its class name (io/sync included)."""
+    from glasstls.handshake.base import State
+
+    def subclasses(cls: type[State]) -> list[type[State]]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
+
+    import glasstls.connection  # noqa: F401  (imports every state module)
+
+    for cls in subclasses(State):
+        assert not cls.step.startswith("Expect"), cls

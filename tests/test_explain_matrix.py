@@ -25,7 +25,7 @@ import pytest
 from glasstls.cli.connect import build_config as client_config_from
 from glasstls.cli.main import build_parser
 from glasstls.cli.output import Output
-from glasstls.cli.serve import ConnectionReport, Server
+from glasstls.cli.serve import ConnectionReport, Server, build_limits
 from glasstls.cli.serve import build_config as server_config_from
 from glasstls.errors import TLSError
 from glasstls.explain import Explanation, explain
@@ -47,6 +47,7 @@ class Pki:
     leaf_only: Path  # a good leaf without its intermediate
     self_signed: Path
     stranger_client: Path  # a client certificate from a CA the servers do not trust
+    expired_client: Path  # a client certificate of the good intermediate, expired
     revocation: Path  # the directory of make_revocation_pki's files (revoked-server.pem, *.crl.pem, ocsp-*.der)
 
 
@@ -92,6 +93,18 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         leaf_only=write("leaf-only", made.server_ecdsa, with_chain=False),
         self_signed=write("self-signed", tp.issue_certificate(None, hosts=("localhost",), now=NOW)),
         stranger_client=write("stranger-client", stranger),
+        expired_client=write(
+            "expired-client",
+            tp.issue_certificate(
+                made.intermediate,
+                hosts=("client@glasstls.test",),
+                common_name="expired client",
+                now=NOW,
+                eku=(tp.CLIENT_AUTH,),
+                not_before=NOW - timedelta(days=60),
+                not_after=NOW - timedelta(days=2),
+            ),
+        ),
         revocation=revocation,
     )
 
@@ -430,7 +443,14 @@ def serving(*options: str) -> Iterator[Served]:
         reports.append(report)
         done.set()
 
-    server = Server(config, "127.0.0.1", 0, on_done=on_done)
+    server = Server(
+        config,
+        "127.0.0.1",
+        0,
+        on_done=on_done,
+        limits=build_limits(args),
+        handshake_timeout=args.handshake_timeout,
+    )
     server.start()
     try:
         yield Served(server, reports, done)
@@ -546,16 +566,25 @@ def test_server_bad_client_certificate(pki: Pki) -> None:
             cafile=pki.files.root,
             certfile=pki.stranger_client,
             keyfile=key_of(pki.stranger_client),
-            stdin=b"hello\n",
         )
         exp = s.failure()
     assert exp.kind == "missing-intermediate" and exp.step == "certificate verification", exp
     assert "the chain the client sent" in exp.cause
 
 
+def test_server_expired_client_certificate(pki: Pki) -> None:
+    with serving(*with_cert(pki, "--require-client-cert", "--cafile", str(pki.files.root))) as s:
+        run_openssl_client(
+            s.port, cafile=pki.files.root, certfile=pki.expired_client, keyfile=key_of(pki.expired_client)
+        )
+        exp = s.failure()
+    assert exp.kind == "expired" and exp.step == "certificate verification", exp
+    assert "renew the certificate of the client" in exp.fix  # the client's, not "the server's"
+
+
 def test_server_client_does_not_trust_our_ca(pki: Pki) -> None:
     with serving(*with_cert(pki)) as s:
-        run_openssl_client(s.port, cafile=pki.other_root, stdin=b"hello\n")
+        run_openssl_client(s.port, cafile=pki.other_root)
         exp = s.failure()
     assert exp.step == "server Certificate (alert received)", exp
     assert exp.alert == "unknown_ca" and "does not trust the certificate authority" in exp.cause
@@ -604,12 +633,12 @@ def test_server_bad_record_mac_seen_by_the_client(pki: Pki, tls12: bool) -> None
     assert "Finished" in exp.step  # our flight that the client could not decrypt
 
 
-def test_server_handshake_timeout_advice_is_for_the_server(pki: Pki, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_handshake_timeout_advice_is_for_the_server(pki: Pki) -> None:
     """Item 8: a client that connects and says nothing; the advice is not "check the host, port and firewall"."""
-    import glasstls.cli.serve as serve_module
-
-    monkeypatch.setattr(serve_module, "HANDSHAKE_TIMEOUT", 0.5)
-    with serving(*with_cert(pki)) as s, socket.create_connection(("127.0.0.1", s.port), timeout=PEER_TIMEOUT):
+    with (
+        serving(*with_cert(pki, "--handshake-timeout", "0.5")) as s,
+        socket.create_connection(("127.0.0.1", s.port), timeout=PEER_TIMEOUT),
+    ):
         exp = s.failure()
     assert exp.kind == "timeout" and exp.step.startswith("ClientHello"), exp
     assert "sent no ClientHello" in exp.cause and "nothing to fix on this server" in exp.fix

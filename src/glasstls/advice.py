@@ -200,6 +200,23 @@ def _client_hello_refused(exp: Explanation, error: TLSError, ctx: FailureContext
     )
 
 
+def _flight_refused(exp: Explanation, error: TLSError, ctx: FailureContext) -> Explanation | None:
+    """handshake_failure in answer to a later flight than the ClientHello (e.g. TLS 1.2's ClientKeyExchange and
+    Finished, or a server's flight): the peer refused something in it and did not say what."""
+    if not isinstance(error, AlertReceived) or error.description != AlertDescription.HANDSHAKE_FAILURE:
+        return None
+    if not ctx.last_flight or ctx.last_flight == ("ClientHello",):
+        return None
+    peer = "the server" if ctx.side == "client" else "the client"
+    return replace(
+        exp,
+        cause=f"{peer} refused our {', '.join(ctx.last_flight)} without saying why (alert handshake_failure)"
+        + (", after it had accepted our ClientHello" if ctx.side == "client" else ""),
+        fix=f"look at {peer}'s log: it names what it refused (a certificate, the key exchange, a policy); --trace "
+        "shows what we sent",
+    )
+
+
 def _client_version_refused(exp: Explanation, error: TLSError, ctx: FailureContext) -> Explanation | None:
     if not isinstance(error, AlertReceived) or error.description != AlertDescription.PROTOCOL_VERSION:
         return None
@@ -523,6 +540,7 @@ _Refinement = Callable[["Explanation", TLSError, FailureContext], "Explanation |
 _REFINEMENTS: tuple[_Refinement, ...] = (
     _client_certificate_missing,
     _client_hello_refused,
+    _flight_refused,
     _client_version_refused,
     _client_alpn_refused,
     _server_client_certificate_missing,

@@ -415,10 +415,10 @@ ALERTS: dict[AlertDescription, AlertMeaning] = {
         "{peer} failed to decompress (TLS compression no longer exists)", "the peer is very old"
     ),
     AlertDescription.HANDSHAKE_FAILURE: AlertMeaning(
-        "{peer} found nothing in our hello it can accept: no cipher suite, key exchange group or signature "
+        "{peer} refused the handshake without saying why: no cipher suite, key exchange group or signature "
         "scheme in common, or a policy refused us",
-        "compare what each side supports (glasstls connect --trace shows what we offered); try the defaults, "
-        "or --cipher TLS_AES_128_GCM_SHA256 --group x25519",
+        "compare what each side supports (--trace shows what we sent; the peer's log names what it refused); if "
+        "you narrowed --cipher, --group or the versions, try the defaults",
         "handshake-failure",
     ),
     AlertDescription.NO_CERTIFICATE: AlertMeaning(
