@@ -79,9 +79,13 @@ RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.EN
 #: peer can be in the middle of sending (2^24 - 1 bytes, RFC 8446 section 4) plus the record headers and
 #: expansion around it (1,024 records of up to 2^14 + 256 bytes).
 LINGER_BYTES = (1 << 24) + 1024 * (5 + 256)
-#: ... and for at most this long in all: 17 MiB take about 1.5 s at 100 Mbit/s; a peer slower than that gets
-#: its reset, and the thread is freed.
-LINGER_SECONDS = 2.0
+#: ... and for at most this long in all: 17 MiB take about 1.5 s at 100 Mbit/s, and 5 s leave room for a slower
+#: link or a busy machine; a peer slower than that gets its reset, and the thread is freed. The connection still
+#: counts against max_connections meanwhile.
+LINGER_SECONDS = 5.0
+#: ... and stop sooner when nothing arrived for this long: with nothing unread on our side, closing sends a plain
+#: FIN, no reset, so there is no reason to wait for a peer that is not sending.
+LINGER_QUIET_SECONDS = 1.0
 
 logger = logging.getLogger("glasstls.io")
 

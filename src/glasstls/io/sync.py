@@ -55,7 +55,15 @@ from glasstls.events import (
     SessionTicket,
 )
 from glasstls.io.address import format_address, listen
-from glasstls.io.limits import LINGER_BYTES, LINGER_SECONDS, AcceptBackoff, Admission, IdleTimeout, ServerLimits
+from glasstls.io.limits import (
+    LINGER_BYTES,
+    LINGER_QUIET_SECONDS,
+    LINGER_SECONDS,
+    AcceptBackoff,
+    Admission,
+    IdleTimeout,
+    ServerLimits,
+)
 
 logger = logging.getLogger("glasstls.io")
 
@@ -129,6 +137,8 @@ class TLSSocket:
         self._reading = False  # blocked in a handshake read (see stalled_in_hello)
         #: Why the server dropped this handshake to make room for others (None: it did not).
         self.evicted: str | None = None
+        #: ``close()`` after our fatal alert drains the peer first (:meth:`linger_after_alert`); TLSServer sets it.
+        self.linger_after_fatal_alert = False
         self._events: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
         #: Events lost because the queue was full (the oldest go first).
         self.events_dropped = 0
@@ -380,16 +390,17 @@ class TLSSocket:
         except (OSError, TLSError):
             pass
         finally:
-            self.linger_after_alert()
+            if self.linger_after_fatal_alert:
+                self.linger_after_alert()
             self._sock.close()
 
     def linger_after_alert(self) -> None:
         """Server side, after we sent a fatal alert: end our direction (the alert, then FIN) and read and discard
         what the peer still sends, up to :data:`~glasstls.io.limits.LINGER_BYTES` and
-        :data:`~glasstls.io.limits.LINGER_SECONDS`. Closing with unread data would make the kernel answer with a
-        TCP reset, and a reset makes the peer's kernel drop the alert before the peer reads it. No TLS
-        processing happens here: the connection is closed (RFC 8446 section 6); this is the TCP close done
-        gently. Never raises for a socket error."""
+        :data:`~glasstls.io.limits.LINGER_SECONDS` (sooner when it sends nothing for ``LINGER_QUIET_SECONDS``).
+        Closing with unread data would make the kernel answer with a TCP reset, and a reset makes the peer's
+        kernel drop the alert before the peer reads it. No TLS processing happens here: the connection is closed
+        (RFC 8446 section 6); this is the TCP close done gently. Never raises for a socket error."""
         error = self._conn.error
         if not self.server_side or error is None or error.alert is None or self._sock.fileno() < 0:
             return
@@ -401,13 +412,13 @@ class TLSSocket:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
-                self._sock.settimeout(remaining)
+                self._sock.settimeout(min(remaining, LINGER_QUIET_SECONDS))
                 data = self._sock.recv(min(RECV_SIZE, budget))
                 if not data:
                     return  # the peer closed too: nothing unread, no reset
                 budget -= len(data)
         except OSError:
-            pass
+            pass  # including the quiet timeout: nothing unread, our close sends a plain FIN
 
     def _drain_until_peer_closes(self, wait: float) -> None:
         deadline = time.monotonic() + wait
@@ -746,6 +757,7 @@ class TLSServer:
             if admitted:
                 self.admission.handshake_done()
             raise
+        tls.linger_after_fatal_alert = True
         if admitted:
             self.admission.handshaking(tls)
         try:
