@@ -58,7 +58,8 @@ DEFAULT_MAX_HANDSHAKES = 128
 #: Bytes one client may send before its handshake completes: its ClientHello (a few KiB, more with post-quantum
 #: key shares), a client certificate chain and the rest of its flight. OpenSSL's limit for a peer's certificate
 #: list alone is 100 KiB (SSL_CTX_set_max_cert_list); 128 KiB per handshake bounds everything unfinished
-#: handshakes buffer to 16 MiB at the defaults.
+#: handshakes buffer to 16 MiB at the defaults. A server that raises ServerConfig.max_handshake_message_size for
+#: very long client chains raises this too.
 DEFAULT_MAX_HANDSHAKE_BYTES = 128 * 1024
 #: Seconds an established connection may go without application data either way (the idle budget).
 DEFAULT_IDLE_TIMEOUT = 300.0
