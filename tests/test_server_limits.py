@@ -198,16 +198,20 @@ def test_at_the_handshake_cap_a_stalled_client_hello_makes_room_for_a_waiting_cl
         wait_until(lambda: server.admission.handshakes == 0, "every handshake counted out")
 
 
-def test_at_the_handshake_cap_clients_that_sent_their_hello_are_not_dropped(pki: TestPKI) -> None:
-    """A client whose ClientHello is complete is never dropped to make room: the next one waits in the queue."""
+@pytest.mark.parametrize("first_flight", ["complete hello", "nothing yet"])
+def test_at_the_handshake_cap_clients_not_stalled_in_a_hello_are_not_dropped(pki: TestPKI, first_flight: str) -> None:
+    """A client whose ClientHello is complete, or which has sent nothing yet (a busy client may be slow to begin),
+    is not dropped to make room: the next one waits in the queue."""
     limits = ServerLimits(max_handshakes=1)
     server = TLSServer("127.0.0.1", 0, server_config(pki), limits=limits, handshake_timeout=60.0)
     with serving(server):
         port = server.address[1]
         with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as slow:
-            slow.sendall(client_hello_bytes(pki))  # complete: the server answers, then waits for the Finished
-            slow.settimeout(TIMEOUT)
-            assert slow.recv(5)[:1] == bytes([ContentType.HANDSHAKE])  # the ServerHello
+            if first_flight == "complete hello":
+                slow.sendall(client_hello_bytes(pki))  # the server answers, then waits for the Finished
+                slow.settimeout(TIMEOUT)
+                assert slow.recv(5)[:1] == bytes([ContentType.HANDSHAKE])  # the ServerHello
+            wait_until(lambda: server.admission.handshakes == 1, "the first client holds the one handshake slot")
             waiting = in_background(
                 connect, "127.0.0.1", port, client_config(pki), server_name="localhost", timeout=30
             )

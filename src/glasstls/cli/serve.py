@@ -344,8 +344,8 @@ def add_limit_options(parser: argparse.ArgumentParser) -> None:
         "limits",
         "What one client may take. At the connection or handshake cap new clients wait in the listen queue "
         f"(the system maximum, {system_backlog()} here) until a connection ends: they are not refused. At the "
-        f"handshake cap, a handshake whose ClientHello is still incomplete after {STALLED_HELLO_SECONDS:g} s is "
-        "dropped for a waiting client.",
+        f"handshake cap, a handshake whose ClientHello began over {STALLED_HELLO_SECONDS:g} s ago and is still "
+        "incomplete is dropped for a waiting client.",
     )
     group.add_argument(
         "--max-connections",

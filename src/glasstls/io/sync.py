@@ -134,7 +134,8 @@ class TLSSocket:
         #: application data moved either way for this long. Records without application data do not count.
         self.idle_timeout: float | None = None
         self._last_progress = time.monotonic()
-        self._reading = False  # blocked in a handshake read (see stalled_in_hello)
+        self._reading = False  # blocked in a handshake read (see hello_stalled_for)
+        self._first_byte_at: float | None = None  # when the peer's first bytes arrived (time.monotonic())
         #: Why the server dropped this handshake to make room for others (None: it did not).
         self.evicted: str | None = None
         #: ``close()`` after our fatal alert drains the peer first (:meth:`linger_after_alert`); TLSServer sets it.
@@ -290,9 +291,14 @@ class TLSSocket:
         self.handshake_time = time.perf_counter() - started
         self._last_progress = time.monotonic()
 
-    def stalled_in_hello(self) -> bool:
-        """Server side: blocked reading, with nothing sent yet, i.e. the client's ClientHello is incomplete."""
-        return self._reading and self.wire_bytes_sent == 0 and self.server_side
+    def hello_stalled_for(self) -> float | None:
+        """Server side, blocked reading the rest of a ClientHello the client began (nothing sent yet, some bytes
+        received): seconds since its first bytes came. None otherwise (a client that has sent nothing yet is
+        bounded by the handshake deadline only: a busy client may be slow to begin)."""
+        began = self._first_byte_at
+        if not (self._reading and self.server_side and self.wire_bytes_sent == 0) or began is None:
+            return None
+        return time.monotonic() - began
 
     def evict(self, reason: str) -> None:
         """Stop the handshake from another thread: its read returns and it fails with ``reason``."""
@@ -475,6 +481,8 @@ class TLSSocket:
         except OSError as exc:
             raise _lost(step, "reading from the socket", exc) from exc
         self.wire_bytes_received += len(data)
+        if self._first_byte_at is None and data:
+            self._first_byte_at = time.monotonic()
         return data or None
 
     def _process(self, data: bytes | None) -> None:
