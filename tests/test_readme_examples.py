@@ -29,7 +29,7 @@ def run_example(name: str, directory: Path) -> str:
 
 
 def test_the_readme_has_its_examples() -> None:
-    assert {"asyncio", "starttls"} <= set(examples())
+    assert {"asyncio", "starttls", "httpx"} <= set(examples())
 
 
 @pytest.mark.interop
@@ -44,3 +44,10 @@ def test_starttls_example(tmp_path: Path) -> None:
     out = run_example("starttls", tmp_path)
     assert "C: STARTTLS" in out and "TLS begins here" in out and "TLS13" in out
     assert "greets you over TLS" in out and "221 2.0.0 Bye" in out
+
+
+@pytest.mark.interop
+def test_httpx_example(tmp_path: Path) -> None:
+    out = run_example("httpx", tmp_path)
+    assert "200 100000 HTTP/1.0" in out
+    assert "TLSv1.3" in out and "http/1.1" in out and "ServerHello" in out

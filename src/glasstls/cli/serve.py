@@ -35,6 +35,7 @@ from glasstls.cli import (
     parse_record_size_limit,
     parse_versions,
     throwaway_directory,
+    www,
 )
 from glasstls.cli.output import Output, OutputClosed
 from glasstls.config import CertificateChain, ClientAuth, ServerConfig
@@ -109,8 +110,10 @@ class Server:
         limits: ServerLimits | None = None,
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
         starttls: str | None = None,
+        root: Path | None = None,
     ) -> None:
         self.config = config
+        self.root = root  # --www --root DIR
         self.starttls = starttls
         self.handshake_timeout = handshake_timeout
         self.mode: Mode = mode
@@ -233,8 +236,7 @@ class Server:
         while data := tls.recv(65536):  # b"": the client closed
             tls.sendall(data)
 
-    @staticmethod
-    def _www(tls: TLSSocket, report: ConnectionReport) -> None:
+    def _www(self, tls: TLSSocket, report: ConnectionReport) -> None:
         request = b""
         while b"\r\n\r\n" not in request and b"\n\n" not in request:
             data = tls.recv(65536)
@@ -248,6 +250,8 @@ class Server:
             body = "glasstls serve --www answers GET requests only\n"
             tls.sendall(_http("400 Bad Request", "text/plain; charset=utf-8", body))
             return
+        if www.answer(tls, first.split()[1] if len(first.split()) > 1 else "/", self.root):
+            return  # GET /bytes/N, or a file under --root
         assert report.negotiated is not None
         tls.sendall(_http("200 OK", "text/html; charset=utf-8", www_page(report.negotiated, first, report)))
 
@@ -306,7 +310,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--echo", dest="mode", action="store_const", const="echo", help="echo data back (default)")
-    mode.add_argument("--www", dest="mode", action="store_const", const="www", help="answer GET with a page")
+    mode.add_argument(
+        "--www",
+        dest="mode",
+        action="store_const",
+        const="www",
+        help="answer GET with a page; GET /bytes/N answers N bytes; with --root, the files under DIR",
+    )
+    parser.add_argument("--root", metavar="DIR", help="with --www: serve the files under DIR (as s_server -WWW)")
     parser.set_defaults(mode="echo")
     parser.add_argument(
         "--starttls",
@@ -437,6 +448,8 @@ def prepare(
     # Start-up checks first: nothing is made, opened or printed before the whole command line is good.
     check_port(args.port)
     check_listen_address(args.host, args.port)
+    if getattr(args, "root", None) and (args.mode != "www" or not Path(args.root).is_dir()):
+        raise CliError(f"--root {args.root}: give --www and an existing directory")
     if getattr(args, "starttls", None) and args.mode == "www":
         raise CliError("give --starttls or --www, not both (--starttls runs that protocol's session after TLS)")
     certs: list[str] = args.cert or []
@@ -551,6 +564,7 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
                 limits=build_limits(args),
                 handshake_timeout=args.handshake_timeout,
                 starttls=args.starttls,
+                root=Path(args.root) if args.root else None,
             )
         except OSError as e:
             raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e

@@ -1,0 +1,71 @@
+"""What ``glasstls serve --www`` answers besides its page: ``GET /bytes/N`` (N bytes, for pulling large bodies
+with curl or httpx) and, with ``--root DIR``, the files under DIR (as ``openssl s_server -WWW`` serves files
+relative to its directory). Each answer is HTTP/1.0 with a Content-Length, then the server closes."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+__all__ = ["MAX_BYTES", "answer"]
+
+#: The largest /bytes/N: enough to measure a transfer (curl, httpx), and a bound on what one request can make the
+#: server send.
+MAX_BYTES = 1 << 30
+#: Bodies go out in pieces this large (a few TLS records each), never built whole in memory.
+CHUNK = 64 * 1024
+_PATTERN = bytes(range(256)) * (CHUNK // 256)
+
+
+class _Sender(Protocol):
+    def sendall(self, data: bytes) -> None: ...
+
+
+def _head(status: str, content_type: str, length: int) -> bytes:
+    return (
+        f"HTTP/1.0 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    ).encode()
+
+
+def _text(tls: _Sender, status: str, text: str) -> None:
+    body = text.encode()
+    tls.sendall(_head(status, "text/plain; charset=utf-8", len(body)) + body)
+
+
+def answer(tls: _Sender, target: str, root: Path | None) -> bool:
+    """Answer a GET of ``target`` if it is ``/bytes/N`` or (with ``root``) a path under ``root``; False when it
+    is neither (the caller sends its page)."""
+    path = unquote(urlsplit(target).path)
+    if path.startswith("/bytes/"):
+        size_text = path[len("/bytes/") :]
+        if not size_text.isdigit() or int(size_text) > MAX_BYTES:
+            _text(tls, "400 Bad Request", f"/bytes/N: N is a number of bytes, at most {MAX_BYTES}\n")
+            return True
+        size = int(size_text)
+        tls.sendall(_head("200 OK", "application/octet-stream", size))
+        while size > 0:
+            piece = _PATTERN[: min(size, CHUNK)]
+            tls.sendall(piece)
+            size -= len(piece)
+        return True
+    if root is None or path in ("", "/"):
+        return False
+    base = root.resolve()
+    wanted = (base / path.lstrip("/")).resolve()
+    if wanted.is_dir():
+        wanted = wanted / "index.html"
+    # Only files under --root, after symbolic links are followed: /../ and links out of it are not served.
+    if not wanted.is_relative_to(base) or not wanted.is_file():
+        _text(tls, "404 Not Found", f"{path}: no such file under --root\n")
+        return True
+    content_type = mimetypes.guess_type(wanted.name)[0] or "application/octet-stream"
+    with wanted.open("rb") as f:
+        f.seek(0, 2)
+        length = f.tell()
+        f.seek(0)
+        tls.sendall(_head("200 OK", content_type, length))
+        while chunk := f.read(CHUNK):
+            tls.sendall(chunk)
+    return True
