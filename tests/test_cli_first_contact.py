@@ -25,6 +25,7 @@ from glasstls.wire import extensions as ext
 from glasstls.wire.enums import CipherSuite, ProtocolVersion
 from glasstls.wire.messages import ClientHello, HandshakeMessage
 from handshake_pair import Pair, client_config, server_config
+from peers import require_tool
 
 GLASSTLS = [sys.executable, "-m", "glasstls"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -321,6 +322,66 @@ def test_www_offers_only_what_it_speaks(tmp_path: Path, files: TestPKIFiles) -> 
         assert re.search(r"ALPN\s+http/1\.1", proc.stderr), proc.stderr
         assert proc.stdout.startswith("HTTP/1.0 200 OK")
         assert "not offering h2" in served.stderr_line("WARNING: --www")
+    finally:
+        assert served.stop() == 0
+
+
+@pytest.mark.interop
+def test_www_with_h2_offered_works_with_curl(tmp_path: Path, files: TestPKIFiles) -> None:
+    """Before: --www --alpn h2,http/1.1 selected h2 and answered HTTP/1.0, so curl got "Empty reply"."""
+    curl = require_tool("curl")
+    cert = ["--cert", str(files.server_ecdsa.cert), "--key", str(files.server_ecdsa.key)]
+    served = _Serve(["--www", "--alpn", "h2,http/1.1", *cert], tmp_path)
+    try:
+        proc = subprocess.run(
+            [curl, "-sS", "--http2", "--cacert", str(files.root), f"https://localhost:{served.port}/"],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "glasstls: your TLS connection" in proc.stdout and "http/1.1" in proc.stdout
+    finally:
+        assert served.stop() == 0
+
+
+def test_connect_to_a_closed_pipe_stops_quietly(tmp_path: Path, files: TestPKIFiles) -> None:
+    cert = ["--cert", str(files.server_ecdsa.cert), "--key", str(files.server_ecdsa.key)]
+    served = _Serve(cert, tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        argv = [*GLASSTLS, "connect", f"localhost:{served.port}", "--cafile", str(files.root), "-q"]
+        proc = subprocess.run(
+            argv, input="echo me\n", stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT
+        )
+        assert proc.returncode == 141, proc.stderr
+        assert "Traceback" not in proc.stderr and proc.stderr == ""
+    finally:
+        os.close(write_end)
+        assert served.stop() == 0
+
+
+def test_the_demos_closing_hints_work_when_pasted(tmp_path: Path) -> None:
+    proc = run(["demo"], tmp_path, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    certs, serve, connect = (line.strip().split("  #")[0] for line in proc.stdout.splitlines()[-3:])
+    assert " certs " in certs and " serve " in serve and " connect " in connect
+    made = subprocess.run(certs, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
+    assert made.returncode == 0, made.stderr
+    served = _Serve(shlex.split(serve)[2:], tmp_path, cwd=tmp_path)  # the same arguments, on a free port
+    try:
+        pasted = subprocess.run(
+            connect.replace(":4433", f":{served.port}") + " --idle-timeout 0.2",
+            shell=True,
+            cwd=tmp_path,
+            input="hi\n",
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        assert pasted.returncode == 0, pasted.stderr
+        assert pasted.stdout == "hi\n" and "ClientHello" in pasted.stderr  # --trace: the handshake explained
     finally:
         assert served.stop() == 0
 
