@@ -508,6 +508,25 @@ def test_a_certificate_with_a_negative_serial_is_refused_without_a_warning(tmp_p
     assert proc.stderr == ""
 
 
+def test_verify_a_root_with_serial_zero_leaks_no_warning(tmp_path: Path) -> None:
+    """Some roots of Mozilla's store carry serial 0; cryptography warns whenever it is read. ``glasstls verify``
+    shows it (and the profile judges it) without a warning reaching the user, even under -W error."""
+    openssl = require_tool("openssl")
+    root = tmp_path / "root0.pem"
+    make = [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"]
+    make += ["-subj", "/CN=zero.example", "-addext", "subjectAltName=DNS:zero.example", "-set_serial", "0"]
+    subprocess.run(
+        [*make, "-keyout", str(tmp_path / "k.pem"), "-out", str(root)],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    argv = [sys.executable, "-W", "error", "-m", "glasstls", "verify", str(root), "--cafile", str(root)]
+    proc = subprocess.run([*argv, "--host", "zero.example"], capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.stderr == "" and "serial: 0" in proc.stdout
+
+
 def test_ci_script_sets_ci_itself() -> None:
     """So that a missing interop peer fails CI instead of skipping (tests/peers.py reads CI)."""
     script = (ROOT / ".ci" / "run").read_text()

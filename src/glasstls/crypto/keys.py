@@ -137,6 +137,26 @@ def _load_der_quietly(der: bytes) -> x509.Certificate:
     return cert
 
 
+#: Serial numbers by certificate identity (each entry holds its certificate, as ``_ders`` does); bounded.
+_serials: dict[int, tuple[x509.Certificate, int]] = {}
+
+
+def certificate_serial(cert: x509.Certificate) -> int:
+    """``cert.serial_number`` without ``cryptography``'s deprecation warning for a serial that is not positive
+    (zero, as on some roots in Mozilla's store): reports and the verification profile say so in words instead of
+    a warning leaking to the user. Read once per certificate object."""
+    hit = _serials.get(id(cert))
+    if hit is not None and hit[0] is cert:
+        return hit[1]
+    with _quiet_lock, warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        serial = cert.serial_number
+    if len(_serials) >= _DER_MEMO_SIZE:
+        _serials.clear()
+    _serials[id(cert)] = (cert, serial)
+    return serial
+
+
 def load_der_certificate(der: bytes) -> x509.Certificate:
     """``x509.load_der_x509_certificate(der)``, remembered per DER (the same chain comes back on every
     connection, e.g. a resumed session's peer chain). Raises ``ValueError`` as the loader does, also for a

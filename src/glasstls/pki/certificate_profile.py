@@ -35,6 +35,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from glasstls.crypto.keys import certificate_serial
 from glasstls.pki.facts import _ext, _label
 
 __all__ = ["PROFILES", "RULES", "ProfileName", "Rule", "Violation", "profile_violations", "rules_for"]
@@ -465,12 +466,12 @@ def _structure_violations(chain: Sequence[x509.Certificate]) -> list[tuple[str, 
     for cert in chain:
         # Not the trust anchor: it stands for a name and a key (RFC 5280 section 6.1.1 (d)), and six roots of
         # Mozilla's store (Go Daddy G2, Starfield G2, SECOM RootCA2, HARICA 2015 ...) carry serial number 0.
-        if cert is not anchor and cert.serial_number <= 0:
+        if cert is not anchor and certificate_serial(cert) <= 0:
             out.append(
                 (
                     "rfc5280.serial-not-positive",
                     cert,
-                    f"its serial number is {cert.serial_number}; it must be a positive integer",
+                    f"its serial number is {certificate_serial(cert)}; it must be a positive integer",
                     "reissue the certificate with a positive random serial number",
                 )
             )

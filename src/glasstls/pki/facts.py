@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 
-from glasstls.crypto.keys import certificate_der
+from glasstls.crypto.keys import certificate_der, certificate_serial
 from glasstls.pki.report import CertificateFacts, Role
 from glasstls.pki.revocation import certificate_label
 from glasstls.pki.trust import TrustStore
@@ -197,7 +197,7 @@ def describe_certificate(cert: x509.Certificate) -> dict[str, object]:
     return {
         "subject": _label(cert),
         "issuer": cert.issuer.rfc4514_string(),
-        "serial": f"{cert.serial_number:x}",
+        "serial": f"{certificate_serial(cert):x}",
         "not_before": cert.not_valid_before_utc.isoformat(),
         "not_after": cert.not_valid_after_utc.isoformat(),
         "subject_alt_names": _san_strings(cert),
@@ -271,7 +271,7 @@ def _static_facts(cert: x509.Certificate) -> dict[str, Any]:
         memo.facts = {
             "subject": _label(cert),
             "issuer": cert.issuer.rfc4514_string() or "(empty name)",
-            "serial": f"{cert.serial_number:x}",
+            "serial": f"{certificate_serial(cert):x}",
             "not_before": cert.not_valid_before_utc,
             "not_after": cert.not_valid_after_utc,
             "key_type": key_type,

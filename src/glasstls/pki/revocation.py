@@ -63,6 +63,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
 
+from glasstls.crypto.keys import certificate_serial
 from glasstls.errors import (
     BadCertificateStatusResponse,
     CertificateError,
@@ -215,7 +216,7 @@ def certificate_label(cert: x509.Certificate) -> str:
     if hit is not None and hit[0] is cert:
         return hit[1]
     subject = cert.subject.rfc4514_string()
-    label = subject if subject else f"(empty subject, serial {cert.serial_number:#x})"
+    label = subject if subject else f"(empty subject, serial {certificate_serial(cert):#x})"
     if len(_labels) >= _MEMO_SIZE:
         _labels.clear()
     _labels[id(cert)] = (cert, label)
@@ -391,7 +392,7 @@ def _crl_findings(
         if problem is not None:
             out.append(_Finding(source, "crl", problem=problem))
             continue
-        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        entry = crl.get_revoked_certificate_by_serial_number(certificate_serial(cert))
         if entry is None:
             out.append(_Finding(source, "crl", status="good"))
             continue
@@ -501,7 +502,7 @@ def _ocsp_finding(der: bytes, leaf: x509.Certificate, issuer: x509.Certificate, 
     # RFC 6960 section 3.2 (1), 4.1.1: the CertID identifies this certificate.
     single = None
     for candidate in singles:
-        if candidate.serial_number != leaf.serial_number:
+        if candidate.serial_number != certificate_serial(leaf):
             continue
         try:
             name_hash, key_hash = _cert_id(leaf, issuer, candidate.hash_algorithm)
@@ -517,7 +518,7 @@ def _ocsp_finding(der: bytes, leaf: x509.Certificate, issuer: x509.Certificate, 
             "ocsp",
             problem=(
                 f"it is for another certificate: it answers for {listed}, not for {_label(leaf)} (serial "
-                f"{leaf.serial_number:x}, issued by {_label(issuer)}; RFC 6960 section 3.2)"
+                f"{certificate_serial(leaf):x}, issued by {_label(issuer)}; RFC 6960 section 3.2)"
             ),
         )
     # RFC 6960 section 3.2 (2)-(4), 4.2.2.2: signed by the issuer or a responder it authorised.
@@ -604,7 +605,7 @@ def describe_ocsp_response(der: bytes) -> dict[str, object]:
 
 
 def _revoked_text(cert: x509.Certificate, finding: _Finding) -> str:
-    text = f"{_label(cert)} (serial {cert.serial_number:x}) is revoked"
+    text = f"{_label(cert)} (serial {certificate_serial(cert):x}) is revoked"
     if finding.revoked_at is not None:
         text += f" since {_when(finding.revoked_at)}"
     if finding.reason is not None:
@@ -630,7 +631,7 @@ def _status_for(
         return CertificateStatus(
             position=position,
             subject=_label(cert),
-            serial=cert.serial_number,
+            serial=certificate_serial(cert),
             status=value,
             ok=ok,
             detail=detail,
@@ -761,7 +762,7 @@ def _check_revocation(
         anchor = CertificateStatus(
             position=0,
             subject=_label(only),
-            serial=only.serial_number,
+            serial=certificate_serial(only),
             status="not checked",
             ok=True,
             detail=f"{_label(only)} is itself a trust anchor: trusted directly (RFC 5280 section 6.1.1 (d))",
@@ -773,7 +774,7 @@ def _check_revocation(
             CertificateStatus(
                 position=i,
                 subject=_label(c),
-                serial=c.serial_number,
+                serial=certificate_serial(c),
                 status="not checked",
                 ok=True,
                 detail=f"{_label(c)}: not checked (revocation checking is off)",
