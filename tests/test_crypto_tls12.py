@@ -72,7 +72,8 @@ def independent_prf(hash_name: str, secret: bytes, label: bytes, seed: bytes, le
 
 
 def test_suite_table() -> None:
-    assert len(TLS12_SUITES) == 14
+    assert len(TLS12_SUITES) == 17
+    assert {s for s, v in TLS12_SUITES.items() if v.key_exchange == "DHE_RSA"} == set(tls12.DHE_SUITES)
     assert all(s in TLS12_SUITES for s in DEFAULT_TLS12_SUITES + RSA_KEY_EXCHANGE_SUITES + LEGACY_CBC_SUITES)
     assert set(RSA_KEY_EXCHANGE_SUITES) == {C.TLS_RSA_WITH_AES_128_GCM_SHA256, C.TLS_RSA_WITH_AES_256_GCM_SHA384}
     assert set(LEGACY_CBC_SUITES) == {s for s, v in TLS12_SUITES.items() if not v.is_aead}
@@ -92,7 +93,7 @@ def test_suite_table() -> None:
 def test_suite_parameters(suite: tls12.Tls12CipherSuite) -> None:
     name = str(suite)
     assert name == suite.suite.name and name.startswith("TLS_")
-    assert suite.forward_secret == name.startswith("TLS_ECDHE_")
+    assert suite.forward_secret == name.startswith(("TLS_ECDHE_", "TLS_DHE_"))
     if "GCM" in name:
         assert (suite.fixed_iv_len, suite.record_iv_len, suite.tag_len, suite.mac_len) == (4, 8, 16, 0)
         assert suite.hash_name == ("sha384" if name.endswith("SHA384") else "sha256")

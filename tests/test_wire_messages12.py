@@ -26,6 +26,7 @@ from glasstls.wire.enums import (
     ProtocolVersion,
     SignatureScheme,
 )
+from glasstls.wire.messages_dhe import ClientKeyExchangeDhe, ServerKeyExchangeDhe
 from wire_strategies12 import MESSAGE_STRATEGIES_12, handshake_messages12
 
 TLS12 = ProtocolVersion.TLS12
@@ -301,6 +302,8 @@ def test_tls12_rows_of_message_decoders() -> None:
         (SKE, "ECDHE"): wmsg.ServerKeyExchangeEcdhe,
         (CKE, "ECDHE"): wmsg.ClientKeyExchangeEcdhe,
         (CKE, "RSA"): wmsg.ClientKeyExchangeRsa,
+        (SKE, "DHE"): ServerKeyExchangeDhe,  # registered by wire/messages_dhe.py
+        (CKE, "DHE"): ClientKeyExchangeDhe,
     } == wmsg.KEY_EXCHANGE_DECODERS
     for (t, _), cls in wmsg.KEY_EXCHANGE_DECODERS.items():
         assert cls.msg_type == t
@@ -399,7 +402,7 @@ def test_unexpected_key_exchange_messages_say_why() -> None:
 
 def test_unknown_key_exchange_method_is_a_caller_bug() -> None:
     with pytest.raises(ValueError, match="key_exchange"):
-        wmsg.decode_handshake(CKE, BODY_FOR[CKE], version=TLS12, key_exchange="DHE")  # type: ignore[arg-type]
+        wmsg.decode_handshake(CKE, BODY_FOR[CKE], version=TLS12, key_exchange="DH_anon")  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -108,7 +108,11 @@ def _check_versions(min_version: ProtocolVersion, max_version: ProtocolVersion) 
 
 
 def _legacy_suites(
-    cipher_suites: tuple[CipherSuite, ...], *, allow_rsa_key_exchange: bool, allow_legacy_cbc: bool
+    cipher_suites: tuple[CipherSuite, ...],
+    *,
+    allow_rsa_key_exchange: bool,
+    allow_legacy_cbc: bool,
+    allow_dhe: bool = False,
 ) -> tuple[CipherSuite, ...]:
     """The configured suites, with the opt-in legacy ones added when the defaults are in use.
 
@@ -125,9 +129,13 @@ def _legacy_suites(
             )
         if t12.legacy and not allow_legacy_cbc:
             raise ConfigError(f"{s} is a legacy CBC suite: set allow_legacy_cbc to use it")
+        if t12.key_exchange == "DHE_RSA" and not allow_dhe:
+            raise ConfigError(f"{s} uses finite-field DHE (RFC 7919), a legacy choice: set allow_dhe to use it")
     if cipher_suites != DEFAULT_CIPHER_SUITES:
         return cipher_suites
     extra: list[CipherSuite] = []
+    if allow_dhe:
+        extra += _tls12.DHE_SUITES
     if allow_rsa_key_exchange:
         extra += _tls12.RSA_KEY_EXCHANGE_SUITES
     if allow_legacy_cbc:
@@ -191,6 +199,7 @@ def _settle_protocol(config: ClientConfig | ServerConfig) -> None:
         config.cipher_suites,
         allow_rsa_key_exchange=config.allow_rsa_key_exchange,
         allow_legacy_cbc=config.allow_legacy_cbc,
+        allow_dhe=config.allow_dhe,
     )
     object.__setattr__(config, "cipher_suites", suites)
     _check_suites_for_versions(suites, config.min_version, config.max_version)
@@ -211,6 +220,8 @@ class ClientConfig:
     ``allow_rsa_key_exchange``: also offer TLS 1.2 suites with the RSA key exchange, which has NO forward
     secrecy (whoever gets the server's key later can decrypt recorded traffic). ``allow_legacy_cbc``: also offer
     the TLS 1.2 CBC suites (HMAC-SHA1, MAC-then-encrypt unless the peer agrees to encrypt_then_mac).
+    ``allow_dhe``: also offer the TLS 1.2 DHE_RSA suites (RFC 7919 groups only; legacy: large, slow, for peers
+    that lack ECDHE). The RFC 7919 groups themselves are named in ``groups`` (TLS 1.3 and TLS 1.2 alike).
     ``require_extended_master_secret``: refuse a TLS 1.2 handshake without RFC 7627 (on by default).
     ``revocation``: "off", "soft-fail" (reject only what is proven revoked) or "hard-fail" (a fresh status for
     the leaf is required); ``crls``: CRLs to consult; ``request_ocsp_staple``: ask for an OCSP staple.
@@ -234,6 +245,7 @@ class ClientConfig:
     max_version: ProtocolVersion = ProtocolVersion.TLS13
     allow_rsa_key_exchange: bool = False
     allow_legacy_cbc: bool = False
+    allow_dhe: bool = False
     require_extended_master_secret: bool = True
     revocation: RevocationPolicy = "soft-fail"
     crls: tuple[x509.CertificateRevocationList, ...] = ()
@@ -275,7 +287,8 @@ class ServerConfig:
     ``certificates``: one or more chains (e.g. RSA and ECDSA); the server picks by the client's SNI and
     signature_algorithms. ``alpn_protocols`` in the server's order of preference.
     ``client_auth``: "none", "optional" or "required" (mutual TLS), verified against ``client_trust``.
-    ``allow_rsa_key_exchange`` / ``allow_legacy_cbc`` / ``require_extended_master_secret``: as for the client.
+    ``allow_rsa_key_exchange`` / ``allow_legacy_cbc`` / ``allow_dhe`` / ``require_extended_master_secret``: as
+    for the client.
     ``client_revocation``, ``client_crls``: revocation checking of client certificates.
     ``client_identities``: the client identities accepted (a name in the client certificate's subjectAltName
     or subject CN; pki/client_identity.py); empty: any client whose chain verifies.
@@ -298,6 +311,7 @@ class ServerConfig:
     max_version: ProtocolVersion = ProtocolVersion.TLS13
     allow_rsa_key_exchange: bool = False
     allow_legacy_cbc: bool = False
+    allow_dhe: bool = False
     require_extended_master_secret: bool = True
     client_auth: ClientAuth = "none"
     client_trust: TrustStore | None = None

@@ -72,7 +72,11 @@ def _split(values: Sequence[str] | None) -> list[str]:
 
 
 def parse_cipher_suites(
-    values: Sequence[str] | None, *, allow_rsa_key_exchange: bool = False, allow_cbc: bool = False
+    values: Sequence[str] | None,
+    *,
+    allow_rsa_key_exchange: bool = False,
+    allow_cbc: bool = False,
+    allow_dhe: bool = False,
 ) -> tuple[CipherSuite, ...] | None:
     """IANA names, case-insensitive (TLS_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256); None when
     none were given. A TLS 1.2 suite with the RSA key exchange needs ``--allow-rsa-key-exchange``, a CBC suite
@@ -96,6 +100,8 @@ def parse_cipher_suites(
             )
         if t12 is not None and t12.legacy and not allow_cbc:
             raise CliError(f"{suite} is a legacy CBC suite: add --allow-cbc if you really need it")
+        if t12 is not None and t12.key_exchange == "DHE_RSA" and not allow_dhe:
+            raise CliError(f"{suite} uses finite-field DHE (RFC 7919): add --allow-dhe if you really need it")
         if suite not in out:
             out.append(suite)
     return tuple(out)
@@ -167,6 +173,11 @@ def legacy_warnings(negotiated: Negotiated) -> list[str]:
         )
         out.append(
             f"legacy CBC: {negotiated.cipher_suite} protects records with CBC and HMAC-SHA1; {how} (--allow-cbc)"
+        )
+    if t12.key_exchange == "DHE_RSA":
+        out.append(
+            f"legacy DHE: {negotiated.cipher_suite} uses finite-field Diffie-Hellman over {negotiated.group} "
+            "(RFC 7919): forward secret, but slower and larger than ECDHE (--allow-dhe)"
         )
     return out
 
@@ -305,6 +316,12 @@ def add_protocol_options(parser: argparse.ArgumentParser) -> None:
         "--allow-cbc",
         action="store_true",
         help="LEGACY: also allow the TLS 1.2 CBC suites (HMAC-SHA1, MAC-then-encrypt)",
+    )
+    group.add_argument(
+        "--allow-dhe",
+        action="store_true",
+        help="LEGACY: also allow the TLS 1.2 DHE_RSA suites (finite-field DHE over the RFC 7919 groups; name "
+        "ffdhe groups with --group to use them in TLS 1.3 too)",
     )
     group.add_argument(
         "--allow-no-ems",

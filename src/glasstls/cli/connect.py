@@ -149,7 +149,10 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
     check_idle_timeout(args.idle_timeout)
     minimum, maximum = parse_versions(args.min_version, args.max_version)
     suites = parse_cipher_suites(
-        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
+        args.cipher,
+        allow_rsa_key_exchange=args.allow_rsa_key_exchange,
+        allow_cbc=args.allow_cbc,
+        allow_dhe=args.allow_dhe,
     )
     groups = parse_groups(args.group)
     alpn = parse_alpn(args.alpn)
@@ -176,6 +179,7 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
         max_version=maximum,
         allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
         allow_legacy_cbc=bool(args.allow_cbc),
+        allow_dhe=bool(args.allow_dhe),  # --allow-dhe: legacy, named
         client_certificate=chain,
         revocation=args.revocation,
         crls=load_crls(args.crl) if args.crl else (),

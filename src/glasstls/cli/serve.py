@@ -461,7 +461,10 @@ def prepare(
         raise CliError("give at most one --ocsp-response per --cert, in the same order as the --cert options")
     minimum, maximum = parse_versions(args.min_version, args.max_version)
     suites = parse_cipher_suites(
-        args.cipher, allow_rsa_key_exchange=args.allow_rsa_key_exchange, allow_cbc=args.allow_cbc
+        args.cipher,
+        allow_rsa_key_exchange=args.allow_rsa_key_exchange,
+        allow_cbc=args.allow_cbc,
+        allow_dhe=args.allow_dhe,
     )
     groups = parse_groups(args.group)
     alpn = parse_alpn(args.alpn)
@@ -510,6 +513,7 @@ def prepare(
         max_version=maximum,
         allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
         allow_legacy_cbc=bool(args.allow_cbc),
+        allow_dhe=bool(args.allow_dhe),  # --allow-dhe: legacy, named
         client_auth=client_auth,
         client_trust=client_trust,
         client_identities=identities,

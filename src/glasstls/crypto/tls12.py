@@ -2,7 +2,8 @@
 
 Suites (RFC 5246 appendix A.5, RFC 5288, RFC 5289, RFC 7905, RFC 8422): a TLS 1.2 suite names the key
 exchange, the record cipher and the PRF hash together. The RSA key exchange has no forward secrecy and the
-CBC suites are legacy: both are opt-in (``allow_rsa_key_exchange``, ``allow_legacy_cbc`` in the configs).
+CBC suites are legacy: both are opt-in (``allow_rsa_key_exchange``, ``allow_legacy_cbc`` in the configs). So is
+finite-field DHE (``allow_dhe``: RFC 7919 groups only, RFC 5288 / RFC 7905 suites).
 
 Key derivation, each step with its section of RFC 5246 (or the RFC named)::
 
@@ -47,7 +48,7 @@ from glasstls.crypto.keys import PrivateKey, PublicKey
 from glasstls.crypto.suites import Aead, _CryptographyAead, hash_algorithm
 from glasstls.wire.enums import CipherSuite
 
-KeyExchangeKind = Literal["ECDHE_ECDSA", "ECDHE_RSA", "RSA"]
+KeyExchangeKind = Literal["ECDHE_ECDSA", "ECDHE_RSA", "DHE_RSA", "RSA"]
 
 _HASH_LEN = {"sha256": 32, "sha384": 48}
 _SHA1 = hashes.SHA1()
@@ -283,6 +284,9 @@ TLS12_SUITES: dict[CipherSuite, Tls12CipherSuite] = {
         _cbc(_S.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE_ECDSA", 256),
         _cbc(_S.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE_RSA", 128),
         _cbc(_S.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE_RSA", 256),
+        _gcm(_S.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, "DHE_RSA", 128),
+        _gcm(_S.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, "DHE_RSA", 256),
+        _chacha(_S.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "DHE_RSA"),
     )
 }
 
@@ -301,6 +305,15 @@ DEFAULT_TLS12_SUITES: tuple[CipherSuite, ...] = (
 RSA_KEY_EXCHANGE_SUITES: tuple[CipherSuite, ...] = (
     _S.TLS_RSA_WITH_AES_256_GCM_SHA384,
     _S.TLS_RSA_WITH_AES_128_GCM_SHA256,
+)
+
+#: Finite-field DHE with RSA signatures and an AEAD (RFC 5288, RFC 7905), over the RFC 7919 groups: forward
+#: secret, but large shares and slow exchanges for nothing ECDHE lacks; for peers that have nothing else (opt-in:
+#: ``allow_dhe``).
+DHE_SUITES: tuple[CipherSuite, ...] = (
+    _S.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+    _S.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    _S.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
 )
 
 #: CBC with HMAC-SHA1 (opt-in: ``allow_legacy_cbc``; the RSA ones also need ``allow_rsa_key_exchange``).

@@ -30,6 +30,7 @@ from glasstls.events import Event, Negotiated
 from glasstls.pki.verify import VerifiedChain
 from glasstls.sessions import ClientSession
 from glasstls.trace.events import NO_DETAILS, TraceKind
+from glasstls.wire import messages_dhe  # noqa: F401  (registers the TLS 1.2 DHE key exchange decoders)
 from glasstls.wire.codec import fast_frozen_init
 from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion, SignatureScheme
 from glasstls.wire.messages import CertificateVerify, Finished, HandshakeMessage, decode_handshake
@@ -438,7 +439,7 @@ class State:
     #: The version whose message formats apply (Certificate, CertificateRequest, NewSessionTicket differ).
     wire_version: ClassVar[ProtocolVersion] = ProtocolVersion.TLS13
     #: TLS 1.2: "ECDHE" or "RSA", for decoding ServerKeyExchange / ClientKeyExchange.
-    key_exchange: Literal["ECDHE", "RSA"] | None = None
+    key_exchange: Literal["ECDHE", "RSA", "DHE"] | None = None
 
     def check_accepts(self, msg_type: int) -> None:
         """The one place where a message the state does not accept becomes unexpected_message."""

@@ -27,7 +27,8 @@ from cryptography import x509
 
 from glasstls.config import CertificateChain, ClientConfig
 from glasstls.crypto import signatures, tls12
-from glasstls.crypto.groups import KeyExchange, start_key_exchange
+from glasstls.crypto.ffdhe import is_ffdhe
+from glasstls.crypto.groups import KeyExchange, exchange_name
 from glasstls.crypto.keys import (
     PublicKey,
     ec_curve_group,
@@ -45,6 +46,7 @@ from glasstls.errors import (
     UnsupportedExtension,
 )
 from glasstls.events import Negotiated
+from glasstls.handshake import dhe12
 from glasstls.handshake.base import (
     Actions,
     ServerCertVerified,
@@ -85,7 +87,6 @@ from glasstls.wire.messages import (
     CertificateStatus,
     CertificateVerify,
     ClientHello,
-    ClientKeyExchangeEcdhe,
     ClientKeyExchangeRsa,
     HandshakeMessage,
     HelloRequest,
@@ -93,6 +94,7 @@ from glasstls.wire.messages import (
     ServerHello,
     ServerKeyExchangeEcdhe,
 )
+from glasstls.wire.messages_dhe import ServerKeyExchangeDhe
 
 if TYPE_CHECKING:
     from glasstls.handshake.client13 import ClientHandshake
@@ -105,10 +107,10 @@ _TLS13_ONLY = frozenset(
 
 def hello_groups(groups: Sequence[NamedGroup], versions: Sequence[ProtocolVersion]) -> tuple[NamedGroup, ...]:
     """The supported_groups a ClientHello offers: a TLS 1.2-only hello lists only groups TLS 1.2 can use (RFC 8422
-    section 5.1), never a TLS 1.3-only one such as an ML-KEM hybrid."""
+    section 5.1; the RFC 7919 FFDHE groups, RFC 7919 section 3), never a TLS 1.3-only one such as an ML-KEM hybrid."""
     if ProtocolVersion.TLS13 in versions:
         return tuple(groups)
-    return tuple(g for g in groups if g in TLS12_ECDHE_GROUPS)
+    return tuple(g for g in groups if g in TLS12_ECDHE_GROUPS or is_ffdhe(g))
 
 
 def hello_extensions(config: ClientConfig, session: ClientSession | None) -> list[ext.Extension]:
@@ -277,7 +279,9 @@ def server_hello_received(
         ticket_expected=ticket_ack is not None,
         status_expected=ext.find_extension(sh.extensions, ExtensionType.STATUS_REQUEST) is not None,
     )
-    kx = "ECDHE" if suite.forward_secret else "RSA key transport"
+    kx = {"RSA": "RSA key transport", "DHE_RSA": "DHE (RFC 7919 groups; legacy, allowed by allow_dhe)"}.get(
+        suite.key_exchange, "ECDHE"
+    )
     actions.trace(
         "choice",
         step,
@@ -326,7 +330,7 @@ class _State12(State):
 
     def __init__(self, c: _Client12) -> None:
         self.c = c
-        self.key_exchange = "RSA" if c.session.suite.key_exchange == "RSA" else "ECDHE"
+        self.key_exchange = dhe12.wire_method(c.session.suite)
 
     def check_accepts(self, msg_type: int) -> None:
         # RFC 5246 section 7.4.1.1: HelloRequest "will be ignored by the client if the client is currently
@@ -435,12 +439,16 @@ class ExpectServerKeyExchange12(_State12):
     step = "ServerKeyExchange"
 
     def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
-        ske = cast(ServerKeyExchangeEcdhe, msg)
+        ske = cast(ServerKeyExchangeEcdhe | ServerKeyExchangeDhe, msg)
         c = self.c
         step = self.step
         config = c.config
-        if ske.named_group not in config.groups or ske.named_group not in TLS12_ECDHE_GROUPS:
+        if isinstance(ske, ServerKeyExchangeDhe):
+            group = dhe12.client_dhe_group(config.groups, ske, step)  # RFC 7919 section 3
+        elif ske.named_group not in config.groups or ske.named_group not in TLS12_ECDHE_GROUPS:
             raise IllegalParameter(f"server chose {ske.named_group}, which we did not offer for TLS 1.2", step=step)
+        else:
+            group = ske.named_group
         leaf = c.peer_chain[0]
         content = tls12.server_key_exchange_signed_content(
             c.session.client_random, c.session.server_random, ske.params_bytes()
@@ -455,19 +463,20 @@ class ExpectServerKeyExchange12(_State12):
             rsa_pss_key=is_rsassa_pss_certificate(leaf),
             step=step,
         )
-        actions.check(step, f"the ECDHE parameters are signed by the server's key ({ske.signature_scheme})")
-        exchange = start_key_exchange(ske.named_group, config.random)
+        kx = exchange_name(group)
+        actions.check(step, f"the {kx} parameters are signed by the server's key ({ske.signature_scheme})")
+        exchange = dhe12.start(group, config.random, step=step)
         premaster = exchange.exchange(ske.public)
-        c.group = ske.named_group
+        c.group = group
         c.scheme = ske.signature_scheme
-        c.hs.group = ske.named_group
+        c.hs.group = group
         c.transcript.add(raw)
         actions.trace(
             "key_exchange",
             step,
-            f"ECDHE share over {ske.named_group}: both sides will share a secret; forward secrecy, since the key "
+            f"{kx} share over {group}: both sides will share a secret; forward secrecy, since the key "
             "pairs are ephemeral",
-            {"group": str(ske.named_group), "server_share": describe(ske.public)},
+            {"group": str(group), "server_share": describe(ske.public)},
         )
         del proof
         return ExpectCertificateRequestOrDone12(c, exchange, premaster)
@@ -528,8 +537,9 @@ class ExpectCertificateRequestOrDone12(_State12):
         else:
             assert self.exchange is not None
             premaster = self.premaster
-            c.transcript.add(actions.send(ClientKeyExchangeEcdhe(self.exchange.public_bytes())))
-            actions.trace("key_exchange", "ClientKeyExchange", "sent our ECDHE share; premaster secret computed")
+            c.transcript.add(actions.send(dhe12.client_key_exchange(self.exchange)))
+            kx = exchange_name(self.exchange.group)
+            actions.trace("key_exchange", "ClientKeyExchange", f"sent our {kx} share; premaster secret computed")
         session.derive_master(premaster, c.transcript.digest(), actions)
         if chain is not None and scheme is not None:
             signature = signatures.sign(

@@ -23,14 +23,14 @@ from cryptography import x509
 
 from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import signatures, tls12
-from glasstls.crypto.groups import KeyExchange, start_key_exchange
+from glasstls.crypto.groups import KeyExchange, exchange_name
 from glasstls.crypto.keys import PublicKey, certificate_der, ec_curve_group, is_rsassa_pss_certificate, key_algorithm
 from glasstls.crypto.suites import TLS13_SUITES
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import DecodeError, HandshakeFailure, IllegalParameter, NoApplicationProtocol
 from glasstls.events import Negotiated
-from glasstls.handshake import hello_checks
+from glasstls.handshake import dhe12, hello_checks
 from glasstls.handshake.base import (
     Actions,
     Context,
@@ -121,6 +121,8 @@ def _choose(
     """The server's preferred suite for which it has a certificate and, for ECDHE, a group and a signature
     scheme the client accepts (RFC 5246 section 7.4.1.4.1, RFC 8422 sections 5.1, 5.3)."""
     groups = [g for g in config.groups if g in client_groups and g in TLS12_ECDHE_GROUPS]
+    dhe_group = dhe12.server_dhe_group(config.groups, client_groups)  # RFC 7919 section 4
+    dhe_refused = False
     # Certificates covering the client's SNI name first (RFC 6066 section 3), then in configured order.
     chains = sorted(
         config.certificates,
@@ -131,8 +133,11 @@ def _choose(
         suite = TLS12_SUITES.get(suite_id)
         if suite is None or suite_id not in ch.cipher_suites:
             continue
-        if suite.forward_secret and not groups:
-            reasons.append(f"{suite_id}: no ECDHE group in common")
+        dhe = suite.key_exchange == "DHE_RSA"
+        kx_group = dhe_group if dhe else (groups[0] if groups else None)
+        if suite.forward_secret and kx_group is None:
+            reasons.append(f"{suite_id}: no {'FFDHE (RFC 7919)' if dhe else 'ECDHE'} group in common")
+            dhe_refused = dhe_refused or dhe
             continue
         wanted = "ECDSA" if suite.key_exchange == "ECDHE_ECDSA" else "RSA"
         for chain in chains:
@@ -155,7 +160,7 @@ def _choose(
                 None,
             )
             if scheme is not None:
-                return _Choice(suite, chain, scheme, groups[0])
+                return _Choice(suite, chain, scheme, kx_group)
         reasons.append(f"{suite_id}: no {wanted} certificate the client can accept" + _sha1_only(client_schemes))
     offered12 = [str(s) for s in ch.cipher_suites if s in TLS12_SUITES]
     ours = [str(s) for s in config.cipher_suites if s in TLS12_SUITES]
@@ -169,6 +174,8 @@ def _choose(
             hint="configure a TLS 1.2 cipher suite both sides accept (the RSA key exchange and CBC suites are "
             "opt-in: allow_rsa_key_exchange, allow_legacy_cbc)",
         )
+    if dhe_refused and all("FFDHE" in r for r in reasons):
+        raise dhe12.no_common_dhe_group(client_groups)  # RFC 7919 section 4: insufficient_security
     raise HandshakeFailure(
         "no TLS 1.2 cipher suite can be used: " + "; ".join(reasons),
         step=step,
@@ -273,9 +280,8 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
     exchange: KeyExchange | None = None
     if suite.forward_secret:
         assert choice.group is not None and choice.scheme is not None
-        exchange = start_key_exchange(choice.group, config.random)
-        public = exchange.public_bytes()
-        unsigned = ServerKeyExchangeEcdhe(choice.group, public, choice.scheme, b"")
+        exchange = dhe12.start(choice.group, config.random, step="ClientKeyExchange")
+        unsigned = cast(ServerKeyExchangeEcdhe, dhe12.server_key_exchange(exchange, choice.scheme, b""))
         content = tls12.server_key_exchange_signed_content(ch.random, server_random, unsigned.params_bytes())
         signature = signatures.sign(
             choice.scheme,
@@ -284,11 +290,12 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
             rsa_pss_key=is_rsassa_pss_certificate(choice.chain.leaf),
             tls12=True,
         )
-        transcript.add(actions.send(ServerKeyExchangeEcdhe(choice.group, public, choice.scheme, signature)))
+        transcript.add(actions.send(dhe12.server_key_exchange(exchange, choice.scheme, signature)))
         actions.trace(
             "key_exchange",
             "ServerKeyExchange",
-            f"sent our ECDHE share over {choice.group}, signed with {choice.scheme}: forward secrecy",
+            f"sent our {exchange_name(choice.group)} share over {choice.group}, signed with {choice.scheme}: "
+            "forward secrecy",
         )
     request = None
     if config.client_auth != "none":
@@ -354,7 +361,8 @@ def _server_hello_extensions(
         exts.append(ext.SessionTicket(b""))
     if stapling:
         exts.append(ext.StatusRequestAck())
-    if suite is not None and suite.forward_secret and ext.get_extension(ch.extensions, ext.EcPointFormats) is not None:
+    ecc = suite is not None and suite.key_exchange.startswith("ECDHE")  # RFC 8422 section 5.2: for ECC suites
+    if ecc and ext.get_extension(ch.extensions, ext.EcPointFormats) is not None:
         exts.append(ext.EcPointFormats((ECPointFormat.UNCOMPRESSED,)))
     client_rsl = ext.get_extension(ch.extensions, ext.RecordSizeLimit)
     if client_rsl is not None:
@@ -508,7 +516,7 @@ class _State12(State):
 
     def __init__(self, s: _Server12) -> None:
         self.s = s
-        self.key_exchange = "RSA" if s.session.suite.key_exchange == "RSA" else "ECDHE"
+        self.key_exchange = dhe12.wire_method(s.session.suite)
 
 
 class ExpectClientCertificate12(_State12):
@@ -567,8 +575,11 @@ class ExpectClientKeyExchange12(_State12):
             cke = cast(ClientKeyExchangeEcdhe, msg)
             assert self.exchange is not None
             premaster = self.exchange.exchange(cke.public)
+            assert s.group is not None
             actions.trace(
-                "key_exchange", self.step, f"received the client's ECDHE share over {s.group}: premaster computed"
+                "key_exchange",
+                self.step,
+                f"received the client's {exchange_name(s.group)} share over {s.group}: premaster computed",
             )
         s.transcript.add(raw)
         s.session.derive_master(premaster, s.transcript.digest(), actions)

@@ -160,9 +160,15 @@ def _certificate_request_lines(d: Mapping[str, object], tls12: bool) -> list[Lin
 
 
 def _server_key_exchange_lines(d: Mapping[str, object], tls12: bool) -> list[Line]:
-    """TLS 1.2 ECDHE (RFC 8422 section 5.4): the server's ephemeral share, signed with its certificate key."""
+    """TLS 1.2 ECDHE (RFC 8422 section 5.4) or DHE (RFC 5246 section 7.4.3, RFC 7919): the server's ephemeral
+    share, signed with its certificate key."""
+    group = (
+        f"ECDHE group: {d.get('named_group')}"
+        if "named_group" in d
+        else f"DHE parameters: {_hex_size(d.get('p'))} prime p, generator {_hex_size(d.get('g'))}"
+    )
     return [
-        Line(f"ECDHE group: {d.get('named_group')}, server share {_hex_size(d.get('public'))}"),
+        Line(f"{group}, server share {_hex_size(d.get('public'))}"),
         Line(f"signed with {d.get('signature_scheme')} over both randoms and the share (authenticates the share)"),
     ]
 

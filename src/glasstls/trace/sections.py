@@ -171,7 +171,7 @@ SECTIONS12: dict[str, tuple[str, str]] = {
         "The server sends its certificate and the intermediate CA certificates, in the clear (RFC 5246 7.4.2).",
     ),
     "server_key_exchange": (
-        "ServerKeyExchange: the server's signed ECDHE share",
+        "ServerKeyExchange: the server's signed (EC)DHE share",
         "The server sends an ephemeral public key, signed with its certificate's key over both randoms and the "
         "share, so that the client knows it comes from the certificate's holder (RFC 8422 5.4, RFC 5246 7.4.3).",
     ),

@@ -77,7 +77,7 @@ U16_MAX = 0xFFFF
 U24_MAX = 0xFFFFFF
 
 #: The TLS 1.2 key exchange methods whose messages glasstls decodes (RFC 8422 ECDHE, RFC 5246 RSA).
-KeyExchangeMethod = Literal["ECDHE", "RSA"]
+KeyExchangeMethod = Literal["ECDHE", "RSA", "DHE"]  # DHE: wire/messages_dhe.py
 
 #: RFC 8446 section 4.1.3: a ServerHello with this random is a HelloRetryRequest (SHA-256 of
 #: "HelloRetryRequest").
@@ -809,8 +809,8 @@ def decode_handshake(
     them unexpected. Ignored for the other messages and for TLS 1.3.
     Unknown or unsupported message types raise :class:`~glasstls.errors.UnexpectedMessage`.
     """
-    if key_exchange is not None and key_exchange not in ("ECDHE", "RSA"):
-        raise ValueError(f"key_exchange must be 'ECDHE', 'RSA' or None, not {key_exchange!r}")  # caller's bug
+    if key_exchange is not None and key_exchange not in ("ECDHE", "RSA", "DHE"):
+        raise ValueError(f"key_exchange must be 'ECDHE', 'RSA', 'DHE' or None, not {key_exchange!r}")  # a bug
     if not 0 <= msg_type <= 0xFF:
         raise UnexpectedMessage(f"handshake message type {msg_type} is out of range")
     kind = _handshake_type(msg_type)

@@ -1,0 +1,82 @@
+"""The TLS 1.2 finite-field DHE key exchange messages (RFC 5246 sections 7.4.3 and 7.4.7.2).
+
+Kept beside :mod:`glasstls.wire.messages` (which has no room left) and registered in its
+``KEY_EXCHANGE_DECODERS`` under the method ``"DHE"`` when this module is imported (the handshake states import
+it, so any connection can decode them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+from glasstls.wire.codec import Reader, Writer, fast_frozen_inits
+from glasstls.wire.enums import HandshakeType, SignatureScheme
+from glasstls.wire.messages import KEY_EXCHANGE_DECODERS, HandshakeMessage
+
+U16_MAX = 0xFFFF
+
+
+@dataclass(frozen=True)
+class ServerKeyExchangeDhe(HandshakeMessage):
+    """RFC 5246 section 7.4.3, the DHE ServerKeyExchange::
+
+        struct { opaque dh_p<1..2^16-1>; opaque dh_g<1..2^16-1>; opaque dh_Ys<1..2^16-1>; } ServerDHParams;
+        struct { ServerDHParams params; digitally-signed struct { ClientHello.random; ServerHello.random;
+                 ServerDHParams params; } signed_params; } ServerKeyExchange;
+
+    The parameters are kept as sent (big-endian integers, leading zeros allowed); which RFC 7919 group they are,
+    and whether Ys is in range, is the state's business (RFC 7919 sections 3 and 5.1).
+    """
+
+    msg_type = HandshakeType.SERVER_KEY_EXCHANGE
+    p: bytes
+    g: bytes
+    public: bytes
+    signature_scheme: SignatureScheme
+    signature: bytes
+
+    def params_bytes(self) -> bytes:
+        """The ServerDHParams encoding, which the signature covers (RFC 5246 section 7.4.3)."""
+        return Writer().vec(2, self.p).vec(2, self.g).vec(2, self.public).getvalue()
+
+    def encode_body(self) -> bytes:
+        return Writer().raw(self.params_bytes()).u16(self.signature_scheme).vec(2, self.signature).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = Reader(data, cls.__name__)
+        p = r.vec(2, "dh_p", 1, U16_MAX)
+        g = r.vec(2, "dh_g", 1, U16_MAX)
+        public = r.vec(2, "dh_Ys", 1, U16_MAX)
+        scheme = SignatureScheme(r.u16("signature_scheme"))
+        signature = r.vec(2, "signature", 0, U16_MAX)  # RFC 5246 section 4.7
+        r.finish()
+        return cls(p, g, public, scheme, signature)
+
+
+@dataclass(frozen=True)
+class ClientKeyExchangeDhe(HandshakeMessage):
+    """RFC 5246 section 7.4.7.2, ``ClientDiffieHellmanPublic`` in its explicit form: ``opaque dh_Yc<1..2^16-1>``.
+    The implicit form (an empty body, for fixed-DH client certificates) fails with decode_error."""
+
+    msg_type = HandshakeType.CLIENT_KEY_EXCHANGE
+    public: bytes
+
+    def encode_body(self) -> bytes:
+        return Writer().vec(2, self.public).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = Reader(data, cls.__name__)
+        public = r.vec(2, "dh_Yc", 1, U16_MAX)
+        r.finish()
+        return cls(public)
+
+
+KEY_EXCHANGE_DECODERS[(HandshakeType.SERVER_KEY_EXCHANGE, "DHE")] = ServerKeyExchangeDhe
+KEY_EXCHANGE_DECODERS[(HandshakeType.CLIENT_KEY_EXCHANGE, "DHE")] = ClientKeyExchangeDhe
+
+fast_frozen_inits(globals(), __name__)
+
+__all__ = ["ClientKeyExchangeDhe", "ServerKeyExchangeDhe"]
