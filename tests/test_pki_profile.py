@@ -29,7 +29,14 @@ from glasstls.pki.verify import CHECK_NAMES, ChainReport, explain_chain, report_
 from peers import PEER_TIMEOUT, require_tool
 
 NOW = datetime.now(UTC).replace(microsecond=0)  # openssl (serial zero) signs from the real clock
-AT = NOW + timedelta(minutes=5)  # the time of the checks: after openssl's notBefore (the moment it signs)
+
+
+def at() -> datetime:
+    """The time of a check: just after now, so after the notBefore openssl gives the certificates it signs (the
+    moment it signs, possibly minutes after this module was imported) and well inside every validity period."""
+    return datetime.now(UTC) + timedelta(minutes=1)
+
+
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
 ROOT_KEY = ec.generate_private_key(ec.SECP256R1())
 INTER_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -124,7 +131,7 @@ class Case:
         return TrustStore.from_certificates([self.root], source="profile test root")
 
     def cryptography_accepts(self) -> bool:
-        builder = PolicyBuilder().store(Store([self.root])).time(AT)
+        builder = PolicyBuilder().store(Store([self.root])).time(at())
         try:
             subject: x509.DNSName | x509.IPAddress = x509.IPAddress(ipaddress.ip_address(self.host))
         except ValueError:
@@ -136,7 +143,7 @@ class Case:
         return True
 
     def report(self, profile: str | None = None) -> ChainReport:
-        return explain_chain(self.der(), server_name=self.host, trust=self.trust(), at=AT, profile=profile)  # type: ignore[arg-type]
+        return explain_chain(self.der(), server_name=self.host, trust=self.trust(), at=at(), profile=profile)  # type: ignore[arg-type]
 
 
 def chain(
@@ -365,7 +372,7 @@ def test_a_leaf_that_is_itself_the_anchor_is_not_profiled() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = _build(_name("example.com"), key, None, key, ca=False, extensions=_leaf_exts(eku=None), aki=False)
     trust = TrustStore.from_certificates([leaf], source="the leaf itself")
-    report = explain_chain([leaf.public_bytes(Encoding.DER)], server_name="example.com", trust=trust, at=AT)
+    report = explain_chain([leaf.public_bytes(Encoding.DER)], server_name="example.com", trust=trust, at=at())
     if report.ok:
         assert report.check("profile").skipped
 
@@ -387,7 +394,7 @@ def test_a_short_valid_path_among_many_certificates() -> None:
     sent = [leaf, *junk, *decoys, inter]
     assert len(sent) > 64
     der = [c.public_bytes(Encoding.DER) for c in sent]
-    report = explain_chain(der, server_name="example.com", trust=case.trust(), at=AT)
+    report = explain_chain(der, server_name="example.com", trust=case.trust(), at=at())
     assert report.ok, report.to_text()
     assert len(report.certificates) == 3 and len(report.unused) == 78
 
@@ -398,7 +405,7 @@ def test_too_many_certificates_is_refused_with_the_bound() -> None:
     case = chain()
     der = case.der()
     report = explain_chain(
-        [der[0]] + [der[1]] * MAX_PEER_CERTIFICATES, server_name="example.com", trust=case.trust(), at=AT
+        [der[0]] + [der[1]] * MAX_PEER_CERTIFICATES, server_name="example.com", trust=case.trust(), at=at()
     )
     assert not report.ok and str(MAX_PEER_CERTIFICATES) in (report.error.reason if report.error else "")
     assert MAX_PEER_CERTIFICATES >= 64
@@ -419,7 +426,7 @@ def client_case(*, names: Sequence[str] = (), cn: str = "alice") -> Case:
 
 def test_client_certificate_without_subject_alt_name_is_accepted() -> None:
     case = client_case()
-    verified = verify_client_chain(case.der(), trust=case.trust(), at=AT)
+    verified = verify_client_chain(case.der(), trust=case.trust(), at=at())
     assert verified.leaf.subject.rfc4514_string() == "CN=alice"
     assert verified.check("name").skipped
 
@@ -428,10 +435,10 @@ def test_expected_client_identity() -> None:
     case = client_case(names=("alice@example.com", "device.example.com"))
     trust = case.trust()
     for accepted in (("alice",), ("ALICE@example.com",), ("bob", "device.example.com")):
-        verified = verify_client_chain(case.der(), trust=trust, at=AT, identities=accepted)
+        verified = verify_client_chain(case.der(), trust=trust, at=at(), identities=accepted)
         assert verified.check("name").ok and "accepted identity" in verified.check("name").detail
     with pytest.raises(BadCertificate) as info:
-        verify_client_chain(case.der(), trust=trust, at=AT, identities=("bob", "carol.example.com"))
+        verify_client_chain(case.der(), trust=trust, at=at(), identities=("bob", "carol.example.com"))
     error = info.value
     assert error.kind == "wrong-client-identity" and error.check == "name"
     assert "bob, carol.example.com" in error.reason and "CN:alice" in error.reason
@@ -443,7 +450,7 @@ def test_expected_client_identity() -> None:
     assert e.kind == "wrong-client-identity" and "--client-identity" in e.fix
     # SAN-less: the CN is the identity.
     san_less = client_case(cn="enterprise-user-42")
-    assert verify_client_chain(san_less.der(), trust=san_less.trust(), at=AT, identities=("enterprise-user-42",))
+    assert verify_client_chain(san_less.der(), trust=san_less.trust(), at=at(), identities=("enterprise-user-42",))
 
 
 def test_a_trust_anchor_with_serial_zero_is_not_refused() -> None:
@@ -504,7 +511,7 @@ def test_issuer_not_found_names_the_ca_issuers_url() -> None:
     inter = case.chain[1]
     leaf = _build(_name("example.com"), EC_KEY, inter, INTER_KEY, ca=False, extensions=[*_leaf_exts(), (aia, False)])
     other = TrustStore.from_certificates([_build(_name("other root"), EC_KEY, None, EC_KEY, ca=True)], source="other")
-    report = explain_chain([leaf.public_bytes(Encoding.DER)], server_name="example.com", trust=other, at=AT)
+    report = explain_chain([leaf.public_bytes(Encoding.DER)], server_name="example.com", trust=other, at=at())
     assert report.error is not None and report.error.kind == "missing-intermediate"
     assert report.issuer_not_found is not None and report.issuer_not_found["ca_issuers_url"] == url
     assert report.issuer_not_found["issuer"] == "CN=profile intermediate"
