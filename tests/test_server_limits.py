@@ -193,7 +193,7 @@ def test_at_the_handshake_cap_a_stalled_client_hello_makes_room_for_a_waiting_cl
             assert dropped(slow)
         assert server.admission.evicted == 1
         wait_until(lambda: bool(failures), "on_failure heard of the dropped one")
-        assert isinstance(failures[0], errors.ConnectionLost)
+        assert isinstance(failures[0], errors.LimitExceeded)
         assert "limit of 1 unfinished handshakes" in str(failures[0])
         wait_until(lambda: server.admission.handshakes == 0, "every handshake counted out")
 
@@ -245,7 +245,7 @@ def test_client_sending_more_than_the_handshake_byte_budget_is_dropped(pki: Test
                     sock.sendall(bytes([ContentType.HANDSHAKE, 3, 1]) + len(chunk).to_bytes(2, "big") + chunk)
             assert dropped(sock), "the server kept reading past its handshake byte budget"
         wait_until(lambda: bool(failures), "on_failure was told")
-        assert isinstance(failures[0], errors.ConnectionLost)
+        assert isinstance(failures[0], errors.LimitExceeded)
         assert "more than 4096 bytes" in str(failures[0])
     finally:
         server.close()

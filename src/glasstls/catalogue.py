@@ -222,6 +222,13 @@ CATALOGUE: dict[str, Entry] = {
         "the peer may not speak TLS on this port, or it rejected our parameters silently: check the port "
         "and the peer's logs; try --trace",
     ),
+    "limit-exceeded": Entry(
+        "a server limit",
+        "handshake",
+        "the client went past a limit this server sets on every client, and was disconnected",
+        "nothing to fix for an abusive client; for a legitimate one, raise the limit (glasstls serve "
+        "--max-handshake-bytes, --max-handshakes)",
+    ),
     "truncated-record": Entry(
         "connection cut inside a record",
         "record layer",

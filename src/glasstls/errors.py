@@ -334,6 +334,11 @@ class ConnectionLost(TLSError):
     alert = None
 
 
+class LimitExceeded(ConnectionLost):
+    """The peer went past a bound this side sets on every peer (glasstls.io.limits: bytes before the handshake
+    completes, a handshake slot held with a stalled ClientHello); the connection is closed, without an alert."""
+
+
 class StartTLSRefused(TLSError):
     """The peer refused the plain-text upgrade to TLS (SMTP 454, IMAP NO, POP3 -ERR, PostgreSQL 'N'...): TLS never
     began, so no alert (glasstls.starttls)."""

@@ -40,6 +40,7 @@ from glasstls.errors import (
     InappropriateFallback,
     InsufficientSecurity,
     InternalError,
+    LimitExceeded,
     MissingExtension,
     NoApplicationProtocol,
     NoRenegotiation,
@@ -146,6 +147,7 @@ def explain_alert(description: AlertDescription, *, side: Side | None = None, st
 
 # Certificate failures are classified by their kind (above); the other classes here.
 _BY_CLASS: tuple[tuple[type[TLSError], str], ...] = (
+    (LimitExceeded, "limit-exceeded"),
     (ConnectionLost, "connection-lost"),
     (StartTLSRefused, "starttls-refused"),
     (StartTLSFailed, "starttls-failed"),
@@ -260,6 +262,7 @@ _HINT_FIRST = frozenset(
         "tls-error",
         "illegal-parameter",
         "starttls-failed",
+        "limit-exceeded",
     }
 )
 

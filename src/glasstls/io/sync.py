@@ -45,7 +45,7 @@ from typing import Any
 
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.connection import ClientConnection, ServerConnection
-from glasstls.errors import ConnectionLost, TLSError, UsageError
+from glasstls.errors import ConnectionLost, LimitExceeded, TLSError, UsageError
 from glasstls.events import (
     ConnectionClosed,
     DataReceived,
@@ -265,16 +265,18 @@ class TLSSocket:
                 finally:
                     self._reading = False
                 if self.evicted is not None:
-                    raise ConnectionLost(
+                    raise LimitExceeded(
                         self.evicted,
                         step=self._handshake_step(),
-                        hint="the server is busy; try again (glasstls.io.limits: max_handshakes)",
+                        hint="a real client sends its whole ClientHello at once; if this one is legitimate and slow, "
+                        "raise the handshake cap (ServerLimits.max_handshakes; glasstls serve --max-handshakes)",
                     )
                 if max_bytes is not None and self.wire_bytes_received > max_bytes:
-                    raise ConnectionLost(
+                    raise LimitExceeded(
                         f"the peer sent more than {max_bytes} bytes without completing the handshake",
                         step=self._handshake_step(),
-                        hint="the server's limit on bytes per handshake (glasstls.io.limits.ServerLimits)",
+                        hint="if this client is legitimate (a very long certificate chain), raise the limit "
+                        "(ServerLimits.max_handshake_bytes; glasstls serve --max-handshake-bytes)",
                     )
                 self._process(data)
         except ConnectionLost as e:
