@@ -201,7 +201,9 @@ def test_state_rejects_unknown_format_and_bad_flags() -> None:
     with pytest.raises(DecodeError):
         ServerSessionState.decode(b"\x01" + data[1:])  # format 1 (before issue 9): a full handshake
     with pytest.raises(DecodeError):
-        ServerSessionState.decode(b"\x03" + data[1:])
+        ServerSessionState.decode(b"\x02" + data[1:])  # format 2 (before issue 15): no max_early_data
+    with pytest.raises(DecodeError):
+        ServerSessionState.decode(b"\x04" + data[1:])
     ems_at = 1 + 2 + 2 + 1 + 48
     with pytest.raises(DecodeError):
         ServerSessionState.decode(data[:ems_at] + b"\x02" + data[ems_at + 1 :])
@@ -270,8 +272,9 @@ def test_state_encoding_is_the_documented_layout() -> None:
         server_state(),
         server_state(client_certificates=(b"\x30\x01\x00", b"\x30"), alpn=None),
         server_state(**verified),
+        server_state(max_early_data=16384),
     ):
-        w = Writer().u8(2).u16(state.version).u16(state.cipher_suite).vec(1, state.secret)
+        w = Writer().u8(3).u16(state.version).u16(state.cipher_suite).vec(1, state.secret)
         w.u8(1 if state.extended_master_secret else 0)
         w.uint(8, (state.created_at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
         w.u32(state.lifetime).u32(state.age_add)
@@ -282,6 +285,7 @@ def test_state_encoding_is_the_documented_layout() -> None:
         at = state.client_verified_at
         w.uint(8, 0 if at is None else (at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
         w.vec(1, (state.client_verified_with or "").encode())
+        w.u32(state.max_early_data)
         assert state.encode() == w.getvalue()
 
 

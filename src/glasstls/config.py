@@ -256,6 +256,7 @@ class ClientConfig:
     send_sni: bool = True
     session_store: ClientSessionStore | None = field(default_factory=ClientSessionStore)
     psk_ke_allowed: bool = False
+    max_early_data_size: int = 0
     record_size_limit: int | None = None
     max_handshake_message_size: int = 256 * 1024
     max_key_updates_in_a_row: int = 32
@@ -280,6 +281,11 @@ class ClientConfig:
 ClientAuth = Literal["none", "optional", "required"]
 
 
+#: The most 0-RTT data a server may allow per ticket: it reaches the application before the client's Finished
+#: (and can be replayed), so it is attacker-driven work; 64 KiB is four full records, past OpenSSL's default of 16384.
+MAX_EARLY_DATA_SIZE = 64 * 1024
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """What a server accepts and presents.
@@ -300,6 +306,9 @@ class ServerConfig:
     TLS 1.3 tickets (``None``: no session-ID resumption). ``single_use_tickets``: accept each TLS 1.3 ticket
     once (RFC 8446 section 8.1, appendix C.4; needs ``session_cache``). ``psk_ke_allowed``: accept TLS 1.3
     resumption without a fresh key exchange (psk_ke: no forward secrecy), off by default.
+    ``max_early_data_size``: TLS 1.3 0-RTT (``handshake/early_data.py``): tickets allow this many bytes of early
+    data, which the server accepts under the rules of RFC 8446 sections 4.2.10 and 8 (0: off, the default;
+    early data is replayable and not forward secret).
     """
 
     certificates: tuple[CertificateChain, ...]
@@ -326,6 +335,7 @@ class ServerConfig:
     session_cache: ServerSessionCache | None = field(default_factory=ServerSessionCache)
     single_use_tickets: bool = True
     psk_ke_allowed: bool = False
+    max_early_data_size: int = 0
     record_size_limit: int | None = None
     max_handshake_message_size: int = 256 * 1024
     max_key_updates_in_a_row: int = 32
@@ -352,6 +362,8 @@ class ServerConfig:
             raise ConfigError("session_tickets must be 0..16")
         if not 1 <= self.ticket_lifetime <= 604800:
             raise ConfigError("ticket_lifetime must be 1..604800 seconds (RFC 8446 section 4.6.1: at most 7 days)")
+        if not 0 <= self.max_early_data_size <= MAX_EARLY_DATA_SIZE:
+            raise ConfigError(f"max_early_data_size must be 0..{MAX_EARLY_DATA_SIZE} bytes")
         if self.single_use_tickets and self.session_cache is None and self.ticket_keys is not None:
             raise ConfigError(
                 "single_use_tickets needs a session_cache to remember used tickets "

@@ -66,6 +66,7 @@ from glasstls.handshake.base import (
     State,
     Trace,
 )
+from glasstls.handshake.early_data import ExpectEndOfEarlyData
 from glasstls.handshake.failure import Progress, failure_context
 from glasstls.handshake.traffic import TrafficState
 from glasstls.handshake.traffic12 import Traffic12
@@ -404,6 +405,9 @@ class _Connection:
             self._handle_alert(data)
         elif content_type == ContentType.APPLICATION_DATA:
             state = self._state
+            if isinstance(state, ExpectEndOfEarlyData):  # accepted 0-RTT data (RFC 8446 section 4.2.10)
+                self._events.append(state.early_data_received(data))  # EndOfEarlyData's trace counts them
+                return
             if not state.accepts_application_data or not isinstance(state, TrafficState | Traffic12):
                 raise UnexpectedMessage("application data before the handshake completed", step=state.step)
             if data:

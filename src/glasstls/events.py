@@ -64,6 +64,18 @@ class DataReceived(Event):
 
 
 @dataclass(frozen=True)
+class EarlyDataReceived(Event):
+    """Server: TLS 1.3 0-RTT data, received before the handshake completed (RFC 8446 section 2.3).
+
+    REPLAYABLE: an attacker can record it and send it again (to this server or another of the fleet), and
+    it has no forward secrecy. glasstls accepts each ClientHello once (single-use tickets and a ClientHello
+    record, RFC 8446 section 8), but act on it only if doing so twice would be harmless (RFC 8446 section 8)."""
+
+    data: bytes
+    replayable: bool = True
+
+
+@dataclass(frozen=True)
 class AlertReceived(Event):
     level: AlertLevel
     description: AlertDescription

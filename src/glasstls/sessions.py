@@ -183,9 +183,9 @@ class ClientSessionStore:
 
 # -- the server side: what a ticket carries --------------------------------------------------------------
 
-#: 2: the client's verification (when, against what) follows the certificates. Format 1 tickets (before
-#: issue 9) no longer decode: their sessions get a full handshake.
-_STATE_FORMAT = 2
+#: 3: a ticket's max_early_data_size follows (issue 15); 2: the client's verification (when, against what)
+#: follows the certificates. Older formats no longer decode: their sessions get a full handshake.
+_STATE_FORMAT = 3
 
 
 @fast_frozen_init
@@ -196,7 +196,8 @@ class ServerSessionState:
     ``secret``: TLS 1.3, the resumption PSK (RFC 8446 section 4.6.1); TLS 1.2, the master secret.
     ``client_certificates``: the client's chain (DER) if it authenticated, so a resumed session keeps it;
     ``client_verified_at`` / ``client_verified_with``: when and against what it was verified
-    (``pki.profile.verification_profile``; None: no client certificate).
+    (``pki.profile.verification_profile``; None: no client certificate). ``max_early_data``: TLS 1.3, the
+    max_early_data_size the ticket was issued with (RFC 8446 section 4.6.1; 0: no early data on this ticket).
     """
 
     version: ProtocolVersion
@@ -211,6 +212,7 @@ class ServerSessionState:
     client_certificates: tuple[bytes, ...]
     client_verified_at: datetime | None = None
     client_verified_with: str | None = None
+    max_early_data: int = 0
 
     def expired(self, now: datetime) -> bool:
         return _expired(self.created_at, self.lifetime, now)
@@ -218,11 +220,11 @@ class ServerSessionState:
     def encode(self) -> bytes:
         """A versioned binary form (the plaintext of a ticket)::
 
-        uint8 format = 2; uint16 version; uint16 cipher_suite; opaque secret<1..255>; uint8 ems;
+        uint8 format = 3; uint16 version; uint16 cipher_suite; opaque secret<1..255>; uint8 ems;
         uint64 created_at (microseconds since 1970, UTC); uint32 lifetime; uint32 age_add;
         opaque alpn<0..255>; opaque server_name<0..2^16-1>; ASN.1Cert client_certificates<0..2^24-1>
         (each opaque<1..2^24-1>); uint64 client_verified_at (microseconds since 1970, 0: never);
-        opaque client_verified_with<0..255>
+        opaque client_verified_with<0..255>; uint32 max_early_data
         """
         certificates = b"".join([length_prefixed(3, der) for der in self.client_certificates])
         if len(certificates) >= 1 << 24:
@@ -243,6 +245,7 @@ class ServerSessionState:
                 certificates,
                 _micros(self.client_verified_at).to_bytes(8, "big"),
                 length_prefixed(1, (self.client_verified_with or "").encode()),
+                self.max_early_data.to_bytes(4, "big"),
             )
         )
 
@@ -275,6 +278,7 @@ def _read_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionStat
     certs = tuple(r.list_of(3, "client_certificates", lambda s: s.vec(3, "certificate", 1, None)))
     verified_micros = r.uint(8, "client_verified_at")
     verified_with = r.vec(1, "client_verified_with")
+    max_early_data = r.u32("max_early_data")
     r.finish()
     try:
         created_at = _EPOCH + micros * _MICROSECOND
@@ -297,6 +301,7 @@ def _read_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionStat
         certs,
         verified_at,
         with_text,
+        max_early_data,
     )
 
 
@@ -350,9 +355,10 @@ def _decode_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionSt
     verified_micros = int.from_bytes(data[pos : pos + 8], "big")
     with_len = data[pos + 8]
     pos += 9
-    if pos + with_len != end:
+    if pos + with_len + 4 != end:
         return None
-    verified_with = data[pos:end]
+    verified_with = data[pos : pos + with_len]
+    max_early_data = int.from_bytes(data[pos + with_len : end], "big")
     try:
         created_at = _EPOCH + micros * _MICROSECOND
         alpn_text = alpn.decode("ascii") if alpn else None
@@ -374,7 +380,13 @@ def _decode_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionSt
         tuple(certs),
         verified_at,
         with_text,
+        max_early_data,
     )
+
+
+#: Keys of the ClientHello record share the used-ticket record with ticket ids (16-byte digests); the prefix
+#: makes ClientHello keys longer, so the two never collide.
+_CLIENT_HELLO_PREFIX = b"0rtt-client-hello:"
 
 
 class ServerSessionCache:
@@ -435,6 +447,11 @@ class ServerSessionCache:
             swept = self._swept if self._swept is not None else 0
             self._buckets.setdefault(max(_second_after(expires), swept), []).append((ticket_id, expires))
             return True
+
+    def record_client_hello(self, key: bytes, *, expires: datetime, now: datetime) -> bool:
+        """The 0-RTT anti-replay record (RFC 8446 section 8.2): remember a ClientHello (by ``key``, a digest of
+        its first binder) until ``expires``; False if it was already recorded (a replay) or cannot be."""
+        return self.mark_ticket_used(_CLIENT_HELLO_PREFIX + key, expires=expires, now=now)
 
     def _forget_expired(self, now: datetime) -> None:
         """Empty the buckets up to ``now``'s second: every entry in them has expired (a bucket holds the

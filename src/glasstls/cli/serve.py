@@ -26,6 +26,7 @@ from glasstls.cli import (
     check_listen_address,
     check_port,
     command_name,
+    fleet_options,
     legacy_warnings,
     no_ems_warning,
     open_keylog,
@@ -208,6 +209,8 @@ class Server:
         with self._threads_lock:
             report.plaintext = self._transcripts.pop(tls.socket, None)
         try:
+            if tls.early_data:  # accepted 0-RTT: replayable (RFC 8446 section 8); echoed like any data
+                report.notes.append(f"{len(tls.early_data)} bytes of 0-RTT early data accepted (replayable)")
             if self.on_handshake is not None:
                 self.on_handshake(report)
             if self.starttls is not None:  # the protocol's minimal session, over TLS now
@@ -233,11 +236,13 @@ class Server:
 
     @staticmethod
     def _echo(tls: TLSSocket) -> None:
+        if tls.early_data:
+            tls.sendall(tls.early_data)
         while data := tls.recv(65536):  # b"": the client closed
             tls.sendall(data)
 
     def _www(self, tls: TLSSocket, report: ConnectionReport) -> None:
-        request = b""
+        request = tls.early_data  # a GET sent as 0-RTT early data (replayable: fine for a page without effects)
         while b"\r\n\r\n" not in request and b"\n\n" not in request:
             data = tls.recv(65536)
             if not data:
@@ -333,6 +338,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_limit_options(parser)
     add_protocol_options(parser)
+    fleet_options.add_server_options(parser)  # --early-data, --session-store
 
 
 def _positive(kind: Callable[[str], int | float]) -> Callable[[str], int | float]:
@@ -525,7 +531,7 @@ def prepare(
         config = replace(config, cipher_suites=suites)
     if groups:
         config = replace(config, groups=groups)
-    return config, directory
+    return fleet_options.apply_server_options(config, args), directory
 
 
 def report_line(report: ConnectionReport) -> str:

@@ -11,7 +11,6 @@ ExpectClientCertificate ──► ExpectClientCertificateVerify ──┐   (onl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import cast
 
 from cryptography import x509
@@ -22,11 +21,8 @@ from glasstls.crypto import signatures
 from glasstls.crypto.groups import exchange_name, respond_key_exchange
 from glasstls.crypto.keys import PublicKey, certificate_der, is_rsassa_pss_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
-from glasstls.crypto.tickets import ticket_id
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
-    DecodeError,
-    DecryptError,
     HandshakeFailure,
     IllegalParameter,
     InappropriateFallback,
@@ -34,7 +30,7 @@ from glasstls.errors import (
     ProtocolVersionError,
 )
 from glasstls.events import Negotiated
-from glasstls.handshake import hello_checks, server12
+from glasstls.handshake import early_data, hello_checks, resumption13, server12
 from glasstls.handshake.base import (
     Actions,
     Context,
@@ -46,7 +42,6 @@ from glasstls.handshake.base import (
 )
 from glasstls.handshake.peer_auth import (
     client_sent_no_certificate,
-    resumption_refusal,
     server_verification,
     verify_client,
 )
@@ -74,31 +69,18 @@ from glasstls.wire.messages import (
     EncryptedExtensions,
     Finished,
     HandshakeMessage,
-    NewSessionTicket,
     ServerHello,
 )
 
-#: Named limit on attacker-driven work: at most this many offered PSK identities are tried (each costs an
-#: HMAC); the rest are ignored.
-MAX_PSK_IDENTITIES = 16
-#: How far the client's view of a ticket's age (RFC 8446 section 4.2.11.1) may differ from ours, in ms: one
-#: round trip and clock-rate drift; a larger gap means a replayed or mangled identity (RFC 8446 section 8.3).
-TICKET_AGE_WINDOW_MS = 60_000
+MAX_PSK_IDENTITIES = resumption13.MAX_PSK_IDENTITIES  # the bounds live with the resumption code
+TICKET_AGE_WINDOW_MS = resumption13.TICKET_AGE_WINDOW_MS
 
 #: certificate_covers remembers its verdict per (certificate, SNI name): our certificates live as long as the
 #: config and the same names come back on every connection.
 _covers = certificate_covers
 
 
-@dataclass
-class _Resumption:
-    """A ticket the server accepted (RFC 8446 section 4.2.11): which identity, its state and Early Secret."""
-
-    index: int
-    state: ServerSessionState
-    early: ks.EarlySecret
-    mode: PskKeyExchangeMode
-    ticket: bytes
+_Resumption = resumption13.Resumption
 
 
 @dataclass
@@ -166,8 +148,6 @@ class ExpectClientHello(State):
             )
         if ch.legacy_compression_methods != b"\x00":
             raise IllegalParameter("legacy_compression_methods must be exactly [null] in TLS 1.3", step=step)
-        if self.retry is None:
-            hello_checks.reject_early_data(ch, actions, step)  # RFC 8446 section 4.2.10
         actions.check(step, "client offers TLS 1.3 (supported_versions)")
 
         # Cipher suite: the server's preference among those offered (RFC 8446 section 4.1.1).
@@ -190,7 +170,7 @@ class ExpectClientHello(State):
 
         sni = ext.get_extension(ch.extensions, ext.ServerName)
         server_name = sni.host_name if sni else None
-        tickets_wanted = self._tickets_wanted(ch)
+        tickets_wanted = resumption13.tickets_wanted(config, ch)
 
         # Key exchange (RFC 8446 sections 4.2.7, 4.2.8, 9.2): what the client's shares allow.
         groups = ext.get_extension(ch.extensions, ext.SupportedGroups)
@@ -224,7 +204,8 @@ class ExpectClientHello(State):
                 chosen = self.retry.group
 
         # Resumption (RFC 8446 sections 2.2, 4.2.9, 4.2.11): a ticket we can use, or a full handshake.
-        resumption = self._find_psk(ch, raw, suite, server_name, step, actions)
+        retry_transcript = self.retry.transcript if self.retry else None
+        resumption = resumption13.find_psk(config, ch, raw, suite, server_name, retry_transcript, step, actions)
         chain: CertificateChain | None = None
         scheme: SignatureScheme | None = None
         if resumption is None:
@@ -232,7 +213,7 @@ class ExpectClientHello(State):
         needs_share = resumption is None or resumption.mode == PskKeyExchangeMode.PSK_DHE_KE
         if needs_share and chosen is None and mutual and self.retry is None:
             return self._hello_retry(ch, raw, suite, mutual[0], actions)  # the ticket is judged again after it
-        if resumption is not None and not self._use_ticket(resumption, step, actions):
+        if resumption is not None and not resumption13.use_ticket(config, resumption, step, actions):
             resumption = None
             needs_share = True
             chain, scheme = self._certificate_for(ch, server_name, step, actions)
@@ -258,6 +239,9 @@ class ExpectClientHello(State):
             transcript.set_hash(suite)
         transcript.add(raw)
         alpn = self._choose_alpn(ch, step)
+        early = None
+        if self.retry is None:  # RFC 8446 sections 4.2.10, 8: accept 0-RTT, or skip it
+            early = early_data.server_decision(config, ch, raw, suite, resumption, alpn, server_name, step, actions)
         return self._send_flight(
             ch,
             transcript,
@@ -271,130 +255,8 @@ class ExpectClientHello(State):
             actions,
             resumption,
             tickets_wanted,
+            early,
         )
-
-    # -- resumption (RFC 8446 sections 4.2.9, 4.2.11, 4.6.1) -------------------------------------------
-
-    def _psk_mode(self, ch: ClientHello) -> PskKeyExchangeMode | None:
-        """The PSK key exchange mode we would use with this client: psk_dhe_ke (forward secret) first,
-        psk_ke only if configured (RFC 8446 section 4.2.9)."""
-        modes = ext.get_extension(ch.extensions, ext.PskKeyExchangeModes)
-        if modes is None:
-            return None
-        if PskKeyExchangeMode.PSK_DHE_KE in modes.ke_modes:
-            return PskKeyExchangeMode.PSK_DHE_KE
-        if PskKeyExchangeMode.PSK_KE in modes.ke_modes and self.config.psk_ke_allowed:
-            return PskKeyExchangeMode.PSK_KE
-        return None
-
-    def _tickets_wanted(self, ch: ClientHello) -> bool:
-        """RFC 8446 section 4.2.9: send tickets only to a client that named a mode we accept."""
-        config = self.config
-        return config.ticket_keys is not None and config.session_tickets > 0 and self._psk_mode(ch) is not None
-
-    def _find_psk(
-        self,
-        ch: ClientHello,
-        raw: bytes,
-        suite: Tls13CipherSuite,
-        server_name: str | None,
-        step: str,
-        actions: Actions,
-    ) -> _Resumption | None:
-        """The first offered ticket we can use, its binder verified; None (full handshake) if there is none.
-
-        An unusable ticket (not ours, retired key, modified, expired, another hash, ...) is skipped with the
-        reason in the trace. A usable ticket with a wrong binder is decrypt_error (RFC 8446 section 4.2.11).
-        """
-        offer = ext.get_extension(ch.extensions, ext.PreSharedKeyClientHello)
-        if offer is None:
-            return None
-        config = self.config
-        if ext.get_extension(ch.extensions, ext.PskKeyExchangeModes) is None:
-            # RFC 8446 section 4.2.9: a client that offers pre_shared_key MUST send psk_key_exchange_modes.
-            raise MissingExtension("client offered pre_shared_key without psk_key_exchange_modes", step=step)
-        if len(offer.binders) != len(offer.identities):
-            # RFC 8446 section 4.2.11.2: one binder per identity, in the same order.
-            raise IllegalParameter(
-                f"pre_shared_key has {len(offer.identities)} identities but {len(offer.binders)} binders", step=step
-            )
-        keys = config.ticket_keys
-        if keys is None:
-            actions.trace("info", step, "client offered a session ticket, but tickets are off here: full handshake")
-            return None
-        mode = self._psk_mode(ch)
-        if mode is None:
-            actions.trace(
-                "info", step, "client allows only psk_ke (no key exchange), which this server refuses: full handshake"
-            )
-            return None
-        now = config.clock()
-        for index, identity in enumerate(offer.identities[:MAX_PSK_IDENTITIES]):
-            why, state = self._check_ticket(identity, suite, server_name, now, keys.open(identity.identity, now=now))
-            if state is None:
-                actions.trace("info", step, f"session ticket #{index} not used: {why}", ok=False)
-                continue
-            # RFC 8446 section 4.2.11.2: the binder covers the transcript up to the ClientHello truncated before
-            # the binders list (after a HelloRetryRequest: message_hash(ClientHello1), HelloRetryRequest first).
-            truncated = raw[: -offer.binders_length()]
-            th = self.retry.transcript.digest_with(truncated) if self.retry is not None else suite.hash(truncated)
-            early = ks.EarlySecret(suite, state.secret)
-            expected = ks.finished_verify_data(suite, early.binder_key(external=False), th)
-            if not ks.constant_time_equal(expected, offer.binders[index]):
-                raise DecryptError(
-                    f"the binder of session ticket #{index} does not verify: the client does not hold the ticket's "
-                    "key, or the ClientHello was altered (RFC 8446 section 4.2.11)",
-                    step=step,
-                )
-            actions.check(step, f"session ticket #{index} is valid and its binder verifies")
-            return _Resumption(index, state, early, mode, identity.identity)
-        if len(offer.identities) > MAX_PSK_IDENTITIES:
-            actions.trace("info", step, f"ignored PSK identities beyond the first {MAX_PSK_IDENTITIES}")
-        actions.trace("info", step, "no usable session ticket: full handshake")
-        return None
-
-    def _check_ticket(
-        self,
-        identity: ext.PskIdentity,
-        suite: Tls13CipherSuite,
-        server_name: str | None,
-        now: datetime,
-        plaintext: bytes | None,
-    ) -> tuple[str, ServerSessionState | None]:
-        """Why a ticket cannot be used ("" and its state if it can)."""
-        if plaintext is None:
-            return "not issued under a current key of ours, or modified (bad MAC)", None
-        try:
-            state = ServerSessionState.decode(plaintext)
-        except DecodeError:
-            return "its contents are malformed", None
-        ticket_suite = TLS13_SUITES.get(state.cipher_suite)
-        if state.version != ProtocolVersion.TLS13 or ticket_suite is None:
-            return "it is not a TLS 1.3 session", None
-        if state.expired(now):
-            return f"it expired (issued {state.created_at:%Y-%m-%d %H:%M:%S} UTC, lifetime {state.lifetime} s)", None
-        if ticket_suite.hash_name != suite.hash_name:
-            # RFC 8446 section 4.2.11: a PSK may only be used with a suite of the same hash.
-            return f"its suite {state.cipher_suite} uses {ticket_suite.hash_name}, ours {suite.hash_name}", None
-        # RFC 8446 sections 4.2.11.1, 8.3: the client's age of the ticket must be close to ours.
-        client_age = (identity.obfuscated_ticket_age - state.age_add) % (1 << 32)
-        our_age = (now - state.created_at) // timedelta(milliseconds=1)
-        if abs(client_age - our_age) > TICKET_AGE_WINDOW_MS:
-            return f"the client's ticket age ({client_age} ms) is far from ours ({our_age} ms)", None
-        why = resumption_refusal(self.config, state, server_name)  # the policy both versions share
-        return (why, None) if why is not None else ("", state)
-
-    def _use_ticket(self, resumption: _Resumption, step: str, actions: Actions) -> bool:
-        """Single-use tickets (RFC 8446 section 8.1, appendix C.4): record the use; False if it was used."""
-        config = self.config
-        if not config.single_use_tickets or config.session_cache is None:
-            return True
-        state = resumption.state
-        expires = state.created_at + timedelta(seconds=state.lifetime)
-        if config.session_cache.mark_ticket_used(ticket_id(resumption.ticket), expires=expires, now=config.clock()):
-            return True
-        actions.trace("info", step, "session ticket already used (single-use tickets): full handshake", ok=False)
-        return False
 
     # -- choices ---------------------------------------------------------------------------------------
 
@@ -472,6 +334,7 @@ class ExpectClientHello(State):
         step = "HelloRetryRequest"
         if self.retry is not None:
             raise IllegalParameter("second ClientHello still has no usable key share", step=step)
+        early_data.refuse(self.config, ch, "the server asked for another key share (HelloRetryRequest)", step, actions)
         cookie = self.config.random(32) if self.config.hello_retry_cookie else None
         exts: list[ext.Extension] = [
             ext.SupportedVersionsServerHello(ProtocolVersion.TLS13),
@@ -512,6 +375,7 @@ class ExpectClientHello(State):
         actions: Actions,
         resumption: _Resumption | None = None,
         tickets_wanted: bool = False,
+        early: early_data.EarlyAcceptance | None = None,
     ) -> State:
         """ServerHello .. Finished. Resumed (``resumption``): no CertificateRequest, Certificate or
         CertificateVerify (RFC 8446 sections 2.2, 4.3.2); psk_ke (``group`` None): no key share."""
@@ -549,12 +413,12 @@ class ExpectClientHello(State):
         actions.allow_ccs(True)
         th = transcript.digest()
         # RFC 8446 section 7.1: Early Secret (from the ticket's PSK when resuming, else from 0) -> Handshake Secret.
-        early = resumption.early if resumption is not None else ks.EarlySecret(suite)
-        handshake_secret = early.handshake_secret(shared)
+        early_secret = resumption.early if resumption is not None else ks.EarlySecret(suite)
+        handshake_secret = early_secret.handshake_secret(shared)
         c_hs = handshake_secret.client_handshake_traffic_secret(th)
         s_hs = handshake_secret.server_handshake_traffic_secret(th)
         actions.install("write", suite, s_hs, "server handshake traffic", "SERVER_HANDSHAKE_TRAFFIC_SECRET")
-        actions.install("read", suite, c_hs, "client handshake traffic", "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
+        early_data.install_client_read_keys(actions, suite, c_hs, early)  # 0-RTT first, if accepted (RFC 8446 4.5)
 
         # EncryptedExtensions (RFC 8446 section 4.3.1).
         ee_exts: list[ext.Extension] = []
@@ -570,6 +434,8 @@ class ExpectClientHello(State):
             peer_limit = client_rsl.limit
             actions.peer_record_size_limit(client_rsl.limit)
             ee_exts.append(hello_checks.advertised_record_size_limit(config, ProtocolVersion.TLS13))  # RFC 8449 4
+        if early is not None:
+            ee_exts.append(ext.EarlyData())  # RFC 8446 section 4.2.10: early data accepted
         transcript.add(actions.send(EncryptedExtensions(tuple(ee_exts))))
 
         request: CertificateRequest | None = None
@@ -627,7 +493,10 @@ class ExpectClientHello(State):
         )
         if request is not None:
             return ExpectClientCertificate(self.ctx, config, flight)
-        return ExpectClientFinished(self.ctx, config, flight, None)
+        finished = ExpectClientFinished(self.ctx, config, flight, None)
+        if early is not None:
+            return early_data.ExpectEndOfEarlyData(self.ctx, early, transcript, suite, c_hs, finished)
+        return finished
 
 
 @dataclass
@@ -770,45 +639,22 @@ class ExpectClientFinished(State):
         )
         actions.done(negotiated, f.exporter, resumption)
         if f.tickets_wanted:
-            self._send_tickets(resumption, actions)
-        return TrafficState(self.ctx, f.suite, f.c_ap, f.s_ap, resumption, self.config.max_key_updates_in_a_row)
-
-    def _send_tickets(self, resumption_master_secret: bytes, actions: Actions) -> None:
-        """RFC 8446 section 4.6.1: ``session_tickets`` NewSessionTickets, each with its own nonce (so its own
-        PSK) and a random ticket_age_add; the ticket is the sealed session state (RFC 5077 section 4)."""
-        config = self.config
-        keys = config.ticket_keys
-        if keys is None or config.session_tickets == 0:
-            return
-        f = self.flight
-        now = config.clock()
-        client_certificates = tuple(certificate_der(c) for c in self.peer_certificates)
-        server_name = f.resumed.server_name if f.resumed is not None else f.server_name
-        for n in range(config.session_tickets):
-            nonce = n.to_bytes(8, "big")  # unique among the tickets of this connection
-            age_add = int.from_bytes(config.random(4), "big")
-            state = ServerSessionState(
-                version=ProtocolVersion.TLS13,
-                cipher_suite=f.suite.suite,
-                secret=ks.resumption_psk(f.suite, resumption_master_secret, nonce),
-                extended_master_secret=False,
-                created_at=now,
-                lifetime=config.ticket_lifetime,
-                age_add=age_add,
-                alpn=f.alpn,
-                server_name=server_name,
-                client_certificates=client_certificates,
-                client_verified_at=self.verification[0],
-                client_verified_with=self.verification[1],
+            template = ServerSessionState(
+                ProtocolVersion.TLS13,
+                f.suite.suite,
+                b"",
+                False,
+                self.config.clock(),
+                0,
+                0,
+                f.alpn,
+                f.resumed.server_name if f.resumed is not None else f.server_name,
+                tuple(certificate_der(c) for c in self.peer_certificates),
+                self.verification[0],
+                self.verification[1],
             )
-            ticket = keys.seal(state.encode(), now=now, random=config.random)
-            actions.send(NewSessionTicket(config.ticket_lifetime, age_add, nonce, ticket))
-        actions.trace(
-            "info",
-            "NewSessionTicket",
-            f"sent {config.session_tickets} session ticket(s), valid {config.ticket_lifetime} s"
-            + (", single use" if config.single_use_tickets else ""),
-        )
+            resumption13.send_tickets(self.config, f.suite, resumption, template, actions)
+        return TrafficState(self.ctx, f.suite, f.c_ap, f.s_ap, resumption, self.config.max_key_updates_in_a_row)
 
 
 def _parse_certificates(chain_der: tuple[bytes, ...]) -> list[x509.Certificate]:

@@ -49,6 +49,7 @@ from glasstls.errors import ConnectionLost, LimitExceeded, TLSError, UsageError
 from glasstls.events import (
     ConnectionClosed,
     DataReceived,
+    EarlyDataReceived,
     Event,
     Negotiated,
     NewSessionTicketReceived,
@@ -141,6 +142,8 @@ class TLSSocket:
         #: ``close()`` after our fatal alert drains the peer first (:meth:`linger_after_alert`); TLSServer sets it.
         self.linger_after_fatal_alert = False
         self._events: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
+        #: Server: the client's 0-RTT data, accepted (RFC 8446 section 2.3): REPLAYABLE, see EarlyDataReceived.
+        self.early_data = b""
         #: Events lost because the queue was full (the oldest go first).
         self.events_dropped = 0
         #: Application data bytes given to ``sendall`` / returned by ``recv`` (decrypted, buffered included).
@@ -506,7 +509,9 @@ class TLSSocket:
                     self._buffer += event.data
                     self._last_progress = time.monotonic()
                 continue
-            if isinstance(event, ConnectionClosed):
+            if isinstance(event, EarlyDataReceived):  # server: 0-RTT, replayable (bounded by max_early_data_size)
+                self.early_data += event.data
+            elif isinstance(event, ConnectionClosed):
                 self._peer_closed = True
                 self.close_notify_received = event.clean
             elif isinstance(event, NewSessionTicketReceived):

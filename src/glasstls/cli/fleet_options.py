@@ -1,0 +1,59 @@
+"""``glasstls serve`` options for TLS 1.3 early data and a fleet's shared session store (issue 15)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+
+from glasstls.cli import CliError
+from glasstls.config import MAX_EARLY_DATA_SIZE, ServerConfig
+from glasstls.sessions import TicketKeys
+
+#: ``--early-data`` without a size: as OpenSSL's and GnuTLS's servers allow by default.
+DEFAULT_EARLY_DATA = 16384
+
+
+def _early_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of bytes: {text!r}") from None
+    if not 1 <= value <= MAX_EARLY_DATA_SIZE:
+        raise argparse.ArgumentTypeError(f"must be 1..{MAX_EARLY_DATA_SIZE} bytes")
+    return value
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("0-RTT early data and shared sessions")
+    group.add_argument(
+        "--early-data",
+        nargs="?",
+        const=DEFAULT_EARLY_DATA,
+        type=_early_size,
+        metavar="BYTES",
+        help=f"accept TLS 1.3 0-RTT early data, up to BYTES per connection (default {DEFAULT_EARLY_DATA}): it is "
+        "REPLAYABLE and not forward secret; each ClientHello is accepted once, within a freshness window",
+    )
+
+    group.add_argument(
+        "--ticket-key-file",
+        metavar="FILE",
+        help="session-ticket keys shared by the servers of a fleet: one or more 80-byte keys, the first current "
+        "(e.g. `openssl rand 80 > FILE`, mode 0600; nginx's ssl_session_ticket_key format)",
+    )
+
+
+def apply_server_options(config: ServerConfig, args: argparse.Namespace) -> ServerConfig:
+    """The configuration with the options of :func:`add_server_options` applied."""
+    key_file = getattr(args, "ticket_key_file", None)
+    if key_file:
+        try:
+            config = replace(config, ticket_keys=TicketKeys.from_file(key_file))
+        except (OSError, ValueError) as e:
+            raise CliError(f"--ticket-key-file {key_file}: {e}") from None
+    early = getattr(args, "early_data", None)
+    if early:
+        if config.ticket_keys is None:
+            raise CliError("--early-data needs session tickets")
+        config = replace(config, max_early_data_size=early)
+    return config
