@@ -497,6 +497,7 @@ def test_server_tls12_ecdsa_only_client_offers_only_x25519(pki: Pki) -> None:
     assert exp.kind == "no-usable-certificate", exp
     assert "the client's supported_groups (X25519) lacks P-256" in exp.cause
     assert "RFC 8422 section 5.1" in exp.cause
+    assert exp.detail is not None and "curve SECP256R1 is not in the client's supported_groups" in exp.detail
     assert "RSA certificate" in exp.fix or "secp256r1" in exp.fix
 
 

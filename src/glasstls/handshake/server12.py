@@ -140,6 +140,7 @@ def _choose(
             dhe_refused = dhe_refused or dhe
             continue
         wanted = "ECDSA" if suite.key_exchange == "ECDHE_ECDSA" else "RSA"
+        why = ""  # the specific reason, where one is known (the curve)
         for chain in chains:
             if key_algorithm(chain.private_key) != wanted:
                 continue
@@ -150,7 +151,9 @@ def _choose(
                 return _Choice(suite, chain, None, None)
             curve = ec_curve_group(chain.private_key)
             if curve is not None and curve not in client_groups:
-                continue  # RFC 8422 section 5.3: the certificate's curve must be one the client supports
+                # RFC 8422 sections 5.1, 5.3: the certificate's curve must be one the client supports
+                why = f"our ECDSA certificate's curve {curve} is not in the client's supported_groups"
+                continue
             scheme = next(
                 (
                     s
@@ -161,7 +164,9 @@ def _choose(
             )
             if scheme is not None:
                 return _Choice(suite, chain, scheme, kx_group)
-        reasons.append(f"{suite_id}: no {wanted} certificate the client can accept" + _sha1_only(client_schemes))
+        reasons.append(
+            f"{suite_id}: " + (why or f"no {wanted} certificate the client can accept" + _sha1_only(client_schemes))
+        )
     offered12 = [str(s) for s in ch.cipher_suites if s in TLS12_SUITES]
     ours = [str(s) for s in config.cipher_suites if s in TLS12_SUITES]
     if not offered12 or not set(offered12) & set(ours):

@@ -119,11 +119,14 @@ async def open_connection(
             assert pump is not None
             await _await_handshake(pump, raw)
     except TimeoutError as exc:
-        raise ConnectionLost(
+        lost = ConnectionLost(
             f"timed out after {timeout:g}s connecting to {format_address(host, port)} and handshaking",
-            step="TCP connect" if pump is None else "handshake",
+            step="TCP connect" if pump is None else connection.step,  # the message we waited for, in words
             hint="the server is slow or not speaking TLS; raise the timeout if the network is slow",
-        ) from exc
+        )
+        if pump is not None:
+            lost.context = connection.failure_context()  # what it knew (glasstls.explain)
+        raise lost from exc
     assert pump is not None
     return reader, _writer(pump, protocol, reader)
 
