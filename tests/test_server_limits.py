@@ -390,6 +390,10 @@ def test_out_of_descriptors_backs_off_logs_once_and_recovers(pki: TestPKI, tmp_p
         line = proc.stdout.readline()
         assert line.startswith("PORT"), line + proc.stderr.read()
         port = int(line.split()[1])
+        # Read the server's log as it comes: a flood must not block the server on a full pipe.
+        log: list[str] = []
+        reader = threading.Thread(target=lambda: log.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
+        reader.start()
         established = connect("127.0.0.1", port, client_config(pki), server_name="localhost", timeout=TIMEOUT)
         # Hold more connections than the server has descriptors: it accepts until EMFILE, the rest wait.
         for _ in range(80):
@@ -405,7 +409,11 @@ def test_out_of_descriptors_backs_off_logs_once_and_recovers(pki: TestPKI, tmp_p
             fresh.sendall(b"fresh")
             assert fresh.recv(100) == b"fresh"
         established.close()
-        _, stderr = proc.communicate("quit\n", timeout=30)
+        proc.stdin.write("quit\n")
+        proc.stdin.flush()
+        proc.wait(30)
+        reader.join(TIMEOUT)
+        stderr = "".join(log)
     finally:
         for sock in held:
             sock.close()
