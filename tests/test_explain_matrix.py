@@ -664,3 +664,14 @@ def test_server_status_line_of_a_resumed_tls12_session(pki: Pki, tmp_path: Path)
     assert len(lines) == 2, lines
     assert s.reports[1].negotiated is not None and s.reports[1].negotiated.resumed, lines
     assert "resumed TLS 1.2 session" in lines[1] and "RSA key exchange" not in lines[1]
+
+
+def test_server_client_offers_only_dhe(pki: Pki) -> None:
+    """The advice is computed: the opt-in flag the client's suites need, and the RSA certificate they need too."""
+    with serving(*with_cert(pki, "--max-version", "1.2")) as s:
+        s_client(s.port, pki, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256")
+        exp = s.failure()
+    assert exp.kind == "no-common-cipher", exp
+    assert "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" in exp.cause
+    assert "--allow-dhe" in exp.fix and "RSA certificate" in exp.fix
+    untried(exp, "--allow-cbc", "--allow-rsa-key-exchange", "TLS_AES_")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from glasstls.config import DEFAULT_CIPHER_SUITES
 from glasstls.crypto.groups import DEFAULT_GROUPS, SUPPORTED_GROUPS
 from glasstls.crypto.suites import TLS13_SUITES
-from glasstls.crypto.tls12 import LEGACY_CBC_SUITES, RSA_KEY_EXCHANGE_SUITES, TLS12_SUITES
+from glasstls.crypto.tls12 import DHE_SUITES, LEGACY_CBC_SUITES, RSA_KEY_EXCHANGE_SUITES, TLS12_SUITES
 from glasstls.errors import (
     AlertReceived,
     CertificateRequired,
@@ -106,6 +106,8 @@ def _legacy_flags(suites: Iterable[CipherSuite], allowed: frozenset[str]) -> lis
         flags.append("--allow-cbc")
     if chosen & set(RSA_KEY_EXCHANGE_SUITES) and "rsa-key-exchange" not in allowed:
         flags.append("--allow-rsa-key-exchange")
+    if chosen & set(DHE_SUITES) and "dhe" not in allowed:
+        flags.append("--allow-dhe")
     return flags
 
 
@@ -185,9 +187,9 @@ def _client_hello_refused(exp: Explanation, error: TLSError, ctx: FailureContext
             more_groups = [g for g in more_groups if g in TLS12_ECDHE_GROUPS]
         if more_groups:
             actions.append(f"offer more groups: drop --group (the defaults add {_names(more_groups, 4)})")
-    legacy = _legacy_flags((*LEGACY_CBC_SUITES, *RSA_KEY_EXCHANGE_SUITES), ctx.legacy_allowed)
+    legacy = _legacy_flags((*LEGACY_CBC_SUITES, *RSA_KEY_EXCHANGE_SUITES, *DHE_SUITES), ctx.legacy_allowed)
     if legacy and ctx.min_version <= ProtocolVersion.TLS12 and not {"cipher", "group"} & ctx.narrowed:
-        actions.append(f"an old TLS 1.2-only server may need a legacy suite: {' or '.join(legacy)} (weaker)")
+        actions.append(f"an old TLS 1.2-only server may need a legacy suite: {' or '.join(legacy)} (off by default)")
     actions.append("ask the server's operator what it accepts: its log names what it lacks")
     return replace(
         exp,
@@ -279,10 +281,14 @@ def _server_no_common_suite(exp: Explanation, error: TLSError, ctx: FailureConte
             wider = ",".join([*ours, str(theirs[0])])
             fix = f"add a suite the client offers to --cipher (e.g. --cipher {wider}), or drop --cipher"
         elif legacy:
-            fix = f"the client offers only legacy suites: allow them with {' and '.join(legacy)} (weaker), or "
-            fix += "update the client"
+            fix = f"the client offers only legacy suites: allow them with {' and '.join(legacy)} (legacy, off by "
+            fix += "default), or update the client"
         else:
             fix = f"enable a suite the client offers: {_names(theirs, 3)}"
+        tls12 = [TLS12_SUITES[s] for s in theirs if s in TLS12_SUITES]
+        rsa_only = bool(tls12) and len(tls12) == len(theirs) and all(t.key_exchange != "ECDHE_ECDSA" for t in tls12)
+        if rsa_only and not any(c.key.startswith("RSA") for c in ctx.certificates):
+            fix += "; its suites also need an RSA certificate, and this server has none (add a --cert/--key pair)"
         first_needs = _legacy_flags(theirs[:1], ctx.legacy_allowed)
         if first_needs and "cipher" in ctx.narrowed:
             fix += f" ({theirs[0]} also needs {' and '.join(first_needs)})"

@@ -62,7 +62,7 @@ class FailureContext:
     groups: tuple[NamedGroup, ...]
     alpn_protocols: tuple[str, ...]
     narrowed: frozenset[str]
-    legacy_allowed: frozenset[str]  # "cbc", "rsa-key-exchange": the opt-in legacy suites allowed
+    legacy_allowed: frozenset[str]  # "cbc", "rsa-key-exchange", "dhe": the opt-in legacy suites allowed
     client_certificate: bool  # a client: a client certificate is configured
     received: tuple[str, ...]
     sent: tuple[str, ...]

@@ -144,7 +144,11 @@ def failure_context(
     version = negotiated_version or (wire_version if hellos_done else None)
     legacy = frozenset(
         name
-        for name, on in (("cbc", config.allow_legacy_cbc), ("rsa-key-exchange", config.allow_rsa_key_exchange))
+        for name, on in (
+            ("cbc", config.allow_legacy_cbc),
+            ("rsa-key-exchange", config.allow_rsa_key_exchange),
+            ("dhe", config.allow_dhe),
+        )
         if on
     )
     certificates: tuple[OurCertificate, ...] = ()
