@@ -477,6 +477,35 @@ def test_serve_idle_timeout_closes_a_silent_client_and_says_so(pki: TestPKI) -> 
         proc.wait(TIMEOUT)
 
 
+def test_serve_max_connections_queues_the_next_client(pki: TestPKI) -> None:
+    assert pki.files is not None
+    files = pki.files
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glasstls", "serve", "--port", "0", "--max-connections", "1",
+         "--cert", str(files.server_ecdsa.cert), "--key", str(files.server_ecdsa.key)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=ENV,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().rsplit(":", 1)[1])
+        first = connect("127.0.0.1", port, client_config(pki), server_name="localhost", timeout=TIMEOUT)
+        first.sendall(b"1")
+        assert first.recv(10) == b"1"
+        second = in_background(connect, "127.0.0.1", port, client_config(pki), server_name="localhost", timeout=30)
+        time.sleep(0.5)
+        assert not second.done()  # waiting in the listen queue
+        first.close()
+        with second.result(TIMEOUT) as tls:
+            tls.sendall(b"2")
+            assert tls.recv(10) == b"2"
+    finally:
+        proc.terminate()
+        proc.wait(TIMEOUT)
+
+
 # ---------------------------------------------------------------------------------------- IPv6
 
 
