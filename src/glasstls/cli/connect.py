@@ -32,6 +32,7 @@ from glasstls.cli import (
     parse_groups,
     parse_record_size_limit,
     parse_versions,
+    resume,
 )
 from glasstls.cli.output import Output, OutputClosed, silence
 from glasstls.config import CertificateChain, ClientConfig
@@ -63,6 +64,7 @@ JSON_KEYS = (
     "warnings",
     "trace",
     "starttls",
+    "resumption",
 )
 
 DEFAULT_PORT = 443
@@ -142,6 +144,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="speak PROTO's plain-text prelude first, then upgrade to TLS (as openssl s_client -starttls): "
         f"{', '.join(CLIENT_PROTOCOLS)}; the port defaults to the protocol's",
     )
+    resume.add_arguments(parser)
     add_protocol_options(parser)
 
 
@@ -212,6 +215,8 @@ class _Result:
         self.conn: ClientConnection | None = None
         self.truncated = False  # the server closed without close_notify
         self.starttls: Transcript | None = None  # --starttls: what was said in plain text before TLS
+        #: --sess-in / --reconnect / --sess-out: resumed or not and why, each reconnect, sessions saved.
+        self.resumption: dict[str, object] | None = None
 
     def warnings(self) -> list[str]:
         """What a careful reader should know about a connection that worked: legacy choices, no authentication,
@@ -258,6 +263,7 @@ class _Result:
             "warnings": self.warnings(),
             "trace": [e.as_dict() for e in self.conn.trace] if self.conn is not None else [],
             "starttls": self.starttls.as_dict() if self.starttls is not None else None,
+            "resumption": self.resumption,
         }
 
 
@@ -279,8 +285,10 @@ class _StdinPump:
     """Copies standard input to the server in a thread of its own (TLSSocket is full duplex), so that a reply
     is printed while we are still sending, and a server that waits for our request is never kept waiting."""
 
-    def __init__(self, tls: TLSSocket) -> None:
+    def __init__(self, tls: TLSSocket, commands: bool = False, status: Output | None = None) -> None:
         self.tls = tls
+        self.commands = commands  # --commands: lines "k" / "K" send a KeyUpdate instead of going to the server
+        self.status = status
         self.ended_at: float | None = None  # when standard input ended (monotonic)
         self.error: BaseException | None = None  # a failure while sending; the reader raises it
         fd = _stdin_fd()
@@ -292,7 +300,10 @@ class _StdinPump:
     def _run(self, fd: int) -> None:
         try:
             while chunk := os.read(fd, 65536):
-                self.tls.sendall(chunk)
+                if self.commands:
+                    self._send_or_command(chunk)
+                else:
+                    self.tls.sendall(chunk)
         except (TLSError, OSError) as e:  # OSError: standard input itself (a TLSError is the socket's)
             if isinstance(e, TLSError):
                 self.error = e
@@ -302,12 +313,36 @@ class _StdinPump:
             self.ended_at = time.monotonic()
 
 
-def _exchange(tls: TLSSocket, result: _Result, idle_timeout: float, to_stdout: bool) -> None:
+    def _send_or_command(self, chunk: bytes) -> None:
+        for line in chunk.splitlines(keepends=True):
+            if line.rstrip(b"\r\n") in (b"k", b"K"):
+                request = line.startswith(b"K")  # RFC 8446 section 4.6.3: update_requested
+                try:
+                    self.tls.key_update(request_peer=request)
+                except UsageError as e:  # TLS 1.2 has no KeyUpdate
+                    if self.status is not None:
+                        self.status.warning(f"no KeyUpdate: {e}")
+                    continue
+                if self.status is not None:
+                    asked = " (update_requested: the server updates its keys too)" if request else ""
+                    self.status.info(f"sent KeyUpdate: new traffic keys for what we send{asked}")
+            else:
+                self.tls.sendall(line)
+
+
+def _exchange(
+    tls: TLSSocket,
+    result: _Result,
+    idle_timeout: float,
+    to_stdout: bool,
+    commands: bool = False,
+    status: Output | None = None,
+) -> None:
     """Standard input to the server, the server's data to standard output, until the server closes, or standard
     input has ended and the server has then been silent for ``idle_timeout`` seconds."""
     out = _stdout_binary() if to_stdout else None
     tls.settimeout(None)  # sends block; the reader waits with recv(timeout=...) below
-    pump = _StdinPump(tls)
+    pump = _StdinPump(tls, commands, status)
     last_data = time.monotonic()
     while True:
         try:
@@ -346,6 +381,8 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
         config = build_config(args)
     except ConfigError as e:
         raise CliError(str(e)) from e
+    resume.check(args)
+    loaded = resume.load_into(config, args.sess_in, server_name) if args.sess_in else None
     if args.insecure:
         err.warning(
             "--insecure: the server's certificate is NOT verified. Anyone between you and the server can read and "
@@ -379,7 +416,13 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
             result.handshake = time.perf_counter()
             if status is not None:
                 _print_success(status, result, args.trace)
-            _exchange(tls, result, args.idle_timeout, to_stdout=not args.json)
+            if loaded is not None or args.reconnect:
+                result.resumption = {"first": resume.resumption_why(conn.trace, result.negotiated)}
+                if loaded is not None:
+                    result.resumption["loaded"] = loaded
+                if status is not None:
+                    status.info(f"session: {result.resumption['first']}")
+            _exchange(tls, result, args.idle_timeout, not args.json, args.commands, status)
             result.truncated = tls.peer_closed and not tls.close_notify_received
             if status is not None and result.truncated:
                 status.warning("the server closed the connection without close_notify: the data may be truncated")
@@ -396,7 +439,32 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
             raise
     finally:
         tls.close(wait_for_peer=0.2 if result.explanation is None else 0.0)
+    if result.explanation is None and (args.reconnect or args.sess_out):
+        _after(args, result, config, status)
     return _finish(args, err, out, result)
+
+
+def _after(args: argparse.Namespace, result: _Result, config: ClientConfig, status: Output | None) -> None:
+    """--reconnect N (each resumed or not, and why), then --sess-out FILE."""
+    resumption = result.resumption if result.resumption is not None else {}
+    if args.reconnect:
+        reconnects = resume.reconnect(
+            args.reconnect, result.host, result.port, result.server_name, config, args.starttls
+        )
+        resumption["reconnects"] = reconnects
+        for entry in reconnects:
+            if status is None:
+                continue
+            if entry["error"] is not None:
+                status.warning(f"reconnect #{entry['number']}: failed: {entry['error']['cause']}")
+            else:
+                status.info(f"reconnect #{entry['number']}: {entry['why']} ({entry['handshake_ms']:.1f} ms)")
+    if args.sess_out:
+        saved = resume.save_from(config, args.sess_out, result.server_name)
+        resumption["saved"] = saved
+        if status is not None:
+            status.info(f"saved {saved} session(s) to {args.sess_out} (mode 0600: it holds secrets)")
+    result.resumption = resumption
 
 
 def _print_success(status: Output, result: _Result, trace: bool) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
+import os
+import signal
 import socket
 import threading
 import time
@@ -41,7 +43,7 @@ from glasstls.cli import (
 from glasstls.cli.output import Output, OutputClosed
 from glasstls.config import CertificateChain, ClientAuth, ServerConfig
 from glasstls.connection import ServerConnection
-from glasstls.errors import ConfigError, TLSError
+from glasstls.errors import ConfigError, TLSError, UsageError
 from glasstls.events import Negotiated
 from glasstls.explain import Explanation, explain
 from glasstls.io.address import format_address, system_backlog
@@ -134,6 +136,7 @@ class Server:
         self._threads: set[threading.Thread] = set()
         self._threads_lock = threading.Lock()
         self._transcripts: dict[socket.socket, Transcript] = {}
+        self._live: dict[int, TLSSocket] = {}  # established connections by number (key_update_all)
         if starttls is not None:
             self.server.before_handshake = self._prelude
 
@@ -208,6 +211,7 @@ class Server:
         report.negotiated = tls.negotiated
         with self._threads_lock:
             report.plaintext = self._transcripts.pop(tls.socket, None)
+            self._live[report.number] = tls
         try:
             if tls.early_data:  # accepted 0-RTT: replayable (RFC 8446 section 8); echoed like any data
                 report.notes.append(f"{len(tls.early_data)} bytes of 0-RTT early data accepted (replayable)")
@@ -224,10 +228,28 @@ class Server:
         except TimeoutError:
             report.notes.append(f"closed after {self.limits.idle_timeout:g} s without application data")
         finally:
+            with self._threads_lock:
+                self._live.pop(report.number, None)
             tls.close(wait_for_peer=0.0)
             self._done(report, tls)
             with self._threads_lock:
                 self._threads.discard(current)
+
+    def key_update_all(self, request_peer: bool = True) -> list[str]:
+        """Send a KeyUpdate on every established TLS 1.3 connection (RFC 8446 section 4.6.3; ``request_peer``:
+        update_requested, the client updates its keys too); one line per connection saying what happened."""
+        with self._threads_lock:
+            live = sorted(self._live.items())
+        lines: list[str] = []
+        for number, tls in live:
+            try:
+                tls.key_update(request_peer=request_peer)
+            except (UsageError, TLSError, OSError) as e:
+                lines.append(f"#{number}: no KeyUpdate: {e}")
+                continue
+            asked = " (update_requested: the client updates its keys too)" if request_peer else ""
+            lines.append(f"#{number}: sent KeyUpdate: new traffic keys for what the server sends{asked}")
+        return lines or ["no established connection to send a KeyUpdate on"]
 
     def _done(self, report: ConnectionReport, tls: TLSSocket) -> None:
         report.bytes_in, report.bytes_out = tls.bytes_received, tls.bytes_sent
@@ -588,6 +610,22 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
     raise AssertionError("not reached")  # mypy: ExitStack may swallow exceptions
 
 
+def _key_update_on_signal(server: Server, out: Output) -> None:
+    """SIGUSR1 (``kill -USR1 PID``): a KeyUpdate with update_requested on every established connection, as
+    s_server's ``K`` command; told per connection, and in each connection's --trace."""
+    if not hasattr(signal, "SIGUSR1") or threading.current_thread() is not threading.main_thread():
+        return
+
+    def send() -> None:
+        for line in server.key_update_all(request_peer=True):
+            out.info(line)
+
+    def on_signal(signum: int, frame: object) -> None:
+        threading.Thread(target=send, name="glasstls-key-update", daemon=True).start()  # not in the handler
+
+    signal.signal(signal.SIGUSR1, on_signal)
+
+
 def _serve(args: argparse.Namespace, server: Server, out: Output, err: Output) -> int:
     stdout_closed = threading.Event()
 
@@ -628,11 +666,12 @@ def _serve(args: argparse.Namespace, server: Server, out: Output, err: Output) -
 
     server.on_handshake = reporting(on_handshake)
     server.on_done = reporting(on_done)
+    _key_update_on_signal(server, out)
     try:
         # Tests read this line to learn the port: keep its form, and flush it at once.
         out.line(f"listening on {format_address(server.host, server.port)}")
         mode = f"STARTTLS {args.starttls.upper()}" if args.starttls else args.mode
-        out.info(f"mode: {mode}; Ctrl-C to stop")
+        out.info(f"mode: {mode}; Ctrl-C to stop; kill -USR1 {os.getpid()} sends a KeyUpdate on each connection")
         server.serve_forever()
     except KeyboardInterrupt:
         err.info("stopping (Ctrl-C)")
