@@ -31,7 +31,7 @@ from glasstls.errors import TLSError
 from glasstls.explain import Explanation, explain
 from glasstls.io.sync import connect as tls_connect
 from glasstls.pki import testpki as tp
-from peers import PEER_TIMEOUT, ProcessServer, gnutls_server, openssl_server, run_openssl_client
+from peers import PEER_TIMEOUT, ProcessServer, gnutls_server, openssl_server, run_gnutls_client, run_openssl_client
 
 NOW = datetime.now(UTC)
 
@@ -675,3 +675,14 @@ def test_server_client_offers_only_dhe(pki: Pki) -> None:
     assert "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" in exp.cause
     assert "--allow-dhe" in exp.fix and "RSA certificate" in exp.fix
     untried(exp, "--allow-cbc", "--allow-rsa-key-exchange", "TLS_AES_")
+
+
+def test_server_client_without_extended_master_secret(pki: Pki) -> None:
+    """GnuTLS without EMS (%NO_SESSION_HASH): the server's own reason and its hint, not a generic text."""
+    with serving(*with_cert(pki)) as s:
+        run_gnutls_client(s.port, cafile=pki.files.root, priority="NORMAL:-VERS-ALL:+VERS-TLS1.2:%NO_SESSION_HASH")
+        exp = s.failure()
+    assert exp.kind == "handshake-failure" and exp.step == "ClientHello", exp
+    assert "does not offer the extended master secret" in exp.cause and "RFC 7627" in exp.cause
+    assert "cipher suite, key exchange group or signature scheme" not in exp.cause
+    assert "--allow-no-ems" in exp.fix

@@ -191,8 +191,8 @@ CATALOGUE: dict[str, Entry] = {
     "handshake-failure": Entry(
         "handshake failure",
         "handshake",
-        "the peer found no set of parameters it can accept: cipher suite, key exchange group or signature scheme",
-        "compare what each side offers (glasstls connect --trace shows our ClientHello); try the defaults",
+        "what was offered and what this side accepts do not fit together (alert handshake_failure)",
+        "compare what each side offers (--trace shows the hellos); try the defaults",
     ),
     "no-usable-certificate": Entry(
         "no usable certificate",

@@ -261,6 +261,7 @@ _HINT_FIRST = frozenset(
         "bad-ocsp-response",
         "tls-error",
         "illegal-parameter",
+        "handshake-failure",  # the raiser knows which parameter (e.g. the extended master secret)
         "starttls-failed",
         "limit-exceeded",
     }
