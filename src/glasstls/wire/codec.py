@@ -22,6 +22,15 @@ C = TypeVar("C", bound=type)
 
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _LOOKUPS: dict[type[enum.IntEnum], Callable[[int], enum.IntEnum]] = {}
+#: Set only while wire/spans.py annotates a message (its recorder adopts each new Reader); None otherwise, so a
+#: Reader costs one global look-up more and its reads nothing (see glasstls.wire.spans).
+_span_hook: Callable[[Reader], None] | None = None
+
+
+def set_span_hook(hook: Callable[[Reader], None] | None) -> None:
+    """Install (or remove, ``None``) the hook that every new :class:`Reader` is handed to (wire/spans.py)."""
+    global _span_hook
+    _span_hook = hook
 
 
 def member_lookup(cls: type[EnumT]) -> Callable[[int], EnumT]:
@@ -96,13 +105,15 @@ class Reader:
     """Reads ``data`` front to back. ``what`` names the structure in error messages; it may be given as a
     zero-argument callable, called only when a message needs it (most reads never fail)."""
 
-    __slots__ = ("_data", "_end", "_pos", "_what")
+    __slots__ = ("_base", "_data", "_end", "_pos", "_rec", "_what")  # _base, _rec: set only by wire/spans.py
 
     def __init__(self, data: bytes | bytearray | memoryview, what: str | Callable[[], str] = "message") -> None:
         self._data = data if type(data) is bytes else bytes(data)
         self._pos = 0
         self._end = len(self._data)
         self._what = what
+        if _span_hook is not None:
+            _span_hook(self)
 
     @property
     def what(self) -> str:

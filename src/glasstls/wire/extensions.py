@@ -1082,7 +1082,7 @@ def decode_extensions(r: Reader, ctx: HandshakeType) -> tuple[Extension, ...]:
     seen: set[int] = set()
     pos, end = 0, len(data)
     while pos < end:
-        if pos + 4 > end:
+        if pos + 4 > end or type(r) is not Reader:  # a span-recording Reader (wire/spans.py): field by field
             break
         code = (data[pos] << 8) | data[pos + 1]
         stop = pos + 4 + ((data[pos + 2] << 8) | data[pos + 3])
