@@ -261,7 +261,7 @@ def test_client_certificate_refused_by_the_server(pki: Pki) -> None:
     with openssl_server(cert.cert, cert.key, client_ca=pki.files.root) as s:
         client = ["--cert", str(pki.stranger_client), "--key", str(key_of(pki.stranger_client))]
         exp = client_failure(s.port, "--cafile", str(pki.files.root), *client)
-    assert exp.step == "client Certificate (alert received)", exp
+    assert exp.kind == "certificate-rejected" and exp.step == "client Certificate (alert received)", exp
     assert exp.alert == "unknown_ca" and "does not trust the certificate authority" in exp.cause
 
 
@@ -327,7 +327,8 @@ class TamperProxy:
     """A TCP proxy to ``port`` that alters the first protected record going one way (``to_client``: from the
     server): the first application_data record or the first record after a change_cipher_spec, which covers
     TLS 1.3 and the TLS 1.2 Finished. ``mode`` "flip": one bit of its last byte (the AEAD tag) is flipped;
-    "cut": half of it is sent, then the connection is closed (a record cut short)."""
+    "cut": half of it is sent, then the connection is closed (a record cut short); "close": the connection is
+    closed before it (at a record boundary)."""
 
     def __init__(self, port: int, *, to_client: bool = True, mode: str = "flip") -> None:
         self.target, self.to_client, self.mode = port, to_client, mode
@@ -343,8 +344,8 @@ class TamperProxy:
             for record in records(src):
                 if not self.done.is_set() and (record[0] == 23 or after_ccs):
                     self.done.set()
-                    if self.mode == "cut":
-                        dst.sendall(record[: len(record) // 2])
+                    if self.mode in ("cut", "close"):  # half of the record, or none of it
+                        dst.sendall(record[: len(record) // 2] if self.mode == "cut" else b"")
                         dst.shutdown(socket.SHUT_RDWR)  # the FIN now (another thread is reading it)
                         return
                     record = record[:-1] + bytes([record[-1] ^ 1])
@@ -384,6 +385,17 @@ def test_client_record_cut_short_after_the_server_spoke_tls(pki: Pki) -> None:
     assert exp.step.startswith("record layer")
     assert "the connection ended inside a record" in exp.cause and " of its " in exp.cause
     assert "may not speak TLS" not in exp.fix
+
+
+def test_client_server_hangs_up_after_its_hello(pki: Pki) -> None:
+    """The server spoke TLS, then closed without an alert: say that, not "may not speak TLS on this port"."""
+    with server_of(pki.files.server_ecdsa.cert) as s:
+        proxy = TamperProxy(s.port, mode="close")
+        exp = client_failure(proxy.port, "--cafile", str(pki.files.root))
+    assert proxy.done.is_set()
+    assert exp.kind == "connection-lost", exp
+    assert "closed the connection without an alert after its ServerHello" in exp.cause
+    assert "may not speak TLS" not in exp.fix and "log" in exp.fix
 
 
 @pytest.mark.parametrize("tls12", [False, True], ids=["tls13", "tls12"])
@@ -587,7 +599,7 @@ def test_server_client_does_not_trust_our_ca(pki: Pki) -> None:
     with serving(*with_cert(pki)) as s:
         run_openssl_client(s.port, cafile=pki.other_root)
         exp = s.failure()
-    assert exp.step == "server Certificate (alert received)", exp
+    assert exp.kind == "certificate-rejected" and exp.step == "server Certificate (alert received)", exp
     assert exp.alert == "unknown_ca" and "does not trust the certificate authority" in exp.cause
 
 

@@ -327,6 +327,12 @@ CATALOGUE: dict[str, Entry] = {
         "an internal error occurred that is not related to the peer (a bug)",
         "please report it, with the command line and --trace output",
     ),
+    "certificate-rejected": Entry(
+        "our certificate rejected",
+        "Certificate (alert received)",
+        "{peer} rejected the certificate we sent (the alert says why: RFC 8446 section 6.2)",
+        "check the certificate we send against the peer's trust store, names and clock; its log names the check",
+    ),
     "peer-alert": Entry(
         "alert from the peer",
         "handshake",
@@ -434,21 +440,27 @@ ALERTS: dict[AlertDescription, AlertMeaning] = {
     AlertDescription.BAD_CERTIFICATE: AlertMeaning(
         "{peer} rejected {our_cert}: it is corrupt, or its name or signature did not verify",
         "check the certificate (names, chain file); run the peer with verbose logging",
+        "certificate-rejected",
     ),
     AlertDescription.UNSUPPORTED_CERTIFICATE: AlertMeaning(
         "{peer} does not support the type of {our_cert} (key type or usage)",
         "use an ECDSA or RSA certificate with the right extendedKeyUsage",
+        "certificate-rejected",
     ),
     AlertDescription.CERTIFICATE_REVOKED: AlertMeaning(
-        "{peer} says {our_cert} was revoked by its CA", "get a new certificate"
+        "{peer} says {our_cert} was revoked by its CA",
+        "get a new certificate",
+        "certificate-rejected",
     ),
     AlertDescription.CERTIFICATE_EXPIRED: AlertMeaning(
         "{peer} says {our_cert} (or one in its chain) has expired, or is not yet valid, by its clock",
         "renew the certificate; check both clocks",
+        "certificate-rejected",
     ),
     AlertDescription.CERTIFICATE_UNKNOWN: AlertMeaning(
         "{peer} did not accept {our_cert}, for a reason it does not name",
         "check the peer's logs for the reason",
+        "certificate-rejected",
     ),
     AlertDescription.ILLEGAL_PARAMETER: AlertMeaning(
         "{peer} says a field we sent has a value that is not allowed",
@@ -458,6 +470,7 @@ ALERTS: dict[AlertDescription, AlertMeaning] = {
     AlertDescription.UNKNOWN_CA: AlertMeaning(
         "{peer} does not trust the certificate authority that issued {our_cert}",
         "add our CA (e.g. root.pem of a glasstls test PKI) to the peer's trust store (its --cafile / CAfile)",
+        "certificate-rejected",
     ),
     AlertDescription.ACCESS_DENIED: AlertMeaning(
         "{peer} verified us but its access policy refuses the connection", "ask the peer's administrator"
