@@ -325,6 +325,23 @@ def test_client_certificate_required_but_not_sent(files: Files) -> None:
         server.wait_for_output(r"the client sent no certificate, but this server requires one")
 
 
+def test_tls12_client_certificate_required_but_not_sent(files: Files) -> None:
+    """Issue 10 item 2 through both command lines: TLS 1.2 has no certificate_required alert."""
+    cert = files.good.server_ecdsa
+    mutual = ["--max-version", "1.2", "--require-client-cert", "--cafile", str(files.root)]
+    with glasstls_serve("--cert", str(cert.cert), "--key", str(cert.key), *mutual) as server:
+        proc = connect(server.port, trust=files.root, data=b"hello?")
+        e = failed(
+            proc,
+            step="client Certificate (alert received)",
+            cause=["asked for a client certificate", "we sent an empty Certificate", "handshake_failure"],
+            fix=["--cert client.pem --key client.key"],
+        )
+        assert "NewSessionTicket" not in e.step and "--cipher" not in e.fix
+        s = server_explained(server, "the client sent no certificate", fix="--request-client-cert")
+        assert s.step == "client Certificate" and "RFC 5246 section 7.4.6" in s.cause
+
+
 def test_alert_received_from_the_peer(files: Files) -> None:
     """openssl s_server does not trust our client certificate's CA: it says so with unknown_ca."""
     cert = files.good.server_ecdsa

@@ -698,3 +698,13 @@ def test_server_client_without_extended_master_secret(pki: Pki) -> None:
     assert "does not offer the extended master secret" in exp.cause and "RFC 7627" in exp.cause
     assert "cipher suite, key exchange group or signature scheme" not in exp.cause
     assert "--allow-no-ems" in exp.fix
+
+
+def test_server_no_common_group_with_gnutls_client(pki: Pki) -> None:
+    with serving(*with_cert(pki, "--group", "secp384r1")) as s:
+        run_gnutls_client(
+            s.port, cafile=pki.files.root, priority="NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519"
+        )
+        exp = s.failure()
+    assert exp.kind == "no-common-group" and exp.step == "ClientHello", exp
+    assert "the client offers X25519" in exp.cause and "--group secp384r1,x25519" in exp.fix
