@@ -412,3 +412,18 @@ def test_internal_state_names_never_reach_a_person() -> None:
 
     for cls in subclasses(State):
         assert not cls.step.startswith("Expect"), cls
+
+
+def test_an_empty_certificate_with_one_configured_is_not_called_missing() -> None:
+    """The client has a certificate, but sent an empty one (it did not fit the request): say that."""
+    err = AlertReceived(AlertDescription.HANDSHAKE_FAILURE, step="NewSessionTicket")
+    err.context = _context(
+        client_certificate=True,
+        received=("ServerHello", "Certificate", "ServerKeyExchange", "CertificateRequest", "ServerHelloDone"),
+        sent=("ClientHello", "Certificate (empty)", "ClientKeyExchange", "Finished"),
+        last_flight=("Certificate (empty)", "ClientKeyExchange", "Finished"),
+    )
+    e = explain(err, side="client")
+    assert e.kind == "client-cert-required" and e.step == "client Certificate (alert received)"
+    assert "does not fit what the server asked for" in e.cause and "none is configured" not in e.cause
+    assert "--cert client.pem" not in e.fix  # one was given already

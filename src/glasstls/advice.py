@@ -118,7 +118,7 @@ def alert_step(ctx: FailureContext, description: AlertDescription) -> str:
     """Name the step the peer's alert refused: our Certificate for a certificate alert; otherwise the messages
     we sent since the peer last spoke (the peer answered those); the state's step when we sent nothing."""
     ours = "client" if ctx.side == "client" else "server"
-    sent_certificate = any(m.startswith("Certificate") and "Verify" not in m for m in ctx.sent)
+    sent_certificate = "Certificate" in ctx.sent or EMPTY_CERTIFICATE in ctx.sent
     if description in _CERTIFICATE_ALERTS and sent_certificate:
         return f"{ours} Certificate (alert received)"
     flight = ctx.last_flight
@@ -152,14 +152,20 @@ def _client_certificate_missing(exp: Explanation, error: TLSError, ctx: FailureC
     else:
         return None
     name = str(error.description).lower()
+    if ctx.client_certificate:
+        because = "since the one configured does not fit what the server asked for (its signature algorithms)"
+        fix = "give a client certificate whose key the server accepts (see the CertificateRequest in --trace)"
+    else:
+        because = "since none is configured"
+        fix = "give a client certificate and key from a CA the server trusts: glasstls connect --cert client.pem "
+        fix += "--key client.key"
     return replace(
         exp,
         kind="client-cert-required",
         step="client Certificate (alert received)",
         cause=f"the server asked for a client certificate (CertificateRequest) and we sent an empty Certificate, "
-        f"since none is configured; the server requires one and ended the handshake (alert {name}; {why})",
-        fix="give a client certificate and key from a CA the server trusts: glasstls connect --cert client.pem "
-        "--key client.key",
+        f"{because}; the server requires one and ended the handshake (alert {name}; {why})",
+        fix=fix,
     )
 
 
@@ -380,12 +386,14 @@ def _server_no_common_version(exp: Explanation, error: TLSError, ctx: FailureCon
     theirs = ", ".join(_version(v) for v in offer.versions)
     ours = [v for v in (ProtocolVersion.TLS13, ProtocolVersion.TLS12) if ctx.min_version <= v <= ctx.max_version]
     usable = [v for v in offer.versions if v in (ProtocolVersion.TLS13, ProtocolVersion.TLS12)]
-    if usable and "version" in ctx.narrowed:
+    if not usable:
+        fix = "the client speaks only versions older than TLS 1.2: it must be upgraded"
+    elif "version" in ctx.narrowed:
         flag = "--min-version" if usable[0] < ctx.min_version else "--max-version"
         fix = f"allow {_version(usable[0])} on this server (drop {flag}), or the client must offer "
         fix += _names(map(_version, ours))
     else:
-        fix = "the client speaks only versions older than TLS 1.2: it must be upgraded"
+        fix = f"the client must offer {_names(map(_version, ours))}"
     return replace(
         exp,
         cause=f"the client offers {theirs}; this server speaks {_names(map(_version, ours))} (RFC 8446 section 4.2.1)",
