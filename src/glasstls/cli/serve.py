@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from glasstls.cli import (
     CliError,
@@ -61,6 +61,9 @@ from glasstls.pki.testpki import make_test_pki
 from glasstls.pki.trust import TrustStore
 from glasstls.starttls import SERVER_PROTOCOLS, Transcript, run_prelude, server_prelude, server_session
 from glasstls.trace.render import build_story, negotiated_summary
+
+if TYPE_CHECKING:
+    from glasstls.cli.serve_aio import AsyncServer
 
 __all__ = ["ConnectionReport", "Server", "add_arguments", "run"]
 
@@ -347,6 +350,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", metavar="DIR", help="with --www: serve the files under DIR (as s_server -WWW)")
     parser.set_defaults(mode="echo")
     parser.add_argument(
+        "--aio",
+        action="store_true",
+        help="serve on one asyncio event loop instead of a thread per client (thousands of idle clients; the same "
+        "limits and output; not with --starttls)",
+    )
+    parser.add_argument(
         "--starttls",
         choices=SERVER_PROTOCOLS,
         metavar="PROTO",
@@ -478,6 +487,8 @@ def prepare(
     check_listen_address(args.host, args.port)
     if getattr(args, "root", None) and (args.mode != "www" or not Path(args.root).is_dir()):
         raise CliError(f"--root {args.root}: give --www and an existing directory")
+    if getattr(args, "aio", False) and getattr(args, "starttls", None):
+        raise CliError("--starttls runs on the threaded server only: leave out --aio")
     if getattr(args, "starttls", None) and args.mode == "www":
         raise CliError("give --starttls or --www, not both (--starttls runs that protocol's session after TLS)")
     certs: list[str] = args.cert or []
@@ -588,16 +599,30 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
         if (legacy_ems := no_ems_warning(args)) is not None:
             err.warning(legacy_ems)
         try:
-            server = Server(
-                config,
-                args.host,
-                args.port,
-                mode=args.mode,
-                limits=build_limits(args),
-                handshake_timeout=args.handshake_timeout,
-                starttls=args.starttls,
-                root=Path(args.root) if args.root else None,
-            )
+            server: Server | AsyncServer
+            if args.aio:  # one asyncio loop, no thread per client (cli/serve_aio.py)
+                from glasstls.cli.serve_aio import AsyncServer
+
+                server = AsyncServer(
+                    config,
+                    args.host,
+                    args.port,
+                    mode=args.mode,
+                    limits=build_limits(args),
+                    handshake_timeout=args.handshake_timeout,
+                    root=Path(args.root) if args.root else None,
+                )
+            else:
+                server = Server(
+                    config,
+                    args.host,
+                    args.port,
+                    mode=args.mode,
+                    limits=build_limits(args),
+                    handshake_timeout=args.handshake_timeout,
+                    starttls=args.starttls,
+                    root=Path(args.root) if args.root else None,
+                )
         except OSError as e:
             raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e
         if directory is not None:
@@ -610,7 +635,7 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
     raise AssertionError("not reached")  # mypy: ExitStack may swallow exceptions
 
 
-def _key_update_on_signal(server: Server, out: Output) -> None:
+def _key_update_on_signal(server: Server | AsyncServer, out: Output) -> None:
     """SIGUSR1 (``kill -USR1 PID``): a KeyUpdate with update_requested on every established connection, as
     s_server's ``K`` command; told per connection, and in each connection's --trace."""
     if not hasattr(signal, "SIGUSR1") or threading.current_thread() is not threading.main_thread():
@@ -626,7 +651,7 @@ def _key_update_on_signal(server: Server, out: Output) -> None:
     signal.signal(signal.SIGUSR1, on_signal)
 
 
-def _serve(args: argparse.Namespace, server: Server, out: Output, err: Output) -> int:
+def _serve(args: argparse.Namespace, server: Server | AsyncServer, out: Output, err: Output) -> int:
     stdout_closed = threading.Event()
 
     def reporting(report_to: Callable[[ConnectionReport], None]) -> Callable[[ConnectionReport], None]:

@@ -5,11 +5,12 @@ relative to its directory). Each answer is HTTP/1.0 with a Content-Length, then 
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["MAX_BYTES", "answer"]
+__all__ = ["MAX_BYTES", "answer", "plan"]
 
 #: The largest /bytes/N: enough to measure a transfer (curl, httpx), and a bound on what one request can make the
 #: server send.
@@ -29,43 +30,54 @@ def _head(status: str, content_type: str, length: int) -> bytes:
     ).encode()
 
 
-def _text(tls: _Sender, status: str, text: str) -> None:
+def _text(status: str, text: str) -> tuple[bytes, Iterator[bytes]]:
     body = text.encode()
-    tls.sendall(_head(status, "text/plain; charset=utf-8", len(body)) + body)
+    return _head(status, "text/plain; charset=utf-8", len(body)), iter((body,))
 
 
-def answer(tls: _Sender, target: str, root: Path | None) -> bool:
-    """Answer a GET of ``target`` if it is ``/bytes/N`` or (with ``root``) a path under ``root``; False when it
-    is neither (the caller sends its page)."""
+def _pattern(size: int) -> Iterator[bytes]:
+    while size > 0:
+        piece = _PATTERN[: min(size, CHUNK)]
+        yield piece
+        size -= len(piece)
+
+
+def _file(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def plan(target: str, root: Path | None) -> tuple[bytes, Iterator[bytes]] | None:
+    """The answer to a GET of ``target`` if it is ``/bytes/N`` or (with ``root``) a path under ``root``: the
+    response head and the body in pieces; None when it is neither (the caller sends its page)."""
     path = unquote(urlsplit(target).path)
     if path.startswith("/bytes/"):
         size_text = path[len("/bytes/") :]
         if not size_text.isdigit() or int(size_text) > MAX_BYTES:
-            _text(tls, "400 Bad Request", f"/bytes/N: N is a number of bytes, at most {MAX_BYTES}\n")
-            return True
+            return _text("400 Bad Request", f"/bytes/N: N is a number of bytes, at most {MAX_BYTES}\n")
         size = int(size_text)
-        tls.sendall(_head("200 OK", "application/octet-stream", size))
-        while size > 0:
-            piece = _PATTERN[: min(size, CHUNK)]
-            tls.sendall(piece)
-            size -= len(piece)
-        return True
+        return _head("200 OK", "application/octet-stream", size), _pattern(size)
     if root is None or path in ("", "/"):
-        return False
+        return None
     base = root.resolve()
     wanted = (base / path.lstrip("/")).resolve()
     if wanted.is_dir():
         wanted = wanted / "index.html"
     # Only files under --root, after symbolic links are followed: /../ and links out of it are not served.
     if not wanted.is_relative_to(base) or not wanted.is_file():
-        _text(tls, "404 Not Found", f"{path}: no such file under --root\n")
-        return True
+        return _text("404 Not Found", f"{path}: no such file under --root\n")
     content_type = mimetypes.guess_type(wanted.name)[0] or "application/octet-stream"
-    with wanted.open("rb") as f:
-        f.seek(0, 2)
-        length = f.tell()
-        f.seek(0)
-        tls.sendall(_head("200 OK", content_type, length))
-        while chunk := f.read(CHUNK):
-            tls.sendall(chunk)
+    return _head("200 OK", content_type, wanted.stat().st_size), _file(wanted)
+
+
+def answer(tls: _Sender, target: str, root: Path | None) -> bool:
+    """Send :func:`plan`'s answer over a blocking TLS socket; False when there is none."""
+    planned = plan(target, root)
+    if planned is None:
+        return False
+    head, body = planned
+    tls.sendall(head)
+    for piece in body:
+        tls.sendall(piece)
     return True

@@ -283,16 +283,18 @@ class AsyncTLSServer:
 
     # -- internals --------------------------------------------------------------------------------------------
 
-    def _has_room(self) -> bool:
-        a = self.admission
-        return a.connections < self.limits.max_connections and a.handshakes < self.limits.max_handshakes
-
     async def _accept_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while not self._closed.is_set():
-            while not self._has_room():
+            # Room under the caps; at the handshake cap Admission drops a stalled ClientHello to make some
+            # (glasstls.io.limits). Look again when a connection ends, or soon: a handshake stalls with time.
+            while not self.admission.wait_for_room(0):
                 self._room.clear()
-                await self._room.wait()
+                try:
+                    async with asyncio.timeout(0.1):
+                        await self._room.wait()
+                except TimeoutError:
+                    pass
             try:
                 raw, _address = await loop.sock_accept(self._listener)
             except OSError as exc:
@@ -321,7 +323,8 @@ class AsyncTLSServer:
             on_failure=self.on_failure if self.on_failure is not None else _log_failure,
             on_close=self._closed_one,
         )
-        pump.handshake.add_done_callback(lambda _f: self._handshake_done())
+        self.admission.handshaking(pump)
+        pump.handshake.add_done_callback(lambda _f: self._handshake_done(pump))
         return pump
 
     def _run_handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -341,8 +344,8 @@ class AsyncTLSServer:
         finally:
             writer.close()
 
-    def _handshake_done(self) -> None:
-        self.admission.handshake_done()
+    def _handshake_done(self, pump: TLSRecordProtocol) -> None:
+        self.admission.handshake_done(pump)
         self._room.set()
 
     def _closed_one(self, pump: TLSRecordProtocol) -> None:

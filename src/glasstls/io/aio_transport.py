@@ -40,7 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 from glasstls.connection import ClientConnection, ServerConnection
-from glasstls.errors import ConnectionLost, TLSError, UsageError
+from glasstls.errors import ConnectionLost, LimitExceeded, TLSError, UsageError
 from glasstls.events import (
     ConnectionClosed,
     DataReceived,
@@ -48,7 +48,7 @@ from glasstls.events import (
     HandshakeComplete,
     Negotiated,
 )
-from glasstls.io.limits import LINGER_BYTES, LINGER_SECONDS, IdleTimeout
+from glasstls.io.limits import LINGER_BYTES, LINGER_QUIET_SECONDS, LINGER_SECONDS, IdleTimeout
 
 logger = logging.getLogger("glasstls.io")
 
@@ -74,6 +74,12 @@ class TLSTransport(asyncio.Transport):
     def __init__(self, pump: TLSRecordProtocol) -> None:
         super().__init__()
         self._pump = pump
+
+    @property
+    def record_protocol(self) -> TLSRecordProtocol:
+        """The protocol under this transport: its counters (``bytes_sent``, ``wire_bytes_received``...),
+        ``handshake_time`` and ``connection``."""
+        return self._pump
 
     # -- asyncio.BaseTransport --------------------------------------------------------------------------
 
@@ -218,6 +224,9 @@ class TLSRecordProtocol(asyncio.Protocol):
         self._started = time.monotonic()
         self._last_progress = self._started
         self._linger_budget: int | None = None  # set while draining after a fatal alert (server)
+        self._linger_until = 0.0
+        self._last_data = 0.0
+        self._first_byte_at: float | None = None  # when the peer's first bytes came (stalled ClientHello)
         #: start_tls: the plaintext StreamWriter, kept so that its finalizer does not close the socket under us.
         self.plaintext_writer: object = None
 
@@ -235,6 +244,9 @@ class TLSRecordProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.wire_bytes_received += len(data)
+        self._last_data = time.monotonic()
+        if self._first_byte_at is None:
+            self._first_byte_at = self._last_data
         if self._linger_budget is not None:
             self._linger_budget -= len(data)
             if self._linger_budget <= 0 and self.raw is not None:
@@ -249,7 +261,7 @@ class TLSRecordProtocol(asyncio.Protocol):
             and self.wire_bytes_received > self.max_handshake_bytes
         ):
             self._fail(
-                ConnectionLost(
+                LimitExceeded(
                     f"the peer sent more than {self.max_handshake_bytes} bytes before its handshake completed",
                     step="handshake",
                     hint="raise max_handshake_bytes if a genuine client needs that much (large client certificates)",
@@ -422,9 +434,50 @@ class TLSRecordProtocol(asyncio.Protocol):
             self._linger_budget = LINGER_BYTES
             if not self.reading:
                 raw.resume_reading()
-            self._timer = self.loop.call_later(LINGER_SECONDS, raw.abort)
+            self._linger_until = time.monotonic() + LINGER_SECONDS
+            self._last_data = time.monotonic()
+            self._timer = self.loop.call_later(LINGER_QUIET_SECONDS, self._linger_check)
             return
         raw.close()
+
+    def _linger_check(self) -> None:
+        """Lingering after our alert: close once the peer has been quiet LINGER_QUIET_SECONDS (nothing unread:
+        a FIN, no reset), and at LINGER_SECONDS in all whatever it does (glasstls.io.limits)."""
+        self._timer = None
+        raw = self.raw
+        if raw is None:
+            return
+        now = time.monotonic()
+        if now >= self._linger_until:
+            raw.abort()
+        elif now - self._last_data >= LINGER_QUIET_SECONDS:
+            raw.close()
+        else:
+            wait = min(LINGER_QUIET_SECONDS - (now - self._last_data), self._linger_until - now)
+            self._timer = self.loop.call_later(max(wait, 0.01), self._linger_check)
+
+    # -- what glasstls.io.limits.Admission asks of a handshake (servers) ---------------------------------------
+
+    def hello_stalled_for(self) -> float | None:
+        """Server side, while a ClientHello the client began is still incomplete (some bytes received, nothing
+        sent yet): seconds since its first bytes came; None otherwise (as io.sync.TLSSocket)."""
+        began = self._first_byte_at
+        if self.connection.side != "server" or self.wire_bytes_sent or began is None:
+            return None
+        if self.connection.handshake_complete or self.connection.error is not None:
+            return None
+        return time.monotonic() - began
+
+    def evict(self, reason: str) -> None:
+        """Drop this handshake to make room (Admission, at the handshake cap): it fails with ``reason``."""
+        self._fail(
+            LimitExceeded(
+                reason,
+                step="ClientHello",
+                hint="a real client sends its whole ClientHello at once; if this one is legitimate and slow, "
+                "raise the handshake cap (ServerLimits.max_handshakes; glasstls serve --max-handshakes)",
+            )
+        )
 
     def _handshake_timed_out(self) -> None:
         self._timer = None
