@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
+from typing import TypeVar
 
 import pytest
 
-from glasstls.config import MAX_EARLY_DATA_SIZE
+from glasstls.config import MAX_EARLY_DATA_SIZE, ClientConfig, ServerConfig
 from glasstls.errors import ConfigError
+from glasstls.events import EarlyDataAccepted, EarlyDataReceived, EarlyDataRejected, Event
 from glasstls.sessions import ServerSessionCache
-from handshake_pair import server_config
+from glasstls.wire import extensions as ext
+from glasstls.wire.enums import NamedGroup
+from handshake_pair import Pair, client_config, server_config
+from test_resumption13 import client_hellos
 from test_sessions import T0 as NOW
+
+E = TypeVar("E", bound=Event)
 
 
 @pytest.mark.parametrize("size", [-1, MAX_EARLY_DATA_SIZE + 1])
@@ -42,3 +50,107 @@ def test_client_hello_record_refuses_a_second_copy_until_it_expires() -> None:
     assert not cache.record_client_hello(key, expires=later, now=NOW + timedelta(seconds=1))  # a replay
     assert cache.record_client_hello(b"other" * 4, expires=later, now=NOW)
     assert cache.record_client_hello(key, expires=later + timedelta(seconds=20), now=later)  # expired: forgotten
+
+
+# -- in-memory pairs: both sides of glasstls ------------------------------------------------------------------
+
+
+def _early_pair(client: ClientConfig, server: ServerConfig, data: bytes) -> Pair:
+    """A second connection that sends ``data`` as 0-RTT (the first one left a ticket in the client's store)."""
+    pair = Pair(client, server)
+    pair._started = True
+    with pair._as("client"):
+        pair.client.start(early_data=data)
+    pair.pump()
+    return pair
+
+
+def _first(client: ClientConfig, server: ServerConfig) -> None:
+    pair = Pair(client, server)
+    pair.handshake()
+    assert pair.transfer("client", b"ping") == b"ping"  # also delivers the tickets
+
+
+def _of(events: list[Event], kind: type[E]) -> list[E]:
+    return [e for e in events if isinstance(e, kind)]
+
+
+def test_pair_early_data_accepted() -> None:
+    client, server = client_config(), server_config(max_early_data_size=1000)
+    _first(client, server)
+    pair = _early_pair(client, server, b"GET / early")
+    c, s = pair.handshake()
+    assert c.resumed and s.resumed
+    assert _of(pair.server_events, EarlyDataReceived) == [EarlyDataReceived(b"GET / early")]
+    assert _of(pair.client_events, EarlyDataAccepted) == [EarlyDataAccepted(11)]
+    assert not _of(pair.client_events, EarlyDataRejected)
+    assert pair.transfer("client", b"after") == b"after"
+    assert pair.transfer("server", b"back") == b"back"
+    client_trace = " ".join(e.summary for e in pair.client.trace)
+    assert "no forward secrecy" in client_trace and "replayed" in client_trace
+    assert "0-RTT early data accepted" in " ".join(e.summary for e in pair.server.trace)
+    assert any(line.startswith("CLIENT_EARLY_TRAFFIC_SECRET") for line in pair.client_keylog.lines)
+    assert any(line.startswith("CLIENT_EARLY_TRAFFIC_SECRET") for line in pair.server_keylog.lines)
+
+
+def test_pair_early_data_refused_by_a_server_without_it() -> None:
+    """Same ticket keys and cache, but the second server does not take early data: rejected, data returned."""
+    client, server = client_config(), server_config(max_early_data_size=1000)
+    _first(client, server)
+    pair = _early_pair(client, replace(server, max_early_data_size=0), b"early")
+    c, _ = pair.handshake()
+    assert c.resumed
+    assert not _of(pair.server_events, EarlyDataReceived)
+    rejected = _of(pair.client_events, EarlyDataRejected)
+    assert [r.data for r in rejected] == [b"early"] and "declined" in rejected[0].reason
+    assert pair.transfer("client", b"resent") == b"resent"
+
+
+def test_pair_early_data_not_sent_when_the_ticket_does_not_allow_it() -> None:
+    client, server = client_config(), server_config()
+    _first(client, server)
+    pair = _early_pair(client, server, b"early")
+    pair.handshake()
+    rejected = _of(pair.client_events, EarlyDataRejected)
+    assert len(rejected) == 1 and "does not allow early data" in rejected[0].reason
+    assert not any(isinstance(ext_, ext.EarlyData) for ext_ in client_hellos(pair)[0].extensions)
+
+
+def test_pair_early_data_after_hello_retry_request_is_rejected_and_the_hello_is_plaintext() -> None:
+    """The server wants another key share: 0-RTT is rejected, the second ClientHello goes in plaintext."""
+    client = client_config(key_share_groups=(NamedGroup.SECP384R1,))
+    server = server_config(max_early_data_size=1000, groups=(NamedGroup.X25519, NamedGroup.SECP384R1))
+    _first(client, server)
+    pair = _early_pair(client, replace(server, groups=(NamedGroup.X25519,)), b"early")
+    c, _ = pair.handshake()
+    assert c.hello_retry_request and c.resumed
+    rejected = _of(pair.client_events, EarlyDataRejected)
+    assert len(rejected) == 1 and "HelloRetryRequest" in rejected[0].reason
+    assert not _of(pair.server_events, EarlyDataReceived)
+
+
+def test_pair_more_early_data_than_the_ticket_allows_is_not_sent() -> None:
+    client, server = client_config(), server_config(max_early_data_size=10)
+    _first(client, server)
+    pair = _early_pair(client, server, b"x" * 11)
+    pair.handshake()
+    rejected = _of(pair.client_events, EarlyDataRejected)
+    assert len(rejected) == 1 and "more than the ticket allows" in rejected[0].reason
+
+
+def test_pair_early_data_without_a_ticket_is_reported() -> None:
+    pair = _early_pair(client_config(), server_config(max_early_data_size=100), b"early")
+    pair.handshake()
+    assert "no stored TLS 1.3 session ticket" in _of(pair.client_events, EarlyDataRejected)[0].reason
+
+
+def test_pair_alpn_is_bound_to_the_ticket() -> None:
+    """The ticket's session used h2; the server now picks http/1.1: it must refuse 0-RTT (RFC 8446 4.2.10)."""
+    client = client_config(alpn_protocols=("h2", "http/1.1"))
+    server = server_config(max_early_data_size=100, alpn_protocols=("h2", "http/1.1"))
+    _first(client, server)
+    pair = _early_pair(client, replace(server, alpn_protocols=("http/1.1",)), b"early")
+    c, _ = pair.handshake()
+    assert c.alpn_protocol == "http/1.1"
+    assert not _of(pair.server_events, EarlyDataReceived)
+    assert any("ALPN" in e.summary and "refused" in e.summary for e in pair.server.trace)

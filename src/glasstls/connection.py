@@ -51,6 +51,7 @@ from glasstls.handshake.base import (
     AllowChangeCipherSpec,
     Closed,
     Context,
+    EarlyDataWrite,
     EmitEvent,
     Exporter,
     HandshakeDone,
@@ -72,7 +73,7 @@ from glasstls.handshake.traffic import TrafficState
 from glasstls.handshake.traffic12 import Traffic12
 from glasstls.pki.names import parse_server_name
 from glasstls.record.layer import OutgoingBytes, RecordLayer
-from glasstls.record.protection import Tls13Protection
+from glasstls.record.protection import NullProtection, Tls13Protection
 from glasstls.record.protection12 import tls12_protection
 from glasstls.record.reassembly import HandshakeReassembler
 from glasstls.sessions import ClientSession
@@ -542,6 +543,13 @@ class _Connection:
         self._events.append(action.event)
         self._event_emitted(action.event)
 
+    def _apply_early_data_write(self, action: EarlyDataWrite) -> None:
+        self._flush_handshake()
+        if action.data is None:  # after a HelloRetryRequest: the second ClientHello goes in plaintext
+            self._records.set_write_protection(NullProtection())
+        else:
+            self._out += self._records.seal(_APPLICATION_DATA, action.data)
+
     def _apply_skip_early_data(self, action: SkipEarlyData) -> None:
         self._records.skip_early_data(action.limit)
 
@@ -707,6 +715,7 @@ _ACTION_HANDLERS: dict[type, Callable[[_Connection, Any], None]] = {
     EmitEvent: _Connection._apply_event,
     SetPeerRecordSizeLimit: _Connection._apply_record_size_limit,
     SkipEarlyData: _Connection._apply_skip_early_data,
+    EarlyDataWrite: _Connection._apply_early_data_write,
     HandshakeDone: _Connection._apply_done,
 }
 
@@ -755,8 +764,9 @@ class ClientConnection(_Connection):
         self.server_name = server_name
         self.session_key = session_key if session_key is not None else server_name
 
-    def start(self) -> None:
-        """Queue the ClientHello."""
+    def start(self, early_data: bytes | None = None) -> None:
+        """Queue the ClientHello; with ``early_data``, also that data as TLS 1.3 0-RTT when the stored ticket
+        allows it (see ``handshake/early_data_client.py``: EarlyDataAccepted or EarlyDataRejected tells)."""
         if self._started:
             raise UsageError("start() was already called")
         self._started = True
@@ -773,7 +783,7 @@ class ClientConnection(_Connection):
             if store is not None and key is not None and config.min_version <= ProtocolVersion.TLS12:
                 session12 = store.take(key, version=ProtocolVersion.TLS12, now=config.clock())
             self._state = client13.start_handshake(
-                self._ctx, config, self.server_name, actions, session, session12=session12
+                self._ctx, config, self.server_name, actions, session, session12=session12, early_data=early_data
             )
             self._apply(actions)
 
@@ -809,6 +819,7 @@ class ClientConnection(_Connection):
                 peer_certificates=tuple(certificate_der(c) for c in negotiated.peer_certificates),
                 verified_at=negotiated.peer_verified_at,
                 verified_with=negotiated.peer_verified_with,
+                max_early_data=ticket.max_early_data_size or 0,
             ),
         )
         self._add_trace("info", "NewSessionTicket", f"session ticket stored for resumption under {self.session_key!r}")

@@ -76,6 +76,22 @@ class EarlyDataReceived(Event):
 
 
 @dataclass(frozen=True)
+class EarlyDataAccepted(Event):
+    """Client: the server accepted our 0-RTT data (RFC 8446 section 4.2.10), ``size`` bytes of it."""
+
+    size: int
+
+
+@dataclass(frozen=True)
+class EarlyDataRejected(Event):
+    """Client: the server did not accept our 0-RTT data (``data``: what was sent, for the caller to send again
+    after the handshake if it wishes; RFC 8446 section 4.2.10), and ``reason`` why, as far as the client knows."""
+
+    data: bytes = field(repr=False)
+    reason: str
+
+
+@dataclass(frozen=True)
 class AlertReceived(Event):
     level: AlertLevel
     description: AlertDescription

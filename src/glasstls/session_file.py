@@ -55,6 +55,7 @@ def _as_dict(session: ClientSession) -> dict[str, Any]:
         "peer_certificates": [_b64(der) for der in session.peer_certificates],
         "verified_at": session.verified_at.isoformat() if session.verified_at is not None else None,
         "verified_with": session.verified_with,
+        "max_early_data": session.max_early_data,  # the ticket's 0-RTT allowance (RFC 8446 section 4.6.1)
     }
 
 
@@ -136,6 +137,7 @@ def _session(entry: Any) -> ClientSession:
         peer_certificates=tuple(_bytes({"c": c}, "c") for c in chain),
         verified_at=_time(entry, "verified_at", optional=True),
         verified_with=how,
+        max_early_data=_field(entry, "max_early_data", int) if "max_early_data" in entry else 0,
     )
 
 

@@ -116,6 +116,7 @@ class ClientSession:
     peer_certificates: tuple[bytes, ...]
     verified_at: datetime | None = None
     verified_with: str | None = None
+    max_early_data: int = 0  # TLS 1.3: the ticket's max_early_data_size (RFC 8446 section 4.6.1; 0: none)
 
     def expired(self, now: datetime) -> bool:
         return _expired(self.created_at, self.lifetime, now)

@@ -23,6 +23,7 @@ from glasstls.cli import (
     CliError,
     add_protocol_options,
     check_idle_timeout,
+    early_connect,
     legacy_flags,
     legacy_warnings,
     no_ems_warning,
@@ -146,6 +147,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     resume.add_arguments(parser)
     add_protocol_options(parser)
+    early_connect.add_arguments(parser)  # --early-data FILE
 
 
 def build_config(args: argparse.Namespace) -> ClientConfig:
@@ -392,6 +394,11 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
         err.warning(legacy_ems)
     result = _Result(host, port, server_name)
     status = err if not args.quiet and not args.json else None
+    early = early_connect.read(args)  # --early-data FILE: with --sess-in's ticket, or one fetched first
+    fetch = early is not None and not loaded
+    why = early_connect.fetch_ticket(host, port, config, server_name, HANDSHAKE_TIMEOUT) if fetch else None
+    if why is not None:
+        err.warning(f"--early-data: {why}; the data will not go as 0-RTT")
     try:
         sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
     except OSError as e:
@@ -411,11 +418,13 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
     result.conn, result.tls = conn, tls
     try:
         try:
-            tls.do_handshake(HANDSHAKE_TIMEOUT)
+            tls.do_handshake(HANDSHAKE_TIMEOUT, early_data=early)
             result.negotiated = tls.negotiated
             result.handshake = time.perf_counter()
             if status is not None:
                 _print_success(status, result, args.trace)
+                if (line := early_connect.outcome(tls)) is not None:
+                    status.info(line)
             if loaded is not None or args.reconnect:
                 result.resumption = {"first": resume.resumption_why(conn.trace, result.negotiated)}
                 if loaded is not None:

@@ -147,6 +147,16 @@ class SkipEarlyData:
     limit: int
 
 
+@fast_frozen_init
+@dataclass(frozen=True)
+class EarlyDataWrite:
+    """Client, TLS 1.3 0-RTT (RFC 8446 section 2.3): ``data`` goes out now as application_data under the current
+    write keys (the early traffic keys); ``None``: writes go back to plaintext (the server answered with a
+    HelloRetryRequest, so the second ClientHello is not protected, section 4.1.4)."""
+
+    data: bytes | None = field(repr=False)
+
+
 #: RFC 5705 / RFC 8446 section 7.5: (label, context, length) -> keying material.
 Exporter = Callable[[bytes, bytes | None, int], bytes]
 
@@ -175,6 +185,7 @@ Action = (
     | Trace
     | SetPeerRecordSizeLimit
     | SkipEarlyData
+    | EarlyDataWrite
     | HandshakeDone
 )
 
@@ -258,6 +269,9 @@ class Actions:
 
     def skip_early_data(self, limit: int) -> None:
         self.items.append(SkipEarlyData(limit))
+
+    def early_data_write(self, data: bytes | None) -> None:
+        self._add(EarlyDataWrite(data))
 
     def done(
         self,

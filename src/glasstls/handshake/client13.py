@@ -40,7 +40,7 @@ from glasstls.errors import (
     UnsupportedExtension,
 )
 from glasstls.events import Negotiated
-from glasstls.handshake import client12
+from glasstls.handshake import client12, early_data_client
 from glasstls.handshake.base import (
     Actions,
     Context,
@@ -52,7 +52,8 @@ from glasstls.handshake.base import (
     check_finished,
     parse_peer_chain,
 )
-from glasstls.handshake.peer_auth import client_verification, offer_refusal, verify_server
+from glasstls.handshake.client_psk13 import PskOffer, bind_psk, psk_extension, psk_offer
+from glasstls.handshake.peer_auth import client_verification, verify_server
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.verify import VerifiedChain
 from glasstls.sessions import ClientSession
@@ -81,17 +82,7 @@ from glasstls.wire.messages import (
     HelloRequest,
     ServerHello,
     decode_handshake,
-    with_encoding,
 )
-
-
-@dataclass
-class PskOffer:
-    """A TLS 1.3 ticket we offer (RFC 8446 section 4.2.11) and the Early Secret its PSK starts."""
-
-    session: ClientSession
-    suite: Tls13CipherSuite  # the ticket's suite: only its hash matters for the PSK
-    early: ks.EarlySecret
 
 
 @dataclass
@@ -112,6 +103,7 @@ class ClientHandshake:
     certificate_request: CertificateRequest | None = None
     psk: PskOffer | None = None
     resumed: ClientSession | None = None  # set when the server accepted our ticket
+    early: early_data_client.EarlyOffer | None = None  # 0-RTT data sent (issue 15)
 
 
 class _Offer:
@@ -207,8 +199,9 @@ def _client_hello(
         exts.append(ext.Cookie(cookie))
     if offer.modes is not None:
         exts.append(offer.modes)
+    exts += early_data_client.hello_extension(hs.early)  # RFC 8446 section 4.2.10
     if hs.psk is not None:
-        exts.append(_psk_extension(hs.psk, config))  # RFC 8446 section 4.2.11: pre_shared_key MUST be last
+        exts.append(psk_extension(hs.psk, config))  # RFC 8446 section 4.2.11: pre_shared_key MUST be last
     return ClientHello(
         random=random,
         legacy_session_id=hs.session_id,
@@ -233,70 +226,6 @@ def offered_suites(config: ClientConfig, versions: Sequence[ProtocolVersion]) ->
     )
 
 
-def _psk_offer(
-    config: ClientConfig, server_name: str | None, session: ClientSession | None, actions: Actions
-) -> PskOffer | None:
-    """Whether the stored ``session`` can be offered in this ClientHello (RFC 8446 sections 4.2.11, 4.6.1)."""
-    if session is None:
-        return None
-    step = "ClientHello"
-    suite = TLS13_SUITES.get(session.cipher_suite)
-    why = None
-    if session.version != ProtocolVersion.TLS13 or suite is None:
-        why = "it is not a TLS 1.3 ticket"
-    elif not any(s in TLS13_SUITES and TLS13_SUITES[s].hash_name == suite.hash_name for s in config.cipher_suites):
-        # RFC 8446 section 4.2.11: a PSK is used only with a suite of the same hash.
-        why = f"no offered cipher suite uses its hash ({suite.hash_name})"
-    elif session.expired(config.clock()):
-        why = "it has expired"
-    else:
-        why = offer_refusal(config, session, server_name)  # the policy both versions share
-    if why is not None:
-        actions.trace("info", step, f"not offering a stored session ticket: {why}")
-        return None
-    assert suite is not None
-    return PskOffer(session, suite, ks.EarlySecret(suite, session.secret))
-
-
-def _psk_extension(psk: PskOffer, config: ClientConfig) -> ext.PreSharedKeyClientHello:
-    """Our one identity, with a placeholder binder that :func:`_bind_psk` replaces."""
-    session = psk.session
-    # RFC 8446 section 4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32.
-    age = (session.age_ms(config.clock()) + session.age_add) % (1 << 32)
-    return ext.PreSharedKeyClientHello((ext.PskIdentity(session.ticket, age),), (bytes(psk.suite.hash_len),))
-
-
-def _bind_psk(hs: ClientHandshake, hello: ClientHello, transcript: Transcript | None) -> ClientHello:
-    """Fill in the PSK binder (RFC 8446 section 4.2.11.2): a Finished-style HMAC keyed by the binder key over
-    the transcript up to and including the ClientHello truncated before the binders list. After a
-    HelloRetryRequest ``transcript`` holds message_hash(ClientHello1) and the HelloRetryRequest.
-
-    The ClientHello is encoded once: the binders list is its last field (pre_shared_key is the last
-    extension), so the bound ClientHello is the truncated bytes followed by the new binders list, as long as
-    the placeholder's (each binder is Hash.length bytes)."""
-    psk = hs.psk
-    if psk is None:
-        return hello
-    offer = hello.extensions[-1]
-    assert isinstance(offer, ext.PreSharedKeyClientHello)
-    truncated = hello.encode()[: -offer.binders_length()]
-    th = transcript.digest_with(truncated) if transcript is not None else psk.suite.hash(truncated)
-    binder = ks.finished_verify_data(psk.suite, psk.early.binder_key(external=False), th)
-    # dataclasses.replace, written out (it costs more than the rest of this function's Python work).
-    bound = ext.PreSharedKeyClientHello(offer.identities, (binder,))
-    hello = ClientHello(
-        random=hello.random,
-        legacy_session_id=hello.legacy_session_id,
-        cipher_suites=hello.cipher_suites,
-        extensions=(*hello.extensions[:-1], bound),
-        legacy_version=hello.legacy_version,
-        legacy_compression_methods=hello.legacy_compression_methods,
-    )
-    if bound.binders_length() != offer.binders_length():
-        return hello  # cannot happen (the placeholder has the binder's length); it encodes itself then
-    return with_encoding(hello, truncated + bound.encode_binders())
-
-
 @functools.lru_cache(maxsize=256)
 def _is_ip(name: str) -> bool:
     import ipaddress
@@ -316,6 +245,7 @@ def start_handshake(
     session: ClientSession | None = None,
     *,
     session12: ClientSession | None = None,
+    early_data: bytes | None = None,
 ) -> State:
     """Build and queue the first ClientHello; returns ExpectServerHello. ``session``: a stored TLS 1.3 session
     to offer for resumption (taken from the session store by the connection)."""
@@ -331,8 +261,9 @@ def start_handshake(
     # Key shares exist only in TLS 1.3 (RFC 8446 section 4.2.8): a TLS 1.2-only client makes none.
     offers13 = config.max_version >= ProtocolVersion.TLS13
     shares = [start_key_exchange(g, config.random) for g in config.key_share_groups] if offers13 else []
-    psk = _psk_offer(config, server_name, session, actions)
-    probe = ClientHandshake(ctx, config, server_name, frozenset(), session_id, session12=session12, psk=psk)
+    psk = psk_offer(config, server_name, session, actions)
+    early = early_data_client.offer(config, psk, early_data, actions)
+    probe = ClientHandshake(ctx, config, server_name, frozenset(), session_id, session12, psk=psk, early=early)
     hello = _client_hello(probe, random, shares, None)
     hs = ClientHandshake(
         ctx,
@@ -342,8 +273,9 @@ def start_handshake(
         session_id,
         session12=session12,
         psk=psk,
+        early=early,
     )
-    hello = _bind_psk(hs, hello, None)
+    hello = bind_psk(hs.psk, hello, None)
     if psk is not None:
         actions.trace(
             "choice",
@@ -352,7 +284,10 @@ def start_handshake(
             f"({psk.suite.hash_name} binder)",
         )
     transcript = Transcript()
-    transcript.add(actions.send(hello))
+    hello_raw = actions.send(hello)
+    transcript.add(hello_raw)
+    if early is not None and psk is not None:
+        hs.ccs_sent = early_data_client.send(early, psk, hello_raw, config.middlebox_compatibility, actions)
     actions.trace(
         "choice",
         "ClientHello",
@@ -503,6 +438,7 @@ class ExpectServerHello(State):
                 )
             shares = {group: start_key_exchange(group, hs.config.random)}
         hs.hello_retry = True
+        early_data_client.hello_retry(hs.early, actions)  # rejects 0-RTT: back to plaintext writes
         # RFC 8446 section 4.4.1: the transcript restarts with message_hash(ClientHello1).
         self.transcript.set_hash(suite)
         self.transcript.hrr_restart()
@@ -523,7 +459,7 @@ class ExpectServerHello(State):
             hs.ccs_sent = True
         hello = _client_hello(hs, self.hello.random, list(shares.values()), cookie.cookie if cookie else None)
         # RFC 8446 section 4.1.2: new ticket age and binder; the binder now covers the HelloRetryRequest too.
-        hello = _bind_psk(hs, hello, self.transcript)
+        hello = bind_psk(hs.psk, hello, self.transcript)
         self.transcript.add(actions.send(hello))
         return ExpectServerHello(hs, hello, self.transcript, shares, hrr.cipher_suite)
 
@@ -569,7 +505,7 @@ class ExpectServerHello(State):
         actions.install("read", suite, s_hs, "server handshake traffic", "SERVER_HANDSHAKE_TRAFFIC_SECRET")
         # Our handshake write keys now too: any alert we send from here on is protected (RFC 8446 section 5;
         # the middlebox-compatibility change_cipher_spec still goes out in plaintext).
-        actions.install("write", suite, c_hs, "client handshake traffic", "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
+        early_data_client.handshake_write_keys(hs.early, suite, c_hs, actions)  # later with 0-RTT in flight
         return ExpectEncryptedExtensions(hs, suite, self.transcript, handshake_secret, c_hs, s_hs, sh.cipher_suite)
 
     def _accepted_psk(self, sh: ServerHello, suite: Tls13CipherSuite, actions: Actions) -> PskOffer | None:
@@ -659,6 +595,8 @@ class ExpectEncryptedExtensions(State):
                 raise IllegalParameter(f"record_size_limit {rsl.limit} is below 64", step=step)
             hs.peer_record_size_limit = rsl.limit
             actions.peer_record_size_limit(rsl.limit)
+        k, resumed = self.keys, hs.resumed is not None
+        early_data_client.encrypted_extensions(hs.early, ee, k.suite, k.cipher_suite, resumed, hs.alpn, actions)
         self.keys.transcript.add(raw)
         if hs.resumed is not None:
             # RFC 8446 section 2.2: a resumed handshake has no Certificate/CertificateVerify (the PSK
@@ -844,7 +782,9 @@ class ExpectFinished(State):
         exporter = master.exporter_master_secret(th_server_finished)
         actions.allow_ccs(False)
         actions.install("read", suite, s_ap, "server application traffic", "SERVER_TRAFFIC_SECRET_0")
-        # The client's second flight (RFC 8446 section 4.4): [CCS] [Certificate, CertificateVerify] Finished.
+        # The client's second flight (RFC 8446 section 4.4): [EndOfEarlyData] [CCS] [Certificate, CertificateVerify]
+        # Finished.
+        early_data_client.end_of_early_data(hs.early, keys.transcript, suite, actions)
         if hs.config.middlebox_compatibility and not hs.ccs_sent:
             actions.send_ccs()
             hs.ccs_sent = True

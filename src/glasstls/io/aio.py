@@ -87,6 +87,7 @@ async def open_connection(
     timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
     limit: int = STREAM_LIMIT,
     family: int = 0,
+    early_data: bytes | None = None,
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """Connect to ``host:port`` and run the TLS handshake; ``(reader, writer)`` once it completed.
 
@@ -94,6 +95,9 @@ async def open_connection(
     resumption are kept under ``"host:port"`` in ``config.session_store``, as ``io.sync.connect`` does.
     ``timeout`` bounds the TCP connect and the handshake together. A failed TCP connect is ``ConnectionLost``
     (its ``__cause__`` the ``OSError``); a failed handshake its ``TLSError``; a timeout ``ConnectionLost``.
+    ``early_data``: sent as TLS 1.3 0-RTT if a stored ticket allows it (replayable, not forward secret);
+    ``writer.get_extra_info("early_data")`` is then the server's answer (EarlyDataAccepted / EarlyDataRejected,
+    whose ``data`` the caller may send again: it is not resent automatically).
     """
     config = config if config is not None else ClientConfig()
     name = server_hostname if server_hostname is not None else host
@@ -105,6 +109,7 @@ async def open_connection(
     def factory() -> TLSRecordProtocol:
         nonlocal pump
         pump = TLSRecordProtocol(connection, protocol)
+        pump.early_data = early_data
         return pump
 
     try:

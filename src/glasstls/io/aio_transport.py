@@ -44,6 +44,9 @@ from glasstls.errors import ConnectionLost, LimitExceeded, TLSError, UsageError
 from glasstls.events import (
     ConnectionClosed,
     DataReceived,
+    EarlyDataAccepted,
+    EarlyDataReceived,
+    EarlyDataRejected,
     Event,
     HandshakeComplete,
     Negotiated,
@@ -68,7 +71,9 @@ class TLSTransport(asyncio.Transport):
     ``socket``): ``"negotiated"`` (:class:`~glasstls.events.Negotiated`), ``"connection"`` (the sans-I/O
     connection: its ``trace``, ``state_name``...), ``"trace"`` (the trace so far, a list of ``TraceEvent``),
     ``"peer_certificates"`` (the peer's chain, leaf first, ``cryptography`` certificates), ``"alpn_protocol"``,
-    ``"cipher_suite"``, ``"version"``, ``"handshake_time"`` (seconds).
+    ``"cipher_suite"``, ``"version"``, ``"handshake_time"`` (seconds); ``"early_data"``: TLS 1.3 0-RTT, on a
+    server the early data the client sent (bytes, REPLAYABLE: see ``events.EarlyDataReceived``), on a client the
+    server's answer (``EarlyDataAccepted`` or ``EarlyDataRejected``, None if none was offered).
     """
 
     def __init__(self, pump: TLSRecordProtocol) -> None:
@@ -93,6 +98,8 @@ class TLSTransport(asyncio.Transport):
             return conn.trace
         if name == "handshake_time":
             return pump.handshake_time
+        if name == "early_data":
+            return pump.early_data_answer if isinstance(conn, ClientConnection) else pump.early_data_received
         if name in ("negotiated", "peer_certificates", "alpn_protocol", "cipher_suite", "version"):
             if negotiated is None:
                 return default
@@ -229,6 +236,10 @@ class TLSRecordProtocol(asyncio.Protocol):
         self._first_byte_at: float | None = None  # when the peer's first bytes came (stalled ClientHello)
         #: start_tls: the plaintext StreamWriter, kept so that its finalizer does not close the socket under us.
         self.plaintext_writer: object = None
+        #: TLS 1.3 0-RTT (issue 15): a client's data to send as early data; what a server received; the answer.
+        self.early_data: bytes | None = None
+        self.early_data_received = b""
+        self.early_data_answer: EarlyDataAccepted | EarlyDataRejected | None = None
 
     # -- asyncio.Protocol (the socket side) ---------------------------------------------------------------
 
@@ -239,7 +250,8 @@ class TLSRecordProtocol(asyncio.Protocol):
         if self.handshake_timeout is not None:
             self._timer = self.loop.call_later(self.handshake_timeout, self._handshake_timed_out)
         if isinstance(self.connection, ClientConnection):
-            self._guarded(self.connection.start)
+            connection, early = self.connection, self.early_data
+            self._guarded(lambda: connection.start(early))
         self._flush()
 
     def data_received(self, data: bytes) -> None:
@@ -382,7 +394,11 @@ class TLSRecordProtocol(asyncio.Protocol):
                         self.app.data_received(event.data)
                 continue
             self.pending_events.append(event)
-            if isinstance(event, HandshakeComplete):
+            if isinstance(event, EarlyDataReceived):
+                self.early_data_received += event.data  # bounded by the server's max_early_data_size
+            elif isinstance(event, EarlyDataAccepted | EarlyDataRejected):
+                self.early_data_answer = event
+            elif isinstance(event, HandshakeComplete):
                 self._handshake_completed(event.negotiated)
             elif isinstance(event, ConnectionClosed) and self._app_connected and not self._app_lost:
                 keep_open = bool(self.app.eof_received()) if isinstance(self.app, asyncio.Protocol) else False

@@ -49,7 +49,9 @@ from glasstls.errors import ConnectionLost, LimitExceeded, TLSError, UsageError
 from glasstls.events import (
     ConnectionClosed,
     DataReceived,
+    EarlyDataAccepted,
     EarlyDataReceived,
+    EarlyDataRejected,
     Event,
     Negotiated,
     NewSessionTicketReceived,
@@ -144,6 +146,8 @@ class TLSSocket:
         self._events: deque[Event] = deque(maxlen=MAX_PENDING_EVENTS)
         #: Server: the client's 0-RTT data, accepted (RFC 8446 section 2.3): REPLAYABLE, see EarlyDataReceived.
         self.early_data = b""
+        #: Client: the server's answer to our 0-RTT data (None: none offered); EarlyDataRejected has the reason.
+        self.early_data_answer: EarlyDataAccepted | EarlyDataRejected | None = None
         #: Events lost because the queue was full (the oldest go first).
         self.events_dropped = 0
         #: Application data bytes given to ``sendall`` / returned by ``recv`` (decrypted, buffered included).
@@ -228,12 +232,19 @@ class TLSSocket:
 
     # -- handshake ------------------------------------------------------------------------------------
 
-    def do_handshake(self, timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT, *, max_bytes: int | None = None) -> None:
+    def do_handshake(
+        self,
+        timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
+        *,
+        max_bytes: int | None = None,
+        early_data: bytes | None = None,
+    ) -> None:
         """Run the handshake to completion within ``timeout`` seconds in all (``None``: no deadline).
 
         Raises the connection's ``TLSError`` (after sending its alert) or ``ConnectionLost`` for a socket error,
         the deadline, or a peer that sent more than ``max_bytes`` (None: no limit but the connection's own) without
-        completing the handshake. The socket's own timeout is restored afterwards.
+        completing the handshake. The socket's own timeout is restored afterwards. Client: ``early_data`` goes as
+        TLS 1.3 0-RTT if a stored ticket allows it (``early_data_answer`` then tells the outcome).
         """
         conn = self._conn
         if conn.handshake_complete:
@@ -241,7 +252,7 @@ class TLSSocket:
         started = time.perf_counter()
         if isinstance(conn, ClientConnection):
             with self._lock:
-                self._guard(conn.start)
+                self._guard(lambda: conn.start(early_data))
         deadline = None if timeout is None else time.monotonic() + timeout
         saved_timeout = self._sock.gettimeout()
         try:
@@ -511,6 +522,8 @@ class TLSSocket:
                 continue
             if isinstance(event, EarlyDataReceived):  # server: 0-RTT, replayable (bounded by max_early_data_size)
                 self.early_data += event.data
+            elif isinstance(event, EarlyDataAccepted | EarlyDataRejected):  # client: the server's answer
+                self.early_data_answer = event
             elif isinstance(event, ConnectionClosed):
                 self._peer_closed = True
                 self.close_notify_received = event.clean
@@ -601,12 +614,17 @@ def connect(
     *,
     server_name: str | None = None,
     timeout: float | None = 30,
+    early_data: bytes | None = None,
+    resend_early_data: bool = False,
 ) -> TLSSocket:
     """Open a TCP connection to ``host:port`` and run the TLS handshake.
 
     ``server_name`` (default: ``host``) is verified against the certificate and sent as SNI. ``config``
     defaults to ``ClientConfig()`` (the system trust store). ``timeout`` bounds the TCP connect, the whole
     handshake, and then stays the socket timeout for ``send``/``recv``. A failed connect is ``ConnectionLost``.
+    ``early_data``: sent as TLS 1.3 0-RTT when a stored ticket of this server allows it (replayable, not forward
+    secret); ``tls.early_data_answer`` says whether the server took it; if not, it is sent again after the
+    handshake only with ``resend_early_data`` (RFC 8446 section 4.2.10: the application decides).
     """
     config = config if config is not None else ClientConfig()
     name = server_name if server_name is not None else host
@@ -618,7 +636,9 @@ def connect(
         raise _lost("TCP connect", f"connecting to {format_address(host, port)}", exc) from exc
     tls = TLSSocket(sock, connection)
     try:
-        tls.do_handshake(timeout)
+        tls.do_handshake(timeout, early_data=early_data)
+        if early_data and resend_early_data and not isinstance(tls.early_data_answer, EarlyDataAccepted):
+            tls.sendall(early_data)
     except BaseException:
         sock.close()
         raise
