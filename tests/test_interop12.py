@@ -156,7 +156,8 @@ BY_SUITE = {s.suite: s for s in SUITES12}
 
 
 def test_the_table_covers_every_tls12_suite() -> None:
-    assert set(BY_SUITE) == set(TLS12_SUITES)
+    # The DHE_RSA suites need RFC 7919 groups that OpenSSL 3.0 does not negotiate: tests/test_interop_dhe12.py.
+    assert set(BY_SUITE) == {s for s, v in TLS12_SUITES.items() if v.key_exchange != "DHE_RSA"}
 
 
 def suite12_params(*suites: CipherSuite) -> list[object]:

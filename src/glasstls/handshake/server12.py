@@ -176,8 +176,8 @@ def _choose(
             + "; server accepts "
             + ", ".join(ours),
             step=step,
-            hint="configure a TLS 1.2 cipher suite both sides accept (the RSA key exchange and CBC suites are "
-            "opt-in: allow_rsa_key_exchange, allow_legacy_cbc)",
+            hint="configure a TLS 1.2 cipher suite both sides accept (the RSA key exchange, CBC and DHE suites are "
+            "opt-in: allow_rsa_key_exchange, allow_legacy_cbc, allow_dhe)",
         )
     if dhe_refused and all("FFDHE" in r for r in reasons):
         raise dhe12.no_common_dhe_group(client_groups)  # RFC 7919 section 4: insufficient_security
