@@ -15,6 +15,7 @@ from glasstls.config import MAX_EARLY_DATA_SIZE, ClientConfig, ServerConfig
 from glasstls.errors import ConfigError
 from glasstls.events import EarlyDataAccepted, EarlyDataReceived, EarlyDataRejected, Event
 from glasstls.sessions import ServerSessionCache
+from glasstls.trace.render import build_story, render_plain
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import NamedGroup
 from handshake_pair import Pair, client_config, server_config
@@ -154,3 +155,22 @@ def test_pair_alpn_is_bound_to_the_ticket() -> None:
     assert c.alpn_protocol == "http/1.1"
     assert not _of(pair.server_events, EarlyDataReceived)
     assert any("ALPN" in e.summary and "refused" in e.summary for e in pair.server.trace)
+
+
+def test_the_story_explains_early_data() -> None:
+    """The trace story has an early-data step: what went before the handshake finished, that it is not forward
+    secret and replayable, the server's reason for accepting it, and EndOfEarlyData."""
+    client, server = client_config(), server_config(max_early_data_size=1000)
+    _first(client, server)
+    pair = _early_pair(client, server, b"GET / early")
+    pair.handshake()
+    sections = build_story(pair.client.trace + pair.server.trace, negotiated=pair.client.negotiated)
+    early = next(s for s in sections if s.key == "early_data")
+    text = render_plain([early])
+    assert "sent before the handshake finished" in text and "no forward secrecy" in text
+    assert "sent 11 bytes of 0-RTT early data" in text and "END_OF_EARLY_DATA" in text
+    assert "replayable" in text or "replayed" in text
+    refused = _early_pair(client, replace(server, max_early_data_size=0), b"early")
+    refused.handshake()
+    story = render_plain(build_story(refused.server.trace, negotiated=refused.server.negotiated))
+    assert "refused, this server does not accept early data" in story

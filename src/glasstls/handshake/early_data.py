@@ -74,7 +74,7 @@ def refuse(config: ServerConfig, ch: ClientHello, why: str, step: str, actions: 
     actions.skip_early_data(limit)
     actions.trace(
         "info",
-        step,
+        "early data",
         f"client sent 0-RTT early data: refused, {why}; its records are skipped (at most {limit} bytes) and the "
         "client must send that data again after the handshake (RFC 8446 section 4.2.10)",
         {"early_data": "rejected", "reason": why},
@@ -114,7 +114,7 @@ def server_decision(
     secret = resumption.early.client_early_traffic_secret(suite.hash(raw))
     actions.trace(
         "choice",
-        step,
+        "early data",
         f"0-RTT early data accepted (up to {limit} bytes): the ticket allowed it, it is fresh (client's age "
         f"{resumption.client_age_ms} ms, ours {resumption.our_age_ms} ms), its suite, ALPN and server name are "
         "the session's, and this ClientHello was not seen before. " + NOT_FORWARD_SECRET,

@@ -57,6 +57,16 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
         "the connection through; the receiver drops it (RFC 8446 D.4).",
     ),
     (
+        "early_data",
+        "0-RTT early data: sent before the handshake finished",
+        "With a resumption ticket that allows it, the client sends application data in its first flight, under "
+        "a key from the ticket's PSK alone: no forward secrecy (whoever gets that PSK, or the server's ticket key, "
+        "can decrypt it) and it can be replayed by anyone who recorded it, so a server accepts it once, fresh, "
+        "on the ticket's own parameters, and the application must treat it as replayable (RFC 8446 2.3, "
+        "4.2.10, 8). The server says in EncryptedExtensions whether it took it; the client ends it with "
+        "EndOfEarlyData (4.5).",
+    ),
+    (
         "encrypted_extensions",
         "EncryptedExtensions: the server's other answers",
         "Answers that need no key exchange, sent encrypted: the application protocol (ALPN), "
@@ -313,6 +323,7 @@ _MESSAGE_SECTIONS = {
     "HELLO_RETRY_REQUEST": "hello_retry",
     "SERVER_HELLO": "server_hello",
     "ENCRYPTED_EXTENSIONS": "encrypted_extensions",
+    "END_OF_EARLY_DATA": "early_data",
     "CERTIFICATE_REQUEST": "certificate_request",
     "NEW_SESSION_TICKET": "tickets",
     "KEY_UPDATE": "key_update",
@@ -329,6 +340,8 @@ _BY_SENDER = {
     "FINISHED": ("server_finished", "client_finished"),
 }
 _STEP_SECTIONS = {
+    "early data": "early_data",
+    "EndOfEarlyData": "early_data",
     "EncryptedExtensions": "encrypted_extensions",
     "CertificateRequest": "certificate_request",
     "server Certificate": "server_certificate",
@@ -442,4 +455,6 @@ class Router:
             return "client_change_cipher_spec" if label.startswith("client") else "server_change_cipher_spec"
         if "handshake" in label:
             return "handshake_keys"
+        if "early" in label:
+            return "early_data"  # the client early traffic keys (0-RTT, RFC 8446 section 7.1)
         return "client_application_keys" if label.startswith("client") else "application_keys"
