@@ -9,7 +9,6 @@ checked structure already; these check what the values mean (DESIGN rule 4):
   TLS_FALLBACK_SCSV check (RFC 7507);
 * :func:`check_ec_point_formats`: TLS 1.2 (RFC 8422 section 5.1.2);
 * :func:`check_second_client_hello`: the ClientHello after a HelloRetryRequest (RFC 8446 section 4.1.2);
-* :func:`reject_early_data`: a TLS 1.3 server that does not accept 0-RTT skips it (RFC 8446 section 4.2.10);
 * :func:`advertised_record_size_limit`: the record_size_limit a server answers with (RFC 8449 section 4).
 """
 
@@ -19,7 +18,6 @@ from collections.abc import Iterable
 
 from glasstls.config import ServerConfig
 from glasstls.errors import IllegalParameter, ProtocolVersionError
-from glasstls.handshake.base import Actions
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion
 from glasstls.wire.messages import ClientHello
@@ -30,9 +28,10 @@ RFC8422_CURVES = frozenset(
 )
 
 #: Named bound on attacker-driven work: the most bytes of rejected 0-RTT records (record payloads, counted before
-#: any decryption) a server skips (RFC 8446 section 4.2.10, "up to the configured max_early_data_size"). We issue
-#: no ticket that allows early data, so any is unsolicited (a ticket from another server of the same name);
-#: 64 KiB holds four full records, past OpenSSL's and GnuTLS's default max_early_data_size of 16384 with padding.
+#: any decryption) a server skips beyond its own max_early_data_size (RFC 8446 section 4.2.10, "up to the
+#: configured max_early_data_size"; handshake/early_data.refuse): early data this server did not allow comes
+#: from a ticket of another server of the same name; 64 KiB holds four full records, past OpenSSL's and GnuTLS's
+#: default max_early_data_size of 16384 with padding.
 MAX_SKIPPED_EARLY_DATA = 64 * 1024
 
 #: RFC 8446 section 4.1.2: the extensions a second ClientHello may change (key_share: one share for the group
@@ -152,20 +151,6 @@ def check_second_client_hello(first: ClientHello, second: ClientHello, step: str
             "may change)",
             step=step,
         )
-
-
-def reject_early_data(ch: ClientHello, actions: Actions, step: str) -> None:
-    """RFC 8446 section 4.2.10: a first ClientHello with early_data gets a 1-RTT answer (we never accept 0-RTT);
-    the record layer skips the 0-RTT records that follow, up to :data:`MAX_SKIPPED_EARLY_DATA` bytes."""
-    if ext.find_extension(ch.extensions, ExtensionType.EARLY_DATA) is None:
-        return
-    actions.skip_early_data(MAX_SKIPPED_EARLY_DATA)
-    actions.trace(
-        "info",
-        step,
-        "client offered 0-RTT early data: not accepted (this server never accepts it); its records are skipped, "
-        f"at most {MAX_SKIPPED_EARLY_DATA} bytes (RFC 8446 section 4.2.10)",
-    )
 
 
 def advertised_record_size_limit(config: ServerConfig, version: ProtocolVersion) -> ext.RecordSizeLimit:
