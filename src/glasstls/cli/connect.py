@@ -28,6 +28,7 @@ from glasstls.cli import (
     legacy_warnings,
     no_ems_warning,
     open_keylog,
+    pages,
     parse_alpn,
     parse_cipher_suites,
     parse_groups,
@@ -148,6 +149,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     resume.add_arguments(parser)
     add_protocol_options(parser)
     early_connect.add_arguments(parser)  # --early-data FILE
+    pages.add_html_option(parser)
 
 
 def build_config(args: argparse.Namespace) -> ClientConfig:
@@ -384,6 +386,7 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
     except ConfigError as e:
         raise CliError(str(e)) from e
     resume.check(args)
+    pages.check_html_target(args.html)
     loaded = resume.load_into(config, args.sess_in, server_name) if args.sess_in else None
     if args.insecure:
         err.warning(
@@ -414,6 +417,8 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
             result.explanation, result.error_type = explain(e, side="client"), type(e).__name__
             return _finish(args, err, out, result)
     conn = ClientConnection(config, server_name=server_name)
+    if args.html:
+        pages.watch(conn)  # keep the records for the page
     tls = TLSSocket(sock, conn)
     result.conn, result.tls = conn, tls
     try:
@@ -513,6 +518,11 @@ def _print_after_handshake(err: Output, result: _Result) -> None:
 
 def _finish(args: argparse.Namespace, err: Output, out: Output, result: _Result) -> int:
     result.finished = time.perf_counter()
+    if args.html and result.conn is not None:
+        title = f"glasstls connect {format_address(result.host, result.port)}"
+        pages.write_connection_page(
+            args.html, result.conn, err, title=title, explanation=result.explanation, keylog_path=args.keylog
+        )
     if args.json:
         out.json(result.document(include_data=True))
     if result.explanation is None and args.trace and not args.json and not args.quiet and result.conn is not None:

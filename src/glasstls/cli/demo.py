@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from glasstls.cli import command_name, open_keylog, throwaway_directory
+from glasstls.cli import command_name, open_keylog, pages, throwaway_directory
 from glasstls.cli.output import Output
 from glasstls.cli.serve import ConnectionReport, Server
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
@@ -93,6 +93,7 @@ def _client_connect(
 ) -> _Attempt:
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
     conn = ClientConnection(config, server_name=server_name)
+    pages.watch(conn)  # bounded; the page is written only with --html
     tls = TLSSocket(sock, conn)
     explanation: Explanation | None = None
     negotiated: Negotiated | None = None
@@ -169,10 +170,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep-pki", action="store_true", help="keep the throwaway test PKI (private keys included) after the demo"
     )
+    pages.add_html_option(parser)
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
     keylog = open_keylog(args.keylog)  # a bad --keylog is a usage error before anything is made or printed
+    pages.check_html_target(args.html)
     with ExitStack() as cleanup:
         directory = throwaway_directory("glasstls-demo-", cleanup, keep=args.keep_pki)
         status = _run(args, out, keylog, directory)
@@ -245,7 +248,7 @@ def _run(args: argparse.Namespace, out: Output, keylog: KeyLogFile | None, direc
         trust=trust,
         alpn_protocols=("http/1.1",),
         trace=clock.sink,
-        keylog=keylog,
+        keylog=pages.DemoKeyLog(keylog) if args.html else keylog,  # --html: the throwaway secrets on the page
         **legacy,  # type: ignore[arg-type]
     )
     try:
@@ -253,6 +256,12 @@ def _run(args: argparse.Namespace, out: Output, keylog: KeyLogFile | None, direc
         out.line("")
         out.heading("3. The handshake (client and server, one clock)")
         out.story(build_story(clock.events, negotiated=good.negotiated), about=not args.no_about)
+        if args.html:
+            demo_keylog = client_config.keylog if isinstance(client_config.keylog, pages.DemoKeyLog) else None
+            title = f"glasstls demo: a {what}"
+            pages.write_connection_page(
+                args.html, good.conn, out, title=title, explanation=good.explanation, demo_keylog=demo_keylog
+            )
         if good.negotiated is not None:
             out.table(negotiated_summary(good.negotiated), title="Negotiated:")
         else:
@@ -265,12 +274,14 @@ def _run(args: argparse.Namespace, out: Output, keylog: KeyLogFile | None, direc
         out.line("a) The client asks for 'wrong.example', a name the server's certificate does not list:")
         wrong = _client_connect(server.port, ClientConfig(trust=trust), "wrong.example", None, reports, done)
         _show_failure(out, wrong)
+        _failure_page(args, out, wrong, "wrong-name", "glasstls demo: a connection to a name the certificate lacks")
 
         out.line("b) The client trusts another CA, not the one that issued the server's certificate:")
         stranger = make_ca("some other root CA")
         other = TrustStore.from_certificates([stranger.certificate], source="a trust store with another root CA")
         untrusted = _client_connect(server.port, ClientConfig(trust=other), "localhost", None, reports, done)
         _show_failure(out, untrusted)
+        _failure_page(args, out, untrusted, "untrusted", "glasstls demo: a connection to a server of an unknown CA")
     finally:
         server.shutdown(wait=1.0)
     elapsed = time.perf_counter() - started
@@ -283,6 +294,14 @@ def _run(args: argparse.Namespace, out: Output, keylog: KeyLogFile | None, direc
         f"  {glasstls} connect localhost:4433 --cafile pki/root.pem --trace"
     )
     return 0
+
+
+def _failure_page(args: argparse.Namespace, out: Output, attempt: _Attempt, suffix: str, title: str) -> None:
+    """--html FILE: the failed connections' pages beside it (FILE's stem + suffix)."""
+    if args.html:
+        path = Path(args.html)
+        target = path.with_name(f"{path.stem}-{suffix}{path.suffix or '.html'}")
+        pages.write_connection_page(target, attempt.conn, out, title=title, explanation=attempt.explanation)
 
 
 def _show_failure(out: Output, attempt: _Attempt) -> None:

@@ -32,6 +32,7 @@ from glasstls.cli import (
     legacy_warnings,
     no_ems_warning,
     open_keylog,
+    pages,
     parse_alpn,
     parse_cipher_suites,
     parse_groups,
@@ -370,6 +371,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_limit_options(parser)
     add_protocol_options(parser)
     fleet_options.add_server_options(parser)  # --early-data, --session-store
+    pages.add_html_option(parser, directory=True)
 
 
 def _positive(kind: Callable[[str], int | float]) -> Callable[[str], int | float]:
@@ -591,6 +593,7 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
     """Serve until Ctrl-C (or SIGTERM). Connection reports go to ``out``; warnings to ``err`` (standard error),
     so that ``listening on HOST:PORT`` is the first line on standard output."""
     err = err if err is not None else out
+    pages.check_html_target(args.html, directory=True)
     with ExitStack() as cleanup:
         try:
             config, directory = prepare(args, err, cleanup)
@@ -625,6 +628,8 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
                 )
         except OSError as e:
             raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e
+        if args.html:
+            server.server.connection_class = pages.WatchedServerConnection  # keeps each connection's records
         if directory is not None:
             host = "localhost" if args.host in ("127.0.0.1", "localhost", "0.0.0.0", "::", "") else args.host
             target = format_address(host, server.port)
@@ -684,6 +689,12 @@ def _serve(args: argparse.Namespace, server: Server | AsyncServer, out: Output, 
             out.heading(f"#{report.number} {report.peer}: the handshake, as the server saw it")
             out.story(
                 build_story(report.conn.trace, negotiated=report.negotiated, negotiated_side="server"), about=False
+            )
+        if args.html:
+            page = Path(args.html) / f"connection-{report.number}.html"
+            title = f"glasstls serve: connection #{report.number} from {report.peer}"
+            pages.write_connection_page(
+                page, report.conn, out, title=title, explanation=report.explanation, keylog_path=args.keylog
             )
         if report.explanation is None:
             notes = "".join(f"; {note}" for note in report.notes)  # e.g. the idle budget ran out

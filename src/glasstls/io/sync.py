@@ -655,6 +655,8 @@ class TLSServer:
     Use as a context manager, or call ``close()``.
     """
 
+    connection_class: type[ServerConnection] = ServerConnection  # serve --html: one that keeps its records
+
     def __init__(
         self,
         host: str,
@@ -787,7 +789,7 @@ class TLSServer:
                     self.admission.handshake_done()
                 raise
         try:
-            tls = TLSSocket(raw, ServerConnection(self.config))
+            tls = TLSSocket(raw, self.connection_class(self.config))
         except BaseException:
             if admitted:
                 self.admission.handshake_done()

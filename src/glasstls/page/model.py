@@ -277,7 +277,7 @@ def build_picture(records: list[CapturedRecord], side: Side, dropped: int = 0) -
                 index,
                 view.sender,
                 name,
-                len(rec.raw) - 5,
+                len(rec.content) if rec.content is not None else len(rec.raw) - 5,
                 [view.index],
                 view.encrypted,
                 view.time,

@@ -153,6 +153,7 @@ _ENUM_FIELDS: dict[str, Callable[[int], str]] = {
     "cipher_suite": _enum(CipherSuite),
     "extension_type": _enum(ExtensionType),
     "named_group": _enum(NamedGroup),
+    "named_group_list": _enum(NamedGroup),
     "group": _enum(NamedGroup),
     "selected_group": _enum(NamedGroup),
     "legacy_version": _enum(ProtocolVersion),
