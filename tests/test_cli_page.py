@@ -122,6 +122,7 @@ def test_demo_writes_the_page_of_its_connection_and_of_its_two_failures(tmp_path
         ("connect", "/nonexistent-dir/page.html", "not a file in an existing directory"),
         ("demo", "/nonexistent-dir/page.html", "not a file in an existing directory"),
         ("serve", "{a file}", "not a directory"),
+        ("serve --aio", "pages", "does not work with --aio"),
     ],
 )
 def test_a_bad_html_target_is_a_usage_error(command: str, html: str, message: str, tmp_path: Path) -> None:
@@ -130,7 +131,7 @@ def test_a_bad_html_target_is_a_usage_error(command: str, html: str, message: st
         Path(html).write_text("")
     target = ["127.0.0.1:1"] if command == "connect" else []
     proc = subprocess.run(
-        [*GLASSTLS, command, *target, "--html", html], capture_output=True, text=True, timeout=30, env=ENV
+        [*GLASSTLS, *command.split(), *target, "--html", html], capture_output=True, text=True, timeout=30, env=ENV
     )
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr

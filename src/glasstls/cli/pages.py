@@ -55,10 +55,12 @@ def add_html_option(parser: argparse.ArgumentParser, *, directory: bool = False)
         )
 
 
-def check_html_target(path: str | None, *, directory: bool = False) -> None:
+def check_html_target(path: str | None, *, directory: bool = False, aio: bool = False) -> None:
     """A bad ``--html`` is a usage error before anything happens (exit status 2, one line)."""
     if path is None:
         return
+    if aio:
+        raise CliError("--html needs the threaded server: it does not work with --aio yet")
     target = Path(path)
     if directory:
         if target.exists() and not target.is_dir():

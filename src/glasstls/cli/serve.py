@@ -593,7 +593,7 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
     """Serve until Ctrl-C (or SIGTERM). Connection reports go to ``out``; warnings to ``err`` (standard error),
     so that ``listening on HOST:PORT`` is the first line on standard output."""
     err = err if err is not None else out
-    pages.check_html_target(args.html, directory=True)
+    pages.check_html_target(args.html, directory=True, aio=args.aio)
     with ExitStack() as cleanup:
         try:
             config, directory = prepare(args, err, cleanup)
@@ -628,7 +628,7 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
                 )
         except OSError as e:
             raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e
-        if args.html:
+        if args.html and isinstance(server, Server):
             server.server.connection_class = pages.WatchedServerConnection  # keeps each connection's records
         if directory is not None:
             host = "localhost" if args.host in ("127.0.0.1", "localhost", "0.0.0.0", "::", "") else args.host
