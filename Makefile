@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all test demo bench lint typecheck peers clean
+.PHONY: all test demo bench lint typecheck peers clean compiled test-compiled
 
 all: test
 
@@ -49,5 +49,23 @@ bench: $(STAMP)
 	$(PY) -m glasstls.bench
 	$(PY) -m glasstls.bench_aio
 
+# The optional accelerated build (issue 17): the protocol core compiled with mypyc into build/compiled (a copy of
+# src/glasstls; src/ stays pure Python and is what `make test` tests). Use it with PYTHONPATH=build/compiled.
+COMPILED := build/compiled
+COMPILED_TESTS := tests/test_wire_extensions.py tests/test_wire_messages.py tests/test_wire_messages12.py \
+	tests/test_record_layer.py tests/test_record_protection.py tests/test_record_protection12.py \
+	tests/test_crypto_key_schedule.py tests/test_crypto_tls12.py tests/test_handshake_pairs.py \
+	tests/test_handshake12.py tests/test_handshake_states.py tests/test_interop_openssl.py \
+	tests/test_interop_python_ssl.py tests/test_interop_resumption13.py tests/test_pki_verify.py
+
+compiled: $(STAMP)
+	$(PY) tools/build_compiled.py
+
+# The suite (COMPILED_TESTS: wire, record, crypto, handshake pairs, PKI and interop files) against the compiled build.
+test-compiled: compiled
+	PYTHONPATH=$(COMPILED) $(PY) -c 'import glasstls.connection as c, sys; sys.exit(not c.__file__.endswith(".so"))' \
+	  || { echo "the compiled build is not the one imported"; exit 1; }
+	PYTHONPATH=$(COMPILED) $(PY) -m pytest -q -p no:cacheprovider $(COMPILED_TESTS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

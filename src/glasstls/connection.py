@@ -97,6 +97,25 @@ _APPLICATION_DATA = ContentType.APPLICATION_DATA
 _HANDSHAKE = ContentType.HANDSHAKE
 
 
+class _ErrorBoundary:
+    """The error boundary of a connection's public methods (DESIGN rule 7): a TLSError fails the connection,
+    any other exception becomes internal_error."""
+
+    def __init__(self, conn: _Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, TLSError):
+            self.conn._fail(exc)
+        elif isinstance(exc, Exception):
+            err = InternalError(f"internal error: {type(exc).__name__}: {exc}")
+            self.conn._fail(err)
+            raise err from exc
+
+
 class _Connection:
     def __init__(self, config: ClientConfig | ServerConfig, side: Literal["client", "server"]) -> None:
         self._config = config
@@ -204,7 +223,7 @@ class _Connection:
             raise self._error
         if self._peer_closed or not data:
             return  # RFC 8446 section 6.1: data after a closure alert is ignored
-        # The error boundary (see _Boundary), written out: this runs for every chunk the transport delivers.
+        # The error boundary (see _ErrorBoundary), written out: this runs for every chunk the transport delivers.
         self._mark = self._monotonic()  # the wait for these bytes belongs to no step
         try:
             records = self._records
@@ -316,23 +335,8 @@ class _Connection:
         if self._error is not None:
             raise self._error
 
-    class _Boundary:
-        def __init__(self, conn: _Connection) -> None:
-            self.conn = conn
-
-        def __enter__(self) -> None:
-            return None
-
-        def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-            if isinstance(exc, TLSError):
-                self.conn._fail(exc)
-            elif isinstance(exc, Exception):
-                err = InternalError(f"internal error: {type(exc).__name__}: {exc}")
-                self.conn._fail(err)
-                raise err from exc
-
-    def _boundary(self) -> _Connection._Boundary:
-        return _Connection._Boundary(self)
+    def _boundary(self) -> _ErrorBoundary:
+        return _ErrorBoundary(self)
 
     def _fail(self, err: TLSError) -> None:
         """Record the failure, queue the fatal alert once, and close (DESIGN rule 7)."""

@@ -603,7 +603,7 @@ class ExpectServerFinished12(_State12):
 
     expects = frozenset({HandshakeType.FINISHED})
     step = "server Finished"
-    hash_len = 12
+    hash_len: int | None = tls12.VERIFY_DATA_LEN  # RFC 5246 section 7.4.9: the Finished body length
 
     def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         c = self.c

@@ -638,7 +638,7 @@ class ExpectClientFinished12(_State12):
 
     expects = frozenset({HandshakeType.FINISHED})
     step = "client Finished"
-    hash_len = 12
+    hash_len: int | None = tls12.VERIFY_DATA_LEN  # RFC 5246 section 7.4.9: the Finished body length
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         s = self.s

@@ -154,10 +154,9 @@ class Extension:
         return encoded
 
 
-class _EmptyBody:
-    """Mixin for extensions whose ``extension_data`` is empty (a non-empty body is a decode_error)."""
-
-    ext_type: ClassVar[ExtensionType]
+@dataclass(frozen=True)
+class _EmptyBody(Extension):
+    """An extension whose ``extension_data`` is empty (a non-empty body is a decode_error)."""
 
     def encode_body(self) -> bytes:
         return b""
@@ -255,7 +254,7 @@ class ServerName(Extension):
 
 
 @dataclass(frozen=True)
-class ServerNameAck(_EmptyBody, Extension):
+class ServerNameAck(_EmptyBody):
     """server_name with an empty body: the server's acknowledgement (EncryptedExtensions; ServerHello in
     TLS 1.2), RFC 6066 section 3."""
 
@@ -650,7 +649,7 @@ class PreSharedKeyServerHello(Extension):
 
 
 @dataclass(frozen=True)
-class EarlyData(_EmptyBody, Extension):
+class EarlyData(_EmptyBody):
     """RFC 8446 section 4.2.10: early_data in ClientHello and EncryptedExtensions (empty)."""
 
     ext_type = ExtensionType.EARLY_DATA
@@ -706,7 +705,7 @@ class StatusRequest(Extension):
 
 
 @dataclass(frozen=True)
-class StatusRequestAck(_EmptyBody, Extension):
+class StatusRequestAck(_EmptyBody):
     """status_request with an empty body: a TLS 1.2 ServerHello (RFC 6066 section 8), and a TLS 1.3
     CertificateRequest asking the client for an OCSP response (RFC 8446 section 4.4.2.1: "an empty
     status_request extension")."""
@@ -778,14 +777,14 @@ class RenegotiationInfo(Extension):
 
 
 @dataclass(frozen=True)
-class ExtendedMasterSecret(_EmptyBody, Extension):
+class ExtendedMasterSecret(_EmptyBody):
     """RFC 7627 section 5.1: extended_master_secret, empty."""
 
     ext_type = ExtensionType.EXTENDED_MASTER_SECRET
 
 
 @dataclass(frozen=True)
-class EncryptThenMac(_EmptyBody, Extension):
+class EncryptThenMac(_EmptyBody):
     """RFC 7366 section 2: encrypt_then_mac, empty."""
 
     ext_type = ExtensionType.ENCRYPT_THEN_MAC
@@ -876,7 +875,7 @@ class CertificateAuthorities(Extension):
 
 
 @dataclass(frozen=True)
-class PostHandshakeAuth(_EmptyBody, Extension):
+class PostHandshakeAuth(_EmptyBody):
     """RFC 8446 section 4.2.6: post_handshake_auth, empty."""
 
     ext_type = ExtensionType.POST_HANDSHAKE_AUTH
@@ -1124,14 +1123,10 @@ def _decode_extensions(block: Reader, ctx: HandshakeType) -> tuple[Extension, ..
     return tuple(out)
 
 
-_CLASS_WIRE_TYPE = Extension.__dict__["wire_type"]
-
-
 def find_extension(exts: Iterable[Extension], ext_type: ExtensionType) -> Extension | None:
     """The extension of type ``ext_type`` in ``exts``, or None."""
     for ext in exts:
-        # wire_type without the property call where a class does not override it (all but UnknownExtension).
-        if (ext.ext_type if type(ext).wire_type is _CLASS_WIRE_TYPE else ext.wire_type) == ext_type:
+        if ext.wire_type == ext_type:
             return ext
     return None
 
@@ -1160,8 +1155,7 @@ def check_extensions_allowed(exts: Iterable[Extension], ctx: HandshakeType) -> N
     exts = tuple(exts)
     last = len(exts) - 1
     for i, ext in enumerate(exts):
-        # wire_type without the property call where a class does not override it (all but UnknownExtension).
-        wire_type = ext.ext_type if type(ext).wire_type is _CLASS_WIRE_TYPE else ext.wire_type
+        wire_type = ext.wire_type
         allowed = ALLOWED_IN.get(wire_type)
         if allowed is not None and ctx not in allowed:
             name = _message_name(ctx)
