@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 # Real peers for the interop tests: OpenSSL, GnuTLS, curl, Dovecot (IMAP/POP3 STARTTLS, started by the tests from a
 # temporary configuration on 127.0.0.1; the package's own service is not used) and tshark (which decrypts a capture with our key
-# log) from Debian, installed when missing. tshark's package asks whether non-root users may capture: the answer
+# log), and redis-server (the shared session store of a fleet, started by the tests on 127.0.0.1) from Debian, installed when missing. tshark's package asks whether non-root users may capture: the answer
 # is preseeded (no; the test writes its own pcap and needs no capture rights).
 peers:
 	@missing=""; \
@@ -24,6 +24,7 @@ peers:
 	command -v gnutls-serv >/dev/null 2>&1 || missing="$$missing gnutls-bin"; \
 	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
 	command -v tshark >/dev/null 2>&1 || missing="$$missing tshark"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd dovecot-pop3d"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian peers:$$missing"; \

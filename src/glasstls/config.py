@@ -33,6 +33,7 @@ from glasstls.crypto.keys import (
 from glasstls.errors import ConfigError
 from glasstls.pki.certificate_profile import PROFILES, ProfileName
 from glasstls.pki.trust import TrustStore
+from glasstls.session_store import ServerSessionStore, TicketSealer
 from glasstls.sessions import ClientSessionStore, ServerSessionCache, TicketKeys
 from glasstls.trace.events import TraceEvent
 from glasstls.trace.keylog import KeyLog
@@ -331,8 +332,8 @@ class ServerConfig:
     middlebox_compatibility: bool = True
     session_tickets: int = 2
     ticket_lifetime: int = 7200
-    ticket_keys: TicketKeys | None = field(default_factory=TicketKeys.generate)
-    session_cache: ServerSessionCache | None = field(default_factory=ServerSessionCache)
+    ticket_keys: TicketSealer | None = field(default_factory=TicketKeys.generate)
+    session_cache: ServerSessionStore | None = field(default_factory=ServerSessionCache)  # or sessions_redis
     single_use_tickets: bool = True
     psk_ke_allowed: bool = False
     max_early_data_size: int = 0

@@ -40,6 +40,7 @@ from glasstls.events import EarlyDataReceived
 from glasstls.handshake.base import Actions, Context, State
 from glasstls.handshake.hello_checks import MAX_SKIPPED_EARLY_DATA
 from glasstls.handshake.resumption13 import Resumption
+from glasstls.session_store import StoreUnavailable
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import ExtensionType, HandshakeType
 from glasstls.wire.messages import ClientHello, HandshakeMessage
@@ -178,8 +179,12 @@ def _refusal(
         return "the ClientHello has no binder to record it by"
     now = config.clock()
     # RFC 8446 section 8.2: the first binder identifies this ClientHello (it is a MAC over it under the PSK).
-    if not store.record_client_hello(suite.hash(offer.binders[0]), expires=now + _RECORD_KEEP, now=now):
-        return "this ClientHello was seen before (a replay, RFC 8446 section 8.2), or the record is unavailable"
+    try:
+        first = store.record_client_hello(suite.hash(offer.binders[0]), expires=now + _RECORD_KEEP, now=now)
+    except StoreUnavailable as e:
+        return f"the ClientHello record is unavailable ({e}): a replay could not be told apart"
+    if not first:
+        return "this ClientHello was seen before (a replay, RFC 8446 section 8.2), or the record is full"
     return None
 
 

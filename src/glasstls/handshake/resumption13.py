@@ -17,6 +17,7 @@ from glasstls.crypto.transcript import Transcript
 from glasstls.errors import DecodeError, DecryptError, IllegalParameter, MissingExtension
 from glasstls.handshake.base import Actions
 from glasstls.handshake.peer_auth import resumption_refusal
+from glasstls.session_store import StoreUnavailable
 from glasstls.sessions import ServerSessionState
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import ProtocolVersion, PskKeyExchangeMode
@@ -168,8 +169,14 @@ def use_ticket(config: ServerConfig, resumption: Resumption, step: str, actions:
         return True
     state = resumption.state
     expires = state.created_at + timedelta(seconds=state.lifetime)
-    if config.session_cache.mark_ticket_used(ticket_id(resumption.ticket), expires=expires, now=config.clock()):
-        return True
+    try:
+        if config.session_cache.mark_ticket_used(ticket_id(resumption.ticket), expires=expires, now=config.clock()):
+            return True
+    except StoreUnavailable as e:
+        # Whether the ticket was used elsewhere cannot be known: resuming could let a replay through.
+        why = f"session ticket not used: {e}, so it cannot be checked as unused: full handshake"
+        actions.trace("info", step, why, ok=False)
+        return False
     actions.trace("info", step, "session ticket already used (single-use tickets): full handshake", ok=False)
     return False
 
