@@ -49,6 +49,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m glasstls.bench
 	$(PY) -m glasstls.bench_aio
+	$(PY) -m glasstls.bench_fleet
 
 # The optional accelerated build (issue 17): the protocol core compiled with mypyc into build/compiled (a copy of
 # src/glasstls; src/ stays pure Python and is what `make test` tests). Use it with PYTHONPATH=build/compiled.
