@@ -34,23 +34,30 @@ def test_connect_and_serve_write_pages_of_good_and_failed_handshakes(
     served: tuple[Served, Path], pki_files: TestPKIFiles, tmp_path: Path
 ) -> None:
     server, pages = served
-    results = {}
+    results, stderr = {}, {}
     for name, args in (
         ("tls13", trusted(pki_files)),
         ("tls12", [*trusted(pki_files), "--max-version", "1.2"]),
         ("wrong-name", ["--cafile", str(pki_files.root), "--servername", "wrong.example"]),
-        ("wrong-name12", ["--cafile", str(pki_files.root), "--servername", "wrong.example", "--max-version", "1.2"]),
+        (
+            "wrong-name12",
+            ["--cafile", str(pki_files.root), "--servername", "wrong.example", "--max-version", "1.2", "--trace"],
+        ),
     ):
         target = tmp_path / f"{name}.html"
         proc = connect(server.port, *args, "--html", str(target), data=b"hello\n")
         assert f"page of the connection written to {target}".encode() in proc.stderr, proc.stderr
         results[name] = target.read_text(encoding="utf-8")
+        stderr[name] = proc.stderr.decode()
     assert "Connected: TLS13" in results["tls13"]
     assert "Connected: TLS12" in results["tls12"] and "ServerHelloDone" in results["tls12"]
     for failed in ("wrong-name", "wrong-name12"):
         assert "The handshake failed at certificate verification" in results[failed]
         assert "alert fatal bad_certificate" in results[failed]
     assert "ServerHelloDone" in results["wrong-name12"]
+    # --trace draws the ladder on standard error, for a failed handshake too.
+    assert "The records on the wire, as the client saw them" in stderr["wrong-name12"]
+    assert "|-- alert fatal bad_certificate, 2 bytes" in stderr["wrong-name12"]
     for html in results.values():
         assert "Secret values are not on this page" in html
     server.wait_for("connection-4.html")

@@ -417,8 +417,8 @@ def run(args: argparse.Namespace, err: Output, out: Output) -> int:
             result.explanation, result.error_type = explain(e, side="client"), type(e).__name__
             return _finish(args, err, out, result)
     conn = ClientConnection(config, server_name=server_name)
-    if args.html:
-        pages.watch(conn)  # keep the records for the page
+    if args.html or args.trace:
+        pages.watch(conn)  # keep the records for the page and the ladder
     tls = TLSSocket(sock, conn)
     result.conn, result.tls = conn, tls
     try:
@@ -487,6 +487,7 @@ def _print_success(status: Output, result: _Result, trace: bool) -> None:
         _print_starttls(status, result)
         status.heading(f"TLS handshake with {format_address(result.host, result.port)}")
         status.story(build_story(result.conn.trace, negotiated=result.negotiated))
+        pages.print_ladder(status, result.conn)
     took = ((result.handshake or 0) - (result.connected or 0)) * 1000
     status.table(
         negotiated_summary(result.negotiated),
@@ -533,6 +534,7 @@ def _finish(args: argparse.Namespace, err: Output, out: Output, result: _Result)
             if args.trace and result.conn is not None and result.conn.trace:
                 err.heading(f"TLS handshake with {format_address(result.host, result.port)}")
                 err.story(build_story(result.conn.trace))
+                pages.print_ladder(err, result.conn)
             if result.report is not None:
                 # Issue 5: the person sees the whole verification, not only the check that failed.
                 err.heading("certificate verification report")

@@ -256,6 +256,7 @@ def _run(args: argparse.Namespace, out: Output, keylog: KeyLogFile | None, direc
         out.line("")
         out.heading("3. The handshake (client and server, one clock)")
         out.story(build_story(clock.events, negotiated=good.negotiated), about=not args.no_about)
+        pages.print_ladder(out, good.conn)
         if args.html:
             demo_keylog = client_config.keylog if isinstance(client_config.keylog, pages.DemoKeyLog) else None
             title = f"glasstls demo: a {what}"

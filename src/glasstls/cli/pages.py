@@ -14,7 +14,8 @@ from glasstls.cli import CliError
 from glasstls.cli.output import Output
 from glasstls.connection import ClientConnection, ServerConnection
 from glasstls.explain import Explanation
-from glasstls.page import NO_SECRETS, client_random, parse_keylog, read_secrets, watch, write_page
+from glasstls.page import NO_SECRETS, build_picture, client_random, parse_keylog, read_secrets, watch, write_page
+from glasstls.page.ladder import ladder_lines
 from glasstls.record.capture import CapturingRecordLayer, RecordCapture
 from glasstls.trace.keylog import KeyLog
 
@@ -24,6 +25,7 @@ __all__ = [
     "add_html_option",
     "capture_of",
     "check_html_target",
+    "print_ladder",
     "watch",
     "write_connection_page",
 ]
@@ -103,6 +105,18 @@ class DemoKeyLog:
 
     def __repr__(self) -> str:
         return f"DemoKeyLog({len(self.lines)} lines)"
+
+
+def print_ladder(out: Output, conn: ClientConnection | ServerConnection) -> None:
+    """--trace: the ladder of the connection's records and messages (rich on a terminal, plain when piped)."""
+    capture = capture_of(conn)
+    if capture is None or not capture.records:
+        return
+    out.line("")
+    out.line(f"The records on the wire, as the {conn.side} saw them (time from its first record):")
+    for text, style in ladder_lines(build_picture(capture.records, conn.side, capture.dropped)):
+        out.line(text, style)
+    out.line("")
 
 
 def write_connection_page(

@@ -628,7 +628,7 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
                 )
         except OSError as e:
             raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e
-        if args.html and isinstance(server, Server):
+        if (args.html or args.trace) and isinstance(server, Server):
             server.server.connection_class = pages.WatchedServerConnection  # keeps each connection's records
         if directory is not None:
             host = "localhost" if args.host in ("127.0.0.1", "localhost", "0.0.0.0", "::", "") else args.host
@@ -690,6 +690,7 @@ def _serve(args: argparse.Namespace, server: Server | AsyncServer, out: Output, 
             out.story(
                 build_story(report.conn.trace, negotiated=report.negotiated, negotiated_side="server"), about=False
             )
+            pages.print_ladder(out, report.conn)
         if args.html:
             page = Path(args.html) / f"connection-{report.number}.html"
             title = f"glasstls serve: connection #{report.number} from {report.peer}"

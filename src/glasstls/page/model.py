@@ -211,6 +211,12 @@ def build_picture(records: list[CapturedRecord], side: Side, dropped: int = 0) -
             for raw, pieces in by_record.get(view.index, []):
                 annotation = annotate_message(raw, version=version, key_exchange=key_exchange)
                 name = _message_name(raw, annotation)
+                declared = 4 + int.from_bytes(raw[1:4], "big") if len(raw) >= 4 else None
+                if declared is None or declared > len(raw):
+                    # The connection ended (or the capture stopped) inside this message.
+                    of = f" of {declared}" if declared is not None else ""
+                    name += f" (incomplete: {len(raw)}{of} bytes)"
+                    annotation.error = annotation.error or "incomplete"
                 index = len(messages)
                 messages.append(
                     MessageView(
