@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ ROWS = (
         "bulk_chacha20_poly1305",
         "memory_tracemalloc",
         "memory_rss",
+        "import_time",
     }
 )
 
@@ -52,7 +54,7 @@ def _bench(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def quick() -> dict[str, Any]:
-    proc = _bench("--quick", "--json")
+    proc = _bench("--quick", "--json", "--no-compiled")
     assert proc.returncode == 0, proc.stderr
     result: dict[str, Any] = json.loads(proc.stdout)
     return result
@@ -67,7 +69,7 @@ def test_quick_json_has_every_row(quick: dict[str, Any]) -> None:
         _positive(row["glasstls"], f"{key}.glasstls")
         if pinned or not key.startswith("bulk"):
             _positive(row["ssl"], f"{key}.ssl")
-        if key.startswith("memory") or key in RESUMED_HANDSHAKES:
+        if key.startswith("memory") or key in RESUMED_HANDSHAKES or key == "import_time":
             assert row["floor"] is None and row["ratio_glasstls_floor"] is None
         else:
             _positive(row["floor"], f"{key}.floor")
@@ -105,3 +107,51 @@ def test_unknown_profile_case_is_refused() -> None:
     proc = _bench("--profile", "no_such_case")
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
+
+
+def test_import_time_row_has_a_target_of_its_own(quick: dict[str, Any]) -> None:
+    row = next(row for row in quick["rows"] if row["key"] == "import_time")
+    assert row["metric"] == "import glasstls.io.sync (ssl: import ssl)"
+    assert row["target"] == "<= 60 ms"
+    assert row["verdict"] == ("PASS" if row["glasstls"]["median"] <= 60 else "MISS")
+    assert "compiled" not in row  # --no-compiled
+
+
+def test_a_missing_compiled_build_is_refused(tmp_path: Path) -> None:
+    proc = _bench("--quick", "--compiled", str(tmp_path))
+    assert proc.returncode == 2
+    assert "no compiled build there (make compiled)" in proc.stderr
+
+
+def test_the_compiled_column_comes_from_the_childs_own_run() -> None:
+    from glasstls.bench.compiled import merge
+    from glasstls.bench.report import render
+
+    stat = {"median": 2.0, "p25": 1.9, "p75": 2.1, "min": 1.8, "max": 2.2, "rounds": 3}
+    row = {
+        "key": "handshake_ecdsa",
+        "metric": "handshake TLS 1.3",
+        "unit": "ms",
+        "higher_is_better": False,
+        "glasstls": stat,
+        "ssl": stat,
+        "floor": None,
+        "ratio_glasstls_ssl": 1.0,
+        "ratio_glasstls_floor": None,
+        "target": None,
+        "verdict": None,
+        "errors": None,
+    }
+    result = {
+        "rows": [dict(row)],
+        "notes": [],
+        "meta": {"python": "3", "openssl_ssl": "o", "cryptography": "c", "cpus": 2},
+        "glasstls_memory_top": [],
+    }
+    child = {"rows": [dict(row, glasstls=dict(stat, median=1.0), ratio_glasstls_ssl=0.5)], "notes": [], "meta": {}}
+    merge(result, child)
+    merged = result["rows"][0]
+    assert merged["compiled"]["median"] == 1.0 and merged["ratio_compiled_ssl"] == 0.5
+    table = render(result)
+    assert "compiled/ssl" in table.splitlines()[0]
+    assert "0.50x" in table

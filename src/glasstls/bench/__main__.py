@@ -10,7 +10,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from glasstls.bench.cases import CASES_BY_KEY, DEFAULT, QUICK
+from glasstls.bench.cases import CASES_BY_KEY, DEFAULT, QUICK, _log
+from glasstls.bench.compiled import DEFAULT_BUILD, find_build, merge, run_child
 from glasstls.bench.memory import memory_child
 from glasstls.bench.profile import profile
 from glasstls.bench.report import render
@@ -34,7 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--top", type=int, default=25, help="lines of the profile (default 25)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument(
+        "--compiled",
+        type=Path,
+        metavar="DIR",
+        help=f"the compiled build measured beside the pure package (default {DEFAULT_BUILD} if it exists)",
+    )
+    parser.add_argument("--no-compiled", action="store_true", help="measure the pure package only")
     parser.add_argument("--memory-child", nargs=3, metavar=("WHO", "N", "DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--compiled-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
         who, n, directory = args.memory_child
@@ -46,7 +55,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(profile(plan, Path(tmp), CASES_BY_KEY[args.profile], args.top))
             return 0
         start = time.perf_counter()
-        result = run(plan, Path(tmp))
+        if args.compiled_child:  # the handshake and bulk rows of the compiled build, for the parent's table
+            result = run(plan, Path(tmp), memory=False, imports=False)
+            print(json.dumps(result))
+            return 0
+        build = None if args.no_compiled else find_build(args.compiled)
+        if args.compiled is not None and build is None:
+            parser.error(f"--compiled {args.compiled}: no compiled build there (make compiled)")
+        result = run(plan, Path(tmp), compiled=build)
+        if build is not None:
+            _log(f"compiled build ({build}): handshakes and bulk in a child process")
+            merge(result, run_child(build, args.quick))
         result["meta"]["seconds"] = time.perf_counter() - start
     if args.json:
         print(json.dumps(result, indent=2))

@@ -115,10 +115,11 @@ class Plan:
     memory_pairs: int
     memory_repeats: int
     profile_handshakes: int
+    import_rounds: int
 
 
-QUICK = Plan(3, 2, 3, 1 << 20, 50, 1, 20)
-DEFAULT = Plan(70, 15, 30, 16 << 20, 600, 2, 300)
+QUICK = Plan(3, 2, 3, 1 << 20, 50, 1, 20, 2)
+DEFAULT = Plan(70, 15, 30, 16 << 20, 600, 2, 300, 15)
 
 
 class BenchError(RuntimeError):

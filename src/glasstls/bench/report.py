@@ -28,7 +28,11 @@ def _fmt_errors(errors: dict[str, Any] | None) -> str:
 
 
 def render(result: dict[str, Any]) -> str:
-    header = ("metric", "glasstls", "ssl", "floor", "glasstls/ssl", "glasstls/floor", "target", "errors")
+    compiled = any("compiled" in row for row in result["rows"])
+    header: tuple[str, ...] = ("metric", "glasstls", "ssl", "floor", "glasstls/ssl", "glasstls/floor")
+    if compiled:
+        header = ("metric", "pure", "compiled", "ssl", "floor", "pure/ssl", "compiled/ssl", "pure/floor")
+    header = (*header, "target (pure)", "errors")
     lines = []
     table = []
     for row in result["rows"]:
@@ -36,18 +40,27 @@ def render(result: dict[str, Any]) -> str:
         target = ""
         if row["target"]:
             target = f"{row['target']}: {row['verdict'] or 'n/a'}"
-        table.append(
-            (
-                f"{row['metric']} ({unit}, {'higher' if row['higher_is_better'] else 'lower'} is better)",
+        metric = f"{row['metric']} ({unit}, {'higher' if row['higher_is_better'] else 'lower'} is better)"
+        cells: tuple[str, ...]
+        if compiled:
+            cells = (
+                _fmt(row["glasstls"], unit),
+                _fmt(row.get("compiled"), unit),
+                _fmt(row["ssl"], unit),
+                _fmt(row["floor"], unit),
+                _fmt_ratio(row["ratio_glasstls_ssl"]),
+                _fmt_ratio(row.get("ratio_compiled_ssl")),
+                _fmt_ratio(row["ratio_glasstls_floor"]),
+            )
+        else:
+            cells = (
                 _fmt(row["glasstls"], unit),
                 _fmt(row["ssl"], unit),
                 _fmt(row["floor"], unit),
                 _fmt_ratio(row["ratio_glasstls_ssl"]),
                 _fmt_ratio(row["ratio_glasstls_floor"]),
-                target,
-                _fmt_errors(row.get("errors")),
             )
-        )
+        table.append((metric, *cells, target, _fmt_errors(row.get("errors"))))
     widths = [max(len(r[i]) for r in [header, *table]) for i in range(len(header))]
     for r in [header, tuple("-" * w for w in widths), *table]:
         lines.append(
@@ -62,7 +75,12 @@ def render(result: dict[str, Any]) -> str:
         f"cryptography {meta['cryptography']}, {meta['cpus']} CPUs"
     )
     lines.append(
-        "ratios compare medians (time for handshakes, MB/s for bulk, KiB for memory); "
+        (
+            "compiled: the mypyc build (make compiled) in a child process, its ratios taken within its own run; "
+            if compiled
+            else ""
+        )
+        + "ratios compare medians (time for handshakes, MB/s for bulk, KiB for memory); "
         "memory is per client+server pair; ssl's memory lives mostly in OpenSSL, outside tracemalloc: "
         "compare RSS"
     )

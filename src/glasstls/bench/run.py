@@ -30,6 +30,7 @@ from glasstls.bench.cases import (
     _log,
     make_material,
 )
+from glasstls.bench.compiled import is_compiled
 from glasstls.bench.contenders import (
     _OPENSSL_NAMES,
     FloorRunner,
@@ -46,6 +47,7 @@ from glasstls.bench.contenders import (
     ssl_handshake,
 )
 from glasstls.bench.floor import FloorHandshake, FloorHandshake12, floor_bulk
+from glasstls.bench.importtime import MODULE, TARGET_MS, measure_imports
 from glasstls.bench.memory import run_memory
 from glasstls.bench.stats import Stat, Tally, _handshake_ms, _mb_per_s, _stat, interleave
 from glasstls.connection import ClientConnection, ServerConnection
@@ -66,14 +68,20 @@ class Row:
     target_ratio: float | None = None
     note: str | None = None
     errors: dict[str, Tally] | None = None
+    #: A target on glasstls's own figure (the import time), instead of a ratio to ssl.
+    target_value: float | None = None
 
-    def ratio(self, other: str) -> float | None:
-        mine, theirs = self.values.get("glasstls"), self.values.get(other)
+    def ratio(self, other: str, mine_name: str = "glasstls") -> float | None:
+        mine, theirs = self.values.get(mine_name), self.values.get(other)
         if mine is None or theirs is None or theirs.median == 0:
             return None
         return mine.median / theirs.median
 
     def verdict(self) -> str | None:
+        mine = self.values.get("glasstls")
+        if self.target_value is not None and mine is not None:
+            ok = mine.median >= self.target_value if self.higher_is_better else mine.median <= self.target_value
+            return "PASS" if ok else "MISS"
         r = self.ratio("ssl")
         if self.target_ratio is None or r is None:
             return None
@@ -89,6 +97,11 @@ class Row:
             **{name: (s.as_json() if s is not None else None) for name, s in self.values.items()},
             "ratio_glasstls_ssl": self.ratio("ssl"),
             "ratio_glasstls_floor": self.ratio("floor"),
+            **(
+                {"ratio_compiled_ssl": self.ratio("ssl", "compiled"), "ratio_compiled_floor": None}
+                if "compiled" in self.values
+                else {}
+            ),
             "target": self.target,
             "verdict": self.verdict(),
             "note": self.note,
@@ -135,7 +148,17 @@ def make_floor(material: Material, case: Case) -> FloorHandshake | FloorHandshak
     return FloorHandshake12(material, case.cert, case.rsa_key_exchange)
 
 
-def run(plan: Plan, directory: Path, cases: Sequence[Case] = CASES) -> dict[str, Any]:
+def run(
+    plan: Plan,
+    directory: Path,
+    cases: Sequence[Case] = CASES,
+    *,
+    memory: bool = True,
+    imports: bool = True,
+    compiled: Path | None = None,
+) -> dict[str, Any]:
+    """The rows: handshakes, bulk, then (``memory``) memory per pair and (``imports``) the import time, with the
+    compiled build's import time beside the pure one when ``compiled`` is its path."""
     material = make_material(directory)
     _check_verification_is_on(material)
     rows: list[Row] = []
@@ -234,37 +257,57 @@ def run(plan: Plan, directory: Path, cases: Sequence[Case] = CASES) -> dict[str,
     seconds["bulk"] = time.perf_counter() - started
 
     # 3. Memory.
-    started = time.perf_counter()
-    _log(f"memory: {plan.memory_pairs} pairs per subprocess, {plan.memory_repeats} subprocess(es) per contender")
-    mem: dict[str, dict[str, Stat]] = {c: {"rss": Stat(), "tracemalloc": Stat()} for c in ("glasstls", "ssl")}
     top: list[dict[str, Any]] = []
-    for r in range(plan.memory_repeats):
-        for contender in ("glasstls", "ssl") if r % 2 == 0 else ("ssl", "glasstls"):
-            result = run_memory(contender, plan.memory_pairs, directory)
-            mem[contender]["rss"].samples.append(result["rss"] / 1024)
-            mem[contender]["tracemalloc"].samples.append(result["tracemalloc"] / 1024)
-            if contender == "glasstls":
-                top = result["top"]
-    rows.append(
-        Row(
-            "memory_tracemalloc",
-            "memory per pair, tracemalloc",
-            "KiB",
-            False,
-            {"glasstls": mem["glasstls"]["tracemalloc"], "ssl": mem["ssl"]["tracemalloc"], "floor": None},
-            note="ssl's memory is mostly OpenSSL's, which tracemalloc does not see",
+    if memory:
+        started = time.perf_counter()
+        _log(f"memory: {plan.memory_pairs} pairs per subprocess, {plan.memory_repeats} subprocess(es) per contender")
+        mem: dict[str, dict[str, Stat]] = {c: {"rss": Stat(), "tracemalloc": Stat()} for c in ("glasstls", "ssl")}
+        for r in range(plan.memory_repeats):
+            for contender in ("glasstls", "ssl") if r % 2 == 0 else ("ssl", "glasstls"):
+                result = run_memory(contender, plan.memory_pairs, directory)
+                mem[contender]["rss"].samples.append(result["rss"] / 1024)
+                mem[contender]["tracemalloc"].samples.append(result["tracemalloc"] / 1024)
+                if contender == "glasstls":
+                    top = result["top"]
+        rows.append(
+            Row(
+                "memory_tracemalloc",
+                "memory per pair, tracemalloc",
+                "KiB",
+                False,
+                {"glasstls": mem["glasstls"]["tracemalloc"], "ssl": mem["ssl"]["tracemalloc"], "floor": None},
+                note="ssl's memory is mostly OpenSSL's, which tracemalloc does not see",
+            )
         )
-    )
-    rows.append(
-        Row(
-            "memory_rss",
-            "memory per pair, RSS delta",
-            "KiB",
-            False,
-            {"glasstls": mem["glasstls"]["rss"], "ssl": mem["ssl"]["rss"], "floor": None},
+        rows.append(
+            Row(
+                "memory_rss",
+                "memory per pair, RSS delta",
+                "KiB",
+                False,
+                {"glasstls": mem["glasstls"]["rss"], "ssl": mem["ssl"]["rss"], "floor": None},
+            )
         )
-    )
-    seconds["memory"] = time.perf_counter() - started
+        seconds["memory"] = time.perf_counter() - started
+
+    # 4. Import time.
+    if imports:
+        started = time.perf_counter()
+        _log(f"import time: {plan.import_rounds} fresh interpreters per contender")
+        import_stats = measure_imports(plan.import_rounds, compiled)
+        rows.append(
+            Row(
+                "import_time",
+                f"import {MODULE} (ssl: import ssl)",
+                "ms",
+                False,
+                {"floor": None, **import_stats},
+                target=f"<= {TARGET_MS:.0f} ms",
+                target_value=TARGET_MS,
+                note="a fresh interpreter per sample; python -X importtime gives the breakdown",
+            )
+        )
+        seconds["imports"] = time.perf_counter() - started
     return {
         "meta": {
             "python": sys.version.split()[0],
@@ -275,6 +318,7 @@ def run(plan: Plan, directory: Path, cases: Sequence[Case] = CASES) -> dict[str,
             "plan": plan.__dict__,
             "ssl_pinned": all(ssl_ok.values()),
             "phase_seconds": seconds,
+            "compiled": is_compiled(),
         },
         "rows": [row.as_json() for row in rows],
         "notes": notes,
