@@ -24,6 +24,7 @@ peers:
 	command -v gnutls-serv >/dev/null 2>&1 || missing="$$missing gnutls-bin"; \
 	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
 	command -v tshark >/dev/null 2>&1 || missing="$$missing tshark"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd dovecot-pop3d"; \
 	if [ -n "$$missing" ]; then \

@@ -98,6 +98,19 @@ _SCRIPT = """
       all.forEach(function(e){e.classList.add('msel');});
       if(all.length){all[0].scrollIntoView({block:'center'});}}
   });
+  if(location.hash==='#selftest'){
+    /* tests/test_page_browser.py: a field's bytes select its row, a row selects its bytes */
+    var hex=document.querySelector('.hex [data-f]'),rows=document.querySelectorAll('tr[data-f]');
+    var ok=false;
+    if(hex&&rows.length>5){
+      hex.click();
+      var one=document.querySelector('tr[data-f="'+hex.getAttribute('data-f')+'"]').classList.contains('sel');
+      rows[5].click();
+      var two=document.querySelector('.hex [data-f="'+rows[5].getAttribute('data-f')+'"]').classList.contains('sel');
+      ok=one&&two&&!hex.classList.contains('sel');
+    }
+    document.body.setAttribute('data-selftest',ok?'ok':'failed');
+  }
 })();
 """
 
