@@ -28,7 +28,6 @@ import pytest
 from glasstls import page
 from glasstls.page.model import Picture
 from glasstls.wire.enums import NamedGroup, ProtocolVersion
-
 from handshake_pair import Pair, client_config, server_config
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "connection-page.png"
@@ -161,7 +160,7 @@ def _png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
 
 def _ink(path: Path) -> tuple[float, int]:
     """The share of pixels that are not the background's colour, and how many colours there are."""
-    width, height, rows = _png_pixels(path)
+    width, _height, rows = _png_pixels(path)
     bpp = len(rows[0]) // width
     counts: dict[bytes, int] = {}
     for row in rows[::4]:  # every fourth row is plenty
