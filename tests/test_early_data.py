@@ -174,3 +174,20 @@ def test_the_story_explains_early_data() -> None:
     refused.handshake()
     story = render_plain(build_story(refused.server.trace, negotiated=refused.server.negotiated))
     assert "refused, this server does not accept early data" in story
+
+
+def test_more_early_data_than_the_ticket_allows_is_unexpected_message() -> None:
+    """RFC 8446 section 4.2.10: the server counts 0-RTT bytes against the ticket's max_early_data_size."""
+    from glasstls.crypto.suites import TLS13_SUITES
+    from glasstls.crypto.transcript import Transcript
+    from glasstls.errors import UnexpectedMessage
+    from glasstls.handshake.base import Closed, Context
+    from glasstls.handshake.early_data import EarlyAcceptance, ExpectEndOfEarlyData
+    from glasstls.wire.enums import CipherSuite
+
+    suite = TLS13_SUITES[CipherSuite.TLS_AES_128_GCM_SHA256]
+    ctx = Context("server", server_config())
+    state = ExpectEndOfEarlyData(ctx, EarlyAcceptance(10, bytes(32)), Transcript(), suite, bytes(32), Closed())
+    assert state.early_data_received(b"x" * 10) == EarlyDataReceived(b"x" * 10)
+    with pytest.raises(UnexpectedMessage, match="more than the 10"):
+        state.early_data_received(b"y")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from glasstls.sessions_redis import PREFIX, RedisSessionStore, RedisStore, Redis
 from glasstls.wire.enums import CipherSuite, ProtocolVersion
 from peers import ProcessServer, run_openssl_client, server_process
 from redis_peer import RedisServer, glasstls_serve_argv, redis_server, store_key
+from test_interop_early_data_server import Recorder, replay
 
 if TYPE_CHECKING:
     from glasstls.pki.testpki import TestPKI
@@ -176,3 +179,36 @@ def test_redis_stopped_mid_run(pki: TestPKI, redis: RedisServer, tmp_path: Path)
         log = two.output()
     assert "New, TLSv1.3" in second and "New, TLSv1.3" in third, second
     assert "session store redis://127.0.0.1" in log and "unavailable" in log, log
+
+
+def test_early_data_replayed_to_another_server_of_the_fleet_is_refused(
+    pki: TestPKI, redis: RedisServer, tmp_path: Path
+) -> None:
+    """0-RTT accepted on server #0; the recorded flight replayed to server #1 (same Redis): the ticket was used
+    and the ClientHello recorded fleet-wide, so #1 takes no early data."""
+    assert pki.files is not None
+    sess, early = tmp_path / "s.sess", tmp_path / "early.txt"
+    early.write_bytes(GET)
+    with fleet(pki, redis, tmp_path, 2, "--early-data", "--trace") as (one, two):
+        s_client(pki, one.port, sess, sess_in=False)
+        recorder = Recorder(one.port)
+        args: list[str | Path] = ["-sess_in", sess, "-early_data", early]
+        second = run_openssl_client(recorder.port, cafile=pki.files.root, brief=False, extra_args=args).check()
+        recorded = recorder.close()
+        assert "Early data was accepted" in second.output, second.output
+        replay(two.port, recorded)
+        two.wait_for_output(r"#1 ")
+        log = two.output()
+    assert "0-RTT early data accepted" not in log, log
+    # #1 could open the ticket (the fleet's shared key) and found its use recorded in Redis by #0:
+    assert "session ticket already used" in log and "early data: refused" in log, log
+
+
+def test_session_store_needs_its_key_exit_2() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "glasstls", "serve", "--port", "0", "--session-store", "redis://127.0.0.1:1/0"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2 and b"--session-store-key" in proc.stderr and b"Traceback" not in proc.stderr
