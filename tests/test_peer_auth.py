@@ -212,7 +212,7 @@ def other_root() -> x509.Certificate:
 
 
 @pytest.mark.parametrize(("version", "how"), SHARING)
-@pytest.mark.parametrize("change", ["trust", "revocation", "identities"])
+@pytest.mark.parametrize("change", ["trust", "revocation", "identities", "profile"])
 def test_client_certificate_verified_under_other_settings_is_verified_again(
     version: ProtocolVersion, how: str, change: str
 ) -> None:
@@ -225,8 +225,10 @@ def test_client_certificate_verified_under_other_settings_is_verified_again(
         two = dataclasses.replace(one, client_trust=other)
     elif change == "revocation":
         two = dataclasses.replace(one, client_revocation="off")
-    else:  # accepts only this client by name (issue 13): a session verified for any client does not vouch
-        two = dataclasses.replace(one, client_identities=(pki().client.subject.removeprefix("CN="),))
+    elif change == "identities":  # accepts only this client by name (issue 13): a session verified for any
+        two = dataclasses.replace(one, client_identities=(pki().client.subject.removeprefix("CN="),))  # client
+    else:  # holds client chains to the web profile's rules too (issue 13): rfc5280 does not vouch for them
+        two = dataclasses.replace(one, client_certificate_profile="web")
     assert one.client_trust == first_trust
     client = client_config(client_certificate=chain_of(pki().client), **only(version))
     connect(client, one)

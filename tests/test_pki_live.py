@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from glasstls.pki import testpki as tp
 from peers import (
@@ -49,6 +50,7 @@ class Files:
     leaf_of_untrusted_root: Path  # a server leaf issued directly by a root nobody here trusts
     untrusted_root_aki: str  # that root's key identifier as the report prints it
     no_eku: Path  # a good server chain whose leaf has no extendedKeyUsage (refused by the web profile)
+    odd_modulus_client: Path  # a client certificate with a 2052-bit RSA key: rfc5280 accepts it, web refuses it
 
 
 def _write(directory: Path, name: str, cred: tp.IssuedCertificate, *, with_chain: bool = True) -> Path:
@@ -85,6 +87,18 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
         untrusted_root_aki=":".join(f"{b:02x}" for b in ski),
         no_eku=_write(
             directory, "no-eku", tp.issue_certificate(pki.intermediate, hosts=("localhost",), eku=None, now=NOW)
+        ),
+        odd_modulus_client=_write(
+            directory,
+            "odd-modulus-client",
+            tp.issue_certificate(
+                pki.intermediate,
+                hosts=(),
+                common_name="odd-modulus-client",
+                key=rsa.generate_private_key(65537, 2052),
+                eku=(tp.CLIENT_AUTH,),
+                now=NOW,
+            ),
         ),
     )
 
@@ -168,6 +182,34 @@ def test_expected_client_identity(files: Files) -> None:
         env=ENV,
     )
     assert bad.returncode == 2 and "--client-identity needs --require-client-cert" in bad.stderr
+
+
+@pytest.mark.parametrize("tls12", [False, True], ids=["tls13", "tls12"])
+def test_serve_client_profile_option(files: Files, tls12: bool) -> None:
+    """``glasstls serve --client-profile``: ``openssl s_client`` presents a client certificate whose RSA key has
+    2052 bits (not a whole number of bytes, BR 6.1.5): accepted by default (rfc5280, as before), refused under
+    web with the rule, the profile that decided and the option that chooses it."""
+    cert = files.odd_modulus_client
+    client = {"certfile": cert, "keyfile": key_of(cert), "tls13_only": not tls12}
+    client["extra_args"] = ["-tls1_2"] if tls12 else []
+    for server in _serve(files):
+        result = run_openssl_client(server.port, cafile=files.root, stdin=GET, **client)  # type: ignore[arg-type]
+        assert b"HTTP/1.0 200 OK" in result.stdout, result.output
+        server.wait_for_output(r"client certificate CN=odd-modulus-client")
+    for server in _serve(files, "--client-profile", "web"):
+        refused = run_openssl_client(server.port, cafile=files.root, stdin=GET, **client)  # type: ignore[arg-type]
+        assert b"HTTP/1.0 200 OK" not in refused.stdout
+        server.wait_for_output(r"breaks the web certificate profile")
+        server.wait_for_output(r"its RSA modulus has 2052 bits, not a multiple of 8")
+        server.wait_for_output(r"--client-profile rfc5280")
+    bad = subprocess.run(
+        [*GLASSTLS, "serve", "--port", "0", "--client-profile", "web"],
+        capture_output=True,
+        text=True,
+        timeout=PEER_TIMEOUT,
+        env=ENV,
+    )
+    assert bad.returncode == 2 and "--client-profile needs --require-client-cert" in bad.stderr
 
 
 # -- the issuer found neither among the certificates sent nor in the trust store ----------------------------

@@ -5,6 +5,7 @@ certificates without subjectAltName, and the expected client identity."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import subprocess
 import tempfile
@@ -498,6 +499,66 @@ def test_client_certificate_profile_in_a_handshake(version: str) -> None:
     assert client.verified_chain is not None and client.verified_chain.check("profile").ok
     assert client_profile(lenient) != client_profile(client_config())
     assert (client_profile(lenient) or "").endswith("; profile rfc5280")
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_server_client_certificate_profile_in_a_handshake(version: str) -> None:
+    """``ServerConfig.client_certificate_profile``: a client leaf whose RSA modulus has 2052 bits (not a whole
+    number of bytes, BR 6.1.5; cryptography and RFC 5280 accept it) is accepted under the default rfc5280
+    profile and refused under web, in both TLS versions through the one client-verification function; the
+    report and the error name the profile that decided, the hint the option that chooses it."""
+    from dataclasses import replace
+
+    from glasstls.handshake.peer_auth import server_profile
+    from glasstls.pki.testpki import CLIENT_AUTH, issue_certificate
+    from glasstls.wire.enums import ProtocolVersion
+    from handshake_pair import Pair, chain_of, client_config, pki, server_config
+
+    v = ProtocolVersion.TLS12 if version == "1.2" else ProtocolVersion.TLS13
+    leaf = issue_certificate(
+        pki().intermediate, hosts=(), common_name="odd-modulus client", key=odd_rsa(), eku=(CLIENT_AUTH,), now=pki().now
+    )
+    client = client_config(min_version=v, max_version=v, client_certificate=chain_of(leaf))
+    lenient = server_config(min_version=v, max_version=v, client_auth="required", client_trust=pki().trust_store())
+    assert lenient.client_certificate_profile == "rfc5280"  # the default for client chains, as before
+    _, server = Pair(client, lenient).handshake()
+    assert server.peer_certificates[0] == leaf.certificate
+    report = server.verified_chain.report
+    assert report is not None and report.profile == "rfc5280" and server.verified_chain.check("profile").ok
+    strict = replace(lenient, client_certificate_profile="web")
+    refused = Pair(client, strict)
+    refused.pump()
+    error = refused.server_error
+    assert isinstance(error, UnsupportedCertificate) and error.check == "profile", error
+    assert "breaks the web certificate profile" in error.reason and "BR 6.1.5" in error.reason
+    assert error.hint and "--client-profile rfc5280" in error.hint
+    failed = report_of(error)
+    assert failed is not None and failed.profile == "web"
+    assert failed.decided_by == "the web certificate profile, rule webpki.rsa-modulus-not-multiple-of-8"
+    assert not refused.server.handshake_complete and refused.client_error is not None  # told by an alert
+    # Sessions are verified under a profile: the default's name is unchanged, web's differs.
+    assert not (server_profile(lenient) or "").endswith("; profile rfc5280")
+    assert (server_profile(strict) or "").endswith("; profile web")
+
+
+@functools.cache
+def odd_rsa() -> rsa.RSAPrivateKey:
+    """An RSA key of 2052 bits: cryptography's verifier and OpenSSL (security level 2) accept it, the BRs not."""
+    return _rsa(2052)
+
+
+def test_web_profile_on_client_chains_leaves_out_the_server_leaf_rules() -> None:
+    """Under web, a client chain gets the key and root rules but not the host-name and serverAuth rules: a
+    client certificate names a person or machine (often only in its CN) and carries clientAuth."""
+    from glasstls.pki.certificate_profile import SERVER_LEAF_RULES
+
+    client_rules = {r.id for r in rules_for("web", "client")}
+    assert client_rules == {r.id for r in rules_for("web", "server")} - SERVER_LEAF_RULES
+    assert "webpki.rsa-key-too-small" in client_rules and "webpki.root-with-eku" in client_rules
+    assert {r.id for r in rules_for("rfc5280", "client")} == {r.id for r in rules_for("rfc5280", "server")}
+    san_less = client_case()  # CN only, EKU clientAuth: no server-leaf rule may refuse it
+    verified = verify_client_chain(san_less.der(), trust=san_less.trust(), at=at(), profile="web")
+    assert verified.check("profile").ok and "web profile" in verified.check("profile").detail
 
 
 def test_issuer_not_found_names_the_ca_issuers_url() -> None:

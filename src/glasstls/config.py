@@ -299,6 +299,9 @@ class ServerConfig:
     ``client_revocation``, ``client_crls``: revocation checking of client certificates.
     ``client_identities``: the client identities accepted (a name in the client certificate's subjectAltName
     or subject CN; pki/client_identity.py); empty: any client whose chain verifies.
+    ``client_certificate_profile``: the rules on client chains on top of path validation
+    (pki/certificate_profile.py): "rfc5280" (RFC 5280 section 4 only, the default) or "web" (also the CA/Browser
+    Forum key and root rules; not the host-name and serverAuth rules of a server leaf).
     ``hello_retry_cookie``: include a cookie in HelloRetryRequest that the client must echo (RFC 8446 4.2.2).
     ``session_tickets``: how many TLS 1.3 NewSessionTickets to send after a handshake (0: none);
     ``ticket_lifetime``: their lifetime in seconds (at most 7 days, RFC 8446 section 4.6.1); ``ticket_keys``:
@@ -328,6 +331,7 @@ class ServerConfig:
     client_revocation: RevocationPolicy = "soft-fail"
     client_crls: tuple[x509.CertificateRevocationList, ...] = ()
     client_identities: tuple[str, ...] = ()
+    client_certificate_profile: ProfileName = "rfc5280"
     hello_retry_cookie: bool = True
     middlebox_compatibility: bool = True
     session_tickets: int = 2
@@ -359,6 +363,8 @@ class ServerConfig:
             raise ConfigError("client_identities needs client_auth: the server must ask for a client certificate")
         if any(not isinstance(n, str) or not n for n in self.client_identities):
             raise ConfigError("client_identities must be non-empty strings (names in SAN or CN)")
+        if self.client_certificate_profile not in PROFILES:
+            raise ConfigError(f"client_certificate_profile must be one of {', '.join(PROFILES)}")
         if not 0 <= self.session_tickets <= 16:
             raise ConfigError("session_tickets must be 0..16")
         if not 1 <= self.ticket_lifetime <= 604800:

@@ -339,6 +339,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="accept only client certificates with this name in subjectAltName or subject CN (repeatable)",
     )
+    parser.add_argument(
+        "--client-profile",
+        choices=("rfc5280", "web"),
+        help="certificate profile for client chains on top of path validation: rfc5280 (default: RFC 5280 "
+        "section 4 rules only) or web (also the CA/Browser Forum key-size, curve and root rules)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--echo", dest="mode", action="store_const", const="echo", help="echo data back (default)")
     mode.add_argument(
@@ -519,6 +525,8 @@ def prepare(
     identities = tuple(args.client_identity or ())
     if identities and client_auth == "none":
         raise CliError("--client-identity needs --require-client-cert or --request-client-cert")
+    if args.client_profile and client_auth == "none":
+        raise CliError("--client-profile needs --require-client-cert or --request-client-cert")
     ocsp_responses = [_read_ocsp_response(path) for path in staples]
     client_trust = TrustStore.from_file(args.cafile) if args.cafile else None
     keylog = open_keylog(args.keylog)
@@ -558,6 +566,7 @@ def prepare(
         client_auth=client_auth,
         client_trust=client_trust,
         client_identities=identities,
+        client_certificate_profile=args.client_profile or "rfc5280",
         keylog=keylog,
         require_extended_master_secret=not args.allow_no_ems,  # --allow-no-ems: legacy, named
         record_size_limit=parse_record_size_limit(args.record_size_limit),

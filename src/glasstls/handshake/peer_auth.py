@@ -59,8 +59,9 @@ class ClientVerified:
 
 def verify_client(config: ServerConfig, chain_der: Sequence[bytes], step: str, actions: Actions) -> ClientVerified:
     """Verify the client's chain under the server's current policy: ``client_trust``, the clock,
-    ``client_revocation`` and ``client_crls`` (RFC 5280 section 6; RFC 8446 section 4.4.2.4, RFC 5246 section
-    7.4.6). Failures raise the ``CertificateError`` of the failing check (e.g. certificate_revoked)."""
+    ``client_revocation``, ``client_crls``, ``client_identities`` and ``client_certificate_profile``
+    (pki/certificate_profile.py) (RFC 5280 section 6; RFC 8446 section 4.4.2.4, RFC 5246 section 7.4.6).
+    Failures raise the ``CertificateError`` of the failing check (e.g. certificate_revoked)."""
     chain, public_key = parse_peer_chain(chain_der, "client", step)
     trust = config.client_trust
     assert trust is not None  # ServerConfig refuses client_auth without client_trust
@@ -71,6 +72,7 @@ def verify_client(config: ServerConfig, chain_der: Sequence[bytes], step: str, a
         revocation=config.client_revocation,
         crls=config.client_crls,
         identities=config.client_identities,
+        profile=config.client_certificate_profile,
     )
     for check in verified.checks:
         actions.trace("check", "client certificate verification", check.detail, {"check": check.name}, ok=check.ok)
@@ -144,7 +146,12 @@ def server_profile(config: ServerConfig) -> str | None:
     if trust is None:
         return None
     return verification_profile(
-        trust, config.client_revocation, config.client_crls, identities=config.client_identities
+        trust,
+        config.client_revocation,
+        config.client_crls,
+        identities=config.client_identities,
+        certificate_profile=config.client_certificate_profile,
+        default_profile="rfc5280",  # the default for client chains: profiles made before the choice still match
     )
 
 
@@ -193,7 +200,8 @@ def resumption_refusal(config: ServerConfig, state: ServerSessionState, server_n
     * ``client_auth="required"``: the session must carry a client certificate (a resumed handshake has no
       CertificateRequest, RFC 8446 section 4.3.2, RFC 5246 section 7.3: it cannot ask again).
     * A client certificate counts only if it was verified under this server's profile (``client_trust``,
-      ``client_revocation``, ``client_crls``): a server sharing ticket keys may trust other CAs.
+      ``client_revocation``, ``client_crls``, ``client_identities``, ``client_certificate_profile``): a server
+      sharing ticket keys may trust other CAs or hold client chains to other rules.
     * ALPN is not a property of the session: it is negotiated again on every handshake, resumed or not
       (RFC 7301 section 3.1), so it needs no check here (TLS 1.3 ties it to early data, which we do not accept).
     """

@@ -12,7 +12,11 @@ belongs to:
 * ``"rfc5280"``: the RFC 5280 section 4 rules only: a reading for private PKIs, where RFC 5280 allows what
   the BRs forbid (small keys, any curve, no extendedKeyUsage, any commonName).
 
-Client certificates are checked with the RFC 5280 rules only: the BRs profile server certificates.
+Client certificates are checked with the RFC 5280 rules by default (the BRs profile server certificates); a
+server may choose "web" for them (``ServerConfig.client_certificate_profile``, ``glasstls serve
+--client-profile web``): then the BR key rules (BR 6.1.5: every key of the chain) and the root rules apply too,
+but not the leaf's commonName, wildcard and extendedKeyUsage rules, which are about serving a host name
+(:data:`SERVER_LEAF_RULES`).
 
 Decisions: Ed25519 and Ed448 end-entity keys are accepted in the web profile, although BR 6.1.5 lists only
 RSA and ECDSA P-256/P-384/P-521: TLS 1.3 defines them (RFC 8446 section 4.2.3) and refusing them would refuse
@@ -38,7 +42,16 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from glasstls.crypto.keys import certificate_serial
 from glasstls.pki.facts import _ext, _label
 
-__all__ = ["PROFILES", "RULES", "ProfileName", "Rule", "Violation", "profile_violations", "rules_for"]
+__all__ = [
+    "PROFILES",
+    "RULES",
+    "SERVER_LEAF_RULES",
+    "ProfileName",
+    "Rule",
+    "Violation",
+    "profile_violations",
+    "rules_for",
+]
 
 ProfileName = Literal["web", "rfc5280"]
 PROFILES: tuple[ProfileName, ...] = ("web", "rfc5280")
@@ -185,11 +198,27 @@ _ALLOWED_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
 _MIN_RSA_BITS = 2048
 
 
+#: The web rules about a server leaf's host names and purpose, not checked on client chains: a client
+#: certificate names a person or a machine (often in the CN only) and carries clientAuth, not serverAuth.
+SERVER_LEAF_RULES = frozenset(
+    {
+        "webpki.cn-not-in-san",
+        "webpki.cn-ip-not-canonical",
+        "webpki.wildcard-on-public-suffix",
+        "webpki.ee-without-eku",
+        "webpki.ee-any-eku",
+    }
+)
+
+
 def rules_for(profile: ProfileName, role: str) -> tuple[Rule, ...]:
-    """The rules checked for a ``role`` ("server" or "client") chain under ``profile``. Client chains get the
-    RFC 5280 rules only (the BRs profile server certificates)."""
-    effective: ProfileName = profile if role == "server" else "rfc5280"
-    return tuple(rule for rule in _RULE_LIST if effective in rule.profiles)
+    """The rules checked for a ``role`` ("server" or "client") chain under ``profile``. Client chains under
+    "web" get all but :data:`SERVER_LEAF_RULES`."""
+    return tuple(
+        rule
+        for rule in _RULE_LIST
+        if profile in rule.profiles and (role == "server" or rule.id not in SERVER_LEAF_RULES)
+    )
 
 
 @functools.cache
@@ -499,7 +528,7 @@ def profile_violations(chain: Sequence[x509.Certificate], *, role: str, profile:
         return []  # the leaf is itself a trust anchor: trusted directly (RFC 5280 section 6.1.1 (d))
     active = {rule.id for rule in rules_for(profile, role)}
     leaf = chain[0]
-    web = "webpki.ee-any-eku" in active
+    web = profile == "web"
     found: list[tuple[str, x509.Certificate, str, str]] = []
     try:
         if web:

@@ -37,12 +37,14 @@ def verification_profile(
     *,
     identities: Sequence[str] = (),
     certificate_profile: str = "web",
+    default_profile: str = "web",
 ) -> str:
     """``"trust sha256:<hex> (<n> anchors); revocation <policy>; CRLs <sha256 of their fingerprints | none>"``,
     then ``"; identities <names>"`` when only some client identities are accepted (pki/client_identity.py): a
     session verified for any client does not vouch for a server that accepts only some; and ``"; profile
-    rfc5280"`` when a client verifies servers with that certificate profile rather than the default web one."""
-    key = (id(trust), revocation, tuple(id(c) for c in crls), certificate_profile, *identities)
+    <name>"`` when the certificate profile is not ``default_profile`` (the default of the role: "web" for
+    server chains, "rfc5280" for client chains), so that profiles made before the choice existed still match."""
+    key = (id(trust), revocation, tuple(id(c) for c in crls), certificate_profile, default_profile, *identities)
     with _lock:
         found = _remembered.get(key)
     if found is not None:
@@ -58,7 +60,7 @@ def verification_profile(
     )
     if identities:
         profile += "; identities " + ", ".join(sorted(identities))
-    if certificate_profile != "web":
+    if certificate_profile != default_profile:
         profile += f"; profile {certificate_profile}"
     with _lock:
         if len(_remembered) >= MAX_REMEMBERED_PROFILES:

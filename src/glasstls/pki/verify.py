@@ -383,7 +383,7 @@ def _profile_checks(
         )
         return [entry], None, outcomes
     if not violations:
-        scope = _PROFILE_SCOPE[ctx.profile if ctx.role == "server" else "rfc5280"]
+        scope = _PROFILE_SCOPE[f"{ctx.profile} client" if ctx.role == "client" else ctx.profile]
         return (
             [CheckResult("profile", True, f"the {ctx.profile} profile's {len(rules)} rules hold ({scope})")],
             None,
@@ -414,7 +414,7 @@ def _profile_checks(
         step=STEP,
         hint=first.hint
         + (
-            " (or, for a private PKI, use the rfc5280 profile: --profile rfc5280)"
+            f" (or, for a private PKI, use the rfc5280 profile: --{_PROFILE_OPTION[ctx.role, ctx.offline]} rfc5280)"
             if ctx.profile == "web" and "webpki." in first.rule.id
             else ""
         ),
@@ -437,6 +437,17 @@ _PROFILE_SCOPE = {
     "web": "key sizes and curves, commonName, extendedKeyUsage, wildcards on public suffixes, key identifiers, "
     "serial numbers, critical constraints",
     "rfc5280": "key identifiers, serial numbers, critical constraints",
+    "web client": "key sizes and curves, the root's extendedKeyUsage, key identifiers, serial numbers, critical "
+    "constraints",
+    "rfc5280 client": "key identifiers, serial numbers, critical constraints",
+}
+#: The option that chooses the profile, by (role, offline): connect's for server chains, serve's for client
+#: chains, and verify's (``--profile``, with ``--client``) for chains given in files.
+_PROFILE_OPTION = {
+    ("server", False): "profile",
+    ("client", False): "client-profile",
+    ("server", True): "profile",
+    ("client", True): "profile",
 }
 
 #: profile_violations results by (profile, role, chain identities).
