@@ -13,6 +13,7 @@ from glasstls.wire.enums import (
     ExtensionType,
     HandshakeType,
     NamedGroup,
+    ProtocolVersion,
     SignatureScheme,
 )
 from glasstls.wire.iana import registered_name
@@ -98,3 +99,56 @@ def test_implemented_members_keep_their_names_and_round_trip() -> None:
     assert int(dhe) == 0x009E and dhe == 0x009E
     assert describe([dhe]) == ["TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"]
     assert registered_name("ProtocolVersion", 0x0305) is None
+
+
+@pytest.mark.parametrize(
+    ("enum", "value", "name"),
+    [
+        (ExtensionType, 62, "TLS_FLAGS"),  # draft-ietf-tls-tlsflags
+        (ExtensionType, 53, "CONNECTION_ID_DEPRECATED"),  # IANA: "connection_id (deprecated)"
+        (ExtensionType, 61, "RRC"),
+        (ExtensionType, 0xFD00, "ECH_OUTER_EXTENSIONS"),
+        (AlertDescription, 117, "GENERAL_ERROR"),
+        (HandshakeType, 17, "CLIENT_CERTIFICATE_REQUEST"),  # RFC 9261
+        (HandshakeType, 26, "EKT_KEY"),  # RFC 8870
+        (HandshakeType, 9, "REQUEST_CONNECTION_ID"),  # RFC 9147
+        (CipherSuite, 0x1306, "TLS_AEGIS_256_SHA512"),  # not ..._SHA384
+        (CipherSuite, 0x1307, "TLS_AEGIS_128L_SHA256"),
+        (ProtocolVersion, 0xFEFF, "DTLS10"),
+        (ProtocolVersion, 0xFEFD, "DTLS12"),
+        (ProtocolVersion, 0xFEFC, "DTLS13"),
+    ],
+)
+def test_values_checked_against_their_registrations(enum: type, value: int, name: str) -> None:
+    """The entries a first version wrote from memory, as checked against what registered them (the module
+    docstring says where each was confirmed); the DTLS versions in ProtocolVersion's scheme."""
+    assert str(enum(value)) == name
+
+
+@pytest.mark.parametrize(
+    ("enum", "value", "name"),
+    [
+        (ExtensionType, 63, "UNKNOWN_0x003f"),  # nothing registered after tls_flags was found
+        (ExtensionType, 0x3374, "UNKNOWN_0x3374"),  # next_protocol_negotiation: never registered at IANA
+        (HandshakeType, 7, "UNKNOWN_0x07"),
+        (AlertDescription, 118, "UNKNOWN_0x76"),
+        (ProtocolVersion, 0x7F1C, "UNKNOWN_0x7f1c"),  # a TLS 1.3 draft version: not a registered value
+        (ProtocolVersion, 0xFEFE, "UNKNOWN_0xfefe"),  # would be "DTLS 1.1", which never existed
+    ],
+)
+def test_unconfirmed_or_unassigned_values_stay_unknown(enum: type, value: int, name: str) -> None:
+    assert str(enum(value)) == name
+
+
+def test_members_keep_their_names() -> None:
+    assert str(ProtocolVersion(0x0304)) == "TLS13" and str(ProtocolVersion(0x0300)) == "SSL30"
+    assert ProtocolVersion(0x0304).known and not ProtocolVersion(0xFEFD).known
+
+
+def test_every_registered_name_is_one_word() -> None:
+    """A printed name is one token (traces and --json carry it): no spaces or brackets copied from a registry."""
+    from glasstls.wire import iana
+
+    names = [n for table, _ in iana._TABLES.values() for n in table.values()]
+    names += list(iana._cipher_suites().values())
+    assert names and all(n.replace("_", "").isalnum() for n in names), [n for n in names if not n.isidentifier()]

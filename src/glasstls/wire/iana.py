@@ -5,11 +5,37 @@ among them still prints by its registered name when IANA has one (``TLS_DHE_RSA_
 ``FFDHE6144``, ``ECDSA_SHA224``); a value in a reserved or private-use range prints as such; only an unassigned
 value prints as ``UNKNOWN_0x....`` (and GREASE, RFC 8701, as ``GREASE_0x....``, decided in enums.py).
 
-Sources (the registries as of 2025): https://www.iana.org/assignments/tls-parameters (cipher suites,
-supported groups, alerts, handshake types, TLS 1.2 hash and signature algorithms),
-https://www.iana.org/assignments/tls-extensiontype-values, and the TLS SignatureScheme registry. Cipher suite
-names keep IANA's spelling (``TLS_DH_anon_...``); the other registries' names are upper-cased, as glasstls
-prints its own enum members (``x25519`` -> ``X25519``).
+Sources. The tables follow the IANA registries (https://www.iana.org/assignments/tls-parameters: cipher
+suites, supported groups, alerts, handshake types, content types, TLS 1.2 hash and signature algorithms;
+https://www.iana.org/assignments/tls-extensiontype-values; the TLS SignatureScheme registry). The values a first
+version wrote from memory were checked on 2026-12-08 against what registered them, found through the stored copies
+of public material (no live registry was reachable from here):
+
+* extension types 52-62 (transparency_info .. tls_flags), 0xFD00 and 0xFE0D: IANA's ExtensionType table as
+  mirrored value by value in public TLS parsers, and the registering documents (RFC 9162, 9146, 8844, 9001,
+  9149, 9102, draft-pismenny-tls-dtls-plaintext-sequence-number, draft-ietf-tls-dtls-rrc,
+  draft-ietf-tls-tlsflags; the ECH draft's "Update of the TLS ExtensionType Registry" for
+  encrypted_client_hello(0xfe0d) and ech_outer_extensions(0xfd00)). IANA spells 53 "connection_id
+  (deprecated)"; it prints as CONNECTION_ID_DEPRECATED (a name is one word);
+* alerts: too_many_cids_requested(52) (RFC 9147; the Linux kernel's include/net/tls_prot.h, copied from the
+  registry), general_error(117) (draft-ietf-tls-rfc8446bis, published as RFC 9846: "add a general_error
+  generic alert"), ech_required(121) (the ECH draft's "Update of the TLS Alert Registry");
+* handshake types 9, 10 (RFC 9147), 17 (RFC 9261), 25 (RFC 8879), 26 (RFC 8870): the registry as mirrored in
+  several public TLS parsers, which agree;
+* cipher suites 0x1306 TLS_AEGIS_256_SHA512 and 0x1307 TLS_AEGIS_128L_SHA256: draft-denis-tls-aegis (SHA512 for
+  the 256-bit key variants) and the registry as quoted by the AEGIS authors; an early Fizz release spelled 0x1306
+  ..._SHA384, which the registry does not.
+
+RFC 8446 section 11 populated the alert and handshake-type registries with the names of its appendix B, where
+values retired by TLS 1.3 carry a ``_RESERVED`` suffix (``no_certificate_RESERVED``); every such value is a member
+of glasstls's enums (TLS 1.2 still uses most of them), so the tables here keep the plain names and never decide
+those. A value none of these sources confirmed is left out, so that it prints as ``UNKNOWN_0x....``: a wrong name
+is worse than none. Cipher suite names keep IANA's spelling (``TLS_DH_anon_...``); the other registries' names
+are upper-cased, as glasstls prints its own enum members (``x25519`` -> ``X25519``).
+
+ProtocolVersion has no IANA registry: its members are SSL 3.0 to TLS 1.3 (``SSL30``, ``TLS10`` .. ``TLS13``); the
+DTLS versions print in the same scheme (``DTLS10`` = 0xFEFF, RFC 4347; ``DTLS12`` = 0xFEFD, RFC 6347; ``DTLS13``
+= 0xFEFC, RFC 9147), since a peer may send one where a TLS version belongs.
 
 The tables are parsed on first use: most connections never print an unsupported code point.
 """
@@ -557,6 +583,7 @@ _EXTENSIONS: dict[int, str] = {
     59: "dnssec_chain",
     60: "sequence_number_encryption_algorithms",
     61: "rrc",
+    62: "tls_flags",  # draft-ietf-tls-tlsflags
     0xFD00: "ech_outer_extensions",
     0xFE0D: "encrypted_client_hello",
     0xFF01: "renegotiation_info",
@@ -637,6 +664,10 @@ _HANDSHAKE_TYPES: dict[int, str] = {
     254: "message_hash",
 }
 
+#: Versions that are not ProtocolVersion members: DTLS (RFC 4347, 6347 and 9147 give {254, 255}, {254, 253} and
+#: {254, 252}: the one's complement of 1.0, 1.2 and 1.3).
+_VERSIONS: dict[int, str] = {0xFEFF: "DTLS10", 0xFEFD: "DTLS12", 0xFEFC: "DTLS13"}
+
 #: tls-parameters-5: TLS ContentType (glasstls implements 20-24).
 _CONTENT_TYPES: dict[int, str] = {25: "tls12_cid", 26: "ack"}
 
@@ -648,6 +679,7 @@ _TABLES: dict[str, tuple[dict[int, str], _Ranges]] = {
     "AlertDescription": (_ALERTS, ()),
     "HandshakeType": (_HANDSHAKE_TYPES, ()),
     "ContentType": (_CONTENT_TYPES, ()),
+    "ProtocolVersion": (_VERSIONS, ()),
 }
 
 
