@@ -210,12 +210,13 @@ def www_client(
     return run_openssl_client(port, cafile=pki.files.root, brief=False, extra_args=args, stdin=stdin).check().output
 
 
-def test_cli_serve_early_data_with_openssl(pki: TestPKI, tmp_path: Path) -> None:
+@pytest.mark.parametrize("aio", [False, True], ids=["threads", "aio"])
+def test_cli_serve_early_data_with_openssl(pki: TestPKI, tmp_path: Path, aio: bool) -> None:
     """serve --www --early-data: the GET comes as 0-RTT early data and is answered (the canonical use: a
-    request without side effects, harmless if replayed)."""
+    request without side effects, harmless if replayed); with threads and with --aio."""
     sess, early = tmp_path / "s.sess", tmp_path / "early.txt"
     early.write_bytes(EARLY)
-    with glasstls_serve(pki, "--www", "--early-data") as server:
+    with glasstls_serve(pki, "--www", "--early-data", *(["--aio"] if aio else [])) as server:
         www_client(pki, server.port, sess, sess_in=False)
         second = www_client(pki, server.port, sess, sess_in=True, early=early)
         server.wait_for_output(r"#2 closed: .*23 bytes of 0-RTT early data accepted \(replayable\)")

@@ -170,12 +170,16 @@ class AsyncServer:
         assert isinstance(transport, TLSTransport)
         report = self._report(transport)
         self._live[report.number] = transport
+        early = transport.get_extra_info("early_data") or b""  # accepted 0-RTT data: replayable (RFC 8446 8)
+        if early:
+            report.notes.append(f"{len(early)} bytes of 0-RTT early data accepted (replayable)")
         try:
             if self.on_handshake is not None:
                 self.on_handshake(report)
             if self.mode == "www":
-                await self._www(reader, writer, report)
+                await self._www(reader, writer, report, early)
             else:
+                writer.write(early)
                 while data := await reader.read(65536):
                     writer.write(data)
                     async with asyncio.timeout(WRITE_TIMEOUT):
@@ -198,8 +202,10 @@ class AsyncServer:
                 pass
             self._done(report, transport.record_protocol)
 
-    async def _www(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, report: ConnectionReport) -> None:
-        request = b""
+    async def _www(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, report: ConnectionReport, early: bytes
+    ) -> None:
+        request = early  # a GET sent as 0-RTT early data
         while b"\r\n\r\n" not in request and b"\n\n" not in request and len(request) <= MAX_REQUEST:
             data = await reader.read(65536)
             if not data:
