@@ -178,6 +178,9 @@ def recording(recorder: SpanRecorder) -> Iterator[SpanRecorder]:
         codec.set_span_hook(None)
 
 
+#: Messages whose decoder takes the body whole (no Reader, so no spans inside): the field the body is.
+_WHOLE_BODY = {"FINISHED": "verify_data"}
+
 _LOCK = threading.Lock()  # one annotating pass at a time: the hook is global (serve annotates per connection)
 
 
@@ -226,7 +229,8 @@ def annotate_message(
         spans.append(Span(0, 1, "msg_type", name, section, "Handshake"))
         spans.append(Span(1, 3, "length", str(int.from_bytes(raw[1:4], "big")), section, "Handshake"))
         body = raw[4:]
-        spans.append(Span(4, len(body), name, f"{len(body)} bytes", section_for(name, name), "Handshake"))
+        body_name = _WHOLE_BODY.get(name, name)  # a body read whole (no Reader) is its one field
+        spans.append(Span(4, len(body), body_name, f"{len(body)} bytes", section_for(name, name), name))
         recorder.register(body, 4)
         with _LOCK, recording(recorder):
             try:
