@@ -7,9 +7,11 @@ recorded when the page model decoded each message's raw bytes again (glasstls.wi
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from glasstls.page.model import Picture, build_picture
-from glasstls.record.capture import RecordCapture, capture_records
+from glasstls.record.capture import CapturedRecord, RecordCapture, capture_records
 from glasstls.wire.enums import CipherSuite, NamedGroup, ProtocolVersion
 from glasstls.wire.spans import Span, annotate_message
 from handshake_pair import Pair, chain_of, client_config, pki, server_config, server_credential
@@ -121,3 +123,51 @@ def test_no_reader_is_adopted_outside_an_annotating_pass() -> None:
 
     assert codec._span_hook is None
     assert type(codec.Reader(b"\x00")) is codec.Reader
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tls12=st.booleans(),
+    hello_retry=st.booleans(),
+    client_auth=st.booleans(),
+    record_size_limit=st.integers(64, 1 << 14),
+)
+def test_every_byte_is_annotated_whatever_the_record_sizes(
+    tls12: bool, hello_retry: bool, client_auth: bool, record_size_limit: int
+) -> None:
+    """The property over handshakes that differ in version, HelloRetryRequest, client authentication, and how
+    the peer's flights are cut into records (RFC 8449 record_size_limit)."""
+    client: dict[str, object] = {"record_size_limit": record_size_limit}
+    server: dict[str, object] = {"record_size_limit": record_size_limit}
+    if tls12:
+        client["max_version"] = ProtocolVersion.TLS12
+    elif hello_retry:
+        client["key_share_groups"] = (NamedGroup.X25519,)
+        server["groups"] = (NamedGroup.SECP384R1,)
+    if client_auth:
+        client["client_certificate"] = chain_of(pki().client)
+        server.update(client_auth="required", client_trust=pki().trust_store())
+    pair = Pair(client_config(**client), server_config(**server))
+    captured = _captured(pair)
+    pair.handshake()
+    for capture, side in zip(captured, ("client", "server"), strict=True):
+        _assert_every_byte_annotated(build_picture(capture.records, side))  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(content=st.binary(min_size=1, max_size=300), encrypted=st.booleans(), content_type=st.sampled_from([20, 21, 22]))
+def test_a_hostile_record_never_breaks_the_picture(content: bytes, encrypted: bool, content_type: int) -> None:
+    """Whatever a peer sends (a serve --html page is made of a stranger's bytes): the picture is made, every byte
+    of the record is in exactly one leaf, undecodable parts named as such."""
+    header = bytes((23 if encrypted else content_type, 3, 3)) + len(content).to_bytes(2, "big")
+    records = [CapturedRecord("received", 0.0, header + content, content_type, content, encrypted)]
+    picture = build_picture(records, "server")
+    record = picture.records[0]
+    leaves = [s for s, _ in (record.content_leaves if encrypted else record.leaves)]
+    size = len(content) if encrypted else len(record.raw)
+    owners = [0] * size
+    for span in leaves:
+        for i in range(span.offset, span.end):
+            owners[i] += 1
+    assert owners == [1] * size
+    assert picture.messages
