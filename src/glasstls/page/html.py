@@ -77,7 +77,8 @@ tr.rec td.lane{border-top:1px dashed #d0d7de}
 .sel,.hex span.sel,.fields tr.sel td{background:var(--sel)!important}
 .msel{outline:2px solid var(--sel)}
 .ks{display:flex;flex-direction:column;gap:4px}
-.stage{border:1px solid #d0d7de;border-radius:6px;padding:6px 10px;max-width:900px}
+.ksrow{display:flex;gap:8px}
+.stage{border:1px solid #d0d7de;border-radius:6px;padding:6px 10px;flex:1;min-width:0}
 .stage.no{opacity:.45;border-style:dashed}
 .stage .v{font-family:ui-monospace,Menlo,monospace;word-break:break-all;font-size:12px}
 .down{margin-left:30px;color:var(--mut)}
@@ -202,22 +203,32 @@ def _records(picture: Picture) -> str:
     return "".join(out)
 
 
+def _stage(stage: Stage) -> str:
+    value = ""
+    if stage.value is not None:
+        value = f'<div class="v">{esc(stage.keylog)} = {esc(stage.value)}</div>'
+    elif stage.keylog:
+        value = f'<div class="mut">value: not shown (key log label {esc(stage.keylog)})</div>'
+    reached = "" if stage.reached else ' <span class="mut">(not reached)</span>'
+    return (
+        f'<div class="stage{"" if stage.reached else " no"}"><b>{esc(stage.name)}</b>{reached}<br>'
+        f'<span class="mut">from</span> {esc(stage.inputs)}: {esc(stage.how)} <span class="mut">'
+        f"({esc(stage.section)})</span>{value}</div>"
+    )
+
+
 def _stages(stages: list[Stage]) -> str:
-    out: list[str] = []
-    for i, stage in enumerate(stages):
-        if i:
-            out.append('<div class="down">↓</div>')
-        value = ""
-        if stage.value is not None:
-            value = f'<div class="v">{esc(stage.keylog)} = {esc(stage.value)}</div>'
-        elif stage.keylog:
-            value = f'<div class="mut">value: not shown (key log label {esc(stage.keylog)})</div>'
-        reached = "" if stage.reached else ' <span class="mut">(not reached)</span>'
-        out.append(
-            f'<div class="stage{"" if stage.reached else " no"}"><b>{esc(stage.name)}</b>{reached}<br>'
-            f'<span class="mut">from</span> {esc(stage.inputs)}: {esc(stage.how)} <span class="mut">'
-            f"({esc(stage.section)})</span>{value}</div>"
-        )
+    """Top to bottom; the secrets derived from the same stage side by side (the schedule's branches)."""
+    rows: list[list[Stage]] = []
+    for stage in stages:
+        if rows and rows[-1][0].inputs == stage.inputs and len(rows[-1]) < 4:
+            rows[-1].append(stage)
+        else:
+            rows.append([stage])
+    out = [
+        ('<div class="down">↓</div>' if i else "") + f'<div class="ksrow">{"".join(_stage(s) for s in row)}</div>'
+        for i, row in enumerate(rows)
+    ]
     return f'<div class="ks">{"".join(out)}</div>'
 
 

@@ -115,7 +115,7 @@ def key_schedule(version: str, trace: Sequence[TraceEvent], secrets: dict[str, b
             Stage(
                 "Master Secret",
                 'HKDF-Extract(salt Derive-Secret(Handshake Secret, "derived", ""), IKM 0)',
-                "Handshake Secret",
+                'Handshake Secret, via Derive-Secret(., "derived", "")',
                 "RFC 8446 section 7.1",
                 reached=ap,
             ),
