@@ -129,7 +129,6 @@ def test_demo_writes_the_page_of_its_connection_and_of_its_two_failures(tmp_path
         ("connect", "/nonexistent-dir/page.html", "not a file in an existing directory"),
         ("demo", "/nonexistent-dir/page.html", "not a file in an existing directory"),
         ("serve", "{a file}", "not a directory"),
-        ("serve --aio", "pages", "does not work with --aio"),
     ],
 )
 def test_a_bad_html_target_is_a_usage_error(command: str, html: str, message: str, tmp_path: Path) -> None:
@@ -142,3 +141,18 @@ def test_a_bad_html_target_is_a_usage_error(command: str, html: str, message: st
     )
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_serve_aio_writes_pages_and_draws_ladders(pki_files: TestPKIFiles, tmp_path: Path) -> None:
+    pages = tmp_path / "aio-pages"
+    for server in serve(pki_files, "--aio", "--html", str(pages), "--trace"):
+        ok = connect(server.port, *trusted(pki_files), data=b"hi\n")
+        assert ok.returncode == 0, ok.stderr
+        failed = connect(server.port, "--cafile", str(pki_files.root), "--servername", "wrong.example")
+        assert failed.returncode == 1
+        output = server.wait_for("connection-2.html")
+        first = (pages / "connection-1.html").read_text(encoding="utf-8")
+        second = (pages / "connection-2.html").read_text(encoding="utf-8")
+        assert "As the server saw it" in first and "Connected: TLS13" in first
+        assert "The handshake failed" in second
+        assert output.count("The records on the wire, as the server saw them") == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glasstls.cli import CliError
 from glasstls.cli.output import Output
@@ -19,6 +20,10 @@ from glasstls.page.ladder import ladder_lines
 from glasstls.record.capture import CapturingRecordLayer, RecordCapture
 from glasstls.trace.keylog import KeyLog
 
+if TYPE_CHECKING:
+    from glasstls.cli.serve import Server
+    from glasstls.cli.serve_aio import AsyncServer
+
 __all__ = [
     "DemoKeyLog",
     "WatchedServerConnection",
@@ -27,6 +32,7 @@ __all__ = [
     "check_html_target",
     "print_ladder",
     "watch",
+    "watch_connections",
     "write_connection_page",
 ]
 
@@ -57,12 +63,10 @@ def add_html_option(parser: argparse.ArgumentParser, *, directory: bool = False)
         )
 
 
-def check_html_target(path: str | None, *, directory: bool = False, aio: bool = False) -> None:
+def check_html_target(path: str | None, *, directory: bool = False) -> None:
     """A bad ``--html`` is a usage error before anything happens (exit status 2, one line)."""
     if path is None:
         return
-    if aio:
-        raise CliError("--html needs the threaded server: it does not work with --aio yet")
     target = Path(path)
     if directory:
         if target.exists() and not target.is_dir():
@@ -88,6 +92,16 @@ class WatchedServerConnection(ServerConnection):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         watch(self)
+
+
+def watch_connections(server: Server | AsyncServer) -> None:
+    """``serve --html/--trace``: the connections ``server`` makes from now on keep their records."""
+    from glasstls.cli.serve import Server  # here: cli/serve imports this module
+
+    if isinstance(server, Server):
+        server.server.connection_class = WatchedServerConnection
+    else:
+        server._tls.connection_class = WatchedServerConnection  # the asyncio listener (io/aio.py)
 
 
 class DemoKeyLog:

@@ -602,7 +602,7 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
     """Serve until Ctrl-C (or SIGTERM). Connection reports go to ``out``; warnings to ``err`` (standard error),
     so that ``listening on HOST:PORT`` is the first line on standard output."""
     err = err if err is not None else out
-    pages.check_html_target(args.html, directory=True, aio=args.aio)
+    pages.check_html_target(args.html, directory=True)
     with ExitStack() as cleanup:
         try:
             config, directory = prepare(args, err, cleanup)
@@ -637,8 +637,8 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
                 )
         except OSError as e:
             raise CliError(f"cannot listen on {format_address(args.host, args.port)}: {e.strerror or e}") from e
-        if (args.html or args.trace) and isinstance(server, Server):
-            server.server.connection_class = pages.WatchedServerConnection  # keeps each connection's records
+        if args.html or args.trace:
+            pages.watch_connections(server)  # each connection keeps its records, for its page and ladder
         if directory is not None:
             host = "localhost" if args.host in ("127.0.0.1", "localhost", "0.0.0.0", "::", "") else args.host
             target = format_address(host, server.port)

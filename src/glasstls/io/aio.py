@@ -207,6 +207,8 @@ class AsyncTLSServer:
     closes on exit.
     """
 
+    connection_class: type[ServerConnection] = ServerConnection  # serve --html: one that keeps its records
+
     def __init__(
         self,
         handler: Handler,
@@ -320,7 +322,7 @@ class AsyncTLSServer:
         reader = asyncio.StreamReader(limit=self.limit)
         app = asyncio.StreamReaderProtocol(reader, self._run_handler)
         pump = TLSRecordProtocol(
-            ServerConnection(self.config),
+            self.connection_class(self.config),
             app,
             handshake_timeout=self.handshake_timeout,
             max_handshake_bytes=self.limits.max_handshake_bytes,
