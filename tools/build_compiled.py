@@ -26,7 +26,17 @@ BUILD = ROOT / "build" / "compiled"
 #: Sub-packages compiled whole: the protocol core.
 PACKAGES = ("wire", "record", "crypto", "handshake", "pki", "trace")
 #: Top-level modules compiled.
-MODULES = ("connection.py", "sessions.py", "config.py", "events.py", "errors.py", "explain.py", "advice.py")
+MODULES = (
+    "connection.py",
+    "connection_actions.py",
+    "connection_trace.py",
+    "sessions.py",
+    "config.py",
+    "events.py",
+    "errors.py",
+    "explain.py",
+    "advice.py",
+)
 #: Modules that stay Python, and why.
 LEFT_PURE = {
     # The open IntEnum (pseudo-members made with int.__new__, a __getattr__ hidden from mypy in the class

@@ -12,16 +12,24 @@ Bytes in (``receive_data``), bytes out (``data_to_send``), events (``events``), 
 Error handling (DESIGN rule 7): every failure inside is a ``TLSError`` that carries its alert. The connection
 catches it at this boundary, fills in the step that failed, queues the fatal alert once, and raises it; every
 later call raises the same error. A bug (any other exception) becomes ``InternalError`` the same way.
+
+Layers of the connection classes: ``connection_trace.ConnectionTrace`` (trace steps and their timing) <-
+``connection_actions.ConnectionActions`` (applying the actions a state recorded) <- ``_Connection`` here (the public
+API, the error boundary, records and messages in) <- ``ClientConnection`` / ``ServerConnection``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Literal
 
 from glasstls.config import ClientConfig, ServerConfig
+from glasstls.connection_actions import ConnectionActions
+from glasstls.connection_trace import _MESSAGE_NAMES, _message_name
+from glasstls.connection_trace import MAX_TRACE_EVENTS as MAX_TRACE_EVENTS  # re-exported (moved there)
+from glasstls.connection_trace import describe_message as describe_message  # re-exported (moved there)
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto.keys import certificate_der
 from glasstls.errors import (
@@ -41,31 +49,17 @@ from glasstls.events import (
     ConnectionClosed,
     DataReceived,
     Event,
-    HandshakeComplete,
     Negotiated,
     NewSessionTicketReceived,
 )
 from glasstls.handshake import client13, server13
 from glasstls.handshake.base import (
     Actions,
-    AllowChangeCipherSpec,
     Closed,
     Context,
-    EarlyDataWrite,
-    EmitEvent,
     Exporter,
-    HandshakeDone,
-    InstallKeys,
-    InstallTls12Keys,
-    LogSecret,
     RememberSession,
-    SendAlert,
-    SendChangeCipherSpec,
-    SendMessage,
-    SetPeerRecordSizeLimit,
-    SkipEarlyData,
     State,
-    Trace,
 )
 from glasstls.handshake.early_data import ExpectEndOfEarlyData
 from glasstls.handshake.failure import Progress, failure_context
@@ -73,18 +67,13 @@ from glasstls.handshake.traffic import TrafficState
 from glasstls.handshake.traffic12 import Traffic12
 from glasstls.pki.names import parse_server_name
 from glasstls.record.layer import OutgoingBytes, RecordLayer
-from glasstls.record.protection import NullProtection, Tls13Protection
-from glasstls.record.protection12 import tls12_protection
+from glasstls.record.protection import Tls13Protection
 from glasstls.record.reassembly import HandshakeReassembler
 from glasstls.sessions import ClientSession
-from glasstls.trace.events import NO_DETAILS, LazyDetails, TraceEvent, TraceKind
-from glasstls.wire.describe import describe
-from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion
+from glasstls.trace.events import TraceEvent, TraceKind
+from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, ProtocolVersion
 from glasstls.wire.messages import Alert, HandshakeMessage
 
-# Trace events kept per connection: the handshake needs a few dozen; post-handshake steps (KeyUpdate,
-# tickets) are bounded so that a long-lived connection does not grow without bound.
-MAX_TRACE_EVENTS = 2000
 #: Non-fatal alerts (TLS 1.2 warnings, user_canceled) accepted in a row, with no data or handshake message between,
 #: before unexpected_message: each costs a record's work and carries nothing, so unbounded they let one peer keep
 #: a connection busy for free (CVE-2016-8610). A genuine peer sends one or two (unrecognized_name,
@@ -116,7 +105,7 @@ class _ErrorBoundary:
             raise err from exc
 
 
-class _Connection:
+class _Connection(ConnectionActions):
     def __init__(self, config: ClientConfig | ServerConfig, side: Literal["client", "server"]) -> None:
         self._config = config
         self._ctx = Context(side, config)
@@ -193,19 +182,6 @@ class _Connection:
             negotiated_version=negotiated.version if negotiated is not None else None,
             record_progress=self._records.partial_record,
         )
-
-    @property
-    def trace(self) -> list[TraceEvent]:
-        """The steps so far, each explained (labels and public values only; never a secret)."""
-        trace = self._trace
-        side = self._ctx.side
-        for seq, item in enumerate(trace):
-            if type(item) is tuple:  # recorded without a sink: made into its TraceEvent on first read
-                time, duration, kind, step, summary, details, ok = item
-                if isinstance(details, HandshakeMessage):  # a message step: described when its details are read
-                    details = LazyDetails(functools.partial(describe_message, details))
-                trace[seq] = TraceEvent(seq, time, side, kind, step, summary, details, ok, duration)
-        return cast(list[TraceEvent], list(trace))
 
     def data_to_send(self) -> bytes:
         if self._pending_handshake:
@@ -479,267 +455,6 @@ class _Connection:
         actions = Actions(self._monotonic)
         state.update_write_keys(actions, request_peer=request_peer, reason=reason)
         self._apply(actions)
-
-    # -- internals: applying actions ------------------------------------------------------------------
-
-    def _apply(self, actions: Actions) -> None:
-        handlers = _ACTION_HANDLERS
-        times = actions.times
-        timed = len(times) == len(actions.items)
-        for index, action in enumerate(actions.items):
-            # A step is timed when the state recorded it (its work done), not now.
-            self._action_time = times[index] if timed else None
-            if type(action) is Trace:  # the most frequent action
-                self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
-                continue
-            handler = handlers.get(type(action))
-            if handler is None:
-                handler = _handler_for(action)
-            handler(self, action)
-        self._action_time = None
-        if self._pending_handshake:
-            self._flush_handshake()
-        self._records.deliver_ccs(self._state.accepts_ccs)
-        # Applying (sealing records, building record protection) is no step's work.
-        self._mark = max(self._mark, self._monotonic())
-
-    # One method per action type (dispatched on the type, see _ACTION_HANDLERS below).
-
-    def _apply_trace(self, action: Trace) -> None:
-        self._add_trace(action.kind, action.step, action.summary, action.details, action.ok)
-
-    def _apply_send(self, action: SendMessage) -> None:
-        # Coalesce consecutive handshake messages under the same keys into as few records as possible.
-        self._pending_handshake += action.raw
-        message = action.message
-        name = _MESSAGE_NAMES.get(message.msg_type) or _message_name(message.msg_type)
-        self._trace_message("message_sent", name, f"sent {name} ({len(action.raw)} bytes)", message)
-        self._progress.on_sent(message)
-
-    def _apply_send_ccs(self, action: SendChangeCipherSpec) -> None:
-        self._flush_handshake()
-        self._out += self._records.seal(ContentType.CHANGE_CIPHER_SPEC, b"\x01")
-        if self._state.wire_version == ProtocolVersion.TLS12:
-            self._add_trace(
-                "record",
-                "ChangeCipherSpec",
-                "sent change_cipher_spec: our next records are encrypted (RFC 5246 section 7.1)",
-            )
-        else:
-            self._add_trace(
-                "record",
-                "compatibility",
-                "sent change_cipher_spec (middlebox compatibility, RFC 8446 D.4)",
-            )
-
-    def _apply_alert(self, action: SendAlert) -> None:
-        self._flush_handshake()
-        self._out += self._records.seal(ContentType.ALERT, Alert(action.level, action.description).encode())
-        self._add_trace("alert_sent", "alert", f"sent {action.level} alert {action.description}")
-
-    def _apply_log_secret(self, action: LogSecret) -> None:
-        self._keylog(action.keylog_label, action.secret)
-
-    def _apply_allow_ccs(self, action: AllowChangeCipherSpec) -> None:
-        self._records.allow_ccs(action.allowed)
-
-    def _apply_event(self, action: EmitEvent) -> None:
-        self._events.append(action.event)
-        self._event_emitted(action.event)
-
-    def _apply_early_data_write(self, action: EarlyDataWrite) -> None:
-        self._flush_handshake()
-        if action.data is None:  # after a HelloRetryRequest: the second ClientHello goes in plaintext
-            self._records.set_write_protection(NullProtection())
-        else:
-            self._out += self._records.seal(_APPLICATION_DATA, action.data)
-
-    def _apply_skip_early_data(self, action: SkipEarlyData) -> None:
-        self._records.skip_early_data(action.limit)
-
-    def _apply_record_size_limit(self, action: SetPeerRecordSizeLimit) -> None:
-        self._records.set_max_fragment_out(action.limit)
-        if self._config.record_size_limit is not None:
-            self._records.set_max_plaintext_in(self._config.record_size_limit)
-
-    def _apply_done(self, action: HandshakeDone) -> None:
-        self._negotiated = action.negotiated
-        self._exporter_master_secret = action.exporter_master_secret
-        self._exporter = action.exporter
-        self._events.append(HandshakeComplete(action.negotiated))
-        n = action.negotiated
-        self._add_trace(
-            "info",
-            "handshake complete",
-            f"handshake complete: {n.version}, {n.cipher_suite}, {n.group}"
-            + (f", ALPN {n.alpn_protocol!r}" if n.alpn_protocol else "")
-            + (", resumed session (no certificate)" if n.resumed else ""),
-        )
-
-    def _apply_remember(self, action: RememberSession) -> None:
-        self._remember(action)
-
-    def _remember(self, action: RememberSession) -> None:
-        """Overridden by the client, which owns a session store."""
-
-    def _install12(self, action: InstallTls12Keys) -> None:
-        protection = tls12_protection(
-            action.suite, action.keys, encrypt_then_mac=action.encrypt_then_mac, random=self._config.random
-        )
-        if action.direction == "write":
-            self._flush_handshake()
-            self._records.set_write_protection(protection)
-        else:
-            if self._reassembler.buffered:
-                # RFC 5246 section 7.1: change_cipher_spec must not interrupt a handshake message.
-                raise UnexpectedMessage(
-                    "change_cipher_spec arrived in the middle of a handshake message", step="record layer"
-                )
-            self._records.set_read_protection(protection)
-        mode = action.suite.cipher_name + (
-            "" if action.suite.is_aead else (", encrypt-then-MAC" if action.encrypt_then_mac else ", MAC-then-encrypt")
-        )
-        self._add_trace(
-            "keys_installed",
-            "key schedule",
-            f"{action.label} keys installed for {'sending' if action.direction == 'write' else 'receiving'} ({mode})",
-            {"secret": action.label, "direction": action.direction, "cipher_suite": str(action.suite.suite)},
-        )
-
-    def _event_emitted(self, event: Event) -> None:
-        """A hook for the sides (the client stores session tickets)."""
-
-    def _install(self, action: InstallKeys) -> None:
-        suite = action.suite
-        key, iv = ks.traffic_keys(suite, action.secret)
-        limit = self._config.key_update_after_records or suite.confidentiality_limit
-        protection = Tls13Protection(suite.aead(key), iv, limit=limit, tag_len=suite.tag_len)
-        if action.direction == "write":
-            self._flush_handshake()
-            self._records.set_write_protection(protection)
-        else:
-            if self._reassembler.buffered:
-                # RFC 8446 section 5.1: handshake messages must not span a key change.
-                raise UnexpectedMessage(
-                    "handshake data followed a key-changing message in the same record", step="record layer"
-                )
-            self._records.set_read_protection(protection)
-        if action.keylog_label is not None:
-            self._keylog(action.keylog_label, action.secret)
-        self._add_trace(
-            "keys_installed",
-            "key schedule",
-            f"{action.label} keys installed for {'sending' if action.direction == 'write' else 'receiving'}"
-            f" ({suite.aead_name})",
-            {"secret": action.label, "direction": action.direction, "cipher_suite": str(suite.suite)},
-        )
-
-    def _flush_handshake(self) -> None:
-        if self._pending_handshake:
-            data = bytes(self._pending_handshake)
-            self._pending_handshake.clear()
-            self._out += self._records.seal(ContentType.HANDSHAKE, data)
-
-    def _keylog(self, label: str, secret: bytes) -> None:
-        keylog = self._config.keylog
-        if keylog is not None and self._ctx.client_random:
-            keylog.log(label, self._ctx.client_random, secret)
-
-    def _trace_message(self, kind: TraceKind, name: str, summary: str, message: HandshakeMessage) -> None:
-        """A message sent or received; its details (the message described) are made only when read."""
-        trace = self._trace
-        if len(trace) < MAX_TRACE_EVENTS and self._trace_sink is None:
-            # Kept as the message itself: the trace property makes its LazyDetails on first read.
-            start, duration = self._step_time()
-            trace.append((start, duration, kind, name, summary, message, None))
-            return
-        self._add_trace(kind, name, summary, LazyDetails(functools.partial(describe_message, message)))
-
-    def _step_time(self) -> tuple[float, float]:
-        """(start, duration) of a step whose work ends now (or when its action was recorded): it began where
-        the side's step before it ended, so a side's steps never overlap nor go backwards."""
-        end = self._action_time
-        if end is None:
-            end = self._monotonic()
-        mark = self._mark
-        if end < mark:
-            end = mark
-        self._mark = end
-        return mark - self._t0, end - mark
-
-    def _add_trace(
-        self,
-        kind: TraceKind,
-        step: str,
-        summary: str,
-        details: object = None,
-        ok: bool | None = None,
-    ) -> None:
-        trace = self._trace
-        if len(trace) >= MAX_TRACE_EVENTS:
-            return
-        info: Mapping[str, object]
-        if details is None:
-            info = NO_DETAILS
-        elif type(details) is dict or type(details) is LazyDetails or isinstance(details, Mapping):
-            info = details
-        else:
-            info = {"value": details}
-        sink = self._trace_sink
-        start, duration = self._step_time()
-        if sink is None:
-            # Most connections never read their trace: keep the fields, make the TraceEvent when read.
-            trace.append((start, duration, kind, step, summary, info, ok))
-            return
-        event = TraceEvent(len(trace), start, self._ctx.side, kind, step, summary, info, ok, duration)
-        trace.append(event)
-        sink(event)
-
-
-_MESSAGE_NAMES: dict[int, str] = {int(t): str(t) for t in HandshakeType}
-
-
-def _message_name(msg_type: int) -> str:
-    """``str(HandshakeType(msg_type))``, from a table for the named types."""
-    name = _MESSAGE_NAMES.get(msg_type)
-    return name if name is not None else str(HandshakeType(msg_type))
-
-
-#: How the connection applies each action type (DESIGN rule 2: states record actions, the connection applies).
-_ACTION_HANDLERS: dict[type, Callable[[_Connection, Any], None]] = {
-    Trace: _Connection._apply_trace,
-    SendMessage: _Connection._apply_send,
-    SendChangeCipherSpec: _Connection._apply_send_ccs,
-    InstallKeys: _Connection._install,
-    InstallTls12Keys: _Connection._install12,
-    RememberSession: _Connection._apply_remember,
-    SendAlert: _Connection._apply_alert,
-    LogSecret: _Connection._apply_log_secret,
-    AllowChangeCipherSpec: _Connection._apply_allow_ccs,
-    EmitEvent: _Connection._apply_event,
-    SetPeerRecordSizeLimit: _Connection._apply_record_size_limit,
-    SkipEarlyData: _Connection._apply_skip_early_data,
-    EarlyDataWrite: _Connection._apply_early_data_write,
-    HandshakeDone: _Connection._apply_done,
-}
-
-
-def _handler_for(action: object) -> Callable[[_Connection, Any], None]:
-    """The handler of an action whose exact type is not in the table (a subclass of an action type); an
-    object that is no action is ignored, as it always was."""
-    for cls, handler in _ACTION_HANDLERS.items():
-        if isinstance(action, cls):
-            return handler
-    return _ignore
-
-
-def _ignore(conn: _Connection, action: object) -> None:
-    return None
-
-
-def describe_message(message: object) -> dict[str, object]:
-    view = describe(message)
-    return view if isinstance(view, dict) else {"value": view}
 
 
 class ClientConnection(_Connection):
