@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from cryptography import x509
 
@@ -49,6 +49,7 @@ from glasstls.events import Negotiated
 from glasstls.handshake import dhe12
 from glasstls.handshake.base import (
     Actions,
+    Context,
     ServerCertVerified,
     SignatureVerified,
     State,
@@ -96,8 +97,20 @@ from glasstls.wire.messages import (
 )
 from glasstls.wire.messages_dhe import ServerKeyExchangeDhe
 
-if TYPE_CHECKING:
-    from glasstls.handshake.client13 import ClientHandshake
+
+class ClientHandshake(Protocol):
+    """What the TLS 1.2 client states read and set of the hello's facts (client13.ClientHandshake: the
+    ClientHello offers both versions). Declared here, so that this module does not depend on client13."""
+
+    ctx: Context
+    config: ClientConfig
+    server_name: str | None
+    offered_extensions: frozenset[ExtensionType]
+    session_id: bytes
+    session12: ClientSession | None
+    group: NamedGroup | None
+    alpn: str | None
+    peer_record_size_limit: int | None
 
 #: TLS 1.3-only extensions that must not appear in a TLS 1.2 ServerHello (RFC 8446 section 4.2).
 _TLS13_ONLY = frozenset(
