@@ -60,6 +60,8 @@ def fast_frozen_init(cls: C) -> C:
     defaults (no ``default_factory``) and no ``__post_init__``; for any other class it raises ``TypeError``.
     """
     params = getattr(cls, "__dataclass_params__", None)
+    if params is not None and cls.__dictoffset__ == 0 and "__slots__" not in cls.__dict__:
+        return cls  # compiled (make compiled: mypyc classes have no instance dict): its own __init__ is fast
     if params is None or not params.frozen or "__slots__" in cls.__dict__ or hasattr(cls, "__post_init__"):
         raise TypeError(f"fast_frozen_init: {cls.__name__} is not a plain frozen dataclass")
     names: list[str] = []
