@@ -47,6 +47,7 @@ test: $(STAMP) peers
 demo: $(STAMP)
 	$(PY) -m glasstls demo
 
+# With build/compiled present (make compiled), glasstls.bench adds the compiled build's column.
 bench: $(STAMP)
 	$(PY) -m glasstls.bench
 	$(PY) -m glasstls.bench_aio

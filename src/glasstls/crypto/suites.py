@@ -33,11 +33,12 @@ def hash_algorithm(name: str) -> hashes.HashAlgorithm:
 
 
 class Aead(Protocol):
-    """An AEAD keyed for one direction; the record layer builds the nonce (RFC 8446 section 5.3)."""
+    """An AEAD keyed for one direction; the record layer builds the nonce (RFC 8446 section 5.3). The text may
+    be a memoryview (a record still in the receive buffer, a slice of the application's data): no copy."""
 
-    def encrypt(self, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes: ...
+    def encrypt(self, nonce: bytes, plaintext: bytes | memoryview, aad: bytes) -> bytes: ...
 
-    def decrypt(self, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes: ...
+    def decrypt(self, nonce: bytes, ciphertext: bytes | memoryview, aad: bytes) -> bytes: ...
 
 
 class _CryptographyAead:
@@ -51,7 +52,7 @@ class _CryptographyAead:
         self.encrypt = impl.encrypt
         self._decrypt = impl.decrypt
 
-    def decrypt(self, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    def decrypt(self, nonce: bytes, ciphertext: bytes | memoryview, aad: bytes) -> bytes:
         try:
             return self._decrypt(nonce, ciphertext, aad)
         except InvalidTag:

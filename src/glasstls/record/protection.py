@@ -44,13 +44,13 @@ _RECORD_PREFIX = b"\x17\x03\x03"
 class Aead(Protocol):
     """The AEAD interface ``glasstls.crypto.suites`` provides (``decrypt`` raises ``BadRecordMac``).
 
-    ``open_view`` hands ``decrypt`` a memoryview into the receive buffer as the ciphertext; the
-    plaintext given to ``encrypt`` is always ``bytes``.
+    ``open_view`` hands ``decrypt`` a memoryview into the receive buffer as the ciphertext; the TLS 1.2 bulk
+    path hands ``encrypt`` a memoryview of the application's data.
     """
 
-    def encrypt(self, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes: ...
+    def encrypt(self, nonce: bytes, plaintext: bytes | memoryview, aad: bytes) -> bytes: ...
 
-    def decrypt(self, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes: ...
+    def decrypt(self, nonce: bytes, ciphertext: bytes | memoryview, aad: bytes) -> bytes: ...
 
 
 class RecordProtection(ABC):
@@ -346,7 +346,7 @@ class Tls13Protection(RecordProtection):
             )
         nonce = (self._iv ^ seq).to_bytes(self._iv_len, "big")
         # Raises BadRecordMac. The AEADs of glasstls.crypto (cryptography's) take any buffer, a view too.
-        inner = self._aead.decrypt(nonce, payload, header)  # type: ignore[arg-type]
+        inner = self._aead.decrypt(nonce, payload, header)
         self.records_protected = seq + 1
         if len(inner) > self._max_inner:
             # RFC 8446 section 5.2 / RFC 8449 section 4: the inner plaintext is too long.

@@ -193,10 +193,10 @@ class Tls12AeadProtection(_Tls12Protection):
         aad = b"".join((seq_bytes, type_byte, _VERSION_BYTES, n.to_bytes(2, "big")))
         if self._explicit:
             # RFC 5288 section 3: the nonce is salt (fixed_iv) + nonce_explicit; nonce_explicit = seq.
-            sealed = self._aead.encrypt(self._fixed_iv + seq_bytes, data, aad)  # type: ignore[arg-type]
+            sealed = self._aead.encrypt(self._fixed_iv + seq_bytes, data, aad)
             return b"".join((type_byte, _VERSION_BYTES, (8 + len(sealed)).to_bytes(2, "big"), seq_bytes)), sealed
         # RFC 7905 section 2: the 64-bit sequence number, left-padded with zeros, XORed with the 12-byte IV.
-        sealed = self._aead.encrypt((self._iv_int ^ seq).to_bytes(12, "big"), data, aad)  # type: ignore[arg-type]
+        sealed = self._aead.encrypt((self._iv_int ^ seq).to_bytes(12, "big"), data, aad)
         return b"".join((type_byte, _VERSION_BYTES, len(sealed).to_bytes(2, "big"))), sealed
 
     def seal(self, content_type: ContentType, data: bytes) -> bytes:
