@@ -444,7 +444,9 @@ def parse_peer_chain(
 class State:
     """A handshake state. Subclasses set ``expects`` and ``step`` and implement ``handle``."""
 
-    expects: ClassVar[frozenset[HandshakeType]] = frozenset()
+    #: The messages the state accepts: a class default, which a state whose answer depends on the suite or the
+    #: side (TLS 1.2 CertificateStatus, the traffic states) sets per instance.
+    expects: frozenset[HandshakeType] = frozenset()
     step: ClassVar[str] = "handshake"
     accepts_application_data: ClassVar[bool] = False
     #: TLS 1.2 (RFC 5246 section 7.1): a state that waits for the peer's change_cipher_spec record.

@@ -419,6 +419,11 @@ def _after_certificate(c: _Client12) -> State:
     return ExpectServerKeyExchange12(c)
 
 
+#: What may follow the server's Certificate (or CertificateStatus): ServerKeyExchange (ECDHE, DHE), or with
+#: the RSA key exchange CertificateRequest or ServerHelloDone (RFC 5246 section 7.3).
+_SERVER_KEY_EXCHANGE = frozenset({HandshakeType.SERVER_KEY_EXCHANGE})
+_CERTIFICATE_REQUEST_OR_DONE = frozenset({HandshakeType.CERTIFICATE_REQUEST, HandshakeType.SERVER_HELLO_DONE})
+
 class ExpectCertificateStatus12(_State12):
     """RFC 6066 section 8: the stapled OCSP response, sent because the server acknowledged status_request. The
     server "MAY also choose not to send" it: the message that would follow it is accepted as well."""
@@ -429,8 +434,8 @@ class ExpectCertificateStatus12(_State12):
     def __init__(self, c: _Client12) -> None:
         super().__init__(c)
         rsa = c.session.suite.key_exchange == "RSA"
-        following = ExpectCertificateRequestOrDone12.expects if rsa else ExpectServerKeyExchange12.expects
-        self.expects = self.expects | following  # type: ignore[misc]  # per-suite instance value
+        following = _CERTIFICATE_REQUEST_OR_DONE if rsa else _SERVER_KEY_EXCHANGE
+        self.expects = self.expects | following  # per-suite
 
     def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         c = self.c
@@ -448,7 +453,7 @@ class ExpectCertificateStatus12(_State12):
 class ExpectServerKeyExchange12(_State12):
     """RFC 8422 section 5.4: the server's ephemeral ECDH public value, signed with its certificate key."""
 
-    expects = frozenset({HandshakeType.SERVER_KEY_EXCHANGE})
+    expects = _SERVER_KEY_EXCHANGE
     step = "ServerKeyExchange"
 
     def _handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
@@ -498,7 +503,7 @@ class ExpectServerKeyExchange12(_State12):
 class ExpectCertificateRequestOrDone12(_State12):
     """RFC 5246 sections 7.4.4 and 7.4.5."""
 
-    expects = frozenset({HandshakeType.CERTIFICATE_REQUEST, HandshakeType.SERVER_HELLO_DONE})
+    expects = _CERTIFICATE_REQUEST_OR_DONE
     step = "ServerHelloDone"
 
     def __init__(self, c: _Client12, exchange: KeyExchange | None, premaster: bytes) -> None:
@@ -520,7 +525,7 @@ class ExpectCertificateRequestOrDone12(_State12):
                 + ("" if c.config.client_certificate else "; we have none and will send an empty one"),
             )
             state = ExpectCertificateRequestOrDone12(c, self.exchange, self.premaster)
-            state.expects = frozenset({HandshakeType.SERVER_HELLO_DONE})  # type: ignore[misc]
+            state.expects = frozenset({HandshakeType.SERVER_HELLO_DONE})
             return state
         c.transcript.add(raw)
         return self._client_flight(actions)

@@ -44,7 +44,7 @@ class TrafficState(State):
         self.max_key_updates_in_a_row = max_key_updates_in_a_row
         self.key_updates_in_a_row = 0
         # Per-side instance value: a client also accepts NewSessionTicket.
-        self.expects = _CLIENT_EXPECTS if ctx.side == "client" else _SERVER_EXPECTS  # type: ignore[misc]
+        self.expects = _CLIENT_EXPECTS if ctx.side == "client" else _SERVER_EXPECTS
 
     def application_data_received(self) -> None:
         self.key_updates_in_a_row = 0

@@ -169,7 +169,7 @@ class Traffic12(State):
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.refusals = 0
-        self.expects = frozenset(  # type: ignore[misc]  # per-side instance value
+        self.expects = frozenset(  # per side
             {HandshakeType.HELLO_REQUEST if ctx.side == "client" else HandshakeType.CLIENT_HELLO}
         )
 
