@@ -25,7 +25,8 @@ from glasstls.pki.certificate_profile import ProfileName, _key_violations
 from glasstls.pki.facts import _der, _ext, _is_self_issued, _label, _plural, _signed_by
 from glasstls.pki.names import ServerIdentity, explain_name_mismatch
 from glasstls.pki.paths import MAX_CANDIDATES_PER_ISSUER
-from glasstls.pki.report import MAX_PEER_CERTIFICATES, Role, _span, _when
+from glasstls.pki.report import MAX_PEER_CERTIFICATES, Role
+from glasstls.pki.revocation import _span, _when
 from glasstls.pki.trust import TrustStore
 
 # -- the analysis (explanation only; the verdict is cryptography's) ---------------------------------------

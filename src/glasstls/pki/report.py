@@ -7,13 +7,13 @@ is the proof object ``verify_*_chain`` return (DESIGN rule 3). The names are re-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from cryptography import x509
 
 from glasstls.errors import CertificateError, UsageError
-from glasstls.pki.revocation import RevocationResult
+from glasstls.pki.revocation import RevocationResult, _when
 
 __all__ = [
     "CHECK_NAMES",
@@ -53,19 +53,6 @@ CHECK_NAMES: tuple[CheckName, ...] = (
 MAX_PEER_CERTIFICATES = 100
 
 Role = Literal["server", "client"]
-
-
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _span(delta: timedelta) -> str:
-    seconds = int(abs(delta.total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}" + ("" if n == 1 else "s")
-    return f"{seconds} second" + ("" if seconds == 1 else "s")
 
 
 # -- the report --------------------------------------------------------------------------------------------

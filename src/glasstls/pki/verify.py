@@ -81,10 +81,8 @@ from glasstls.pki.report import (
     CheckResult,
     Role,
     VerifiedChain,
-    _span,
-    _when,
 )
-from glasstls.pki.revocation import REVOCATION_POLICIES, RevocationResult, check_revocation
+from glasstls.pki.revocation import REVOCATION_POLICIES, RevocationResult, _span, _when, check_revocation
 from glasstls.pki.trust import TrustStore
 
 if TYPE_CHECKING:
