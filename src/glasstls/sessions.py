@@ -282,26 +282,46 @@ def _read_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionStat
     max_early_data = r.u32("max_early_data")
     r.finish()
     try:
-        created_at = _EPOCH + micros * _MICROSECOND
-        alpn_text = alpn.decode("ascii") if alpn else None
-        name_text = server_name.decode("ascii") if server_name else None
-        verified_at = _EPOCH + verified_micros * _MICROSECOND if verified_micros else None
-        with_text = verified_with.decode("ascii") if verified_with else None
+        return _state(
+            cls, version, suite, secret, ems, micros, lifetime, age_add, alpn, server_name, certs, verified_micros,
+            verified_with, max_early_data,
+        )  # fmt: skip
     except (OverflowError, UnicodeDecodeError) as e:
         raise DecodeError(f"session state: {e}") from None
+
+
+def _state(
+    cls: type[ServerSessionState],
+    version: ProtocolVersion,
+    suite: CipherSuite,
+    secret: bytes,
+    ems: int,
+    micros: int,
+    lifetime: int,
+    age_add: int,
+    alpn: bytes,
+    server_name: bytes,
+    certs: tuple[bytes, ...],
+    verified_micros: int,
+    verified_with: bytes,
+    max_early_data: int,
+) -> ServerSessionState:
+    """The state from the fields as both readers find them (times in microseconds, texts in ASCII bytes);
+    OverflowError or UnicodeDecodeError for a time or a text that is not one (each reader answers that its
+    own way)."""
     return cls(
         version,
         suite,
         secret,
         bool(ems),
-        created_at,
+        _EPOCH + micros * _MICROSECOND,
         lifetime,
         age_add,
-        alpn_text,
-        name_text,
+        alpn.decode("ascii") if alpn else None,
+        server_name.decode("ascii") if server_name else None,
         certs,
-        verified_at,
-        with_text,
+        _EPOCH + verified_micros * _MICROSECOND if verified_micros else None,
+        verified_with.decode("ascii") if verified_with else None,
         max_early_data,
     )
 
@@ -360,29 +380,14 @@ def _decode_state(cls: type[ServerSessionState], data: bytes) -> ServerSessionSt
         return None
     verified_with = data[pos : pos + with_len]
     max_early_data = int.from_bytes(data[pos + with_len : end], "big")
+    state_version, state_suite = _protocol_version(version), _cipher_suite(suite)
     try:
-        created_at = _EPOCH + micros * _MICROSECOND
-        alpn_text = alpn.decode("ascii") if alpn else None
-        name_text = server_name.decode("ascii") if server_name else None
-        verified_at = _EPOCH + verified_micros * _MICROSECOND if verified_micros else None
-        with_text = verified_with.decode("ascii") if verified_with else None
+        return _state(
+            cls, state_version, state_suite, secret, ems, micros, lifetime, age_add, alpn, server_name, tuple(certs),
+            verified_micros, verified_with, max_early_data,
+        )  # fmt: skip
     except (OverflowError, UnicodeDecodeError):
         return None
-    return cls(
-        _protocol_version(version),
-        _cipher_suite(suite),
-        secret,
-        bool(ems),
-        created_at,
-        lifetime,
-        age_add,
-        alpn_text,
-        name_text,
-        tuple(certs),
-        verified_at,
-        with_text,
-        max_early_data,
-    )
 
 
 #: Keys of the ClientHello record share the used-ticket record with ticket ids (16-byte digests); the prefix
