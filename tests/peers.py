@@ -121,6 +121,7 @@ class PeerProcess:
         self.name = name or Path(self.argv[0]).name
         self._lock = threading.Condition()
         self._stdout = bytearray()
+        self._stderr = bytearray()
         self._combined: list[bytes] = []
         self._closed_streams = 0
         self.proc = subprocess.Popen(
@@ -146,8 +147,7 @@ class PeerProcess:
                 if not chunk:
                     break
                 with self._lock:
-                    if is_stdout:
-                        self._stdout += chunk
+                    (self._stdout if is_stdout else self._stderr).extend(chunk)
                     self._combined.append(chunk)
                     self._lock.notify_all()
         except (OSError, ValueError):
@@ -169,14 +169,20 @@ class PeerProcess:
             return bytes(self._stdout)
 
     def wait_for(self, pattern: str | re.Pattern[str], timeout: float = PEER_TIMEOUT) -> re.Match[str] | None:
-        """Wait until ``pattern`` (a regex) appears in ``output()``; ``None`` on timeout or process end."""
+        """Wait until ``pattern`` (a regex) appears in ``output()``, or in stdout or stderr alone; ``None`` on
+        timeout or process end.
+
+        Stdout and stderr arrive in chunks from two pipes, so in ``output()`` a chunk of one can land inside a line
+        of the other ("gplain hello" once cut "depth=2 O = glasstls ..." in two): a line-anchored pattern for
+        what one stream printed is also looked for in that stream alone."""
         regex = re.compile(pattern) if isinstance(pattern, str) else pattern
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                match = regex.search(b"".join(self._combined).decode("utf-8", "replace"))
-                if match is not None:
-                    return match
+                for text in (b"".join(self._combined), self._stdout, self._stderr):
+                    match = regex.search(bytes(text).decode("utf-8", "replace"))
+                    if match is not None:
+                        return match
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._closed_streams == 2:
                     return None
