@@ -49,8 +49,8 @@ def test_connect_and_serve_write_pages_of_good_and_failed_handshakes(
         assert f"page of the connection written to {target}".encode() in proc.stderr, proc.stderr
         results[name] = target.read_text(encoding="utf-8")
         stderr[name] = proc.stderr.decode()
-    assert "Connected: TLS13" in results["tls13"]
-    assert "Connected: TLS12" in results["tls12"] and "ServerHelloDone" in results["tls12"]
+    assert "Connected: TLS 1.3" in results["tls13"]
+    assert "Connected: TLS 1.2" in results["tls12"] and "ServerHelloDone" in results["tls12"]
     for failed in ("wrong-name", "wrong-name12"):
         assert "The handshake failed at certificate verification" in results[failed]
         assert "alert fatal bad_certificate" in results[failed]
@@ -114,7 +114,7 @@ def test_demo_writes_the_page_of_its_connection_and_of_its_two_failures(tmp_path
     proc = subprocess.run(args, capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr
     html = target.read_text(encoding="utf-8")
-    assert f"Connected: {'TLS12' if tls12 else 'TLS13'}" in html
+    assert f"Connected: {'TLS 1.2' if tls12 else 'TLS 1.3'}" in html
     assert "because this is the demo: its keys are throwaway" in html
     value = "CLIENT_RANDOM = " if tls12 else "CLIENT_TRAFFIC_SECRET_0 = "
     assert value in html
@@ -153,6 +153,6 @@ def test_serve_aio_writes_pages_and_draws_ladders(pki_files: TestPKIFiles, tmp_p
         output = server.wait_for("connection-2.html")
         first = (pages / "connection-1.html").read_text(encoding="utf-8")
         second = (pages / "connection-2.html").read_text(encoding="utf-8")
-        assert "As the server saw it" in first and "Connected: TLS13" in first
+        assert "As the server saw it" in first and "Connected: TLS 1.3" in first
         assert "The handshake failed" in second
         assert output.count("The records on the wire, as the server saw them") == 2

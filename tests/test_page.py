@@ -49,7 +49,7 @@ def test_the_page_of_a_successful_handshake(version: str) -> None:
     for record in picture.records:
         assert f'id="rec-{record.index}"' in html
         assert record.raw[:16].hex(" ") in html.replace("</span> <span", "").replace("\n", "") or record.raw[:1].hex()
-    assert f"Connected: {version}" in html
+    assert f"Connected: {page.version_words(version)}," in html  # "TLS 1.3", as a person writes it
     assert "HelloRetryRequest" in names if version == "TLS13" else "ServerHelloDone" in names
     # Self-contained: nothing to fetch, and a policy that forbids fetching.
     assert "default-src 'none'" in html
@@ -112,3 +112,17 @@ def test_the_server_side_page_of_a_tls12_handshake() -> None:
     html = page.page_html(pair.server, capture, title="server")
     assert "As the server saw it" in html
     assert "ClientKeyExchange" in _message_names(html)
+
+
+def test_the_page_writes_versions_as_a_person_does() -> None:
+    """The banner and the summary say "TLS 1.3" / "TLS 1.2", never the enum names TLS13 / TLS12."""
+    from glasstls.page.model import version_words
+
+    assert version_words("TLS13") == "TLS 1.3" and version_words("TLS12") == "TLS 1.2"
+    for version, words in (("TLS13", "TLS 1.3"), ("TLS12", "TLS 1.2")):
+        pair = _pair(version)
+        capture = page.watch(pair.client)
+        pair.handshake()
+        html = page.page_html(pair.client, capture, title="t")
+        assert f"Connected: {words}," in html and f"messages, {words}." in html, version
+        assert "Connected: TLS1" not in html and f"messages, {version}." not in html

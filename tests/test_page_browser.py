@@ -184,7 +184,7 @@ def _picture_and_page(tmp_path: Path, version: str, *, fail: bool) -> tuple[Pict
     pair.pump()
     assert (pair.client_error is not None) == fail
     target = tmp_path / f"{version}-{'failed' if fail else 'ok'}.html"
-    title = f"glasstls: a {version} handshake{' that failed' if fail else ''} (test PKI, in memory)"
+    title = f"glasstls: a {page.version_words(version)} handshake{' that failed' if fail else ''} (test PKI, in memory)"
     page.write_page(target, pair.client, capture, title=title)
     return page.build_picture(capture.records, "client"), target
 

@@ -15,7 +15,7 @@ from glasstls.connection import ClientConnection, ServerConnection
 from glasstls.explain import Explanation
 from glasstls.page.html import PageInput, render_page
 from glasstls.page.keys import key_schedule, parse_keylog, read_secrets
-from glasstls.page.model import Picture, build_picture
+from glasstls.page.model import Picture, build_picture, version_words
 from glasstls.record.capture import RecordCapture, capture_records
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "page_html",
     "parse_keylog",
     "read_secrets",
+    "version_words",
     "watch",
     "write_page",
 ]
@@ -70,7 +71,7 @@ def page_html(
         outcome = f"The handshake failed at {explanation.step}."
     elif negotiated is not None:
         outcome = (
-            f"Connected: {negotiated.version}, {negotiated.cipher_suite}"
+            f"Connected: {version_words(str(negotiated.version))}, {negotiated.cipher_suite}"
             f"{', ' + str(negotiated.group) if negotiated.group is not None else ''}"
             f"{', resumed' if negotiated.resumed else ''}."
         )

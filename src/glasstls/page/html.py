@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from glasstls.explain import Explanation
 from glasstls.page.keys import Stage
-from glasstls.page.model import MessageView, Picture, RecordView
+from glasstls.page.model import MessageView, Picture, RecordView, version_words
 from glasstls.trace.events import TraceEvent
 from glasstls.wire.spans import Span
 
@@ -279,7 +279,7 @@ def render_page(page: PageInput) -> str:
         f"<title>{esc(page.title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{esc(page.title)}</h1>"
         f'<p class="mut">As the {esc(picture.side)} saw it: {len(picture.records)} records, '
-        f"{len(picture.messages)} messages{', ' + esc(picture.version) if picture.version else ''}. "
+        f"{len(picture.messages)} messages{', ' + esc(version_words(picture.version)) if picture.version else ''}. "
         "Click a message to find its bytes; click a byte range or a field to see both.</p>"
         f'<div class="banner{" fail" if failed else ""}" id="outcome">{"".join(banner_rows)}</div>'
         "<h2>The messages, in wire order</h2>"

@@ -315,3 +315,8 @@ def _message_name(raw: bytes, annotation: Annotation) -> str:
 def _alert_words(annotation: Annotation) -> str:
     values = {s.name: s.value.split(" (")[0] for s in annotation.leaves}
     return f"{values.get('level', '?')} {values.get('description', '?')}".lower()
+
+
+def version_words(version: str) -> str:
+    """A protocol version as a person writes it: "TLS13" -> "TLS 1.3" (the enum's name stays the data's)."""
+    return version.replace("TLS1", "TLS 1.", 1) if version.startswith("TLS1") else version
