@@ -16,7 +16,6 @@ start_handshake ──► ExpectServerHello ──(HRR)──► ExpectServerHel
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -29,7 +28,6 @@ from glasstls.crypto import signatures
 from glasstls.crypto.groups import KeyExchange, exchange_name, start_key_exchange
 from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate, load_der_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
-from glasstls.crypto.tls12 import TLS12_SUITES
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
     DecodeError,
@@ -52,7 +50,13 @@ from glasstls.handshake.base import (
     check_finished,
     parse_peer_chain,
 )
-from glasstls.handshake.client_psk13 import PskOffer, bind_psk, psk_extension, psk_offer
+from glasstls.handshake.client_hello import (
+    ClientHandshake,
+    client_hello,
+    config_offer,
+    offered_versions,
+)
+from glasstls.handshake.client_psk13 import PskOffer, bind_psk, psk_offer
 from glasstls.handshake.peer_auth import client_verification, verify_server
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.verify import VerifiedChain
@@ -65,7 +69,6 @@ from glasstls.wire.enums import (
     HandshakeType,
     NamedGroup,
     ProtocolVersion,
-    PskKeyExchangeMode,
     SignatureScheme,
 )
 from glasstls.wire.messages import (
@@ -83,158 +86,6 @@ from glasstls.wire.messages import (
     ServerHello,
     decode_handshake,
 )
-
-
-@dataclass
-class ClientHandshake:
-    """Facts of this handshake that several client states read (the offer, and what was chosen)."""
-
-    ctx: Context
-    config: ClientConfig
-    server_name: str | None
-    offered_extensions: frozenset[ExtensionType]
-    session_id: bytes
-    session12: ClientSession | None = None  # a TLS 1.2 session offered for resumption (RFC 5246 7.4.1.2, RFC 5077)
-    ccs_sent: bool = False
-    hello_retry: bool = False
-    group: NamedGroup | None = None
-    alpn: str | None = None
-    peer_record_size_limit: int | None = None
-    certificate_request: CertificateRequest | None = None
-    psk: PskOffer | None = None
-    resumed: ClientSession | None = None  # set when the server accepted our ticket
-    early: early_data_client.EarlyOffer | None = None  # 0-RTT data sent (issue 15)
-
-
-class _Offer:
-    """What a config offers in every ClientHello: versions, suites and the extensions that depend on the
-    config alone, made once per config (configs are frozen) so that each connection reuses the objects
-    (and their encodings)."""
-
-    __slots__ = (
-        "alpn",
-        "config",
-        "groups",
-        "modes",
-        "record_size_limit",
-        "signature_algorithms",
-        "status_request",
-        "suites",
-        "versions",
-        "versions_ext",
-    )
-
-    def __init__(self, config: ClientConfig) -> None:
-        self.config = config  # held, so that id(config) is not reused while the entry exists
-        versions = offered_versions(config)
-        self.versions = versions
-        self.suites = offered_suites(config, versions)
-        self.versions_ext = ext.SupportedVersionsClientHello(versions)
-        self.groups = ext.SupportedGroups(client12.hello_groups(config.groups, versions))
-        self.signature_algorithms = ext.SignatureAlgorithms(config.signature_schemes)
-        self.alpn = (
-            ext.ApplicationLayerProtocolNegotiation(tuple(p.encode() for p in config.alpn_protocols))
-            if config.alpn_protocols
-            else None
-        )
-        self.record_size_limit = (
-            ext.RecordSizeLimit(config.record_size_limit) if config.record_size_limit is not None else None
-        )
-        # RFC 6066 section 8, RFC 8446 section 4.4.2.1: ask for an OCSP staple.
-        wants_staple = config.request_ocsp_staple and config.revocation != "off"
-        self.status_request = ext.StatusRequest() if wants_staple and not config.dangerous_skip_verification else None
-        # RFC 8446 section 4.2.9: the modes we accept; servers send tickets only to clients that name one.
-        modes = (PskKeyExchangeMode.PSK_DHE_KE,) + ((PskKeyExchangeMode.PSK_KE,) if config.psk_ke_allowed else ())
-        self.modes = (
-            ext.PskKeyExchangeModes(modes)
-            if config.session_store is not None and config.max_version >= ProtocolVersion.TLS13
-            else None
-        )
-
-
-_offers: dict[int, _Offer] = {}
-
-
-def _offer(config: ClientConfig) -> _Offer:
-    offer = _offers.get(id(config))
-    if offer is None or offer.config is not config:
-        if len(_offers) >= 256:
-            _offers.clear()
-        offer = _offers[id(config)] = _Offer(config)
-    return offer
-
-
-@functools.lru_cache(maxsize=256)
-def _server_name_extension(host_name: str) -> ext.ServerName:
-    return ext.ServerName(host_name)
-
-
-def _client_hello(
-    hs: ClientHandshake, random: bytes, shares: Sequence[KeyExchange], cookie: bytes | None
-) -> ClientHello:
-    """RFC 8446 section 4.1.2; when TLS 1.2 is enabled too, one ClientHello offers both (RFC 8446 section D.1)."""
-    config = hs.config
-    offer = _offer(config)
-    versions = offer.versions
-    offers13 = ProtocolVersion.TLS13 in versions
-    offers12 = ProtocolVersion.TLS12 in versions
-    exts: list[ext.Extension] = []
-    if hs.server_name is not None and config.send_sni and not _is_ip(hs.server_name):
-        exts.append(_server_name_extension(hs.server_name))  # RFC 6066 section 3: no IP literals in SNI
-    if offers13:
-        exts.append(offer.versions_ext)
-    exts.append(offer.groups)
-    exts.append(offer.signature_algorithms)
-    if offers13:
-        exts.append(ext.KeyShareClientHello(tuple(ext.KeyShareEntry(s.group, s.public_bytes()) for s in shares)))
-    if offers12:
-        exts.extend(client12.hello_extensions(config, hs.session12))
-    if offer.alpn is not None:
-        exts.append(offer.alpn)
-    if offer.record_size_limit is not None:
-        exts.append(offer.record_size_limit)
-    if offer.status_request is not None:
-        exts.append(offer.status_request)
-    if cookie is not None:
-        exts.append(ext.Cookie(cookie))
-    if offer.modes is not None:
-        exts.append(offer.modes)
-    exts += early_data_client.hello_extension(hs.early)  # RFC 8446 section 4.2.10
-    if hs.psk is not None:
-        exts.append(psk_extension(hs.psk, config))  # RFC 8446 section 4.2.11: pre_shared_key MUST be last
-    return ClientHello(
-        random=random,
-        legacy_session_id=hs.session_id,
-        cipher_suites=offer.suites,
-        extensions=tuple(exts),
-    )
-
-
-def offered_versions(config: ClientConfig) -> tuple[ProtocolVersion, ...]:
-    """The versions between min_version and max_version, newest first (RFC 8446 section 4.2.1)."""
-    both = (ProtocolVersion.TLS13, ProtocolVersion.TLS12)
-    return tuple(v for v in both if config.min_version <= v <= config.max_version)
-
-
-def offered_suites(config: ClientConfig, versions: Sequence[ProtocolVersion]) -> tuple[CipherSuite, ...]:
-    """The configured suites usable with the offered versions, in the configured order."""
-    return tuple(
-        s
-        for s in config.cipher_suites
-        if (s in TLS13_SUITES and ProtocolVersion.TLS13 in versions)
-        or (s in TLS12_SUITES and ProtocolVersion.TLS12 in versions)
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _is_ip(name: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
 
 
 def start_handshake(
@@ -264,7 +115,7 @@ def start_handshake(
     psk = psk_offer(config, server_name, session, actions)
     early = early_data_client.offer(config, psk, early_data, actions)
     probe = ClientHandshake(ctx, config, server_name, frozenset(), session_id, session12, psk=psk, early=early)
-    hello = _client_hello(probe, random, shares, None)
+    hello = client_hello(probe, random, shares, None)
     hs = ClientHandshake(
         ctx,
         config,
@@ -291,7 +142,7 @@ def start_handshake(
     actions.trace(
         "choice",
         "ClientHello",
-        f"offering {' and '.join(str(v) for v in _offer(config).versions).replace('TLS1', 'TLS 1.')} with "
+        f"offering {' and '.join(str(v) for v in config_offer(config).versions).replace('TLS1', 'TLS 1.')} with "
         f"{len(hello.cipher_suites)} cipher suites"
         + (", key shares for " + ", ".join(str(s.group) for s in shares) if shares else ""),
         {"server_name": server_name, "alpn": list(config.alpn_protocols)},
@@ -457,7 +308,7 @@ class ExpectServerHello(State):
         if hs.config.middlebox_compatibility and not hs.ccs_sent:
             actions.send_ccs()  # RFC 8446 appendix D.4: before the second flight
             hs.ccs_sent = True
-        hello = _client_hello(hs, self.hello.random, list(shares.values()), cookie.cookie if cookie else None)
+        hello = client_hello(hs, self.hello.random, list(shares.values()), cookie.cookie if cookie else None)
         # RFC 8446 section 4.1.2: new ticket age and binder; the binder now covers the HelloRetryRequest too.
         hello = bind_psk(hs.psk, hello, self.transcript)
         self.transcript.add(actions.send(hello))
