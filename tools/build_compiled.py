@@ -49,6 +49,7 @@ LEFT_PURE = {
     # (issue 17: a later session, with the split of these modules).
     "wire/extensions.py",
     "wire/messages.py",
+    "wire/_messages12.py",
     "wire/messages_dhe.py",
     # An attribute named ``_thread`` becomes the C struct field ``__thread``, a gcc keyword (a mypyc bug, mypy
     # 2.4): renaming it would let the module compile.

@@ -1,0 +1,301 @@
+"""The TLS 1.2-only handshake messages (RFC 5246 section 7.4, RFC 8422 section 5, RFC 5077 section 3.3, RFC 6066
+section 8), moved out of :mod:`glasstls.wire.messages` (the house limit of 800 lines) unchanged.
+
+Import them from :mod:`glasstls.wire.messages`, which re-exports them and lists them in its dispatch tables: this
+module imports the message base from there, so importing it first is a circular import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+from glasstls.errors import DecodeError
+from glasstls.wire.codec import Writer, fast_frozen_inits
+from glasstls.wire.enums import (
+    CertificateStatusType,
+    ClientCertificateType,
+    ECCurveType,
+    HandshakeType,
+    NamedGroup,
+    SignatureScheme,
+)
+from glasstls.wire.limits import MAX_CERTIFICATES, at_most
+from glasstls.wire.messages import U8_MAX, U16_MAX, U24_MAX, HandshakeMessage, _reader
+
+__all__ = [
+    "Certificate12",
+    "CertificateRequest12",
+    "CertificateStatus",
+    "ClientKeyExchangeEcdhe",
+    "ClientKeyExchangeRsa",
+    "HelloRequest",
+    "NewSessionTicket12",
+    "ServerHelloDone",
+    "ServerKeyExchangeEcdhe",
+]
+
+
+# --------------------------------------------------------------------------------------------------------
+# TLS 1.2 messages (RFC 5246 section 7.4, RFC 8422 section 5, RFC 5077 section 3.3, RFC 6066 section 8)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HelloRequest(HandshakeMessage):
+    """RFC 5246 section 7.4.1.1: ``struct { } HelloRequest`` (TLS 1.2 only)."""
+
+    msg_type = HandshakeType.HELLO_REQUEST
+
+    def encode_body(self) -> bytes:
+        return b""
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        _reader(cls, data).finish()
+        return cls()
+
+
+@dataclass(frozen=True)
+class Certificate12(HandshakeMessage):
+    """RFC 5246 section 7.4.2 (TLS 1.2): ``opaque ASN.1Cert<1..2^24-1>;
+    ASN.1Cert certificate_list<0..2^24-1>`` (sender's certificate first). No context, no per-entry
+    extensions (those are TLS 1.3's :class:`Certificate`)."""
+
+    msg_type = HandshakeType.CERTIFICATE
+    certificate_list: tuple[bytes, ...]
+
+    def encode_body(self) -> bytes:
+        w = Writer()
+        with w.block(3):
+            for cert in self.certificate_list:
+                w.vec(3, cert)
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        cert = at_most(MAX_CERTIFICATES, lambda s: s.vec(3, "ASN.1Cert", 1, U24_MAX))
+        certs = tuple(r.list_of(3, "certificate_list", cert, 0, U24_MAX))
+        r.finish()
+        return cls(certs)
+
+
+@dataclass(frozen=True)
+class ServerKeyExchangeEcdhe(HandshakeMessage):
+    """RFC 8422 section 5.4, the ECDHE ServerKeyExchange (TLS 1.2)::
+
+        struct { ECCurveType curve_type = named_curve(3); NamedCurve namedcurve; } ECParameters;
+        struct { ECParameters curve_params; opaque point<1..2^8-1>; } ServerECDHParams;
+        struct { ServerECDHParams params; digitally-signed Signature signed_params; } ServerKeyExchange;
+
+    ``digitally-signed`` in TLS 1.2 always carries its algorithm (RFC 5246 section 4.7):
+    ``SignatureAndHashAlgorithm algorithm; opaque signature<0..2^16-1>``. The signature covers
+    ``client_random + server_random + params_bytes()`` (RFC 8422 section 5.4), checked by the state.
+
+    A curve_type other than named_curve is a decode_error: RFC 8422 section 5.4 deprecates the explicit
+    curve types (1, 2) and defines the ECParameters body only for named_curve, so nothing else can be parsed.
+    """
+
+    msg_type = HandshakeType.SERVER_KEY_EXCHANGE
+    named_group: NamedGroup
+    public: bytes
+    signature_scheme: SignatureScheme
+    signature: bytes
+
+    def params_bytes(self) -> bytes:
+        """The ServerECDHParams encoding (what the signature covers, RFC 8422 section 5.4):
+        ``03 || named_group (2) || len(public) (1) || public``."""
+        return Writer().u8(ECCurveType.NAMED_CURVE).u16(self.named_group).vec(1, self.public).getvalue()
+
+    def encode_body(self) -> bytes:
+        w = Writer().raw(self.params_bytes())
+        return w.u16(self.signature_scheme).vec(2, self.signature).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        curve_type = ECCurveType(r.u8("curve_type"))
+        if curve_type != ECCurveType.NAMED_CURVE:
+            # RFC 8422 section 5.4: only named_curve has a defined body; explicit curves are deprecated.
+            raise DecodeError(
+                f"{cls.__name__}: curve_type is {curve_type}, not NAMED_CURVE; explicit curves are not supported "
+                "(RFC 8422 5.4)"
+            )
+        group = NamedGroup(r.u16("named_group"))
+        public = r.vec(1, "public", 1, U8_MAX)  # RFC 8422 section 5.4: ECPoint point<1..2^8-1>
+        scheme = SignatureScheme(r.u16("signature_scheme"))
+        signature = r.vec(2, "signature", 0, U16_MAX)  # RFC 5246 section 4.7
+        r.finish()
+        return cls(group, public, scheme, signature)
+
+
+@dataclass(frozen=True)
+class CertificateRequest12(HandshakeMessage):
+    """RFC 5246 section 7.4.4 (TLS 1.2)::
+
+        ClientCertificateType certificate_types<1..2^8-1>;
+        SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>;
+        DistinguishedName certificate_authorities<0..2^16-1>;   opaque DistinguishedName<1..2^16-1>;
+
+    The DistinguishedNames are kept as DER bytes (parsing them is pki/'s business).
+    """
+
+    msg_type = HandshakeType.CERTIFICATE_REQUEST
+    certificate_types: tuple[ClientCertificateType, ...]
+    signature_algorithms: tuple[SignatureScheme, ...]
+    certificate_authorities: tuple[bytes, ...] = ()
+
+    def encode_body(self) -> bytes:
+        w = Writer().vec(1, bytes(self.certificate_types))
+        with w.block(2):
+            for scheme in self.signature_algorithms:
+                w.u16(scheme)
+        with w.block(2):
+            for name in self.certificate_authorities:
+                w.vec(2, name)
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        types = tuple(ClientCertificateType(t) for t in r.vec(1, "certificate_types", 1, U8_MAX))
+        schemes = tuple(
+            r.list_of(
+                2, "supported_signature_algorithms", lambda s: SignatureScheme(s.u16("signature_algorithm")),
+                2, U16_MAX - 1,
+            )
+        )
+        authorities = tuple(
+            r.list_of(
+                2, "certificate_authorities", lambda s: s.vec(2, "DistinguishedName", 1, U16_MAX), 0, U16_MAX
+            )
+        )
+        r.finish()
+        return cls(types, schemes, authorities)
+
+
+@dataclass(frozen=True)
+class ServerHelloDone(HandshakeMessage):
+    """RFC 5246 section 7.4.5: ``struct { } ServerHelloDone``."""
+
+    msg_type = HandshakeType.SERVER_HELLO_DONE
+
+    def encode_body(self) -> bytes:
+        return b""
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        _reader(cls, data).finish()
+        return cls()
+
+
+@dataclass(frozen=True)
+class ClientKeyExchangeEcdhe(HandshakeMessage):
+    """RFC 8422 section 5.7: ``ClientECDiffieHellmanPublic``, explicit form: ``ECPoint ecdh_Yc``
+    (``opaque point<1..2^8-1>``). The implicit form (an empty body, for fixed-ECDH client certificates,
+    deprecated by RFC 8422) fails with decode_error."""
+
+    msg_type = HandshakeType.CLIENT_KEY_EXCHANGE
+    public: bytes
+
+    def encode_body(self) -> bytes:
+        return Writer().vec(1, self.public).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        public = r.vec(1, "public", 1, U8_MAX)
+        r.finish()
+        return cls(public)
+
+
+@dataclass(frozen=True, repr=False)
+class ClientKeyExchangeRsa(HandshakeMessage):
+    """RFC 5246 section 7.4.7.1: ``public-key-encrypted PreMasterSecret pre_master_secret``, which in
+    TLS 1.0 and later is sent with a two-byte length: ``opaque encrypted_premaster<0..2^16-1>``.
+
+    Ciphertext, but whoever holds the server's RSA key can read the premaster secret from it (RSA key
+    exchange has no forward secrecy), so repr() and describe() show only its length.
+    """
+
+    msg_type = HandshakeType.CLIENT_KEY_EXCHANGE
+    encrypted_premaster: bytes
+
+    def __repr__(self) -> str:
+        return f"ClientKeyExchangeRsa(encrypted_premaster=<{len(self.encrypted_premaster)} bytes>)"
+
+    def encode_body(self) -> bytes:
+        return Writer().vec(2, self.encrypted_premaster).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        encrypted = r.vec(2, "encrypted_premaster", 0, U16_MAX)
+        r.finish()
+        return cls(encrypted)
+
+
+@dataclass(frozen=True)
+class NewSessionTicket12(HandshakeMessage):
+    """RFC 5077 section 3.3 (TLS 1.2): ``uint32 ticket_lifetime_hint; opaque ticket<0..2^16-1>``.
+
+    ``lifetime_hint`` is the RFC's ``ticket_lifetime_hint`` (seconds; 0: unspecified). An empty ticket
+    is how a server that announced session_ticket says it will not issue one after all.
+    """
+
+    msg_type = HandshakeType.NEW_SESSION_TICKET
+    lifetime_hint: int
+    ticket: bytes
+
+    @property
+    def ticket_lifetime_hint(self) -> int:
+        """The RFC 5077 name of :attr:`lifetime_hint`."""
+        return self.lifetime_hint
+
+    def encode_body(self) -> bytes:
+        return Writer().u32(self.lifetime_hint).vec(2, self.ticket).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        lifetime = r.u32("ticket_lifetime_hint")
+        ticket = r.vec(2, "ticket", 0, U16_MAX)
+        r.finish()
+        return cls(lifetime, ticket)
+
+
+@dataclass(frozen=True)
+class CertificateStatus(HandshakeMessage):
+    """RFC 6066 section 8 (TLS 1.2 OCSP stapling)::
+
+        struct { CertificateStatusType status_type;
+                 select (status_type) { case ocsp: OCSPResponse; } response; } CertificateStatus;
+        opaque OCSPResponse<1..2^24-1>;
+
+    Only ``ocsp`` (1) has a defined body here; any other status_type is a decode_error. ``response`` is
+    the DER OCSPResponse (checking it is pki/'s business). ``status_type`` comes last because it has a
+    default, like the legacy fields of :class:`ServerHello`.
+    """
+
+    msg_type = HandshakeType.CERTIFICATE_STATUS
+    response: bytes
+    status_type: CertificateStatusType = CertificateStatusType.OCSP
+
+    def encode_body(self) -> bytes:
+        return Writer().u8(self.status_type).vec(3, self.response).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        r = _reader(cls, data)
+        status_type = CertificateStatusType(r.u8("status_type"))
+        if status_type != CertificateStatusType.OCSP:
+            # RFC 6066 section 8: the response is defined for ocsp only; we cannot parse anything else.
+            raise DecodeError(f"{cls.__name__}: status_type {status_type} is not OCSP (RFC 6066 8)")
+        response = r.vec(3, "response", 1, U24_MAX)
+        r.finish()
+        return cls(response, status_type)
+
+
+# Every message dataclass of this module gets the faster __init__ (same signature and effect).
+fast_frozen_inits(globals(), __name__)
