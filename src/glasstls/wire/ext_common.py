@@ -1,0 +1,318 @@
+"""Extensions shared by TLS 1.2 and 1.3: server_name, supported_groups, signature_algorithms(_cert), ALPN,
+status_request, record_size_limit, padding, certificate_authorities, post_handshake_auth.
+
+Moved out of :mod:`glasstls.wire.extensions`, which re-exports every name and registers them in its tables.
+Import it through that module (it imports the base from there: importing this module first is a cycle)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+from glasstls.errors import DecodeError, IllegalParameter
+from glasstls.wire import limits
+from glasstls.wire.codec import Writer
+from glasstls.wire.enums import (
+    CertificateStatusType,
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    NameType,
+    SignatureScheme,
+)
+from glasstls.wire.extensions import (
+    U16_MAX,
+    U24_MAX,
+    Extension,
+    _EmptyBody,
+    _message_name,
+    _reader,
+    _u16_list,
+    write_u16_list,
+)
+from glasstls.wire.limits import at_most
+
+__all__ = [
+    "ApplicationLayerProtocolNegotiation",
+    "CertificateAuthorities",
+    "CertificateStatusOcsp",
+    "Padding",
+    "PostHandshakeAuth",
+    "RecordSizeLimit",
+    "ServerName",
+    "ServerNameAck",
+    "SignatureAlgorithms",
+    "SignatureAlgorithmsCert",
+    "StatusRequest",
+    "StatusRequestAck",
+    "SupportedGroups",
+]
+
+
+# --------------------------------------------------------------------------------------------------------
+# server_name (RFC 6066 section 3)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerName(Extension):
+    """ClientHello server_name: a ``server_name_list<1..2^16-1>`` holding one ``host_name`` entry.
+
+    RFC 6066 section 3: the list MUST NOT hold two names of the same type, and host_name is the only type
+    defined; we accept exactly one entry of type host_name. HostName is ``opaque<1..2^16-1>``, ASCII
+    (checked by handshake.hello_checks, which sees the bytes as latin-1 text).
+    """
+
+    ext_type = ExtensionType.SERVER_NAME
+    host_name: str
+
+    def encode_body(self) -> bytes:
+        w = Writer()
+        with w.block(2):
+            w.u8(NameType.HOST_NAME).vec(2, self.host_name.encode("ascii"))
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        names = r.sub(2, "server_name_list", 1, U16_MAX)
+        name_type = NameType(names.u8("name_type"))
+        if name_type != NameType.HOST_NAME:
+            raise DecodeError(f"{r.what}: name_type {name_type} is not host_name (RFC 6066 section 3)")
+        raw = names.vec(2, "host_name", 1, U16_MAX)
+        if not names.at_end():  # RFC 6066 section 3: one name per type (host_name is the only type)
+            raise IllegalParameter(f"{r.what}: server_name_list holds more than one name (RFC 6066 section 3)")
+        r.finish()
+        # Latin-1 keeps every byte: the server's hello check names a non-ASCII or control byte (RFC 6066 3).
+        return cls(raw.decode("latin-1"))
+
+
+@dataclass(frozen=True)
+class ServerNameAck(_EmptyBody):
+    """server_name with an empty body: the server's acknowledgement (EncryptedExtensions; ServerHello in
+    TLS 1.2), RFC 6066 section 3."""
+
+    ext_type = ExtensionType.SERVER_NAME
+
+
+# --------------------------------------------------------------------------------------------------------
+# supported_groups, signature_algorithms(_cert), supported_versions (RFC 8446 sections 4.2.7, 4.2.3, 4.2.1)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupportedGroups(Extension):
+    """RFC 8446 section 4.2.7: ``NamedGroup named_group_list<2..2^16-1>``."""
+
+    ext_type = ExtensionType.SUPPORTED_GROUPS
+    named_group_list: tuple[NamedGroup, ...]
+
+    def encode_body(self) -> bytes:
+        return write_u16_list(self.named_group_list)
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        groups = _u16_list(r, "named_group_list", NamedGroup, 2, U16_MAX)
+        r.finish()
+        return cls(groups)
+
+
+@dataclass(frozen=True)
+class _SignatureSchemeList(Extension):
+    """``SignatureScheme supported_signature_algorithms<2..2^16-2>`` (RFC 8446 section 4.2.3)."""
+
+    supported_signature_algorithms: tuple[SignatureScheme, ...]
+
+    def encode_body(self) -> bytes:
+        return write_u16_list(self.supported_signature_algorithms)
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        algs = _u16_list(r, "supported_signature_algorithms", SignatureScheme, 2, U16_MAX - 1)
+        r.finish()
+        return cls(algs)
+
+
+@dataclass(frozen=True)
+class SignatureAlgorithms(_SignatureSchemeList):
+    """RFC 8446 section 4.2.3: signature_algorithms (schemes for CertificateVerify, and for certificates
+    when signature_algorithms_cert is absent)."""
+
+    ext_type = ExtensionType.SIGNATURE_ALGORITHMS
+
+
+@dataclass(frozen=True)
+class SignatureAlgorithmsCert(_SignatureSchemeList):
+    """RFC 8446 section 4.2.3: signature_algorithms_cert (schemes for signatures in certificates)."""
+
+    ext_type = ExtensionType.SIGNATURE_ALGORITHMS_CERT
+
+
+# --------------------------------------------------------------------------------------------------------
+# ALPN (RFC 7301 section 3.1), cookie (RFC 8446 4.2.2), psk_key_exchange_modes (4.2.9)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplicationLayerProtocolNegotiation(Extension):
+    """RFC 7301 section 3.1: ``ProtocolName protocol_name_list<2..2^16-1>``,
+    ``opaque ProtocolName<1..2^8-1>``.
+
+    Same shape in ClientHello and in the server's reply (which must hold exactly one name: the state checks).
+    """
+
+    ext_type = ExtensionType.APPLICATION_LAYER_PROTOCOL_NEGOTIATION
+    protocol_name_list: tuple[bytes, ...]
+
+    def encode_body(self) -> bytes:
+        w = Writer()
+        with w.block(2):
+            for name in self.protocol_name_list:
+                w.vec(1, name)
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        name = at_most(limits.MAX_ALPN_PROTOCOLS, lambda s: s.vec(1, "ProtocolName", 1, 255))
+        names = tuple(r.list_of(2, "protocol_name_list", name, 2, U16_MAX))
+        r.finish()
+        return cls(names)
+
+
+# --------------------------------------------------------------------------------------------------------
+# status_request (RFC 6066 section 8; RFC 8446 section 4.4.2.1)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusRequest(Extension):
+    """RFC 6066 section 8, ClientHello: ``CertificateStatusType status_type = ocsp(1)``, then
+    ``ResponderID responder_id_list<0..2^16-1>`` and ``Extensions request_extensions<0..2^16-1>`` kept as
+    the opaque bytes of the two vectors (without their length prefixes)."""
+
+    ext_type = ExtensionType.STATUS_REQUEST
+    responder_id_list: bytes = b""
+    request_extensions: bytes = b""
+
+    def encode_body(self) -> bytes:
+        w = Writer().u8(CertificateStatusType.OCSP)
+        return w.vec(2, self.responder_id_list).vec(2, self.request_extensions).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        status_type = CertificateStatusType(r.u8("status_type"))
+        if status_type != CertificateStatusType.OCSP:
+            raise DecodeError(f"{r.what}: status_type {status_type} is not ocsp (RFC 6066 section 8)")
+        responders = r.vec(2, "responder_id_list")
+        request_extensions = r.vec(2, "request_extensions")
+        r.finish()
+        return cls(responders, request_extensions)
+
+
+@dataclass(frozen=True)
+class StatusRequestAck(_EmptyBody):
+    """status_request with an empty body: a TLS 1.2 ServerHello (RFC 6066 section 8), and a TLS 1.3
+    CertificateRequest asking the client for an OCSP response (RFC 8446 section 4.4.2.1: "an empty
+    status_request extension")."""
+
+    ext_type = ExtensionType.STATUS_REQUEST
+
+
+@dataclass(frozen=True)
+class CertificateStatusOcsp(Extension):
+    """RFC 8446 section 4.4.2.1 / RFC 6066 section 8: a CertificateStatus in a TLS 1.3 CertificateEntry:
+    ``status_type = ocsp(1)``, ``opaque OCSPResponse<1..2^24-1>``."""
+
+    ext_type = ExtensionType.STATUS_REQUEST
+    ocsp_response: bytes
+
+    def encode_body(self) -> bytes:
+        return Writer().u8(CertificateStatusType.OCSP).vec(3, self.ocsp_response).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        status_type = CertificateStatusType(r.u8("status_type"))
+        if status_type != CertificateStatusType.OCSP:
+            raise DecodeError(f"{r.what}: status_type {status_type} is not ocsp (RFC 6066 section 8)")
+        response = r.vec(3, "ocsp_response", 1, U24_MAX)
+        r.finish()
+        return cls(response)
+
+
+# --------------------------------------------------------------------------------------------------------
+# record_size_limit (RFC 8449), TLS 1.2 extensions, padding, certificate_authorities, post_handshake_auth
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordSizeLimit(Extension):
+    """RFC 8449 section 4: ``uint16 RecordSizeLimit``. The range (>= 64) is checked by the state."""
+
+    ext_type = ExtensionType.RECORD_SIZE_LIMIT
+    limit: int
+
+    def encode_body(self) -> bytes:
+        return Writer().u16(self.limit).getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        limit = r.u16("limit")
+        r.finish()
+        return cls(limit)
+
+
+@dataclass(frozen=True)
+class Padding(Extension):
+    """RFC 7685 section 3: ``length`` zero bytes (a non-zero byte is a decode_error)."""
+
+    ext_type = ExtensionType.PADDING
+    length: int
+
+    def encode_body(self) -> bytes:
+        return bytes(self.length)
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        if any(data):
+            raise DecodeError(
+                f"{_message_name(ctx)} {cls.ext_type} extension: padding holds non-zero bytes (RFC 7685 s3)"
+            )
+        return cls(len(data))
+
+
+@dataclass(frozen=True)
+class CertificateAuthorities(Extension):
+    """RFC 8446 section 4.2.4: ``DistinguishedName authorities<3..2^16-1>``,
+    ``opaque DistinguishedName<1..2^16-1>`` (DER, not parsed here)."""
+
+    ext_type = ExtensionType.CERTIFICATE_AUTHORITIES
+    authorities: tuple[bytes, ...]
+
+    def encode_body(self) -> bytes:
+        w = Writer()
+        with w.block(2):
+            for dn in self.authorities:
+                w.vec(2, dn)
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        dns = tuple(
+            r.list_of(2, "authorities", lambda s: s.vec(2, "DistinguishedName", 1, U16_MAX), 3, U16_MAX)
+        )
+        r.finish()
+        return cls(dns)
+
+
+@dataclass(frozen=True)
+class PostHandshakeAuth(_EmptyBody):
+    """RFC 8446 section 4.2.6: post_handshake_auth, empty."""
+
+    ext_type = ExtensionType.POST_HANDSHAKE_AUTH

@@ -1,0 +1,103 @@
+"""TLS 1.2 / legacy extensions: renegotiation_info (RFC 5746), extended_master_secret (RFC 7627),
+encrypt_then_mac (RFC 7366), session_ticket (RFC 5077), ec_point_formats (RFC 8422).
+
+Moved out of :mod:`glasstls.wire.extensions`, which re-exports every name and registers them in its tables.
+Import it through that module (it imports the base from there: importing this module first is a cycle)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+from glasstls.wire.codec import Writer, length_prefixed
+from glasstls.wire.enums import (
+    ECPointFormat,
+    ExtensionType,
+    HandshakeType,
+)
+from glasstls.wire.extensions import (
+    Extension,
+    _EmptyBody,
+    _reader,
+    _u8_list,
+)
+
+__all__ = [
+    "EcPointFormats",
+    "EncryptThenMac",
+    "ExtendedMasterSecret",
+    "RenegotiationInfo",
+    "SessionTicket",
+]
+
+
+@dataclass(frozen=True)
+class RenegotiationInfo(Extension):
+    """RFC 5746 section 3.2: ``opaque renegotiated_connection<0..255>``."""
+
+    ext_type = ExtensionType.RENEGOTIATION_INFO
+    renegotiated_connection: bytes = b""
+
+    def encode_body(self) -> bytes:
+        return length_prefixed(1, self.renegotiated_connection)
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        value = r.vec(1, "renegotiated_connection", 0, 255)
+        r.finish()
+        return cls(value)
+
+
+@dataclass(frozen=True)
+class ExtendedMasterSecret(_EmptyBody):
+    """RFC 7627 section 5.1: extended_master_secret, empty."""
+
+    ext_type = ExtensionType.EXTENDED_MASTER_SECRET
+
+
+@dataclass(frozen=True)
+class EncryptThenMac(_EmptyBody):
+    """RFC 7366 section 2: encrypt_then_mac, empty."""
+
+    ext_type = ExtensionType.ENCRYPT_THEN_MAC
+
+
+@dataclass(frozen=True)
+class SessionTicket(Extension):
+    """RFC 5077 section 3.2: the body is the raw ticket (may be empty)."""
+
+    ext_type = ExtensionType.SESSION_TICKET
+    ticket: bytes = b""
+
+    def encode_body(self) -> bytes:
+        return self.ticket
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        return cls(bytes(data))
+
+
+@dataclass(frozen=True)
+class EcPointFormats(Extension):
+    """RFC 8422 section 5.1.2: ``ECPointFormat ec_point_format_list<1..2^8-1>``."""
+
+    ext_type = ExtensionType.EC_POINT_FORMATS
+    ec_point_format_list: tuple[ECPointFormat, ...]
+
+    def encode_body(self) -> bytes:
+        formats = self.ec_point_format_list
+        if len(formats) < 256 and all(type(f) is ECPointFormat and 0 <= f < 256 for f in formats):
+            return bytes((len(formats), *formats))
+        w = Writer()  # values that may not fit: the Writer raises what it always raised
+        with w.block(1):
+            for fmt in formats:
+                w.u8(fmt)
+        return w.getvalue()
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        r = _reader(cls, data, ctx)
+        formats = _u8_list(r, "ec_point_format_list", ECPointFormat, 1, 255)
+        r.finish()
+        return cls(formats)
