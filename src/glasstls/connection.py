@@ -52,7 +52,7 @@ from glasstls.events import (
     Negotiated,
     NewSessionTicketReceived,
 )
-from glasstls.handshake import client13, server13
+from glasstls.handshake import client13, server_negotiation
 from glasstls.handshake.base import (
     Actions,
     Closed,
@@ -551,7 +551,7 @@ class ServerConnection(_Connection):
         if not isinstance(config, ServerConfig):
             raise UsageError("ServerConnection needs a ServerConfig")
         super().__init__(config, "server")
-        self._state = server13.ExpectClientHello(self._ctx, config)
+        self._state = server_negotiation.ExpectClientHello(self._ctx, config)
         self._started = True
 
 

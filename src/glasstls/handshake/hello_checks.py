@@ -9,7 +9,8 @@ checked structure already; these check what the values mean (DESIGN rule 4):
   TLS_FALLBACK_SCSV check (RFC 7507);
 * :func:`check_ec_point_formats`: TLS 1.2 (RFC 8422 section 5.1.2);
 * :func:`check_second_client_hello`: the ClientHello after a HelloRetryRequest (RFC 8446 section 4.1.2);
-* :func:`advertised_record_size_limit`: the record_size_limit a server answers with (RFC 8449 section 4).
+* :func:`advertised_record_size_limit`: the record_size_limit a server answers with (RFC 8449 section 4);
+* :func:`choose_alpn`: the server's ALPN choice, the same in both versions (RFC 7301 section 3.2).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from glasstls.config import ServerConfig
-from glasstls.errors import IllegalParameter, ProtocolVersionError
+from glasstls.errors import IllegalParameter, NoApplicationProtocol, ProtocolVersionError
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion
 from glasstls.wire.messages import ClientHello
@@ -160,3 +161,18 @@ def advertised_record_size_limit(config: ServerConfig, version: ProtocolVersion)
     protocol_max = 2**14 + 1 if version >= ProtocolVersion.TLS13 else 2**14
     configured = config.record_size_limit
     return ext.RecordSizeLimit(protocol_max if configured is None else min(configured, protocol_max))
+
+
+def choose_alpn(config: ServerConfig, ch: ClientHello, step: str) -> str | None:
+    """RFC 7301 section 3.2: the server picks; no overlap is no_application_protocol."""
+    offer = ext.get_extension(ch.extensions, ext.ApplicationLayerProtocolNegotiation)
+    if offer is None or not config.alpn_protocols:
+        return None
+    client_protocols = [p.decode("ascii", "replace") for p in offer.protocol_name_list]
+    for p in config.alpn_protocols:
+        if p in client_protocols:
+            return p
+    raise NoApplicationProtocol(
+        f"no ALPN protocol in common: client offers {client_protocols}, server accepts {list(config.alpn_protocols)}",
+        step=step,
+    )

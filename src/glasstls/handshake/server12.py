@@ -1,6 +1,6 @@
 """TLS 1.2 server states (RFC 5246 section 7.3, RFC 8422, RFC 7627, RFC 5746, RFC 5077, RFC 6066).
 
-server13.ExpectClientHello decides the version and hands a TLS 1.2 ClientHello to
+server_negotiation.ExpectClientHello decides the version and hands a TLS 1.2 ClientHello to
 :func:`client_hello_received`, which answers with the whole first flight::
 
     ServerHello Certificate [CertificateStatus] [ServerKeyExchange] [CertificateRequest] ServerHelloDone
@@ -28,7 +28,7 @@ from glasstls.crypto.keys import PublicKey, certificate_der, ec_curve_group, is_
 from glasstls.crypto.suites import TLS13_SUITES
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
-from glasstls.errors import DecodeError, HandshakeFailure, IllegalParameter, NoApplicationProtocol
+from glasstls.errors import DecodeError, HandshakeFailure, IllegalParameter
 from glasstls.events import Negotiated
 from glasstls.handshake import dhe12, hello_checks
 from glasstls.handshake.base import (
@@ -39,6 +39,7 @@ from glasstls.handshake.base import (
     State,
     check_signature12,
 )
+from glasstls.handshake.hello_checks import choose_alpn
 from glasstls.handshake.peer_auth import (
     client_sent_no_certificate,
     resumption_refusal,
@@ -85,21 +86,6 @@ from glasstls.wire.messages import (
 
 #: RFC 8422 section 4: a client that sends no supported_groups is assumed to support the NIST curves.
 _DEFAULT_CLIENT_GROUPS = (NamedGroup.SECP256R1, NamedGroup.SECP384R1)
-
-
-def choose_alpn(config: ServerConfig, ch: ClientHello, step: str) -> str | None:
-    """RFC 7301 section 3.2: the server picks; no overlap is no_application_protocol."""
-    offer = ext.get_extension(ch.extensions, ext.ApplicationLayerProtocolNegotiation)
-    if offer is None or not config.alpn_protocols:
-        return None
-    client_protocols = [p.decode("ascii", "replace") for p in offer.protocol_name_list]
-    for p in config.alpn_protocols:
-        if p in client_protocols:
-            return p
-    raise NoApplicationProtocol(
-        f"no ALPN protocol in common: client offers {client_protocols}, server accepts {list(config.alpn_protocols)}",
-        step=step,
-    )
 
 
 @dataclass
