@@ -16,11 +16,11 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from glasstls.cli import (
     CliError,
@@ -244,16 +244,7 @@ class Server:
         update_requested, the client updates its keys too); one line per connection saying what happened."""
         with self._threads_lock:
             live = sorted(self._live.items())
-        lines: list[str] = []
-        for number, tls in live:
-            try:
-                tls.key_update(request_peer=request_peer)
-            except (UsageError, TLSError, OSError) as e:
-                lines.append(f"#{number}: no KeyUpdate: {e}")
-                continue
-            asked = " (update_requested: the client updates its keys too)" if request_peer else ""
-            lines.append(f"#{number}: sent KeyUpdate: new traffic keys for what the server sends{asked}")
-        return lines or ["no established connection to send a KeyUpdate on"]
+        return key_update_all(live, request_peer)
 
     def _done(self, report: ConnectionReport, tls: TLSSocket) -> None:
         report.bytes_in, report.bytes_out = tls.bytes_received, tls.bytes_sent
@@ -276,23 +267,29 @@ class Server:
             request += data
             if len(request) > MAX_REQUEST:
                 break
-        first = request.split(b"\n", 1)[0].decode("latin-1").strip()
-        if not first.startswith("GET "):
-            body = "glasstls serve --www answers GET requests only\n"
-            tls.sendall(_http("400 Bad Request", "text/plain; charset=utf-8", body))
-            return
-        if www.answer(tls, first.split()[1] if len(first.split()) > 1 else "/", self.root):
-            return  # GET /bytes/N, or a file under --root
-        assert report.negotiated is not None
-        tls.sendall(_http("200 OK", "text/html; charset=utf-8", www_page(report.negotiated, first, report)))
+        negotiated = report.negotiated
+        assert negotiated is not None
+        for piece in www.reply(request, self.root, lambda first: www_page(negotiated, first, report)):
+            tls.sendall(piece)
 
 
-def _http(status: str, content_type: str, body: str) -> bytes:
-    data = body.encode()
-    head = (
-        f"HTTP/1.0 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n"
-    )
-    return head.encode() + data
+class _KeyUpdating(Protocol):
+    def key_update(self, request_peer: bool = True) -> None: ...
+
+
+def key_update_all(live: Iterable[tuple[int, _KeyUpdating]], request_peer: bool) -> list[str]:
+    """A KeyUpdate on each of the ``live`` connections, by number (RFC 8446 section 4.6.3; ``request_peer``:
+    update_requested, the client updates its keys too); one line per connection saying what happened."""
+    lines: list[str] = []
+    for number, tls in live:
+        try:
+            tls.key_update(request_peer=request_peer)
+        except (UsageError, TLSError, OSError) as e:
+            lines.append(f"#{number}: no KeyUpdate: {e}")
+            continue
+        asked = " (update_requested: the client updates its keys too)" if request_peer else ""
+        lines.append(f"#{number}: sent KeyUpdate: new traffic keys for what the server sends{asked}")
+    return lines or ["no established connection to send a KeyUpdate on"]
 
 
 def www_page(negotiated: Negotiated, request_line: str, report: ConnectionReport) -> str:

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from glasstls.cli import www
-from glasstls.cli.serve import MAX_REQUEST, ConnectionReport, Mode, www_page
+from glasstls.cli.serve import MAX_REQUEST, ConnectionReport, Mode, key_update_all, www_page
 from glasstls.config import ServerConfig
 from glasstls.connection import ServerConnection
-from glasstls.errors import TLSError, UsageError
+from glasstls.errors import TLSError
 from glasstls.explain import explain
 from glasstls.io import aio
 from glasstls.io.address import format_address
@@ -136,16 +136,7 @@ class AsyncServer:
         return future.result(10)
 
     async def _key_update_all(self, request_peer: bool) -> list[str]:
-        lines: list[str] = []
-        for number, transport in sorted(self._live.items()):
-            try:
-                transport.key_update(request_peer=request_peer)
-            except (UsageError, TLSError, OSError) as e:
-                lines.append(f"#{number}: no KeyUpdate: {e}")
-                continue
-            asked = " (update_requested: the client updates its keys too)" if request_peer else ""
-            lines.append(f"#{number}: sent KeyUpdate: new traffic keys for what the server sends{asked}")
-        return lines or ["no established connection to send a KeyUpdate on"]
+        return key_update_all(sorted(self._live.items()), request_peer)
 
     # -- one connection ----------------------------------------------------------------------------------------
 
@@ -211,21 +202,9 @@ class AsyncServer:
             if not data:
                 return
             request += data
-        first = request.split(b"\n", 1)[0].decode("latin-1").strip()
-        if not first.startswith("GET "):
-            body = b"glasstls serve --www answers GET requests only\n"
-            writer.write(b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n")
-            writer.write(f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
-            return
-        planned = www.plan(first.split()[1] if len(first.split()) > 1 else "/", self.root)
-        if planned is None:
-            assert report.negotiated is not None
-            page = www_page(report.negotiated, first, report).encode()
-            head = b"HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-            planned = (head + f"Content-Length: {len(page)}\r\nConnection: close\r\n\r\n".encode(), iter((page,)))
-        head, body_parts = planned
-        writer.write(head)
-        for piece in body_parts:
+        negotiated = report.negotiated
+        assert negotiated is not None
+        for piece in www.reply(request, self.root, lambda first: www_page(negotiated, first, report)):
             writer.write(piece)
             async with asyncio.timeout(WRITE_TIMEOUT):
                 await writer.drain()  # flow control: a slow client makes us wait, not buffer the body

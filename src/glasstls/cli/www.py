@@ -4,13 +4,14 @@ relative to its directory). Each answer is HTTP/1.0 with a Content-Length, then 
 
 from __future__ import annotations
 
+import itertools
 import mimetypes
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["MAX_BYTES", "answer", "plan"]
+__all__ = ["MAX_BYTES", "plan", "reply"]
 
 #: The largest /bytes/N: enough to measure a transfer (curl, httpx), and a bound on what one request can make the
 #: server send.
@@ -71,13 +72,22 @@ def plan(target: str, root: Path | None) -> tuple[bytes, Iterator[bytes]] | None
     return _head("200 OK", content_type, wanted.stat().st_size), _file(wanted)
 
 
-def answer(tls: _Sender, target: str, root: Path | None) -> bool:
-    """Send :func:`plan`'s answer over a blocking TLS socket; False when there is none."""
-    planned = plan(target, root)
+def reply(request: bytes, root: Path | None, page: Callable[[str], str]) -> Iterator[bytes]:
+    """What ``serve --www`` sends back for ``request`` (the bytes up to its blank line), in the pieces to send:
+    400 for anything but a GET, :func:`plan`'s answer, else ``page(request_line)`` as an HTML page. A page or a
+    refusal goes out as one piece (one TLS record); a planned body streams in pieces after its head."""
+    first = request.split(b"\n", 1)[0].decode("latin-1").strip()
+    if not first.startswith("GET "):
+        refusal = "glasstls serve --www answers GET requests only\n"
+        return _whole("400 Bad Request", "text/plain; charset=utf-8", refusal)
+    words = first.split()
+    planned = plan(words[1] if len(words) > 1 else "/", root)
     if planned is None:
-        return False
+        return _whole("200 OK", "text/html; charset=utf-8", page(first))
     head, body = planned
-    tls.sendall(head)
-    for piece in body:
-        tls.sendall(piece)
-    return True
+    return itertools.chain((head,), body)
+
+
+def _whole(status: str, content_type: str, text: str) -> Iterator[bytes]:
+    body = text.encode()
+    return iter((_head(status, content_type, len(body)) + body,))
