@@ -52,7 +52,7 @@ from glasstls.events import (
     Negotiated,
     NewSessionTicketReceived,
 )
-from glasstls.handshake import client13, server_negotiation
+from glasstls.handshake import client_negotiation, server_negotiation
 from glasstls.handshake.base import (
     Actions,
     Closed,
@@ -501,7 +501,7 @@ class ClientConnection(_Connection):
                 session = store.take(key, version=ProtocolVersion.TLS13, now=config.clock())
             if store is not None and key is not None and config.min_version <= ProtocolVersion.TLS12:
                 session12 = store.take(key, version=ProtocolVersion.TLS12, now=config.clock())
-            self._state = client13.start_handshake(
+            self._state = client_negotiation.start_handshake(
                 self._ctx, config, self.server_name, actions, session, session12=session12, early_data=early_data
             )
             self._apply(actions)

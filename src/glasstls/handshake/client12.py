@@ -1,7 +1,7 @@
 """TLS 1.2 client states (RFC 5246 section 7.3, RFC 8422, RFC 7627, RFC 5746, RFC 5077, RFC 6066).
 
-The ClientHello is shared with TLS 1.3 (client13.start_handshake offers both); when the ServerHello picks
-TLS 1.2, client13.ExpectServerHello hands over to :func:`server_hello_received`::
+The ClientHello is shared with TLS 1.3 (client_negotiation.start_handshake offers both); when the ServerHello
+picks TLS 1.2, client_negotiation.ExpectServerHello hands over to :func:`server_hello_received`::
 
     ServerHello ──► ExpectCertificate12 ──► [ExpectCertificateStatus12] ──► ExpectServerKeyExchange12 (ECDHE)
                                                                                   │
@@ -99,8 +99,9 @@ from glasstls.wire.messages_dhe import ServerKeyExchangeDhe
 
 
 class ClientHandshake(Protocol):
-    """What the TLS 1.2 client states read and set of the hello's facts (client13.ClientHandshake: the
-    ClientHello offers both versions). Declared here, so that this module does not depend on client13."""
+    """What the TLS 1.2 client states read and set of the hello's facts (client_hello.ClientHandshake: the
+    ClientHello offers both versions). Declared here, so that this module does not depend on client_hello,
+    which imports it."""
 
     ctx: Context
     config: ClientConfig
@@ -328,6 +329,12 @@ def server_hello_received(
     return ExpectCertificate12(c)
 
 
+def ignore_hello_request(step: str, actions: Actions) -> None:
+    """RFC 5246 section 7.4.1.1: a HelloRequest is ignored while a handshake is in progress, and is never part
+    of the handshake hashes (the TLS 1.2 states here, and the hello state while TLS 1.2 may still be chosen)."""
+    actions.trace("info", step, "ignored HelloRequest: a handshake is already in progress (RFC 5246 7.4.1.1)")
+
+
 def _parse_all(chain_der: Sequence[bytes]) -> list[x509.Certificate]:
     out = []
     for der in chain_der:
@@ -353,10 +360,7 @@ class _State12(State):
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         if isinstance(msg, HelloRequest):
-            # RFC 5246 section 7.4.1.1: ignored while negotiating, and never part of the handshake hashes.
-            actions.trace(
-                "info", self.step, "ignored HelloRequest: a handshake is already in progress (RFC 5246 7.4.1.1)"
-            )
+            ignore_hello_request(self.step, actions)
             return self
         return self._handle(msg, raw, actions)
 

@@ -1,7 +1,7 @@
 """What a TLS 1.3 (and 1.2) client offers: the ClientHello (RFC 8446 section 4.1.2; one hello offers both
 versions, section D.1) and the facts of the handshake that several client states read (:class:`ClientHandshake`).
 
-Moved out of ``client13`` so that the states there read as the RFC's steps; ``client13`` re-exports the names.
+Imports client12 (the TLS 1.2 extensions it offers); client13 and client_negotiation import it.
 """
 
 from __future__ import annotations
