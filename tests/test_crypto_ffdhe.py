@@ -72,6 +72,25 @@ def test_ffdhe_is_supported_but_not_offered_by_default() -> None:
     assert not any(g in DEFAULT_GROUPS for g in GROUPS)
 
 
+def test_is_ffdhe_is_the_rfc7919_range_for_named_groups_too() -> None:
+    """RFC 7919 section 2: 256..511 are FFDHE code points. A NamedGroup (an int subclass) is compared with the
+    range's bounds: ``group in range(...)`` would walk the range comparing each member (10 us a call, twice per
+    handshake, when the trace names the key exchange)."""
+    compared = 0
+
+    class Counting(int):
+        def __eq__(self, other: object) -> bool:
+            nonlocal compared
+            compared += 1
+            return int(self) == other
+
+        __hash__ = int.__hash__
+
+    assert [ffdhe.is_ffdhe(Counting(g)) for g in (255, 256, 511, 512, 29)] == [False, True, True, False, False]
+    assert compared == 0
+    assert ffdhe.is_ffdhe(NamedGroup.FFDHE2048) and not ffdhe.is_ffdhe(NamedGroup.X25519)
+
+
 @pytest.mark.parametrize("group", GROUPS)
 def test_exchange_both_ways_padded_to_p(group: NamedGroup) -> None:
     client = start_key_exchange(group, lambda n: b"")
