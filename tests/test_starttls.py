@@ -36,7 +36,14 @@ from glasstls.errors import StartTLSFailed, StartTLSRefused
 from glasstls.explain import explain
 from glasstls.pki.testpki import TestPKIFiles, make_test_pki
 from glasstls.pki.trust import TrustStore
-from glasstls.starttls import Transcript, open_starttls_connection, run_prelude, server_prelude, starttls_connect
+from glasstls.starttls import (
+    MAX_MESSAGE,
+    Transcript,
+    open_starttls_connection,
+    run_prelude,
+    server_prelude,
+    starttls_connect,
+)
 from peers import PEER_TIMEOUT, ProcessServer, free_port, in_ci, run_openssl_client, server_process
 
 interop = pytest.mark.interop
@@ -485,3 +492,79 @@ def test_asyncio_starttls_against_aiosmtpd(files: TestPKIFiles) -> None:
 
     with aiosmtpd_server(files, tls=True) as port:
         asyncio.run(main())
+
+
+def test_a_refused_tcp_connect_reads_the_same_on_every_path() -> None:
+    """io.sync.connect, io.aio.open_connection and both STARTTLS connects word it alike (io.address.connect_failed)."""
+    from glasstls.errors import ConnectionLost
+    from glasstls.io import aio
+    from glasstls.io.sync import connect
+
+    port = free_port()
+    config = ClientConfig(dangerous_skip_verification=True)
+    failures: list[ConnectionLost] = []
+    for attempt in (
+        lambda: connect("127.0.0.1", port, config, timeout=PEER_TIMEOUT),
+        lambda: starttls_connect("127.0.0.1", port, "smtp", config, timeout=PEER_TIMEOUT),
+        lambda: asyncio.run(aio.open_connection("127.0.0.1", port, config, timeout=PEER_TIMEOUT)),
+        lambda: asyncio.run(open_starttls_connection("127.0.0.1", port, "smtp", config, timeout=PEER_TIMEOUT)),
+    ):
+        with pytest.raises(ConnectionLost) as info:
+            attempt()
+        failures.append(info.value)
+    for error in failures:  # the detail is the OS's words (asyncio words its own)
+        assert str(error).startswith(f"TCP connect: connecting to 127.0.0.1:{port} failed: ")
+        assert error.step == "TCP connect" and isinstance(error.__cause__, ConnectionRefusedError)
+
+
+def _session_replies(protocol: str, commands: bytes) -> bytes:
+    """What ``serve --starttls``'s minimal session after TLS answers ``commands`` (sent at once, then EOF)."""
+    from glasstls.starttls import server_session
+
+    ours, theirs = socket.socketpair()
+    ours.settimeout(PEER_TIMEOUT)
+    theirs.settimeout(PEER_TIMEOUT)
+    replies = bytearray()
+
+    def client() -> None:
+        try:
+            theirs.sendall(commands)
+            theirs.shutdown(socket.SHUT_WR)
+        except OSError:  # the session ended before all was sent
+            pass
+        while data := theirs.recv(65536):
+            replies.extend(data)
+
+    reader = threading.Thread(target=client, daemon=True)
+    with ours, theirs:
+        reader.start()
+        run_prelude(ours, server_session(protocol), Transcript(protocol), me="server", after_tls=True)
+        ours.close()
+        reader.join(PEER_TIMEOUT)
+    return bytes(replies)
+
+
+def test_minimal_sessions_answer_each_command_and_end_on_goodbye() -> None:
+    smtp = _session_replies("smtp", b"EHLO me\r\nMAIL FROM:<a@b>\r\nDATA\r\nhello\r\n.\r\nVRFY x\r\nQUIT\r\nNOOP\r\n")
+    assert smtp == (
+        b"250-localhost greets you over TLS\r\n250-8BITMIME\r\n250 SIZE " + str(MAX_MESSAGE).encode() + b"\r\n"
+        b"250 2.0.0 OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 OK: 7 bytes received and discarded\r\n"
+        b"502 5.5.2 Command not implemented\r\n221 2.0.0 Bye\r\n"  # nothing after QUIT
+    )
+    imap = _session_replies("imap", b"a1 CAPABILITY\r\na2 LOGIN u p\r\na3 FETCH 1\r\na4 LOGOUT\r\na5 NOOP\r\n")
+    assert imap == (
+        b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na1 OK CAPABILITY completed\r\na2 OK LOGIN completed\r\n"
+        b"a3 BAD command not implemented by glasstls serve\r\n* BYE localhost logging out\r\na4 OK LOGOUT completed\r\n"
+    )
+    pop3 = _session_replies("pop3", b"CAPA\r\nSTAT\r\nLIST\r\nRETR 1\r\nQUIT\r\nNOOP\r\n")
+    assert pop3 == (
+        b"+OK capability list follows\r\nUSER\r\n.\r\n+OK 0 0\r\n+OK 0 messages\r\n.\r\n"
+        b"-ERR command not implemented by glasstls serve\r\n+OK localhost says bye\r\n"
+    )
+
+
+def test_a_session_ends_when_the_client_closes_or_a_message_is_too_big() -> None:
+    assert _session_replies("smtp", b"NOOP\r\n") == b"250 2.0.0 OK\r\n"  # then EOF: the session just ends
+    line = b"x" * 1000 + b"\r\n"
+    big = b"DATA\r\n" + line * (MAX_MESSAGE // len(line) + 1) + b".\r\nNOOP\r\n"
+    assert _session_replies("smtp", big) == b"354 End data with <CR><LF>.<CR><LF>\r\n552 5.3.4 Message too big\r\n"

@@ -373,6 +373,23 @@ def _unused_context() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
+#: httpx's own default pool limits (the transports take httpx's ``limits=``).
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+
+def _pool_options(limits: httpx.Limits, http1: bool, http2: bool, retries: int) -> dict[str, Any]:
+    """A transport's settings as httpcore's connection pools (blocking and async alike) take them."""
+    return {
+        "ssl_context": _unused_context(),
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+        "http1": http1,
+        "http2": http2,
+        "retries": retries,
+    }
+
+
 class GlasstlsTransport(httpx.HTTPTransport):
     """``httpx.Client(transport=GlasstlsTransport(config, http2=True))``: httpx's own transport (connection pool,
     keep-alive, HTTP/1.1 and HTTP/2) over :class:`GlasstlsBackend`."""
@@ -383,21 +400,13 @@ class GlasstlsTransport(httpx.HTTPTransport):
         *,
         http1: bool = True,
         http2: bool = False,
-        limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),  # noqa: B008
+        limits: httpx.Limits = DEFAULT_LIMITS,
         retries: int = 0,
     ) -> None:
         super().__init__(http1=http1, http2=http2, limits=limits, retries=retries, trust_env=False)
         self.backend = GlasstlsBackend(config, http2=http2)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=_unused_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=http1,
-            http2=http2,
-            retries=retries,
-            network_backend=self.backend,
-        )
+        options = _pool_options(limits, http1, http2, retries)
+        self._pool = httpcore.ConnectionPool(network_backend=self.backend, **options)
 
 
 class AsyncGlasstlsTransport(httpx.AsyncHTTPTransport):
@@ -409,18 +418,10 @@ class AsyncGlasstlsTransport(httpx.AsyncHTTPTransport):
         *,
         http1: bool = True,
         http2: bool = False,
-        limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),  # noqa: B008
+        limits: httpx.Limits = DEFAULT_LIMITS,
         retries: int = 0,
     ) -> None:
         super().__init__(http1=http1, http2=http2, limits=limits, retries=retries, trust_env=False)
         self.backend = AsyncGlasstlsBackend(config, http2=http2)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_unused_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=http1,
-            http2=http2,
-            retries=retries,
-            network_backend=self.backend,
-        )
+        options = _pool_options(limits, http1, http2, retries)
+        self._pool = httpcore.AsyncConnectionPool(network_backend=self.backend, **options)

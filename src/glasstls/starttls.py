@@ -34,7 +34,7 @@ from typing import Literal
 
 from glasstls.config import ClientConfig
 from glasstls.errors import ConnectionLost, StartTLSFailed, StartTLSRefused
-from glasstls.io.address import format_address
+from glasstls.io.address import connect_failed
 from glasstls.io.sync import TLSSocket, wrap_socket
 
 __all__ = [
@@ -100,6 +100,8 @@ class ReadBytes:
 Op = Send | ReadLine | ReadUntil | ReadBytes
 #: A prelude: yields operations, receives the bytes read (b"" for a Send), returns when TLS may begin.
 Prelude = Generator[Op, bytes, None]
+#: One command answered in a session after TLS (``_session``): it returns whether the session ends there.
+Answer = Generator[Op, bytes, bool]
 
 
 @dataclass(frozen=True)
@@ -386,80 +388,83 @@ def server_prelude(protocol: str, hostname: str = "localhost") -> Prelude:
 MAX_SESSION_COMMANDS = 1000
 
 
-def _smtp_session(hostname: str) -> Prelude:
+def _session(answer: Callable[[str], Answer]) -> Prelude:
+    """A minimal session after TLS: each command line the client sends is given to ``answer`` (which says
+    whether the session ends), until the client closes or :data:`MAX_SESSION_COMMANDS` were answered."""
     for _ in range(MAX_SESSION_COMMANDS):
         line = yield ReadLine()
         if not line:
             return
-        verb = _text(line).split(" ", 1)[0].upper()
-        if verb == "EHLO":
-            yield Send(f"250-{hostname} greets you over TLS\r\n250-8BITMIME\r\n250 SIZE {MAX_MESSAGE}\r\n".encode())
-        elif verb in ("HELO", "MAIL", "RCPT", "NOOP", "RSET"):
-            yield Send(b"250 2.0.0 OK\r\n")
-        elif verb == "DATA":
-            yield Send(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-            size = 0
-            while (data := (yield ReadLine())) not in (b".\r\n", b".\n", b""):
-                size += len(data)
-                if size > MAX_MESSAGE:
-                    yield Send(b"552 5.3.4 Message too big\r\n")
-                    return
-            yield Send(f"250 2.0.0 OK: {size} bytes received and discarded\r\n".encode())
-        elif verb == "QUIT":
-            yield Send(b"221 2.0.0 Bye\r\n")
+        if (yield from answer(_text(line))):
             return
-        else:
-            yield Send(b"502 5.5.2 Command not implemented\r\n")
 
 
-def _imap_session(hostname: str) -> Prelude:
-    for _ in range(MAX_SESSION_COMMANDS):
-        line = yield ReadLine()
-        if not line:
-            return
-        tag, _, rest = _text(line).partition(" ")
-        verb = rest.split(" ", 1)[0].upper()
-        if verb == "CAPABILITY":
-            yield Send(f"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK CAPABILITY completed\r\n".encode())
-        elif verb in ("LOGIN", "NOOP", "AUTHENTICATE"):
-            yield Send(f"{tag} OK {verb} completed\r\n".encode())
-        elif verb == "LOGOUT":
-            yield Send(f"* BYE {hostname} logging out\r\n{tag} OK LOGOUT completed\r\n".encode())
-            return
-        else:
-            yield Send(f"{tag} BAD command not implemented by glasstls serve\r\n".encode())
+def _smtp_answer(hostname: str, command: str) -> Answer:
+    verb = command.split(" ", 1)[0].upper()
+    if verb == "EHLO":
+        yield Send(f"250-{hostname} greets you over TLS\r\n250-8BITMIME\r\n250 SIZE {MAX_MESSAGE}\r\n".encode())
+    elif verb in ("HELO", "MAIL", "RCPT", "NOOP", "RSET"):
+        yield Send(b"250 2.0.0 OK\r\n")
+    elif verb == "DATA":
+        yield Send(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+        size = 0
+        while (data := (yield ReadLine())) not in (b".\r\n", b".\n", b""):
+            size += len(data)
+            if size > MAX_MESSAGE:
+                yield Send(b"552 5.3.4 Message too big\r\n")
+                return True
+        yield Send(f"250 2.0.0 OK: {size} bytes received and discarded\r\n".encode())
+    elif verb == "QUIT":
+        yield Send(b"221 2.0.0 Bye\r\n")
+        return True
+    else:
+        yield Send(b"502 5.5.2 Command not implemented\r\n")
+    return False
 
 
-def _pop3_session(hostname: str) -> Prelude:
-    for _ in range(MAX_SESSION_COMMANDS):
-        line = yield ReadLine()
-        if not line:
-            return
-        verb = _text(line).split(" ", 1)[0].upper()
-        if verb == "CAPA":
-            yield Send(b"+OK capability list follows\r\nUSER\r\n.\r\n")
-        elif verb in ("USER", "PASS", "NOOP"):
-            yield Send(b"+OK\r\n")
-        elif verb == "STAT":
-            yield Send(b"+OK 0 0\r\n")
-        elif verb == "LIST":
-            yield Send(b"+OK 0 messages\r\n.\r\n")
-        elif verb == "QUIT":
-            yield Send(f"+OK {hostname} says bye\r\n".encode())
-            return
-        else:
-            yield Send(b"-ERR command not implemented by glasstls serve\r\n")
+def _imap_answer(hostname: str, command: str) -> Answer:
+    tag, _, rest = command.partition(" ")
+    verb = rest.split(" ", 1)[0].upper()
+    if verb == "CAPABILITY":
+        yield Send(f"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK CAPABILITY completed\r\n".encode())
+    elif verb in ("LOGIN", "NOOP", "AUTHENTICATE"):
+        yield Send(f"{tag} OK {verb} completed\r\n".encode())
+    elif verb == "LOGOUT":
+        yield Send(f"* BYE {hostname} logging out\r\n{tag} OK LOGOUT completed\r\n".encode())
+        return True
+    else:
+        yield Send(f"{tag} BAD command not implemented by glasstls serve\r\n".encode())
+    return False
+
+
+def _pop3_answer(hostname: str, command: str) -> Answer:
+    verb = command.split(" ", 1)[0].upper()
+    if verb == "CAPA":
+        yield Send(b"+OK capability list follows\r\nUSER\r\n.\r\n")
+    elif verb in ("USER", "PASS", "NOOP"):
+        yield Send(b"+OK\r\n")
+    elif verb == "STAT":
+        yield Send(b"+OK 0 0\r\n")
+    elif verb == "LIST":
+        yield Send(b"+OK 0 messages\r\n.\r\n")
+    elif verb == "QUIT":
+        yield Send(f"+OK {hostname} says bye\r\n".encode())
+        return True
+    else:
+        yield Send(b"-ERR command not implemented by glasstls serve\r\n")
+    return False
 
 
 def server_session(protocol: str, hostname: str = "localhost") -> Prelude:
     """A minimal session after TLS: SMTP takes messages and discards them, IMAP and POP3 log anyone in to an
     empty mailbox; each says goodbye on QUIT / LOGOUT. Run it with :func:`run_prelude` over the TLS socket."""
-    sessions: dict[str, Callable[[str], Prelude]] = {
-        "smtp": _smtp_session,
-        "imap": _imap_session,
-        "pop3": _pop3_session,
+    answers: dict[str, Callable[[str, str], Answer]] = {
+        "smtp": _smtp_answer,
+        "imap": _imap_answer,
+        "pop3": _pop3_answer,
     }
-    return sessions[protocol](hostname)
+    answer = answers[protocol]
+    return _session(lambda command: answer(hostname, command))
 
 
 # -- drivers ------------------------------------------------------------------------------------------------------
@@ -509,13 +514,16 @@ class _Buffer:
 class _Run:
     """One prelude being driven: the operations, the transcript, the end of stream."""
 
-    def __init__(self, prelude: Prelude, transcript: Transcript, me: Sender, limit: int | None) -> None:
+    def __init__(self, prelude: Prelude, transcript: Transcript, me: Sender, after_tls: bool) -> None:
         self.prelude = prelude
         self.transcript = transcript
         self.me: Sender = me
         self.peer: Sender = "server" if me == "client" else "client"
-        self.buffer = _Buffer(limit)
+        self.after_tls = after_tls
+        self.buffer = _Buffer(None if after_tls else MAX_PRELUDE_BYTES)
         self.op: Op | None = None
+        if after_tls:
+            transcript.tls_began = True
 
     def record(self, sender: Sender, data: bytes, note: str | None = None) -> None:
         if note is not None:
@@ -533,6 +541,14 @@ class _Run:
             return False
         return True
 
+    def to_send(self) -> bytes | None:
+        """The current operation's bytes if it is a Send (recorded), else None (it reads)."""
+        op = self.op
+        if not isinstance(op, Send):
+            return None
+        self.record(self.me, op.data, op.note)
+        return op.data
+
     def next_read(self) -> bytes | None:
         """The current read operation's bytes if buffered (recorded), else None."""
         assert self.op is not None and not isinstance(self.op, Send)
@@ -548,13 +564,22 @@ class _Run:
         self.record(self.peer, data, "(binary) " + data.hex() if isinstance(self.op, ReadBytes) else None)
         return data
 
-    def leftover(self) -> None:
+    def finish(self) -> None:
+        """The prelude finished: TLS begins now (a session after TLS just ends). Plain text that arrived after
+        the upgrade was agreed is refused: anyone on the path could have inserted it (CVE-2011-0411)."""
+        if self.after_tls:
+            return
         if self.buffer.data:
             raise StartTLSFailed(
                 f"{len(self.buffer.data)} bytes of plain text arrived after the upgrade was agreed and before TLS "
                 "began; refused: anyone on the path could have inserted them (CVE-2011-0411)",
                 step="STARTTLS",
             )
+        self.transcript.tls_began = True
+
+
+def _exchange_failed(exc: OSError) -> ConnectionLost:
+    return ConnectionLost(f"the plain-text exchange failed: {exc.strerror or exc}", step="STARTTLS")
 
 
 def run_prelude(
@@ -568,26 +593,20 @@ def run_prelude(
     """Drive ``prelude`` over a blocking socket (or, ``after_tls``, a TLS session over a ``TLSSocket``),
     recording the exchange in ``transcript``. Raises ``StartTLSRefused`` / ``StartTLSFailed``;
     ``ConnectionLost`` for a socket failure."""
-    run = _Run(prelude, transcript, me, None if after_tls else MAX_PRELUDE_BYTES)
-    if after_tls:
-        transcript.tls_began = True
+    run = _Run(prelude, transcript, me, after_tls)
     value = b""
     try:
         while run.advance(value):
-            op = run.op
-            if isinstance(op, Send):
-                run.record(run.me, op.data, op.note)
-                sock.sendall(op.data)
+            if (out := run.to_send()) is not None:
+                sock.sendall(out)
                 value = b""
                 continue
             while (data := run.next_read()) is None:
                 run.buffer.feed(sock.recv(MAX_LINE))
             value = data
     except OSError as exc:
-        raise ConnectionLost(f"the plain-text exchange failed: {exc.strerror or exc}", step="STARTTLS") from exc
-    if not after_tls:
-        run.leftover()
-        transcript.tls_began = True
+        raise _exchange_failed(exc) from exc
+    run.finish()
 
 
 async def run_prelude_async(
@@ -600,16 +619,12 @@ async def run_prelude_async(
     after_tls: bool = False,
 ) -> None:
     """:func:`run_prelude` over asyncio streams (then :func:`glasstls.io.aio.start_tls`)."""
-    run = _Run(prelude, transcript, me, None if after_tls else MAX_PRELUDE_BYTES)
-    if after_tls:
-        transcript.tls_began = True
+    run = _Run(prelude, transcript, me, after_tls)
     value = b""
     try:
         while run.advance(value):
-            op = run.op
-            if isinstance(op, Send):
-                run.record(run.me, op.data, op.note)
-                writer.write(op.data)
+            if (out := run.to_send()) is not None:
+                writer.write(out)
                 await writer.drain()
                 value = b""
                 continue
@@ -619,10 +634,8 @@ async def run_prelude_async(
                 run.buffer.feed(await reader.read(MAX_LINE))
             value = data
     except OSError as exc:
-        raise ConnectionLost(f"the plain-text exchange failed: {exc.strerror or exc}", step="STARTTLS") from exc
-    if not after_tls:
-        run.leftover()
-        transcript.tls_began = True
+        raise _exchange_failed(exc) from exc
+    run.finish()
 
 
 # -- whole client connections ---------------------------------------------------------------------------------
@@ -645,9 +658,7 @@ def starttls_connect(
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:
-        detail = exc.strerror or str(exc)
-        where = format_address(host, port)
-        raise ConnectionLost(f"connecting to {where} failed: {detail}", step="TCP connect") from exc
+        raise connect_failed(host, port, exc) from exc
     transcript = Transcript(protocol)
     try:
         run_prelude(sock, prelude, transcript)
@@ -677,10 +688,7 @@ async def open_starttls_connection(
         try:
             reader, writer = await asyncio.open_connection(host, port)
         except OSError as exc:
-            detail = exc.strerror or str(exc)
-            raise ConnectionLost(
-                f"connecting to {format_address(host, port)} failed: {detail}", step="TCP connect"
-            ) from exc
+            raise connect_failed(host, port, exc) from exc
         try:
             await run_prelude_async(reader, writer, prelude, transcript)
         except BaseException:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-__all__ = ["format_address", "listen", "system_backlog"]
+from glasstls.errors import ConnectionLost
+
+__all__ = ["connect_failed", "format_address", "listen", "system_backlog"]
 
 #: Where Linux publishes the largest listen backlog it grants.
 _SOMAXCONN_FILE = Path("/proc/sys/net/core/somaxconn")
@@ -33,6 +35,12 @@ def format_address(host: object, port: object) -> str:
     """``host:port`` as people and URLs write it: an IPv6 address in brackets (``[::1]:4433``, RFC 3986 3.2.2)."""
     text = str(host)
     return f"[{text}]:{port}" if ":" in text else f"{text}:{port}"
+
+
+def connect_failed(host: object, port: object, exc: OSError) -> ConnectionLost:
+    """The error for a TCP connect to ``host:port`` that failed with ``exc`` (the caller raises it ``from exc``)."""
+    detail = exc.strerror or str(exc) or type(exc).__name__
+    return ConnectionLost(f"connecting to {format_address(host, port)} failed: {detail}", step="TCP connect")
 
 
 def _family(host: str, port: int) -> socket.AddressFamily:

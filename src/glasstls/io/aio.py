@@ -36,7 +36,7 @@ from typing import Any
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.connection import ClientConnection, ServerConnection
 from glasstls.errors import ConnectionLost, TLSError, UnexpectedMessage, UsageError
-from glasstls.io.address import format_address, listen
+from glasstls.io.address import connect_failed, format_address, listen
 from glasstls.io.aio_transport import FailureHandler, TLSRecordProtocol, TLSTransport
 from glasstls.io.limits import AcceptBackoff, Admission, ServerLimits
 
@@ -117,10 +117,7 @@ async def open_connection(
             try:
                 raw, _ = await loop.create_connection(factory, host, port, family=family)
             except OSError as exc:
-                detail = exc.strerror or str(exc) or type(exc).__name__
-                raise ConnectionLost(
-                    f"connecting to {format_address(host, port)} failed: {detail}", step="TCP connect"
-                ) from exc
+                raise connect_failed(host, port, exc) from exc
             assert pump is not None
             await _await_handshake(pump, raw)
     except TimeoutError as exc:
