@@ -44,7 +44,7 @@ from glasstls.events import Negotiated
 from glasstls.explain import Explanation, explain, explain_os_error
 from glasstls.io.address import format_address
 from glasstls.io.sync import RECV_SIZE, TLSSocket
-from glasstls.pki.revocation import load_crls
+from glasstls.pki.crl_files import load_crls
 from glasstls.pki.trust import TrustStore
 from glasstls.pki.verify import ChainReport, report_of
 from glasstls.starttls import CLIENT_PROTOCOLS, DEFAULT_PORTS, Transcript, client_prelude, run_prelude

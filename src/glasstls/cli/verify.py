@@ -25,7 +25,8 @@ from glasstls.cli.output import Output
 from glasstls.crypto.keys import load_certificates
 from glasstls.errors import ConfigError
 from glasstls.pki.certificate_profile import PROFILES
-from glasstls.pki.revocation import REVOCATION_POLICIES, load_crls
+from glasstls.pki.crl_files import load_crls
+from glasstls.pki.revocation import REVOCATION_POLICIES
 from glasstls.pki.trust import TrustStore
 from glasstls.pki.verify import ChainReport, explain_chain
 

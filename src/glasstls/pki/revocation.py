@@ -48,12 +48,9 @@ reject only what is proven revoked. ``"hard-fail"``: additionally require a fres
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from cryptography import x509
@@ -67,11 +64,12 @@ from glasstls.crypto.keys import certificate_serial
 from glasstls.errors import (
     BadCertificateStatusResponse,
     CertificateError,
+    CertificateKind,
     CertificateRevoked,
     CertificateUnknown,
-    ConfigError,
     UsageError,
 )
+from glasstls.pki.crl_files import load_crl_file, load_crls
 
 if TYPE_CHECKING:
     from glasstls.config import RevocationPolicy
@@ -99,8 +97,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 #: An OCSP response without nextUpdate is accepted for this long after its thisUpdate (RFC 6960 section 4.2.2.1
 #: leaves it to local policy).
 MAX_OCSP_AGE_WITHOUT_NEXT_UPDATE = timedelta(days=7)
-#: The most CRLs read from one directory or file (a named limit; real deployments have a handful).
-MAX_CRLS = 4096
 
 
 Status = Literal["good", "revoked", "unknown", "not checked"]
@@ -139,63 +135,6 @@ class RevocationResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-# -- loading CRLs (configuration, not peer input) --------------------------------------------------------
-
-_PEM_CRL = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----", re.DOTALL)
-# OpenSSL c_rehash names CRLs <hash>.r<n>.
-_HASHED_CRL = re.compile(r"^[0-9a-f]{8}\.r[0-9]+$")
-_CRL_SUFFIXES = (".crl", ".pem", ".der", ".crl.pem")
-
-
-def _crls_from_bytes(data: bytes, where: str) -> list[x509.CertificateRevocationList]:
-    try:
-        if b"-----BEGIN" in data:
-            return [x509.load_pem_x509_crl(block.group(0)) for block in _PEM_CRL.finditer(data)]
-        return [x509.load_der_x509_crl(data)]
-    except ValueError as exc:
-        raise ConfigError(f"{where} holds a CRL that cannot be read: {exc}") from exc
-
-
-def load_crl_file(path: str | os.PathLike[str]) -> tuple[x509.CertificateRevocationList, ...]:
-    """The CRLs in one file: PEM (any number of ``X509 CRL`` blocks) or one DER CRL. ConfigError if none."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the CRL file {p}: {exc.strerror or exc}") from exc
-    crls = _crls_from_bytes(data, f"the CRL file {p}")
-    if not crls:
-        raise ConfigError(f"the file {p} holds no CRL (expected PEM 'X509 CRL' blocks or DER)")
-    return tuple(crls)
-
-
-def load_crls(paths: Iterable[str | os.PathLike[str]]) -> tuple[x509.CertificateRevocationList, ...]:
-    """CRLs from files and directories. A named file must hold a CRL (ConfigError otherwise). In a directory,
-    ``*.crl``, ``*.pem``, ``*.der`` and OpenSSL hashed names (``1a2b3c4d.r0``) are read, and files that hold no
-    readable CRL are skipped (a CA directory may also hold certificates)."""
-    out: list[x509.CertificateRevocationList] = []
-    for path in paths:
-        p = Path(path)
-        if p.is_dir():
-            for entry in sorted(p.iterdir()):
-                name = entry.name.lower()
-                if not (name.endswith(_CRL_SUFFIXES) or _HASHED_CRL.match(entry.name)) or not entry.is_file():
-                    continue
-                try:
-                    data = entry.read_bytes()
-                except OSError as exc:
-                    raise ConfigError(f"cannot read the CRL file {entry}: {exc.strerror or exc}") from exc
-                try:
-                    out.extend(_crls_from_bytes(data, f"the CRL file {entry}"))
-                except ConfigError:
-                    continue  # a directory may also hold certificates, keys, OCSP responses: not CRLs, skipped
-        else:
-            out.extend(load_crl_file(p))
-        if len(out) > MAX_CRLS:
-            raise ConfigError(f"more than {MAX_CRLS} CRLs configured")
-    return tuple(out)
 
 
 # -- small helpers ---------------------------------------------------------------------------------------
@@ -642,6 +581,17 @@ def _status_for(
             notes=notes,
         )
 
+    def refused(
+        value: Status,
+        error: type[CertificateError],
+        reason: str,
+        hint: str,
+        source: _Finding | None,
+        kind: CertificateKind | None = None,
+    ) -> tuple[CertificateStatus, CertificateError]:
+        failure = error(reason, check="revocation", step=STEP, hint=hint, kind=kind)
+        return status(value, False, reason, hint, source), failure
+
     revoked = next((f for f in findings if f.status == "revoked"), None)
     if revoked is not None:
         reason = f"the {role}'s {what} certificate {_revoked_text(cert, revoked)}"
@@ -650,9 +600,7 @@ def _status_for(
             if is_leaf
             else f"the {role} must use a chain from an intermediate CA that is not revoked"
         )
-        return status("revoked", False, reason, hint, revoked), CertificateRevoked(
-            reason, check="revocation", step=STEP, hint=hint
-        )
+        return refused("revoked", CertificateRevoked, reason, hint, revoked)
     bad_staple = next((f for f in findings if f.problem is not None and f.kind == "ocsp"), None)
     if bad_staple is not None:
         reason = f"the {role} stapled an OCSP response that cannot be used: {bad_staple.problem}"
@@ -660,9 +608,7 @@ def _status_for(
             f"configure the {role} with a current OCSP response for this certificate, signed by its issuer or "
             "the issuer's responder (or stop stapling)"
         )
-        return status("unknown", False, reason, hint, bad_staple), BadCertificateStatusResponse(
-            reason, check="revocation", step=STEP, hint=hint
-        )
+        return refused("unknown", BadCertificateStatusResponse, reason, hint, bad_staple)
     broken = next((f for f in findings if f.problem is not None and f.kind == "crl"), None)
     usable_crl = any(f.kind == "crl" and f.problem is None for f in findings)
     if broken is not None and not usable_crl:
@@ -678,9 +624,7 @@ def _status_for(
             f"replace it with a current CRL signed by {_name(cert.issuer)} (with a non-critical cRLNumber), or "
             "remove it from the configured CRLs (--crl)"
         )
-        return status("unknown", False, reason, hint, broken), CertificateUnknown(
-            reason, check="revocation", step=STEP, hint=hint, kind="unusable-crl"
-        )
+        return refused("unknown", CertificateUnknown, reason, hint, broken, kind="unusable-crl")
     good = next((f for f in findings if f.status == "good"), None)
     if good is not None:
         return status("good", True, f"{_label(cert)} is not revoked, says {good.source}", source=good), None
@@ -699,9 +643,7 @@ def _status_for(
             f"give a current CRL from {_name(cert.issuer)} (--crl), have the {role} staple an OCSP response, "
             "or use the soft-fail policy"
         )
-        return status("unknown", False, reason, hint, said_unknown), CertificateUnknown(
-            reason, check="revocation", step=STEP, hint=hint
-        )
+        return refused("unknown", CertificateUnknown, reason, hint, said_unknown)
     accepted = (
         "accepted under soft-fail"
         if policy == "soft-fail"

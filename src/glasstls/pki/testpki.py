@@ -237,20 +237,7 @@ def make_ca(
     the_key = key if key is not None else generate_key(key_kind, name=f"ca:{common_name}")
     extensions: list[tuple[x509.ExtensionType, bool]] = [
         (x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), True),
-        (
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=crl_sign,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            True,
-        ),
+        (_key_usage(key_cert_sign=True, crl_sign=crl_sign), True),
     ]
     return _build(
         subject=_name(common_name),
@@ -264,20 +251,24 @@ def make_ca(
     )
 
 
-def _leaf_key_usage(key: TestKey) -> x509.KeyUsage:
-    # RSA keys may also be used for TLS 1.2 RSA key transport, which needs keyEncipherment (RFC 5246 7.4.2).
-    rsa_key = isinstance(key, rsa.RSAPrivateKey)
+def _key_usage(*, key_encipherment: bool = False, key_cert_sign: bool = False, crl_sign: bool = False) -> x509.KeyUsage:
+    """keyUsage (RFC 5280 section 4.2.1.3) with digitalSignature and the bits named."""
     return x509.KeyUsage(
         digital_signature=True,
         content_commitment=False,
-        key_encipherment=rsa_key,
+        key_encipherment=key_encipherment,
         data_encipherment=False,
         key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
+        key_cert_sign=key_cert_sign,
+        crl_sign=crl_sign,
         encipher_only=False,
         decipher_only=False,
     )
+
+
+def _leaf_key_usage(key: TestKey) -> x509.KeyUsage:
+    # RSA keys may also be used for TLS 1.2 RSA key transport, which needs keyEncipherment (RFC 5246 7.4.2).
+    return _key_usage(key_encipherment=isinstance(key, rsa.RSAPrivateKey))
 
 
 _DEFAULT_EKU: tuple[x509.ObjectIdentifier, ...] = (SERVER_AUTH,)
