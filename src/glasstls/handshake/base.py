@@ -19,10 +19,10 @@ from typing import ClassVar, Literal
 
 from cryptography import x509
 
-from glasstls.config import ClientConfig, ServerConfig
+from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
-from glasstls.crypto.keys import PublicKey, load_der_certificate, public_key_of
+from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate, load_der_certificate, public_key_of
 from glasstls.crypto.suites import Tls13CipherSuite
 from glasstls.crypto.tls12 import DirectionKeys, Tls12CipherSuite
 from glasstls.errors import BadCertificate, DecryptError, IllegalParameter, UnexpectedMessage, UnsupportedCertificate
@@ -368,6 +368,19 @@ def check_certificate_verify(
     return SignatureVerified(_PROOF_TOKEN)
 
 
+def tls13_scheme_for(
+    chain: CertificateChain, offered: Collection[SignatureScheme], allowed: Collection[SignatureScheme]
+) -> SignatureScheme | None:
+    """RFC 8446 sections 4.2.3, 4.4.3: the scheme our chain's key signs a CertificateVerify with, the key's own
+    order first, among those the peer offered and we allow; None when there is none (the same choice for the
+    server's certificate and the client's)."""
+    rsa_pss_key = is_rsassa_pss_certificate(chain.leaf)
+    for scheme in signatures.schemes_for_key(chain.private_key, tls13=True, rsa_pss_key=rsa_pss_key):
+        if scheme in offered and scheme in allowed:
+            return scheme
+    return None
+
+
 def check_signature12(
     *,
     scheme: SignatureScheme,
@@ -436,6 +449,18 @@ def parse_peer_chain(
     except UnsupportedCertificate as e:
         raise UnsupportedCertificate(e.reason, step=step, check="key type") from None
     return tuple(chain), key
+
+
+def parse_stored_chain(chain_der: Sequence[bytes]) -> tuple[x509.Certificate, ...]:
+    """A resumed session's stored peer chain (RFC 5246 section 7.3, RFC 8446 section 2.2), for Negotiated: the
+    certificates that parse, each parsed once per DER (the chain was verified when the session was made)."""
+    out = []
+    for der in chain_der:
+        try:
+            out.append(load_der_certificate(der))
+        except ValueError:
+            continue
+    return tuple(out)
 
 
 # -- the state base --------------------------------------------------------------------------------------

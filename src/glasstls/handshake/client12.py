@@ -34,7 +34,6 @@ from glasstls.crypto.keys import (
     ec_curve_group,
     is_rsassa_pss_certificate,
     key_algorithm,
-    load_der_certificate,
 )
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
@@ -45,7 +44,6 @@ from glasstls.errors import (
     UnsupportedCertificate,
     UnsupportedExtension,
 )
-from glasstls.events import Negotiated
 from glasstls.handshake import dhe12
 from glasstls.handshake.base import (
     Actions,
@@ -55,7 +53,9 @@ from glasstls.handshake.base import (
     State,
     check_signature12,
     parse_peer_chain,
+    parse_stored_chain,
 )
+from glasstls.handshake.hello_checks import accepted_alpn, peer_record_size_limit
 from glasstls.handshake.peer_auth import (
     Verification,
     client_verification,
@@ -68,6 +68,7 @@ from glasstls.handshake.traffic12 import (
     Traffic12,
     check_peer_finished,
     install,
+    negotiated12,
     send_finished,
     tls12_schemes_for_key,
 )
@@ -258,19 +259,9 @@ def server_hello_received(
         raise IllegalParameter("ec_point_formats lacks uncompressed (RFC 8422 section 5.2)", step=step)
     alpn = ext.get_extension(sh.extensions, ext.ApplicationLayerProtocolNegotiation)
     if alpn is not None:
-        if len(alpn.protocol_name_list) != 1:
-            raise DecodeError("server's ALPN extension must name exactly one protocol", step=step)
-        chosen = alpn.protocol_name_list[0].decode("ascii", "replace")
-        if chosen not in config.alpn_protocols:
-            raise IllegalParameter(f"server selected ALPN protocol {chosen!r}, which we did not offer", step=step)
-        hs.alpn = chosen
-        actions.check(step, f"server selected ALPN protocol {chosen!r}")
+        hs.alpn = accepted_alpn(config, alpn, step, actions)  # RFC 7301 section 3.1
     rsl = ext.get_extension(sh.extensions, ext.RecordSizeLimit)
-    if rsl is not None:
-        if rsl.limit < 64:
-            raise IllegalParameter(f"record_size_limit {rsl.limit} is below 64", step=step)
-        hs.peer_record_size_limit = rsl.limit
-        actions.peer_record_size_limit(rsl.limit)
+    hs.peer_record_size_limit = peer_record_size_limit(rsl, step, actions)  # RFC 8449 section 4
     ticket_ack = ext.get_extension(sh.extensions, ext.SessionTicket)
     if ticket_ack is not None and ticket_ack.ticket:
         raise DecodeError("session_ticket in ServerHello must be empty (RFC 5077 section 3.2)", step=step)
@@ -321,7 +312,7 @@ def server_hello_received(
             )
         session.use_master(offered.secret, actions)
         c.peer_chain_der = offered.peer_certificates
-        c.peer_chain = tuple(_parse_all(offered.peer_certificates))
+        c.peer_chain = parse_stored_chain(offered.peer_certificates)
         actions.trace("choice", step, "server resumed our earlier session: no certificate, no key exchange")
         if c.ticket_expected:
             return ExpectNewSessionTicket12(c)
@@ -333,16 +324,6 @@ def ignore_hello_request(step: str, actions: Actions) -> None:
     """RFC 5246 section 7.4.1.1: a HelloRequest is ignored while a handshake is in progress, and is never part
     of the handshake hashes (the TLS 1.2 states here, and the hello state while TLS 1.2 may still be chosen)."""
     actions.trace("info", step, "ignored HelloRequest: a handshake is already in progress (RFC 5246 7.4.1.1)")
-
-
-def _parse_all(chain_der: Sequence[bytes]) -> list[x509.Certificate]:
-    out = []
-    for der in chain_der:
-        try:
-            out.append(load_der_certificate(der))  # parsed once per DER: a resumed session's stored chain
-        except ValueError:
-            continue
-    return out
 
 
 class _State12(State):
@@ -640,22 +621,17 @@ class ExpectServerFinished12(_State12):
         c.verification = client_verification(
             c.config, verified.chain if verified is not None else None, hs.session12 if session.resumed else None
         )
-        negotiated = Negotiated(
-            version=ProtocolVersion.TLS12,
-            cipher_suite=session.suite.suite,
+        negotiated = negotiated12(
+            session,
+            verified,
+            c.verification,
             group=c.group,
-            signature_scheme=c.scheme,
-            alpn_protocol=hs.alpn,
+            scheme=c.scheme,
+            alpn=hs.alpn,
             server_name=hs.server_name,
-            peer_certificates=c.peer_chain,
-            verified_chain=verified.chain if verified is not None else None,
-            hello_retry_request=False,
-            resumed=session.resumed,
-            encrypt_then_mac=session.encrypt_then_mac,
+            peer_chain=c.peer_chain,
             client_certificate_requested=c.certificate_request is not None,
             record_size_limit=hs.peer_record_size_limit,
-            peer_verified_at=c.verification[0],
-            peer_verified_with=c.verification[1],
         )
         _remember_session(c, actions)
         actions.done(negotiated, b"", b"", exporter=session.exporter)

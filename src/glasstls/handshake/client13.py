@@ -15,15 +15,14 @@ client_negotiation.ExpectServerHello checks the ServerHello (or answers a HelloR
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from cryptography import x509
 
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
-from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate, load_der_certificate
+from glasstls.crypto.keys import PublicKey, is_rsassa_pss_certificate
 from glasstls.crypto.suites import Tls13CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
@@ -43,11 +42,14 @@ from glasstls.handshake.base import (
     check_certificate_verify,
     check_finished,
     parse_peer_chain,
+    parse_stored_chain,
+    tls13_scheme_for,
 )
 from glasstls.handshake.client_hello import (
     ClientHandshake,
 )
 from glasstls.handshake.client_psk13 import PskOffer
+from glasstls.handshake.hello_checks import accepted_alpn, peer_record_size_limit
 from glasstls.handshake.peer_auth import client_verification, verify_server
 from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.verify import VerifiedChain
@@ -96,47 +98,34 @@ def handshake_keys(
     # Our handshake write keys now too: any alert we send from here on is protected (RFC 8446 section 5;
     # the middlebox-compatibility change_cipher_spec still goes out in plaintext).
     early_data_client.handshake_write_keys(hs.early, suite, c_hs, actions)  # later with 0-RTT in flight
-    return ExpectEncryptedExtensions(hs, suite, transcript, handshake_secret, c_hs, s_hs, sh.cipher_suite)
+    return ExpectEncryptedExtensions(hs, _Keys(suite, transcript, handshake_secret, c_hs, s_hs, sh.cipher_suite))
 
 
+@dataclass
 class _Keys:
-    """The handshake-phase secrets the client states pass along."""
+    """The handshake-phase secrets the client states pass along (RFC 8446 section 7.1)."""
 
-    def __init__(
-        self,
-        suite: Tls13CipherSuite,
-        transcript: Transcript,
-        handshake_secret: ks.HandshakeSecret,
-        c_hs: bytes,
-        s_hs: bytes,
-        cipher_suite: CipherSuite,
-    ) -> None:
-        self.suite = suite
-        self.transcript = transcript
-        self.handshake_secret = handshake_secret
-        self.c_hs = c_hs
-        self.s_hs = s_hs
-        self.cipher_suite = cipher_suite
+    suite: Tls13CipherSuite
+    transcript: Transcript
+    handshake_secret: ks.HandshakeSecret = field(repr=False)  # secrets: never in a repr (issue 9)
+    c_hs: bytes = field(repr=False)
+    s_hs: bytes = field(repr=False)
+    cipher_suite: CipherSuite
 
 
-class ExpectEncryptedExtensions(State):
+class _ClientState13(State):
+    """A client state after the ServerHello: the hello's facts and the handshake keys (RFC 8446 section 7.1)."""
+
+    def __init__(self, hs: ClientHandshake, keys: _Keys) -> None:
+        self.hs = hs
+        self.keys = keys
+
+
+class ExpectEncryptedExtensions(_ClientState13):
     """RFC 8446 section 4.3.1."""
 
     expects = frozenset({HandshakeType.ENCRYPTED_EXTENSIONS})
     step = "EncryptedExtensions"
-
-    def __init__(
-        self,
-        hs: ClientHandshake,
-        suite: Tls13CipherSuite,
-        transcript: Transcript,
-        handshake_secret: ks.HandshakeSecret,
-        c_hs: bytes,
-        s_hs: bytes,
-        cipher_suite: CipherSuite,
-    ) -> None:
-        self.hs = hs
-        self.keys = _Keys(suite, transcript, handshake_secret, c_hs, s_hs, cipher_suite)
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         ee = cast(EncryptedExtensions, msg)
@@ -148,21 +137,9 @@ class ExpectEncryptedExtensions(State):
                 raise UnsupportedExtension(f"server sent {e.ext_type}, which we did not offer", step=step)
         alpn = ext.get_extension(ee.extensions, ext.ApplicationLayerProtocolNegotiation)
         if alpn is not None:
-            # RFC 7301 section 3.1: exactly one protocol, and one we offered.
-            if len(alpn.protocol_name_list) != 1:
-                raise DecodeError("server's ALPN extension must name exactly one protocol", step=step)
-            chosen = alpn.protocol_name_list[0].decode("ascii", "replace")
-            if chosen not in hs.config.alpn_protocols:
-                raise IllegalParameter(f"server selected ALPN protocol {chosen!r}, which we did not offer", step=step)
-            hs.alpn = chosen
-            actions.check(step, f"server selected ALPN protocol {chosen!r}")
+            hs.alpn = accepted_alpn(hs.config, alpn, step, actions)  # RFC 7301 section 3.1
         rsl = ext.get_extension(ee.extensions, ext.RecordSizeLimit)
-        if rsl is not None:
-            # RFC 8449 section 4: below 64 is illegal_parameter.
-            if rsl.limit < 64:
-                raise IllegalParameter(f"record_size_limit {rsl.limit} is below 64", step=step)
-            hs.peer_record_size_limit = rsl.limit
-            actions.peer_record_size_limit(rsl.limit)
+        hs.peer_record_size_limit = peer_record_size_limit(rsl, step, actions)  # RFC 8449 section 4
         k, resumed = self.keys, hs.resumed is not None
         early_data_client.encrypted_extensions(hs.early, ee, k.suite, k.cipher_suite, resumed, hs.alpn, actions)
         self.keys.transcript.add(raw)
@@ -173,15 +150,11 @@ class ExpectEncryptedExtensions(State):
         return ExpectCertificateOrCertificateRequest(hs, self.keys)
 
 
-class ExpectCertificateOrCertificateRequest(State):
+class ExpectCertificateOrCertificateRequest(_ClientState13):
     """After EncryptedExtensions: the server may ask for our certificate first (RFC 8446 section 4.3.2)."""
 
     expects = frozenset({HandshakeType.CERTIFICATE, HandshakeType.CERTIFICATE_REQUEST})
     step = "server Certificate"
-
-    def __init__(self, hs: ClientHandshake, keys: _Keys) -> None:
-        self.hs = hs
-        self.keys = keys
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         if isinstance(msg, CertificateRequest):
@@ -204,15 +177,11 @@ class ExpectCertificateOrCertificateRequest(State):
         return ExpectCertificate(self.hs, self.keys).handle(msg, raw, actions)
 
 
-class ExpectCertificate(State):
+class ExpectCertificate(_ClientState13):
     """RFC 8446 section 4.4.2, and verification of the chain (section 4.4.2.4)."""
 
     expects = frozenset({HandshakeType.CERTIFICATE})
     step = "server Certificate"
-
-    def __init__(self, hs: ClientHandshake, keys: _Keys) -> None:
-        self.hs = hs
-        self.keys = keys
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         cert_msg = cast(Certificate, msg)
@@ -247,18 +216,7 @@ class ExpectCertificate(State):
         return ExpectCertificateVerify(self.hs, self.keys, proof, public_key, peer_chain)
 
 
-def _parse_all(chain_der: Sequence[bytes]) -> list[x509.Certificate]:
-    """The certificates that parse (parsed once per DER: the same chains come back on every connection)."""
-    out = []
-    for der in chain_der:
-        try:
-            out.append(load_der_certificate(der))
-        except ValueError:
-            continue
-    return out
-
-
-class ExpectCertificateVerify(State):
+class ExpectCertificateVerify(_ClientState13):
     """RFC 8446 section 4.4.3: the server proves it holds the certificate's private key."""
 
     expects = frozenset({HandshakeType.CERTIFICATE_VERIFY})
@@ -272,8 +230,7 @@ class ExpectCertificateVerify(State):
         public_key: PublicKey,
         peer_chain: tuple[x509.Certificate, ...],
     ) -> None:
-        self.hs = hs
-        self.keys = keys
+        super().__init__(hs, keys)
         self.cert_proof = cert_proof
         self.public_key = public_key
         self.peer_chain = peer_chain
@@ -320,15 +277,14 @@ class PskAuthenticated:
     session: ClientSession
 
 
-class ExpectFinished(State):
+class ExpectFinished(_ClientState13):
     """RFC 8446 section 4.4.4; then the client's second flight."""
 
     expects = frozenset({HandshakeType.FINISHED})
     step = "server Finished"
 
     def __init__(self, hs: ClientHandshake, keys: _Keys, auth: CertificateAuthenticated | PskAuthenticated) -> None:
-        self.hs = hs
-        self.keys = keys
+        super().__init__(hs, keys)
         self.auth = auth
         self.hash_len = keys.suite.hash_len
 
@@ -368,7 +324,7 @@ class ExpectFinished(State):
         verified: VerifiedChain | None
         if isinstance(auth, PskAuthenticated):
             scheme, verified = None, None
-            peer_chain = tuple(_parse_all(auth.session.peer_certificates))
+            peer_chain = parse_stored_chain(auth.session.peer_certificates)
         else:
             scheme, verified, peer_chain = auth.scheme, auth.cert_proof.chain, auth.peer_chain
         resumed = auth.session if isinstance(auth, PskAuthenticated) else None
@@ -402,14 +358,7 @@ class ExpectFinished(State):
         chain = hs.config.client_certificate
         sig_algs = ext.get_extension(request.extensions, ext.SignatureAlgorithms)
         offered = sig_algs.supported_signature_algorithms if sig_algs else ()
-        scheme = None
-        if chain is not None:
-            for s in signatures.schemes_for_key(
-                chain.private_key, tls13=True, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
-            ):
-                if s in offered and s in hs.config.signature_schemes:
-                    scheme = s
-                    break
+        scheme = tls13_scheme_for(chain, offered, hs.config.signature_schemes) if chain is not None else None
         if chain is None or scheme is None:
             if chain is not None:
                 actions.trace("info", "client Certificate", "no signature scheme in common for our certificate")

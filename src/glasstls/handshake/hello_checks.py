@@ -1,4 +1,4 @@
-"""Checks on a ClientHello's meaning that RFCs make a MUST, shared by the TLS 1.3 and TLS 1.2 servers.
+"""Checks on the hellos' meaning that RFCs make a MUST, shared by TLS 1.3 and TLS 1.2 (one decision, one place).
 
 Each function raises the ``TLSError`` whose alert its RFC names, or returns quietly. The decoders (wire/) have
 checked structure already; these check what the values mean (DESIGN rule 4):
@@ -10,15 +10,18 @@ checked structure already; these check what the values mean (DESIGN rule 4):
 * :func:`check_ec_point_formats`: TLS 1.2 (RFC 8422 section 5.1.2);
 * :func:`check_second_client_hello`: the ClientHello after a HelloRetryRequest (RFC 8446 section 4.1.2);
 * :func:`advertised_record_size_limit`: the record_size_limit a server answers with (RFC 8449 section 4);
-* :func:`choose_alpn`: the server's ALPN choice, the same in both versions (RFC 7301 section 3.2).
+* :func:`choose_alpn`: the server's ALPN choice, the same in both versions (RFC 7301 section 3.2);
+* :func:`accepted_alpn`: the client's check of the server's ALPN answer (RFC 7301 section 3.1);
+* :func:`peer_record_size_limit`: either side's check of the peer's record_size_limit (RFC 8449 section 4).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from glasstls.config import ServerConfig
-from glasstls.errors import IllegalParameter, NoApplicationProtocol, ProtocolVersionError
+from glasstls.config import ClientConfig, ServerConfig
+from glasstls.errors import DecodeError, IllegalParameter, NoApplicationProtocol, ProtocolVersionError
+from glasstls.handshake.base import Actions
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion
 from glasstls.wire.messages import ClientHello
@@ -176,3 +179,28 @@ def choose_alpn(config: ServerConfig, ch: ClientHello, step: str) -> str | None:
         f"no ALPN protocol in common: client offers {client_protocols}, server accepts {list(config.alpn_protocols)}",
         step=step,
     )
+
+
+def accepted_alpn(
+    config: ClientConfig, answer: ext.ApplicationLayerProtocolNegotiation, step: str, actions: Actions
+) -> str:
+    """RFC 7301 section 3.1: the server's answer (TLS 1.2 ServerHello, TLS 1.3 EncryptedExtensions) names exactly
+    one protocol, and one we offered."""
+    if len(answer.protocol_name_list) != 1:
+        raise DecodeError("server's ALPN extension must name exactly one protocol", step=step)
+    chosen = answer.protocol_name_list[0].decode("ascii", "replace")
+    if chosen not in config.alpn_protocols:
+        raise IllegalParameter(f"server selected ALPN protocol {chosen!r}, which we did not offer", step=step)
+    actions.check(step, f"server selected ALPN protocol {chosen!r}")
+    return chosen
+
+
+def peer_record_size_limit(offer: ext.RecordSizeLimit | None, step: str, actions: Actions) -> int | None:
+    """RFC 8449 section 4: the peer's record_size_limit (None: it sent none), which caps the records we send; a
+    value below 64 is illegal_parameter."""
+    if offer is None:
+        return None
+    if offer.limit < 64:
+        raise IllegalParameter(f"record_size_limit {offer.limit} is below 64", step=step)
+    actions.peer_record_size_limit(offer.limit)
+    return offer.limit

@@ -29,7 +29,6 @@ from glasstls.crypto.suites import TLS13_SUITES
 from glasstls.crypto.tls12 import TLS12_SUITES, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import DecodeError, HandshakeFailure, IllegalParameter
-from glasstls.events import Negotiated
 from glasstls.handshake import dhe12, hello_checks
 from glasstls.handshake.base import (
     Actions,
@@ -38,6 +37,7 @@ from glasstls.handshake.base import (
     SignatureVerified,
     State,
     check_signature12,
+    parse_stored_chain,
 )
 from glasstls.handshake.hello_checks import choose_alpn
 from glasstls.handshake.peer_auth import (
@@ -52,6 +52,7 @@ from glasstls.handshake.traffic12 import (
     Traffic12,
     check_peer_finished,
     install,
+    negotiated12,
     send_finished,
     tls12_schemes_for_key,
 )
@@ -240,7 +241,7 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
         + (" (legacy CBC, allowed by allow_legacy_cbc)" if suite.legacy else ""),
         {"offered": [str(s) for s in ch.cipher_suites], "forward_secrecy": suite.forward_secret},
     )
-    etm = not suite.is_aead and ext.find_extension(ch.extensions, ExtensionType.ENCRYPT_THEN_MAC) is not None
+    etm = _encrypt_then_mac(ch, suite)
     session_id = config.random(32) if config.session_cache is not None else b""
     server_random = _server_random(config)
     stapled = (
@@ -256,12 +257,7 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
         config, ch, suite, secure_reneg, ems, etm, alpn, send_ticket, stapled is not None, actions
     )
     session = Session12(suite, ch.random, server_random, ems, etm, session_id)
-    transcript = Transcript()
-    transcript.keep_messages()
-    transcript.set_hash(suite)
-    transcript.add(raw)
-    transcript.add(actions.send(ServerHello(server_random, session_id, suite.suite, exts)))
-    actions.allow_ccs(False)
+    transcript = _send_server_hello(session, raw, exts, actions)
     transcript.add(actions.send(Certificate12(choice.chain.der_chain())))
     if stapled is not None:
         transcript.add(actions.send(CertificateStatus(stapled)))
@@ -316,6 +312,26 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
     return ExpectClientKeyExchange12(s, exchange, None)
 
 
+def _encrypt_then_mac(ch: ClientHello, suite: Tls12CipherSuite) -> bool:
+    """RFC 7366 sections 2, 3: encrypt_then_mac when the client offers it, for a CBC suite only (never AEAD)."""
+    return not suite.is_aead and ext.find_extension(ch.extensions, ExtensionType.ENCRYPT_THEN_MAC) is not None
+
+
+def _send_server_hello(
+    session: Session12, client_hello_raw: bytes, exts: tuple[ext.Extension, ...], actions: Actions
+) -> Transcript:
+    """RFC 5246 section 7.4.1.3: the ServerHello, full or abbreviated; the transcript starts with the ClientHello
+    and keeps the messages (a client's CertificateVerify signs them, section 7.4.8)."""
+    transcript = Transcript()
+    transcript.keep_messages()
+    transcript.set_hash(session.suite)
+    transcript.add(client_hello_raw)
+    server_hello = ServerHello(session.server_random, session.session_id, session.suite.suite, exts)
+    transcript.add(actions.send(server_hello))
+    actions.allow_ccs(False)  # TLS 1.2: change_cipher_spec is a real protocol message from now on
+    return transcript
+
+
 def _server_random(config: ServerConfig) -> bytes:
     random = config.random(32)
     speaks13 = config.max_version >= ProtocolVersion.TLS13 and any(s in TLS13_SUITES for s in config.cipher_suites)
@@ -356,10 +372,7 @@ def _server_hello_extensions(
     if ecc and ext.get_extension(ch.extensions, ext.EcPointFormats) is not None:
         exts.append(ext.EcPointFormats((ECPointFormat.UNCOMPRESSED,)))
     client_rsl = ext.get_extension(ch.extensions, ext.RecordSizeLimit)
-    if client_rsl is not None:
-        if client_rsl.limit < 64:
-            raise IllegalParameter(f"record_size_limit {client_rsl.limit} is below 64", step="ClientHello")
-        actions.peer_record_size_limit(client_rsl.limit)
+    if hello_checks.peer_record_size_limit(client_rsl, "ClientHello", actions) is not None:
         exts.append(hello_checks.advertised_record_size_limit(config, ProtocolVersion.TLS12))  # RFC 8449 section 4
     return tuple(exts)
 
@@ -439,17 +452,12 @@ def _resume(
     state = found.state
     suite = TLS12_SUITES[state.cipher_suite]
     server_random = _server_random(config)
-    etm = not suite.is_aead and ext.find_extension(ch.extensions, ExtensionType.ENCRYPT_THEN_MAC) is not None
+    etm = _encrypt_then_mac(ch, suite)
     exts = _server_hello_extensions(
         config, ch, suite, secure_reneg, state.extended_master_secret, etm, alpn, False, False, actions
     )
     session = Session12(suite, ch.random, server_random, state.extended_master_secret, etm, ch.legacy_session_id)
-    transcript = Transcript()
-    transcript.keep_messages()
-    transcript.set_hash(suite)
-    transcript.add(raw)
-    transcript.add(actions.send(ServerHello(server_random, ch.legacy_session_id, suite.suite, exts)))
-    actions.allow_ccs(False)
+    transcript = _send_server_hello(session, raw, exts, actions)
     actions.trace(
         "choice",
         "ClientHello",
@@ -458,12 +466,6 @@ def _resume(
     )
     session.use_master(state.secret, actions)
     send_finished(actions, session, transcript, "server")
-    client_chain = []
-    for der in state.client_certificates:
-        try:
-            client_chain.append(x509.load_der_x509_certificate(der))
-        except ValueError:
-            continue
     s = _Server12(
         ctx=ctx,
         config=config,
@@ -477,7 +479,7 @@ def _resume(
         client_version=ch.legacy_version,
         send_ticket=False,
         requested=False,
-        client_chain=tuple(client_chain),
+        client_chain=parse_stored_chain(state.client_certificates),
         resumed=state,
     )
     return ExpectClientChangeCipherSpec12(s)
@@ -635,24 +637,18 @@ class ExpectClientFinished12(_State12):
             send_finished(actions, session, s.transcript, "server")
         del proof
         verified = s.client_verified
-        verified_at, verified_with = server_verification(
-            s.config, verified.chain if verified is not None else None, s.resumed
-        )
-        negotiated = Negotiated(
-            version=ProtocolVersion.TLS12,
-            cipher_suite=session.suite.suite,
+        verification = server_verification(s.config, verified.chain if verified is not None else None, s.resumed)
+        negotiated = negotiated12(
+            session,
+            verified,
+            verification,
             group=s.group,
-            signature_scheme=s.scheme,
-            alpn_protocol=s.alpn,
+            scheme=s.scheme,
+            alpn=s.alpn,
             server_name=s.server_name,
-            peer_certificates=s.client_chain,
-            verified_chain=verified.chain if verified is not None else None,
-            hello_retry_request=False,
-            resumed=session.resumed,
-            encrypt_then_mac=session.encrypt_then_mac,
+            peer_chain=s.client_chain,
             client_certificate_requested=s.requested,
-            peer_verified_at=verified_at,
-            peer_verified_with=verified_with,
+            record_size_limit=None,  # not recorded by the TLS 1.2 server (the TLS 1.3 server records it)
         )
         actions.done(negotiated, b"", b"", exporter=session.exporter)
         return Traffic12(s.ctx)

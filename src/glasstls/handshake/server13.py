@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import cast
 
-from cryptography import x509
-
 from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
@@ -39,6 +37,7 @@ from glasstls.handshake.base import (
     State,
     check_certificate_verify,
     check_finished,
+    parse_stored_chain,
 )
 from glasstls.handshake.peer_auth import (
     client_sent_no_certificate,
@@ -198,12 +197,8 @@ def _send_encrypted_extensions(config: ServerConfig, c: ServerChoices, actions: 
     if c.alpn is not None:
         ee_exts.append(ext.ApplicationLayerProtocolNegotiation((c.alpn.encode(),)))
     client_rsl = ext.get_extension(ch.extensions, ext.RecordSizeLimit)
-    peer_limit = None
-    if client_rsl is not None:
-        if client_rsl.limit < 64:
-            raise IllegalParameter(f"record_size_limit {client_rsl.limit} is below 64", step="ClientHello")
-        peer_limit = client_rsl.limit
-        actions.peer_record_size_limit(client_rsl.limit)
+    peer_limit = hello_checks.peer_record_size_limit(client_rsl, "ClientHello", actions)
+    if peer_limit is not None:
         ee_exts.append(hello_checks.advertised_record_size_limit(config, ProtocolVersion.TLS13))  # RFC 8449 4
     if c.early is not None:
         ee_exts.append(ext.EarlyData())  # RFC 8446 section 4.2.10: early data accepted
@@ -256,16 +251,20 @@ class _ServerFlight:
     tickets_wanted: bool = False  # the client named a PSK mode we accept (RFC 8446 section 4.2.9)
 
 
-class ExpectClientCertificate(State):
-    """RFC 8446 section 4.4.2 (client side of mutual TLS)."""
-
-    expects = frozenset({HandshakeType.CERTIFICATE})
-    step = "client Certificate"
+class _ServerState13(State):
+    """A server state after its flight: the connection's context, the config and the flight's facts."""
 
     def __init__(self, ctx: Context, config: ServerConfig, flight: _ServerFlight) -> None:
         self.ctx = ctx
         self.config = config
         self.flight = flight
+
+
+class ExpectClientCertificate(_ServerState13):
+    """RFC 8446 section 4.4.2 (client side of mutual TLS)."""
+
+    expects = frozenset({HandshakeType.CERTIFICATE})
+    step = "client Certificate"
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
         cert_msg = cast(Certificate, msg)
@@ -286,7 +285,7 @@ class ExpectClientCertificate(State):
         )
 
 
-class ExpectClientCertificateVerify(State):
+class ExpectClientCertificateVerify(_ServerState13):
     """RFC 8446 section 4.4.3, client side."""
 
     expects = frozenset({HandshakeType.CERTIFICATE_VERIFY})
@@ -301,9 +300,7 @@ class ExpectClientCertificateVerify(State):
         public_key: PublicKey,
         verified: VerifiedChain,
     ) -> None:
-        self.ctx = ctx
-        self.config = config
-        self.flight = flight
+        super().__init__(ctx, config, flight)
         self.cert_proof = cert_proof
         self.public_key = public_key
         self.verified = verified
@@ -325,7 +322,7 @@ class ExpectClientCertificateVerify(State):
         return ExpectClientFinished(self.ctx, self.config, self.flight, (self.verified, sig_proof))
 
 
-class ExpectClientFinished(State):
+class ExpectClientFinished(_ServerState13):
     """RFC 8446 section 4.4.4: the last message of the handshake."""
 
     expects = frozenset({HandshakeType.FINISHED})
@@ -339,14 +336,12 @@ class ExpectClientFinished(State):
         client_auth: tuple[VerifiedChain, SignatureVerified] | None,
     ) -> None:
         """``client_auth``: the client's verified chain and the proof of its CertificateVerify, if it sent one."""
-        self.ctx = ctx
-        self.config = config
-        self.flight = flight
+        super().__init__(ctx, config, flight)
         self.client_chain = client_auth[0] if client_auth else None
         self.verification = server_verification(config, self.client_chain, flight.resumed)
         self.peer_certificates = client_auth[0].chain if client_auth else ()
         if flight.resumed is not None:
-            self.peer_certificates = tuple(_parse_certificates(flight.resumed.client_certificates))
+            self.peer_certificates = parse_stored_chain(flight.resumed.client_certificates)
         self.hash_len = flight.suite.hash_len
 
     def handle(self, msg: HandshakeMessage, raw: bytes, actions: Actions) -> State:
@@ -392,13 +387,3 @@ class ExpectClientFinished(State):
             )
             resumption13.send_tickets(self.config, f.suite, resumption, template, actions)
         return TrafficState(self.ctx, f.suite, f.c_ap, f.s_ap, resumption, self.config.max_key_updates_in_a_row)
-
-
-def _parse_certificates(chain_der: tuple[bytes, ...]) -> list[x509.Certificate]:
-    out = []
-    for der in chain_der:
-        try:
-            out.append(x509.load_der_x509_certificate(der))
-        except ValueError:
-            continue
-    return out

@@ -26,8 +26,6 @@ from typing import cast
 
 from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import key_schedule as ks
-from glasstls.crypto import signatures
-from glasstls.crypto.keys import is_rsassa_pss_certificate
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
@@ -38,7 +36,7 @@ from glasstls.errors import (
     ProtocolVersionError,
 )
 from glasstls.handshake import early_data, hello_checks, resumption13, server12, server13
-from glasstls.handshake.base import Actions, Context, State
+from glasstls.handshake.base import Actions, Context, State, tls13_scheme_for
 from glasstls.handshake.resumption13 import Resumption
 from glasstls.pki.names import certificate_covers
 from glasstls.wire import extensions as ext
@@ -237,16 +235,7 @@ class ExpectClientHello(State):
         offered = sig_algs.supported_signature_algorithms
         candidates: list[tuple[int, CertificateChain, SignatureScheme]] = []
         for index, chain in enumerate(self.config.certificates):
-            scheme = next(
-                (
-                    s
-                    for s in signatures.schemes_for_key(
-                        chain.private_key, tls13=True, rsa_pss_key=is_rsassa_pss_certificate(chain.leaf)
-                    )
-                    if s in offered and s in self.config.signature_schemes
-                ),
-                None,
-            )
+            scheme = tls13_scheme_for(chain, offered, self.config.signature_schemes)
             if scheme is None:
                 continue
             name_rank = 0 if server_name is not None and certificate_covers(chain.leaf, server_name) else 1

@@ -14,18 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
+from cryptography import x509
+
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.keys import PrivateKey
 from glasstls.crypto.tls12 import KeyBlock, Tls12CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import NoRenegotiation
+from glasstls.events import Negotiated
 from glasstls.handshake.base import (
     Actions,
     Context,
     FinishedVerified,
+    ServerCertVerified,
     State,
     check_finished12,
 )
+from glasstls.handshake.peer_auth import Verification
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -126,6 +131,41 @@ def tls12_schemes_for_key(
         if s not in own and signatures.scheme_matches_key(s, key, rsa_pss_key=rsa_pss_key, tls12=True)
     )
     return own + others
+
+
+def negotiated12(
+    session: Session12,
+    peer_proof: ServerCertVerified | None,
+    verification: Verification,
+    *,
+    group: NamedGroup | None,
+    scheme: SignatureScheme | None,
+    alpn: str | None,
+    server_name: str | None,
+    peer_chain: tuple[x509.Certificate, ...],
+    client_certificate_requested: bool,
+    record_size_limit: int | None,
+) -> Negotiated:
+    """What a TLS 1.2 handshake negotiated, for either side (no HelloRetryRequest in TLS 1.2): ``peer_proof``, the
+    peer's verified chain (None when resumed or not sent), ``verification``, when and against what it was
+    verified (peer_auth)."""
+    return Negotiated(
+        version=ProtocolVersion.TLS12,
+        cipher_suite=session.suite.suite,
+        group=group,
+        signature_scheme=scheme,
+        alpn_protocol=alpn,
+        server_name=server_name,
+        peer_certificates=peer_chain,
+        verified_chain=peer_proof.chain if peer_proof is not None else None,
+        hello_retry_request=False,
+        resumed=session.resumed,
+        encrypt_then_mac=session.encrypt_then_mac,
+        client_certificate_requested=client_certificate_requested,
+        record_size_limit=record_size_limit,
+        peer_verified_at=verification[0],
+        peer_verified_with=verification[1],
+    )
 
 
 def send_finished(
