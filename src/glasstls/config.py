@@ -15,9 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
-
-from cryptography import x509
+from typing import TYPE_CHECKING, Literal
 
 from glasstls.crypto import groups as _groups
 from glasstls.crypto import signatures as _signatures
@@ -31,13 +29,17 @@ from glasstls.crypto.keys import (
     private_key_matches_certificate,
 )
 from glasstls.errors import ConfigError
-from glasstls.pki.certificate_profile import PROFILES, ProfileName
-from glasstls.pki.trust import TrustStore
+from glasstls.pki.profile_names import PROFILES, ProfileName
 from glasstls.session_store import ServerSessionStore, TicketSealer
 from glasstls.sessions import ClientSessionStore, ServerSessionCache, TicketKeys
 from glasstls.trace.events import TraceEvent
-from glasstls.trace.keylog import KeyLog
 from glasstls.wire.enums import CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme
+
+if TYPE_CHECKING:  # annotations only: each loads where it is used (a certificate, a trust store, a key log)
+    from cryptography import x509
+
+    from glasstls.pki.trust import TrustStore
+    from glasstls.trace.keylog import KeyLog
 
 Random = Callable[[int], bytes]
 Clock = Callable[[], datetime]

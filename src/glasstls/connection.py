@@ -52,7 +52,7 @@ from glasstls.events import (
     Negotiated,
     NewSessionTicketReceived,
 )
-from glasstls.handshake import client_negotiation, server_negotiation
+from glasstls.handshake import client_negotiation
 from glasstls.handshake.base import (
     Actions,
     Closed,
@@ -65,7 +65,7 @@ from glasstls.handshake.early_data import ExpectEndOfEarlyData
 from glasstls.handshake.failure import Progress, failure_context
 from glasstls.handshake.traffic import TrafficState
 from glasstls.handshake.traffic12 import Traffic12
-from glasstls.pki.names import parse_server_name
+from glasstls.pki.server_name import parse_server_name
 from glasstls.record.layer import OutgoingBytes, RecordLayer
 from glasstls.record.protection import Tls13Protection
 from glasstls.record.reassembly import HandshakeReassembler
@@ -551,6 +551,8 @@ class ServerConnection(_Connection):
         if not isinstance(config, ServerConfig):
             raise UsageError("ServerConnection needs a ServerConfig")
         super().__init__(config, "server")
+        from glasstls.handshake import server_negotiation  # a client program never loads the server's states (issue 17)
+
         self._state = server_negotiation.ExpectClientHello(self._ctx, config)
         self._started = True
 

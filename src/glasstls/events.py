@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-
-from glasstls.pki.verify import VerifiedChain
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -16,6 +14,11 @@ from glasstls.wire.enums import (
     ProtocolVersion,
     SignatureScheme,
 )
+
+if TYPE_CHECKING:  # annotations only: certificates and their verification load when a certificate arrives
+    from cryptography import x509
+
+    from glasstls.pki.verify import VerifiedChain
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import threading
 import warnings
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
@@ -18,6 +17,9 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 from glasstls import errors
 from glasstls.wire.enums import NamedGroup
+
+if TYPE_CHECKING:  # annotations only: cryptography.x509 loads with the first certificate (issue 17: import time)
+    from cryptography import x509
 
 PrivateKey: TypeAlias = (
     rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
@@ -33,7 +35,7 @@ _PRIVATE_TYPES = (
 _PUBLIC_TYPES = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
 
 #: id-RSASSA-PSS (RFC 4055): a certificate key restricted to RSA-PSS (the rsa_pss_pss_* schemes).
-RSASSA_PSS_OID = x509.ObjectIdentifier("1.2.840.113549.1.1.10")
+RSASSA_PSS_OID = "1.2.840.113549.1.1.10"
 
 _PEM_MARKER = b"-----BEGIN"
 
@@ -56,6 +58,8 @@ def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
 
 def load_certificates(data: bytes) -> list[x509.Certificate]:
     """Certificates from a PEM bundle (one or many) or a single DER certificate, in file order."""
+    from cryptography import x509  # loaded with the first certificate (issue 17: import time)
+
     try:
         pem = _PEM_MARKER in data
         certs = x509.load_pem_x509_certificates(data) if pem else [x509.load_der_x509_certificate(data)]
@@ -79,7 +83,7 @@ def public_key_of(cert: x509.Certificate) -> PublicKey:
 
 def is_rsassa_pss_certificate(cert: x509.Certificate) -> bool:
     """True when the certificate key is id-RSASSA-PSS (only rsa_pss_pss_* may be used, RFC 8446 s4.2.3)."""
-    return cert.public_key_algorithm_oid == RSASSA_PSS_OID
+    return cert.public_key_algorithm_oid.dotted_string == RSASSA_PSS_OID
 
 
 def private_key_matches_certificate(key: PrivateKey, cert: x509.Certificate) -> bool:
@@ -129,6 +133,8 @@ def _load_der_quietly(der: bytes) -> x509.Certificate:
     it is what random bytes in a certificate produce. Zero is accepted: some roots in Mozilla's store carry
     serial 0, and servers may send their root; the verification profile (pki/certificate_profile.py) judges it.
     """
+    from cryptography import x509  # loaded with the first certificate (issue 17: import time)
+
     with _quiet_lock, warnings.catch_warnings():
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
         cert = x509.load_der_x509_certificate(der)

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
-
-from cryptography import x509
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.crypto import key_schedule as ks
@@ -27,13 +25,17 @@ from glasstls.crypto.suites import Tls13CipherSuite
 from glasstls.crypto.tls12 import DirectionKeys, Tls12CipherSuite
 from glasstls.errors import BadCertificate, DecryptError, IllegalParameter, UnexpectedMessage, UnsupportedCertificate
 from glasstls.events import Event, Negotiated
-from glasstls.pki.verify import VerifiedChain
 from glasstls.sessions import ClientSession
 from glasstls.trace.events import NO_DETAILS, TraceKind
 from glasstls.wire import messages_dhe  # noqa: F401  (registers the TLS 1.2 DHE key exchange decoders)
 from glasstls.wire.codec import fast_frozen_init
 from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion, SignatureScheme
 from glasstls.wire.messages import CertificateVerify, Finished, HandshakeMessage, decode_handshake
+
+if TYPE_CHECKING:  # annotations only: certificates and their verification load when a certificate arrives
+    from cryptography import x509
+
+    from glasstls.pki.verify import VerifiedChain
 
 Side = Literal["client", "server"]
 
@@ -434,6 +436,8 @@ def parse_peer_chain(
     fields are parsed only when read (a bad subject raises then); reading a key of an unknown algorithm raises
     ``UnsupportedAlgorithm``: none may escape as internal_error.
     """
+    from cryptography import x509  # for InvalidVersion; loaded with the first certificate (issue 17)
+
     chain = []
     for index, der in enumerate(chain_der):
         try:

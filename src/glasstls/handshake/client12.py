@@ -21,9 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, cast
-
-from cryptography import x509
+from typing import TYPE_CHECKING, Protocol, cast
 
 from glasstls.config import CertificateChain, ClientConfig
 from glasstls.crypto import signatures, tls12
@@ -97,6 +95,9 @@ from glasstls.wire.messages import (
     ServerKeyExchangeEcdhe,
 )
 from glasstls.wire.messages_dhe import ServerKeyExchangeDhe
+
+if TYPE_CHECKING:  # annotations only: certificates load when a certificate arrives
+    from cryptography import x509
 
 
 class ClientHandshake(Protocol):

@@ -16,9 +16,7 @@ client_negotiation.ExpectServerHello checks the ServerHello (or answers a HelloR
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
-
-from cryptography import x509
+from typing import TYPE_CHECKING, cast
 
 from glasstls.crypto import key_schedule as ks
 from glasstls.crypto import signatures
@@ -52,7 +50,6 @@ from glasstls.handshake.client_psk13 import PskOffer
 from glasstls.handshake.hello_checks import accepted_alpn, peer_record_size_limit
 from glasstls.handshake.peer_auth import client_verification, verify_server
 from glasstls.handshake.traffic import TrafficState
-from glasstls.pki.verify import VerifiedChain
 from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import (
@@ -71,6 +68,11 @@ from glasstls.wire.messages import (
     HandshakeMessage,
     ServerHello,
 )
+
+if TYPE_CHECKING:  # annotations only: certificates and their verification load when a certificate arrives
+    from cryptography import x509
+
+    from glasstls.pki.verify import VerifiedChain
 
 
 def handshake_keys(

@@ -16,7 +16,6 @@ from glasstls.crypto.groups import DEFAULT_GROUPS
 from glasstls.crypto.keys import ec_curve_group
 from glasstls.crypto.signatures import describe_public_key
 from glasstls.errors import FailureContext, OurCertificate, PeerOffer
-from glasstls.pki.names import certificate_names
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import HandshakeType, ProtocolVersion
 from glasstls.wire.messages import Certificate, Certificate12, ClientHello, HandshakeMessage
@@ -100,6 +99,8 @@ def _narrowed(config: ClientConfig | ServerConfig) -> frozenset[str]:
 
 
 def _our_certificate(chain: CertificateChain) -> OurCertificate:
+    from glasstls.pki.names import certificate_names  # with cryptography.x509: only when a handshake fails
+
     names = certificate_names(chain.leaf)
     listed = () if names is None else (*names[0], *(str(ip) for ip in names[1]))
     return OurCertificate(

@@ -17,18 +17,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.crypto.keys import PublicKey
 from glasstls.errors import CertificateRequired
 from glasstls.handshake.base import Actions, ServerCertVerified, cert_verified, parse_peer_chain
 from glasstls.pki.profile import verification_profile
-from glasstls.pki.trust import TrustStore
-from glasstls.pki.verify import VerifiedChain, verify_client_chain, verify_server_chain
 from glasstls.sessions import ClientSession, ServerSessionState
 from glasstls.wire.enums import AlertDescription, ProtocolVersion
+
+if TYPE_CHECKING:  # annotations only: the verifier and the trust store load with the first chain verified
+    from cryptography import x509
+
+    from glasstls.pki.trust import TrustStore
+    from glasstls.pki.verify import VerifiedChain
 
 __all__ = [
     "ClientVerified",
@@ -62,6 +65,8 @@ def verify_client(config: ServerConfig, chain_der: Sequence[bytes], step: str, a
     ``client_revocation``, ``client_crls``, ``client_identities`` and ``client_certificate_profile``
     (pki/certificate_profile.py) (RFC 5280 section 6; RFC 8446 section 4.4.2.4, RFC 5246 section 7.4.6).
     Failures raise the ``CertificateError`` of the failing check (e.g. certificate_revoked)."""
+    from glasstls.pki.verify import verify_client_chain  # loaded with the first chain to verify (issue 17)
+
     chain, public_key = parse_peer_chain(chain_der, "client", step)
     trust = config.client_trust
     assert trust is not None  # ServerConfig refuses client_auth without client_trust
@@ -97,6 +102,8 @@ def verify_server(
             ok=False,
         )
         return cert_verified(None, skipped=True)
+    from glasstls.pki.verify import verify_server_chain  # loaded with the first chain to verify (issue 17)
+
     verified = verify_server_chain(
         list(chain_der),
         server_name=server_name,
@@ -136,6 +143,8 @@ def client_trust_store(config: ClientConfig) -> TrustStore:
     if config.trust is not None:
         return config.trust
     if _system_trust is None:
+        from glasstls.pki.trust import TrustStore  # loaded when first needed (issue 17: import time)
+
         _system_trust = TrustStore.system()
     return _system_trust
 

@@ -41,6 +41,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from glasstls.crypto.keys import certificate_serial
 from glasstls.pki.facts import _ext, _label
+from glasstls.pki.profile_names import PROFILES, ProfileName
 
 __all__ = [
     "PROFILES",
@@ -52,9 +53,6 @@ __all__ = [
     "profile_violations",
     "rules_for",
 ]
-
-ProfileName = Literal["web", "rfc5280"]
-PROFILES: tuple[ProfileName, ...] = ("web", "rfc5280")
 
 Kind = Literal["key", "usage", "name", "structure"]
 

@@ -1,4 +1,5 @@
-"""Server identities: parsing the name the caller asked for, and explaining which names a certificate covers.
+"""Server identities: which names a certificate covers, and why a name was not covered (the caller's name is
+parsed in :mod:`glasstls.pki.server_name`, re-exported here).
 
 The verdict on a name comes from ``cryptography.x509.verification`` (RFC 6125 as profiled by the CA/Browser
 Forum). This module only *explains*: it lists the subjectAltName entries and says why a name was not covered,
@@ -16,13 +17,11 @@ following the same rules:
 from __future__ import annotations
 
 import ipaddress
-import re
-from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.x509 import DNSName, IPAddress
 
 from glasstls.errors import ConfigError
+from glasstls.pki.server_name import IPAny, ServerIdentity, parse_server_name
 
 __all__ = [
     "ServerIdentity",
@@ -32,82 +31,13 @@ __all__ = [
     "parse_server_name",
 ]
 
-IPAny = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-# RFC 1123 section 2.1 host name labels (letters, digits, hyphens; not at either end), as A-labels.
-_LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-
-
-@dataclass(frozen=True)
-class ServerIdentity:
-    """The identity a client expects: either a DNS name (normalised) or an IP address."""
-
-    text: str
-    ip: IPAny | None
-
-    @property
-    def is_ip(self) -> bool:
-        return self.ip is not None
-
-    def to_subject(self) -> DNSName | IPAddress:
-        """The subject for ``PolicyBuilder.build_server_verifier``."""
-        if self.ip is not None:
-            return IPAddress(self.ip)
-        return DNSName(self.text)
-
-
-#: Bounds on the memo tables below (emptied when full: names and certificates come from peers too).
+#: Bounds on the memo tables below (emptied when full: certificates come from peers too).
 _MEMO_SIZE = 512
-#: parse_server_name results by the caller's text (a name that does not parse is not remembered).
-_identities: dict[str, ServerIdentity] = {}
 #: certificate_names results by certificate identity; each entry holds its certificate, so an id is not reused
 #: while its entry exists.
 _names: dict[int, tuple[x509.Certificate, tuple[tuple[str, ...], tuple[IPAny, ...]] | None]] = {}
 #: certificate_covers verdicts by (certificate identity, name), each entry holding its certificate.
 _covers: dict[tuple[int, str], tuple[x509.Certificate, bool]] = {}
-_IP_CHARACTERS = frozenset("0123456789.")
-
-
-def parse_server_name(name: str) -> ServerIdentity:
-    """Parse the caller's server name: an IP literal (``[::1]`` brackets allowed) or a DNS name.
-
-    A DNS name is lower-cased and loses one trailing dot (RFC 6125 section 6.4.1). A name that is neither is
-    the caller's mistake: :class:`~glasstls.errors.ConfigError`. Results are remembered per name (the same
-    names come back on every connection; ``ServerIdentity`` is frozen).
-    """
-    identity = _identities.get(name)
-    if identity is None:
-        identity = _parse_server_name(name)
-        if len(_identities) >= _MEMO_SIZE:
-            _identities.clear()
-        _identities[name] = identity
-    return identity
-
-
-def _parse_server_name(name: str) -> ServerIdentity:
-    text = name.strip()
-    literal = text[1:-1] if text.startswith("[") and text.endswith("]") else text
-    ip: IPAny | None = None
-    # Only a text with a colon (IPv6) or made of digits and dots (IPv4) can be an IP literal: the others skip
-    # the (costly) attempt, which would fail for them anyway.
-    if ":" in literal or (literal and _IP_CHARACTERS.issuperset(literal)):
-        try:
-            ip = ipaddress.ip_address(literal)
-        except ValueError:
-            ip = None
-    if ip is not None:
-        return ServerIdentity(text=str(ip), ip=ip)
-    dns = text[:-1] if text.endswith(".") else text
-    if not dns.isascii():
-        # Internationalised names are matched in their A-label form (RFC 6125 section 6.4.2).
-        try:
-            dns = dns.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise ConfigError(f"server name {name!r} is not a valid internationalised domain name") from exc
-    dns = dns.lower()
-    if len(dns) > 253 or not all(_LDH_LABEL.fullmatch(label) for label in dns.split(".")):
-        raise ConfigError(f"server name {name!r} is neither a valid DNS name nor an IP address")
-    return ServerIdentity(text=dns, ip=None)
 
 
 def certificate_names(cert: x509.Certificate) -> tuple[list[str], list[IPAny]] | None:

@@ -13,11 +13,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from glasstls.pki.trust import TrustStore
+if TYPE_CHECKING:  # annotations only: the handshake asks for a profile without loading the trust store
+    from cryptography import x509
+
+    from glasstls.pki.trust import TrustStore
 
 __all__ = ["verification_profile"]
 
