@@ -34,6 +34,7 @@ NOT_IMPORTED = (
     "glasstls.pki.trust",
     "ssl",
     # The server's states: the first ServerConnection.
+    "glasstls.handshake.server_negotiation",
     "glasstls.handshake.server13",
     "glasstls.handshake.server12",
     # The explanations of a failure, and the public suffix list they consult.
@@ -101,7 +102,7 @@ def test_a_client_program_imports_no_more_than_a_plain_connection_needs() -> Non
     assert result["server_done"] is True
     loaded = result["after_handshake"]
     assert isinstance(loaded, list)
-    for name in ("glasstls.pki.verify", "glasstls.handshake.server13", "cryptography.x509"):
+    for name in ("glasstls.pki.verify", "glasstls.handshake.server_negotiation", "cryptography.x509"):
         assert name in loaded
     for name in NOT_IMPORTED_BY_A_HANDSHAKE:
         assert name not in loaded, f"{name} loaded by a handshake that succeeded"
