@@ -9,10 +9,15 @@ speed belongs to ``make bench``.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: Seconds a child interpreter may take (an import and one in-memory handshake).
 CHILD_TIMEOUT = 120
@@ -106,3 +111,56 @@ def test_a_client_program_imports_no_more_than_a_plain_connection_needs() -> Non
         assert name in loaded
     for name in NOT_IMPORTED_BY_A_HANDSHAKE:
         assert name not in loaded, f"{name} loaded by a handshake that succeeded"
+
+
+# -- what the compiled build needs at run time ------------------------------------------------------------
+
+
+def _compiled_sources() -> list[Path]:
+    """The modules ``make compiled`` compiles (tools/build_compiled.py decides), as paths under src/."""
+    spec = importlib.util.spec_from_file_location("build_compiled", ROOT / "tools" / "build_compiled.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return [ROOT / "src" / rel for rel in tool.sources(ROOT / "src")]
+
+
+def _type_checking_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            for stmt in node.body:
+                if isinstance(stmt, ast.Import | ast.ImportFrom):
+                    names.update((alias.asname or alias.name).split(".")[0] for alias in stmt.names)
+    return names
+
+
+def _annotation_head(annotation: ast.expr) -> str | None:
+    """The name an annotation starts with (``x509`` for ``x509.Certificate``, ``Sequence`` for ``Sequence[T]``)."""
+    while isinstance(annotation, ast.Subscript | ast.Attribute):
+        annotation = annotation.value
+    return annotation.id if isinstance(annotation, ast.Name) else None
+
+
+def test_compiled_dataclasses_do_not_name_classes_imported_only_for_type_checking() -> None:
+    """mypyc builds a compiled dataclass's ``__annotations__`` when the module is imported, loading each field's
+    class (unions, tuples and builtins excepted): a class imported only under TYPE_CHECKING is then a KeyError,
+    or a crash for a compiled class whose module is not loaded yet (a NULL type object). Lazy imports must not
+    reach those fields: such a field's class is imported at run time, or the record is a plain class."""
+    found = []
+    for path in _compiled_sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        type_checking_only = _type_checking_names(tree)
+        if not type_checking_only:
+            continue
+        for cls in ast.walk(tree):
+            if not isinstance(cls, ast.ClassDef) or not any("dataclass" in ast.unparse(d) for d in cls.decorator_list):
+                continue
+            for stmt in cls.body:
+                if (
+                    isinstance(stmt, ast.AnnAssign)
+                    and not isinstance(stmt.annotation, ast.BinOp)  # a union: mypyc records no class for it
+                    and _annotation_head(stmt.annotation) in type_checking_only
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{stmt.lineno} {cls.name}: {ast.unparse(stmt)}")
+    assert not found, "\n".join(found)

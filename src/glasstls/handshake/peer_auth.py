@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -50,14 +49,25 @@ __all__ = [
 Verification = tuple[datetime | None, str | None]
 
 
-@dataclass(frozen=True)
 class ClientVerified:
-    """What :func:`verify_client` established: the parsed chain, the leaf's key, the verification proof."""
+    """What :func:`verify_client` established: the parsed chain, the leaf's key, the verification proof.
 
-    chain: tuple[x509.Certificate, ...]
-    public_key: PublicKey
-    verified: VerifiedChain
-    proof: ServerCertVerified
+    A plain class, not a dataclass: the compiled build makes a dataclass's annotations at import, and
+    VerifiedChain is not loaded then (it loads with the verifier, issue 17)."""
+
+    __slots__ = ("chain", "proof", "public_key", "verified")
+
+    def __init__(
+        self,
+        chain: tuple[x509.Certificate, ...],
+        public_key: PublicKey,
+        verified: VerifiedChain,
+        proof: ServerCertVerified,
+    ) -> None:
+        self.chain = chain
+        self.public_key = public_key
+        self.verified = verified
+        self.proof = proof
 
 
 def verify_client(config: ServerConfig, chain_der: Sequence[bytes], step: str, actions: Actions) -> ClientVerified:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from cryptography import x509
 
@@ -24,9 +24,7 @@ from glasstls.pki.testpki import (
     make_crl,
     make_revocation_pki,
 )
-
-if TYPE_CHECKING:
-    from glasstls.pki.trust import TrustStore
+from glasstls.pki.trust import TrustStore  # not under TYPE_CHECKING: a compiled dataclass's field type
 
 __all__ = ["BrokenCase", "broken_cases"]
 
@@ -53,8 +51,6 @@ def broken_cases(pki: TestPKI, revocation: RevocationPKI | None = None) -> dict[
     ``pki`` must cover ``localhost`` and ``127.0.0.1`` (the default hosts). Keys are named per case so that
     no two CAs share a key by accident.
     """
-    from glasstls.pki.trust import TrustStore
-
     rev = revocation if revocation is not None else make_revocation_pki(pki)
     now = pki.now
     trust = pki.trust_store()
