@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, cast
-
-from cryptography import x509
+from typing import TYPE_CHECKING, Literal, cast
 
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.keys import PrivateKey
@@ -40,6 +38,9 @@ from glasstls.wire.enums import (
     SignatureScheme,
 )
 from glasstls.wire.messages import Finished, HandshakeMessage
+
+if TYPE_CHECKING:  # annotations only: certificates load when a certificate arrives
+    from cryptography import x509
 
 #: The groups a TLS 1.2 ECDHE key exchange can use: the elliptic curves of RFC 8422 section 5.1.1. An allow-list,
 #: so that a group added for TLS 1.3 only (the ML-KEM hybrids, whose shares do not fit the 1-byte ECPoint length
