@@ -185,6 +185,36 @@ def test_serve_maps_tls12_options_to_the_config(tmp_path: Path) -> None:
     assert not config.allow_rsa_key_exchange and not config.allow_legacy_cbc
 
 
+def test_connect_and_serve_read_the_protocol_options_alike(tmp_path: Path) -> None:
+    """One reading of the shared protocol options (cli.protocol_settings) for both commands."""
+    files = make_test_pki(("localhost",), directory=tmp_path).files
+    assert files is not None
+    shared = ["--alpn", "h2,http/1.1", "--max-version", "1.2", "--cipher", str(ECDHE_CBC), "--allow-cbc"]
+    shared += ["--group", "secp384r1,x25519", "--allow-no-ems", "--record-size-limit", "1024", "--allow-dhe"]
+    client = connect_cmd.build_config(build_parser().parse_args(["connect", "localhost", *shared]))
+    cert = ["--cert", str(files.server_rsa.cert), "--key", str(files.server_rsa.key)]
+    argv = ["serve", *cert, *shared]
+    server = serve_cmd.build_config(build_parser().parse_args(argv), Output(io.StringIO(), rich_output=False))
+    fields = (
+        "alpn_protocols",
+        "min_version",
+        "max_version",
+        "cipher_suites",
+        "groups",
+        "allow_rsa_key_exchange",
+        "allow_legacy_cbc",
+        "allow_dhe",
+        "require_extended_master_secret",
+        "record_size_limit",
+    )
+    assert [getattr(client, f) for f in fields] == [getattr(server, f) for f in fields]
+    assert client.alpn_protocols == ("h2", "http/1.1") and client.groups == (NamedGroup.SECP384R1, NamedGroup.X25519)
+    assert client.cipher_suites == (ECDHE_CBC,) and not client.require_extended_master_secret
+    assert client.record_size_limit == 1024 and client.key_share_groups == (NamedGroup.SECP384R1,)
+    with pytest.raises(CliError, match="--record-size-limit 10"):
+        connect_cmd.build_config(build_parser().parse_args(["connect", "localhost", "--record-size-limit", "10"]))
+
+
 def _negotiated(suite: CipherSuite, version: ProtocolVersion = ProtocolVersion.TLS12) -> Negotiated:
     return Negotiated(
         version=version,

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
+from typing import NotRequired, TypedDict
 
 from glasstls.crypto.groups import SUPPORTED_GROUPS
 from glasstls.crypto.suites import TLS13_SUITES
@@ -42,6 +43,7 @@ __all__ = [
     "parse_cipher_suites",
     "parse_groups",
     "parse_versions",
+    "protocol_settings",
     "throwaway_directory",
 ]
 
@@ -187,6 +189,49 @@ def parse_record_size_limit(limit: int | None) -> int | None:
     if limit is not None and not 64 <= limit <= 2**14 + 1:
         raise CliError(f"--record-size-limit {limit}: must be 64..16385 (RFC 8449 section 4)")
     return limit
+
+
+class ProtocolSettings(TypedDict):
+    """The protocol options (:func:`add_protocol_options`) as ``ClientConfig`` and ``ServerConfig`` both name
+    them: ``ClientConfig(**settings, ...)``. The suites and groups are there only when the options name some."""
+
+    alpn_protocols: tuple[str, ...]
+    min_version: ProtocolVersion
+    max_version: ProtocolVersion
+    allow_rsa_key_exchange: bool
+    allow_legacy_cbc: bool
+    allow_dhe: bool
+    require_extended_master_secret: bool
+    record_size_limit: int | None
+    cipher_suites: NotRequired[tuple[CipherSuite, ...]]
+    groups: NotRequired[tuple[NamedGroup, ...]]
+
+
+def protocol_settings(args: argparse.Namespace) -> ProtocolSettings:
+    """The protocol options that connect and serve share, checked (``CliError``) and turned into settings."""
+    minimum, maximum = parse_versions(args.min_version, args.max_version)
+    suites = parse_cipher_suites(
+        args.cipher,
+        allow_rsa_key_exchange=args.allow_rsa_key_exchange,
+        allow_cbc=args.allow_cbc,
+        allow_dhe=args.allow_dhe,
+    )
+    groups = parse_groups(args.group)
+    settings = ProtocolSettings(
+        alpn_protocols=parse_alpn(args.alpn),
+        min_version=minimum,
+        max_version=maximum,
+        allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
+        allow_legacy_cbc=bool(args.allow_cbc),
+        allow_dhe=bool(args.allow_dhe),  # --allow-dhe: legacy, named
+        require_extended_master_secret=not args.allow_no_ems,  # --allow-no-ems: legacy, named
+        record_size_limit=parse_record_size_limit(args.record_size_limit),
+    )
+    if suites:
+        settings["cipher_suites"] = suites
+    if groups:
+        settings["groups"] = groups
+    return settings
 
 
 def no_ems_warning(args: argparse.Namespace) -> str | None:

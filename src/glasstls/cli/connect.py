@@ -29,11 +29,7 @@ from glasstls.cli import (
     no_ems_warning,
     open_keylog,
     pages,
-    parse_alpn,
-    parse_cipher_suites,
-    parse_groups,
-    parse_record_size_limit,
-    parse_versions,
+    protocol_settings,
     resume,
 )
 from glasstls.cli.output import Output, OutputClosed, silence
@@ -154,15 +150,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_config(args: argparse.Namespace) -> ClientConfig:
     check_idle_timeout(args.idle_timeout)
-    minimum, maximum = parse_versions(args.min_version, args.max_version)
-    suites = parse_cipher_suites(
-        args.cipher,
-        allow_rsa_key_exchange=args.allow_rsa_key_exchange,
-        allow_cbc=args.allow_cbc,
-        allow_dhe=args.allow_dhe,
-    )
-    groups = parse_groups(args.group)
-    alpn = parse_alpn(args.alpn)
+    settings = protocol_settings(args)
     trust: TrustStore | None = None
     if args.cafile and args.capath:
         raise CliError("give --cafile or --capath, not both")
@@ -178,25 +166,17 @@ def build_config(args: argparse.Namespace) -> ClientConfig:
             chain = CertificateChain.from_files(args.cert, args.key)
         except (OSError, ValueError) as e:
             raise CliError(f"cannot load the client certificate or key: {e}") from e
+    groups = settings.pop("groups", None)
     config = ClientConfig(
+        **settings,
         trust=trust,
         dangerous_skip_verification=bool(args.insecure),
-        alpn_protocols=alpn,
-        min_version=minimum,
-        max_version=maximum,
-        allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
-        allow_legacy_cbc=bool(args.allow_cbc),
-        allow_dhe=bool(args.allow_dhe),  # --allow-dhe: legacy, named
         client_certificate=chain,
         revocation=args.revocation,
         crls=load_crls(args.crl) if args.crl else (),
         certificate_profile=args.profile,
         keylog=open_keylog(args.keylog),
-        require_extended_master_secret=not args.allow_no_ems,  # --allow-no-ems: legacy, named
-        record_size_limit=parse_record_size_limit(args.record_size_limit),
     )
-    if suites:
-        config = replace(config, cipher_suites=suites)
     if groups:
         # The first group named gets the key share in the first ClientHello; the rest via HelloRetryRequest.
         config = replace(config, groups=groups, key_share_groups=groups[:1])

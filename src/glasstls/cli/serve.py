@@ -33,11 +33,7 @@ from glasstls.cli import (
     no_ems_warning,
     open_keylog,
     pages,
-    parse_alpn,
-    parse_cipher_suites,
-    parse_groups,
-    parse_record_size_limit,
-    parse_versions,
+    protocol_settings,
     throwaway_directory,
     www,
 )
@@ -503,17 +499,9 @@ def prepare(
     staples: list[str] = args.ocsp_response or []
     if len(staples) > len(certs):
         raise CliError("give at most one --ocsp-response per --cert, in the same order as the --cert options")
-    minimum, maximum = parse_versions(args.min_version, args.max_version)
-    suites = parse_cipher_suites(
-        args.cipher,
-        allow_rsa_key_exchange=args.allow_rsa_key_exchange,
-        allow_cbc=args.allow_cbc,
-        allow_dhe=args.allow_dhe,
-    )
-    groups = parse_groups(args.group)
-    alpn = parse_alpn(args.alpn)
+    settings = protocol_settings(args)
     if args.mode == "www":
-        alpn = _www_alpn(alpn, out)
+        settings["alpn_protocols"] = _www_alpn(settings["alpn_protocols"], out)
     client_auth: ClientAuth = (
         "required" if args.require_client_cert else ("optional" if args.request_client_cert else "none")
     )
@@ -553,25 +541,14 @@ def prepare(
             f"(client certificate: {directory / 'client.pem'}, {directory / 'client.key'})"
         )
     config = ServerConfig(
+        **settings,
         certificates=chains,
-        alpn_protocols=alpn,
-        min_version=minimum,
-        max_version=maximum,
-        allow_rsa_key_exchange=bool(args.allow_rsa_key_exchange),
-        allow_legacy_cbc=bool(args.allow_cbc),
-        allow_dhe=bool(args.allow_dhe),  # --allow-dhe: legacy, named
         client_auth=client_auth,
         client_trust=client_trust,
         client_identities=identities,
         client_certificate_profile=args.client_profile or "rfc5280",
         keylog=keylog,
-        require_extended_master_secret=not args.allow_no_ems,  # --allow-no-ems: legacy, named
-        record_size_limit=parse_record_size_limit(args.record_size_limit),
     )
-    if suites:
-        config = replace(config, cipher_suites=suites)
-    if groups:
-        config = replace(config, groups=groups)
     return fleet_options.apply_server_options(config, args), directory
 
 
