@@ -8,7 +8,7 @@ with the spans recorder (glasstls.wire.spans): nothing here is a re-encoding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from glasstls.errors import TLSError
@@ -141,12 +141,7 @@ def _place(span: Span, pieces: list[tuple[int, int, int]], lengths: dict[int, in
         lo = max(span.offset, message_offset)
         hi = min(span.end, message_offset + length - content_offset)
         if lo < hi:
-            out.append(
-                (
-                    index,
-                    Span(content_offset + lo - message_offset, hi - lo, span.name, span.value, span.section, span.path),
-                )
-            )
+            out.append((index, replace(span, offset=content_offset + lo - message_offset, length=hi - lo)))
     return out
 
 
@@ -235,14 +230,7 @@ def build_picture(records: list[CapturedRecord], side: Side, dropped: int = 0) -
                 )
                 for record_index, placed in (p for s in annotation.leaves for p in _place(s, pieces, lengths)):
                     owner = views[record_index]
-                    moved = Span(
-                        placed.offset + (0 if owner.encrypted else 5),
-                        placed.length,
-                        placed.name,
-                        placed.value,
-                        placed.section,
-                        placed.path,
-                    )
+                    moved = replace(placed, offset=placed.offset + (0 if owner.encrypted else 5))
                     (owner.content_leaves if owner.encrypted else owner.leaves).append((moved, index))
                     if index not in owner.messages:
                         owner.messages.append(index)
@@ -294,9 +282,7 @@ def build_picture(records: list[CapturedRecord], side: Side, dropped: int = 0) -
         )
         view.messages.append(index)
         for span in annotation.leaves:
-            target.append(
-                (Span(span.offset + shift, span.length, span.name, span.value, span.section, span.path), index)
-            )
+            target.append((replace(span, offset=span.offset + shift), index))
     for view in views:
         view.leaves.sort(key=lambda p: p[0].offset)
         view.content_leaves.sort(key=lambda p: p[0].offset)
