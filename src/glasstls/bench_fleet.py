@@ -25,38 +25,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from glasstls.bench.contenders import glasstls_handshake
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
-from glasstls.connection import ClientConnection, ServerConnection
 from glasstls.sessions import ClientSessionStore
 
-#: Round trips one in-memory handshake may take before the bench calls it stuck.
-MAX_ROUNDS = 50
 #: How long redis-server may take to start.
 REDIS_STARTUP = 5.0
 
 
-def _pump(client: ClientConnection, server: ServerConnection) -> None:
-    for _ in range(MAX_ROUNDS):
-        out = client.data_to_send()
-        if out:
-            server.receive_data(out)
-        back = server.data_to_send()
-        if back:
-            client.receive_data(back)
-        if not out and not back:
-            return
-    raise RuntimeError("a handshake did not finish within the round-trip bound")
-
-
 def _connect(client: ClientConfig, server: ServerConfig) -> bool:
-    """One connection over memory; whether it resumed."""
-    c, s = ClientConnection(client, server_name="localhost"), ServerConnection(server)
-    c.start()
-    _pump(c, s)
-    if not (c.handshake_complete and s.handshake_complete) or c.negotiated is None:
-        raise RuntimeError(f"handshake failed: {c.error or s.error}")
-    c.events()
-    s.events()
+    """One connection over memory (the bench's own in-memory handshake); whether it resumed."""
+    c, _ = glasstls_handshake(client, server)
+    assert c.negotiated is not None  # complete: glasstls_handshake returns established connections
     return c.negotiated.resumed
 
 
