@@ -4,6 +4,10 @@ Each sample is a fresh interpreter (``python -c``) timing the one import stateme
 (the interpreter's own start-up is not counted; ``python -X importtime`` gives the per-module breakdown). The
 samples alternate between the contenders, like the other rows. The compiled build is measured when it exists
 (``PYTHONPATH`` set to it; the child checks that it really imported the compiled modules).
+
+The children may write bytecode caches (``PYTHONDONTWRITEBYTECODE`` is removed from their environment) and one
+unmeasured import per contender writes them first: an installed package has its ``.pyc`` files, and without
+them each sample would time compiling every module from source (about a third of the figure here).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ def import_ms(module: str, pythonpath: Path | None = None) -> tuple[float, bool]
     """Milliseconds to import ``module`` in a fresh interpreter, and whether glasstls came compiled."""
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure with the .pyc caches an installed package has
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     proc = subprocess.run(
@@ -57,6 +62,9 @@ def measure_imports(rounds: int, compiled: Path | None) -> dict[str, Stat | None
     stats: dict[str, Stat] = {"glasstls": Stat(), "ssl": Stat()}
     if compiled is not None:
         stats["compiled"] = Stat()
+    import_ms(MODULE)  # writes the bytecode caches; not a sample
+    if compiled is not None:
+        import_ms(MODULE, compiled)
     for r in range(rounds):
         order = list(stats)
         order = order[r % len(order) :] + order[: r % len(order)]
