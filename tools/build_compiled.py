@@ -42,18 +42,6 @@ LEFT_PURE = {
     # The open IntEnum (pseudo-members made with int.__new__, a __getattr__ hidden from mypy in the class
     # body): Enum machinery mypyc does not compile, and lookups go through codec.member_lookup anyway.
     "wire/enums.py",
-    # The message and extension dataclasses set their wire type as a class attribute in each subclass
-    # (``ext_type = ExtensionType.SERVER_NAME``, ``msg_type = ...``): mypyc hands every class-body assignment of a
-    # dataclass to @dataclass as a field with a default, which then precedes the subclass's own fields (a
-    # TypeError when the module is imported). Compiling them needs the wire type out of the class bodies
-    # (issue 17: a later session, with the split of these modules).
-    "wire/extensions.py",
-    "wire/ext_common.py",
-    "wire/ext_tls12.py",
-    "wire/ext_tls13.py",
-    "wire/messages.py",
-    "wire/_messages12.py",
-    "wire/messages_dhe.py",
     # An attribute named ``_thread`` becomes the C struct field ``__thread``, a gcc keyword (a mypyc bug, mypy
     # 2.4): renaming it would let the module compile.
     "wire/spans.py",

@@ -16,7 +16,6 @@ from glasstls.wire.enums import (
     CertificateStatusType,
     ClientCertificateType,
     ECCurveType,
-    HandshakeType,
     NamedGroup,
     SignatureScheme,
 )
@@ -45,7 +44,6 @@ __all__ = [
 class HelloRequest(HandshakeMessage):
     """RFC 5246 section 7.4.1.1: ``struct { } HelloRequest`` (TLS 1.2 only)."""
 
-    msg_type = HandshakeType.HELLO_REQUEST
 
     def encode_body(self) -> bytes:
         return b""
@@ -62,7 +60,6 @@ class Certificate12(HandshakeMessage):
     ASN.1Cert certificate_list<0..2^24-1>`` (sender's certificate first). No context, no per-entry
     extensions (those are TLS 1.3's :class:`Certificate`)."""
 
-    msg_type = HandshakeType.CERTIFICATE
     certificate_list: tuple[bytes, ...]
 
     def encode_body(self) -> bytes:
@@ -97,7 +94,6 @@ class ServerKeyExchangeEcdhe(HandshakeMessage):
     curve types (1, 2) and defines the ECParameters body only for named_curve, so nothing else can be parsed.
     """
 
-    msg_type = HandshakeType.SERVER_KEY_EXCHANGE
     named_group: NamedGroup
     public: bytes
     signature_scheme: SignatureScheme
@@ -141,7 +137,6 @@ class CertificateRequest12(HandshakeMessage):
     The DistinguishedNames are kept as DER bytes (parsing them is pki/'s business).
     """
 
-    msg_type = HandshakeType.CERTIFICATE_REQUEST
     certificate_types: tuple[ClientCertificateType, ...]
     signature_algorithms: tuple[SignatureScheme, ...]
     certificate_authorities: tuple[bytes, ...] = ()
@@ -179,7 +174,6 @@ class CertificateRequest12(HandshakeMessage):
 class ServerHelloDone(HandshakeMessage):
     """RFC 5246 section 7.4.5: ``struct { } ServerHelloDone``."""
 
-    msg_type = HandshakeType.SERVER_HELLO_DONE
 
     def encode_body(self) -> bytes:
         return b""
@@ -196,7 +190,6 @@ class ClientKeyExchangeEcdhe(HandshakeMessage):
     (``opaque point<1..2^8-1>``). The implicit form (an empty body, for fixed-ECDH client certificates,
     deprecated by RFC 8422) fails with decode_error."""
 
-    msg_type = HandshakeType.CLIENT_KEY_EXCHANGE
     public: bytes
 
     def encode_body(self) -> bytes:
@@ -219,7 +212,6 @@ class ClientKeyExchangeRsa(HandshakeMessage):
     exchange has no forward secrecy), so repr() and describe() show only its length.
     """
 
-    msg_type = HandshakeType.CLIENT_KEY_EXCHANGE
     encrypted_premaster: bytes
 
     def __repr__(self) -> str:
@@ -244,7 +236,6 @@ class NewSessionTicket12(HandshakeMessage):
     is how a server that announced session_ticket says it will not issue one after all.
     """
 
-    msg_type = HandshakeType.NEW_SESSION_TICKET
     lifetime_hint: int
     ticket: bytes
 
@@ -278,7 +269,6 @@ class CertificateStatus(HandshakeMessage):
     default, like the legacy fields of :class:`ServerHello`.
     """
 
-    msg_type = HandshakeType.CERTIFICATE_STATUS
     response: bytes
     status_type: CertificateStatusType = CertificateStatusType.OCSP
 

@@ -14,7 +14,6 @@ from glasstls.wire import limits
 from glasstls.wire.codec import Writer
 from glasstls.wire.enums import (
     CertificateStatusType,
-    ExtensionType,
     HandshakeType,
     NamedGroup,
     NameType,
@@ -63,7 +62,6 @@ class ServerName(Extension):
     (checked by handshake.hello_checks, which sees the bytes as latin-1 text).
     """
 
-    ext_type = ExtensionType.SERVER_NAME
     host_name: str
 
     def encode_body(self) -> bytes:
@@ -92,7 +90,6 @@ class ServerNameAck(_EmptyBody):
     """server_name with an empty body: the server's acknowledgement (EncryptedExtensions; ServerHello in
     TLS 1.2), RFC 6066 section 3."""
 
-    ext_type = ExtensionType.SERVER_NAME
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -104,7 +101,6 @@ class ServerNameAck(_EmptyBody):
 class SupportedGroups(Extension):
     """RFC 8446 section 4.2.7: ``NamedGroup named_group_list<2..2^16-1>``."""
 
-    ext_type = ExtensionType.SUPPORTED_GROUPS
     named_group_list: tuple[NamedGroup, ...]
 
     def encode_body(self) -> bytes:
@@ -140,14 +136,12 @@ class SignatureAlgorithms(_SignatureSchemeList):
     """RFC 8446 section 4.2.3: signature_algorithms (schemes for CertificateVerify, and for certificates
     when signature_algorithms_cert is absent)."""
 
-    ext_type = ExtensionType.SIGNATURE_ALGORITHMS
 
 
 @dataclass(frozen=True)
 class SignatureAlgorithmsCert(_SignatureSchemeList):
     """RFC 8446 section 4.2.3: signature_algorithms_cert (schemes for signatures in certificates)."""
 
-    ext_type = ExtensionType.SIGNATURE_ALGORITHMS_CERT
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -163,7 +157,6 @@ class ApplicationLayerProtocolNegotiation(Extension):
     Same shape in ClientHello and in the server's reply (which must hold exactly one name: the state checks).
     """
 
-    ext_type = ExtensionType.APPLICATION_LAYER_PROTOCOL_NEGOTIATION
     protocol_name_list: tuple[bytes, ...]
 
     def encode_body(self) -> bytes:
@@ -193,7 +186,6 @@ class StatusRequest(Extension):
     ``ResponderID responder_id_list<0..2^16-1>`` and ``Extensions request_extensions<0..2^16-1>`` kept as
     the opaque bytes of the two vectors (without their length prefixes)."""
 
-    ext_type = ExtensionType.STATUS_REQUEST
     responder_id_list: bytes = b""
     request_extensions: bytes = b""
 
@@ -219,7 +211,6 @@ class StatusRequestAck(_EmptyBody):
     CertificateRequest asking the client for an OCSP response (RFC 8446 section 4.4.2.1: "an empty
     status_request extension")."""
 
-    ext_type = ExtensionType.STATUS_REQUEST
 
 
 @dataclass(frozen=True)
@@ -227,7 +218,6 @@ class CertificateStatusOcsp(Extension):
     """RFC 8446 section 4.4.2.1 / RFC 6066 section 8: a CertificateStatus in a TLS 1.3 CertificateEntry:
     ``status_type = ocsp(1)``, ``opaque OCSPResponse<1..2^24-1>``."""
 
-    ext_type = ExtensionType.STATUS_REQUEST
     ocsp_response: bytes
 
     def encode_body(self) -> bytes:
@@ -253,7 +243,6 @@ class CertificateStatusOcsp(Extension):
 class RecordSizeLimit(Extension):
     """RFC 8449 section 4: ``uint16 RecordSizeLimit``. The range (>= 64) is checked by the state."""
 
-    ext_type = ExtensionType.RECORD_SIZE_LIMIT
     limit: int
 
     def encode_body(self) -> bytes:
@@ -271,7 +260,6 @@ class RecordSizeLimit(Extension):
 class Padding(Extension):
     """RFC 7685 section 3: ``length`` zero bytes (a non-zero byte is a decode_error)."""
 
-    ext_type = ExtensionType.PADDING
     length: int
 
     def encode_body(self) -> bytes:
@@ -291,7 +279,6 @@ class CertificateAuthorities(Extension):
     """RFC 8446 section 4.2.4: ``DistinguishedName authorities<3..2^16-1>``,
     ``opaque DistinguishedName<1..2^16-1>`` (DER, not parsed here)."""
 
-    ext_type = ExtensionType.CERTIFICATE_AUTHORITIES
     authorities: tuple[bytes, ...]
 
     def encode_body(self) -> bytes:
@@ -315,4 +302,3 @@ class CertificateAuthorities(Extension):
 class PostHandshakeAuth(_EmptyBody):
     """RFC 8446 section 4.2.6: post_handshake_auth, empty."""
 
-    ext_type = ExtensionType.POST_HANDSHAKE_AUTH

@@ -12,7 +12,6 @@ from typing import Self
 from glasstls.wire.codec import Writer, length_prefixed
 from glasstls.wire.enums import (
     ECPointFormat,
-    ExtensionType,
     HandshakeType,
 )
 from glasstls.wire.extensions import (
@@ -35,7 +34,6 @@ __all__ = [
 class RenegotiationInfo(Extension):
     """RFC 5746 section 3.2: ``opaque renegotiated_connection<0..255>``."""
 
-    ext_type = ExtensionType.RENEGOTIATION_INFO
     renegotiated_connection: bytes = b""
 
     def encode_body(self) -> bytes:
@@ -53,21 +51,18 @@ class RenegotiationInfo(Extension):
 class ExtendedMasterSecret(_EmptyBody):
     """RFC 7627 section 5.1: extended_master_secret, empty."""
 
-    ext_type = ExtensionType.EXTENDED_MASTER_SECRET
 
 
 @dataclass(frozen=True)
 class EncryptThenMac(_EmptyBody):
     """RFC 7366 section 2: encrypt_then_mac, empty."""
 
-    ext_type = ExtensionType.ENCRYPT_THEN_MAC
 
 
 @dataclass(frozen=True)
 class SessionTicket(Extension):
     """RFC 5077 section 3.2: the body is the raw ticket (may be empty)."""
 
-    ext_type = ExtensionType.SESSION_TICKET
     ticket: bytes = b""
 
     def encode_body(self) -> bytes:
@@ -82,7 +77,6 @@ class SessionTicket(Extension):
 class EcPointFormats(Extension):
     """RFC 8422 section 5.1.2: ``ECPointFormat ec_point_format_list<1..2^8-1>``."""
 
-    ext_type = ExtensionType.EC_POINT_FORMATS
     ec_point_format_list: tuple[ECPointFormat, ...]
 
     def encode_body(self) -> bytes:

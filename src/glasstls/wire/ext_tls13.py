@@ -11,7 +11,6 @@ from typing import Self
 
 from glasstls.wire.codec import Reader, Writer, length_prefixed, member_lookup
 from glasstls.wire.enums import (
-    ExtensionType,
     HandshakeType,
     NamedGroup,
     ProtocolVersion,
@@ -49,7 +48,6 @@ __all__ = [
 class SupportedVersionsClientHello(Extension):
     """RFC 8446 section 4.2.1: ``ProtocolVersion versions<2..254>``."""
 
-    ext_type = ExtensionType.SUPPORTED_VERSIONS
     versions: tuple[ProtocolVersion, ...]
 
     def encode_body(self) -> bytes:
@@ -67,7 +65,6 @@ class SupportedVersionsClientHello(Extension):
 class SupportedVersionsServerHello(Extension):
     """RFC 8446 section 4.2.1: ``ProtocolVersion selected_version`` (ServerHello and HelloRetryRequest)."""
 
-    ext_type = ExtensionType.SUPPORTED_VERSIONS
     selected_version: ProtocolVersion
 
     def encode_body(self) -> bytes:
@@ -127,7 +124,6 @@ def _key_shares(data: bytes) -> tuple[KeyShareEntry, ...] | None:
 class KeyShareClientHello(Extension):
     """RFC 8446 section 4.2.8: ``KeyShareEntry client_shares<0..2^16-1>`` (may be empty)."""
 
-    ext_type = ExtensionType.KEY_SHARE
     client_shares: tuple[KeyShareEntry, ...]
 
     def encode_body(self) -> bytes:
@@ -151,7 +147,6 @@ class KeyShareClientHello(Extension):
 class KeyShareServerHello(Extension):
     """RFC 8446 section 4.2.8: ``KeyShareEntry server_share``."""
 
-    ext_type = ExtensionType.KEY_SHARE
     server_share: KeyShareEntry
 
     def encode_body(self) -> bytes:
@@ -173,7 +168,6 @@ class KeyShareServerHello(Extension):
 class KeyShareHelloRetryRequest(Extension):
     """RFC 8446 section 4.2.8: ``NamedGroup selected_group`` (HelloRetryRequest)."""
 
-    ext_type = ExtensionType.KEY_SHARE
     selected_group: NamedGroup
 
     def encode_body(self) -> bytes:
@@ -191,7 +185,6 @@ class KeyShareHelloRetryRequest(Extension):
 class Cookie(Extension):
     """RFC 8446 section 4.2.2: ``opaque cookie<1..2^16-1>``."""
 
-    ext_type = ExtensionType.COOKIE
     cookie: bytes
 
     def encode_body(self) -> bytes:
@@ -209,7 +202,6 @@ class Cookie(Extension):
 class PskKeyExchangeModes(Extension):
     """RFC 8446 section 4.2.9: ``PskKeyExchangeMode ke_modes<1..255>``."""
 
-    ext_type = ExtensionType.PSK_KEY_EXCHANGE_MODES
     ke_modes: tuple[PskKeyExchangeMode, ...]
 
     def encode_body(self) -> bytes:
@@ -258,7 +250,6 @@ class PreSharedKeyClientHello(Extension):
     to form the truncated ClientHello of RFC 8446 section 4.2.11.2.
     """
 
-    ext_type = ExtensionType.PRE_SHARED_KEY
     identities: tuple[PskIdentity, ...]
     binders: tuple[bytes, ...]
 
@@ -331,7 +322,6 @@ def _psk_offer(data: bytes) -> tuple[tuple[PskIdentity, ...], tuple[bytes, ...]]
 class PreSharedKeyServerHello(Extension):
     """RFC 8446 section 4.2.11: ``uint16 selected_identity``."""
 
-    ext_type = ExtensionType.PRE_SHARED_KEY
     selected_identity: int
 
     def encode_body(self) -> bytes:
@@ -349,14 +339,12 @@ class PreSharedKeyServerHello(Extension):
 class EarlyData(_EmptyBody):
     """RFC 8446 section 4.2.10: early_data in ClientHello and EncryptedExtensions (empty)."""
 
-    ext_type = ExtensionType.EARLY_DATA
 
 
 @dataclass(frozen=True)
 class EarlyDataNewSessionTicket(Extension):
     """RFC 8446 section 4.2.10: ``uint32 max_early_data_size`` (NewSessionTicket)."""
 
-    ext_type = ExtensionType.EARLY_DATA
     max_early_data_size: int
 
     def encode_body(self) -> bytes:

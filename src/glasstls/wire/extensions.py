@@ -37,6 +37,7 @@ __all__ = [
     "ALLOWED_IN",
     "DECODERS",
     "EXTENSIONS_BOUNDS",
+    "EXTENSION_CLASSES",
     "MESSAGE_NAMES",
     "ApplicationLayerProtocolNegotiation",
     "CertificateAuthorities",
@@ -111,12 +112,16 @@ def _message_name(ctx: HandshakeType) -> str:
 # --------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Extension:
     """One extension (RFC 8446 section 4.2: ``struct { ExtensionType extension_type; opaque
-    extension_data<0..2^16-1>; } Extension``). Subclasses implement the body."""
+    extension_data<0..2^16-1>; } Extension``). Each subclass is a frozen dataclass of the body's fields and
+    implements the body; its ``ext_type`` comes from :data:`EXTENSION_CLASSES` (not from the class body: mypyc
+    hands every class-body assignment of a dataclass to @dataclass as a field with a default)."""
 
+    #: The extension_type of the class (set from :data:`EXTENSION_CLASSES`).
     ext_type: ClassVar[ExtensionType]
+    #: What :meth:`encode` made, kept (the fields are frozen): a client offers the same objects every time.
+    _encoding: bytes | None = None
 
     @property
     def wire_type(self) -> ExtensionType:
@@ -133,9 +138,9 @@ class Extension:
         raise NotImplementedError
 
     def encode(self) -> bytes:
-        """Type, length and body. Made once per object (kept in the instance dict; the fields are frozen):
-        a client offers the same extension objects on every connection."""
-        known: bytes | None = self.__dict__.get("_encoding")
+        """Type, length and body. Made once per object (the fields are frozen): a client offers the same
+        extension objects on every connection."""
+        known = self._encoding
         if known is not None:
             return known
         body = self.encode_body()
@@ -143,7 +148,7 @@ class Extension:
         if n > U16_MAX:
             raise ValueError(f"vector of {n} bytes does not fit a 2-byte length")
         encoded = b"".join((self.wire_type.to_bytes(2, "big"), n.to_bytes(2, "big"), body))
-        self.__dict__["_encoding"] = encoded
+        object.__setattr__(self, "_encoding", encoded)
         return encoded
 
 
@@ -165,8 +170,7 @@ class _EmptyBody(Extension):
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
         if data:
-            name = getattr(cls, "ext_type", cls.__name__)
-            raise DecodeError(f"{name} extension: body must be empty, got {len(data)} bytes")
+            raise DecodeError(f"{cls.ext_type} extension: body must be empty, got {len(data)} bytes")
         return cls()
 
 
@@ -256,7 +260,6 @@ from glasstls.wire.ext_tls13 import (  # noqa: E402
 class UnknownExtension(Extension):
     """Any extension without a decoder for its message: type and body kept as received (DESIGN rule 6)."""
 
-    ext_type = ExtensionType(0xFFFF)  # placeholder; the real type is ext_type_value (see wire_type)
     ext_type_value: ExtensionType
     data: bytes
 
@@ -282,65 +285,56 @@ _NST = HandshakeType.NEW_SESSION_TICKET
 
 _T = ExtensionType
 
-#: Which class decodes ``(extension type, containing message)``. A pair not listed decodes as
-#: :class:`UnknownExtension`. ServerHello rows include the TLS 1.2 replies (RFC 6066, 7301, 5746, 7627,
-#: 7366, 5077, 8422, 8449), since a ServerHello is decoded before its version is known.
-DECODERS: dict[tuple[ExtensionType, HandshakeType], type[Extension]] = {
-    # ClientHello
-    (_T.SERVER_NAME, _CH): ServerName,
-    (_T.STATUS_REQUEST, _CH): StatusRequest,
-    (_T.SUPPORTED_GROUPS, _CH): SupportedGroups,
-    (_T.EC_POINT_FORMATS, _CH): EcPointFormats,
-    (_T.SIGNATURE_ALGORITHMS, _CH): SignatureAlgorithms,
-    (_T.APPLICATION_LAYER_PROTOCOL_NEGOTIATION, _CH): ApplicationLayerProtocolNegotiation,
-    (_T.PADDING, _CH): Padding,
-    (_T.ENCRYPT_THEN_MAC, _CH): EncryptThenMac,
-    (_T.EXTENDED_MASTER_SECRET, _CH): ExtendedMasterSecret,
-    (_T.RECORD_SIZE_LIMIT, _CH): RecordSizeLimit,
-    (_T.SESSION_TICKET, _CH): SessionTicket,
-    (_T.PRE_SHARED_KEY, _CH): PreSharedKeyClientHello,
-    (_T.EARLY_DATA, _CH): EarlyData,
-    (_T.SUPPORTED_VERSIONS, _CH): SupportedVersionsClientHello,
-    (_T.COOKIE, _CH): Cookie,
-    (_T.PSK_KEY_EXCHANGE_MODES, _CH): PskKeyExchangeModes,
-    (_T.CERTIFICATE_AUTHORITIES, _CH): CertificateAuthorities,
-    (_T.POST_HANDSHAKE_AUTH, _CH): PostHandshakeAuth,
-    (_T.SIGNATURE_ALGORITHMS_CERT, _CH): SignatureAlgorithmsCert,
-    (_T.KEY_SHARE, _CH): KeyShareClientHello,
-    (_T.RENEGOTIATION_INFO, _CH): RenegotiationInfo,
-    # ServerHello (TLS 1.3 rows, then TLS 1.2 replies)
-    (_T.KEY_SHARE, _SH): KeyShareServerHello,
-    (_T.PRE_SHARED_KEY, _SH): PreSharedKeyServerHello,
-    (_T.SUPPORTED_VERSIONS, _SH): SupportedVersionsServerHello,
-    (_T.SERVER_NAME, _SH): ServerNameAck,
-    (_T.STATUS_REQUEST, _SH): StatusRequestAck,
-    (_T.EC_POINT_FORMATS, _SH): EcPointFormats,
-    (_T.APPLICATION_LAYER_PROTOCOL_NEGOTIATION, _SH): ApplicationLayerProtocolNegotiation,
-    (_T.ENCRYPT_THEN_MAC, _SH): EncryptThenMac,
-    (_T.EXTENDED_MASTER_SECRET, _SH): ExtendedMasterSecret,
-    (_T.RECORD_SIZE_LIMIT, _SH): RecordSizeLimit,
-    (_T.SESSION_TICKET, _SH): SessionTicket,
-    (_T.RENEGOTIATION_INFO, _SH): RenegotiationInfo,
-    # HelloRetryRequest
-    (_T.KEY_SHARE, _HRR): KeyShareHelloRetryRequest,
-    (_T.COOKIE, _HRR): Cookie,
-    (_T.SUPPORTED_VERSIONS, _HRR): SupportedVersionsServerHello,
-    # EncryptedExtensions
-    (_T.SERVER_NAME, _EE): ServerNameAck,
-    (_T.SUPPORTED_GROUPS, _EE): SupportedGroups,
-    (_T.APPLICATION_LAYER_PROTOCOL_NEGOTIATION, _EE): ApplicationLayerProtocolNegotiation,
-    (_T.RECORD_SIZE_LIMIT, _EE): RecordSizeLimit,
-    (_T.EARLY_DATA, _EE): EarlyData,
-    # CertificateEntry
-    (_T.STATUS_REQUEST, _CT): CertificateStatusOcsp,
-    # CertificateRequest
-    (_T.STATUS_REQUEST, _CR): StatusRequestAck,
-    (_T.SIGNATURE_ALGORITHMS, _CR): SignatureAlgorithms,
-    (_T.SIGNATURE_ALGORITHMS_CERT, _CR): SignatureAlgorithmsCert,
-    (_T.CERTIFICATE_AUTHORITIES, _CR): CertificateAuthorities,
-    # NewSessionTicket
-    (_T.EARLY_DATA, _NST): EarlyDataNewSessionTicket,
-}
+#: Each extension class, its extension_type, and the messages in which it decodes that type: the one place that
+#: gives a class its ``ext_type`` and fills :data:`DECODERS`, so that the two cannot disagree. The ServerHello
+#: entries include the TLS 1.2 replies (RFC 6066, 7301, 5746, 7627, 7366, 5077, 8422, 8449), since a ServerHello
+#: is decoded before its version is known.
+EXTENSION_CLASSES: tuple[tuple[type[Extension], ExtensionType, tuple[HandshakeType, ...]], ...] = (
+    (ServerName, _T.SERVER_NAME, (_CH,)),
+    (ServerNameAck, _T.SERVER_NAME, (_SH, _EE)),
+    (StatusRequest, _T.STATUS_REQUEST, (_CH,)),
+    (StatusRequestAck, _T.STATUS_REQUEST, (_SH, _CR)),
+    (CertificateStatusOcsp, _T.STATUS_REQUEST, (_CT,)),
+    (SupportedGroups, _T.SUPPORTED_GROUPS, (_CH, _EE)),
+    (EcPointFormats, _T.EC_POINT_FORMATS, (_CH, _SH)),
+    (SignatureAlgorithms, _T.SIGNATURE_ALGORITHMS, (_CH, _CR)),
+    (ApplicationLayerProtocolNegotiation, _T.APPLICATION_LAYER_PROTOCOL_NEGOTIATION, (_CH, _SH, _EE)),
+    (Padding, _T.PADDING, (_CH,)),
+    (EncryptThenMac, _T.ENCRYPT_THEN_MAC, (_CH, _SH)),
+    (ExtendedMasterSecret, _T.EXTENDED_MASTER_SECRET, (_CH, _SH)),
+    (RecordSizeLimit, _T.RECORD_SIZE_LIMIT, (_CH, _SH, _EE)),
+    (SessionTicket, _T.SESSION_TICKET, (_CH, _SH)),
+    (PreSharedKeyClientHello, _T.PRE_SHARED_KEY, (_CH,)),
+    (PreSharedKeyServerHello, _T.PRE_SHARED_KEY, (_SH,)),
+    (EarlyData, _T.EARLY_DATA, (_CH, _EE)),
+    (EarlyDataNewSessionTicket, _T.EARLY_DATA, (_NST,)),
+    (SupportedVersionsClientHello, _T.SUPPORTED_VERSIONS, (_CH,)),
+    (SupportedVersionsServerHello, _T.SUPPORTED_VERSIONS, (_SH, _HRR)),
+    (Cookie, _T.COOKIE, (_CH, _HRR)),
+    (PskKeyExchangeModes, _T.PSK_KEY_EXCHANGE_MODES, (_CH,)),
+    (CertificateAuthorities, _T.CERTIFICATE_AUTHORITIES, (_CH, _CR)),
+    (PostHandshakeAuth, _T.POST_HANDSHAKE_AUTH, (_CH,)),
+    (SignatureAlgorithmsCert, _T.SIGNATURE_ALGORITHMS_CERT, (_CH, _CR)),
+    (KeyShareClientHello, _T.KEY_SHARE, (_CH,)),
+    (KeyShareServerHello, _T.KEY_SHARE, (_SH,)),
+    (KeyShareHelloRetryRequest, _T.KEY_SHARE, (_HRR,)),
+    (RenegotiationInfo, _T.RENEGOTIATION_INFO, (_CH, _SH)),
+)
+
+#: Which class decodes ``(extension type, containing message)`` (from :data:`EXTENSION_CLASSES`). A pair not
+#: listed decodes as :class:`UnknownExtension`.
+DECODERS: dict[tuple[ExtensionType, HandshakeType], type[Extension]] = {}
+
+
+def _register_extensions() -> None:
+    for cls, ext_type, messages in EXTENSION_CLASSES:
+        cls.ext_type = ext_type
+        for message in messages:
+            DECODERS[(ext_type, message)] = cls
+
+
+_register_extensions()
+UnknownExtension.ext_type = ExtensionType(0xFFFF)  # never used: its type is ext_type_value (see wire_type)
 
 #: RFC 8446 section 4.2, Table 1 (TLS 1.3 column): where each extension may appear. Added: record_size_limit
 #: (RFC 8449 section 4: CH, EE) and the TLS 1.2 extensions that clients offer and TLS 1.2 servers answer in

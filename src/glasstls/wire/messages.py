@@ -40,6 +40,7 @@ __all__ = [
     "DOWNGRADE_TLS12",
     "HELLO_RETRY_REQUEST_RANDOM",
     "KEY_EXCHANGE_DECODERS",
+    "MESSAGE_CLASSES",
     "MESSAGE_DECODERS",
     "Alert",
     "Certificate",
@@ -66,6 +67,7 @@ __all__ = [
     "ServerHelloDone",
     "ServerKeyExchangeEcdhe",
     "decode_handshake",
+    "key_exchange_message",
     "with_encoding",
 ]
 
@@ -86,11 +88,15 @@ DOWNGRADE_TLS12 = b"DOWNGRD\x01"
 DOWNGRADE_TLS11 = b"DOWNGRD\x00"
 
 
-@dataclass(frozen=True)
 class HandshakeMessage:
-    """RFC 8446 section 4: ``struct { HandshakeType msg_type; uint24 length; ... } Handshake``."""
+    """RFC 8446 section 4: ``struct { HandshakeType msg_type; uint24 length; ... } Handshake``. Each subclass
+    is a frozen dataclass of the body's fields; its ``msg_type`` comes from :data:`MESSAGE_CLASSES` (not from
+    the class body: mypyc hands every class-body assignment of a dataclass to @dataclass as a field)."""
 
+    #: The msg_type of the class (set from :data:`MESSAGE_CLASSES`).
     msg_type: ClassVar[HandshakeType]
+    #: The encoding given to :func:`with_encoding`, if any.
+    _encoding: bytes | None = None
 
     def encode_body(self) -> bytes:
         raise NotImplementedError
@@ -103,7 +109,7 @@ class HandshakeMessage:
     def encode(self) -> bytes:
         """The 4-byte header (type, uint24 length) and the body (or the encoding given to
         :func:`with_encoding`)."""
-        known: bytes | None = self.__dict__.get("_encoding")
+        known = self._encoding
         if known is not None:
             return known
         return _MSG_TYPE_BYTES[self.msg_type] + length_prefixed(3, self.encode_body())
@@ -118,9 +124,9 @@ M = TypeVar("M", bound=HandshakeMessage)
 def with_encoding(message: M, raw: bytes) -> M:
     """Let ``message.encode()`` return ``raw``, which the caller made from the same fields piecewise (a
     ClientHello whose PSK binders were filled in after encoding the rest, RFC 8446 section 4.2.11.2), so the
-    message is not encoded twice. Kept in the instance dict: the fields stay frozen, and a copy made with
+    message is not encoded twice. Kept beside the fields, which stay frozen, and a copy made with
     ``dataclasses.replace`` encodes itself again."""
-    message.__dict__["_encoding"] = raw
+    object.__setattr__(message, "_encoding", raw)
     return message
 
 
@@ -161,7 +167,6 @@ class ClientHello(HandshakeMessage):
     ``encode()[:-pre_shared_key.binders_length()]`` (pre_shared_key is the last extension).
     """
 
-    msg_type = HandshakeType.CLIENT_HELLO
     random: bytes
     legacy_session_id: bytes
     cipher_suites: tuple[CipherSuite, ...]
@@ -207,7 +212,6 @@ class ServerHello(HandshakeMessage):
     an absent extensions block (TLS 1.2) decodes as ``()``, and ``()`` encodes without a block.
     """
 
-    msg_type = HandshakeType.SERVER_HELLO
     random: bytes
     legacy_session_id_echo: bytes
     cipher_suite: CipherSuite
@@ -257,7 +261,6 @@ class ServerHello(HandshakeMessage):
 class EndOfEarlyData(HandshakeMessage):
     """RFC 8446 section 4.5: ``struct {} EndOfEarlyData``."""
 
-    msg_type = HandshakeType.END_OF_EARLY_DATA
 
     def encode_body(self) -> bytes:
         return b""
@@ -272,7 +275,6 @@ class EndOfEarlyData(HandshakeMessage):
 class EncryptedExtensions(HandshakeMessage):
     """RFC 8446 section 4.3.1: ``Extension extensions<0..2^16-1>``."""
 
-    msg_type = HandshakeType.ENCRYPTED_EXTENSIONS
     extensions: tuple[Extension, ...]
 
     def encode_body(self) -> bytes:
@@ -296,7 +298,6 @@ class CertificateRequest(HandshakeMessage):
     """RFC 8446 section 4.3.2 (TLS 1.3): ``opaque certificate_request_context<0..2^8-1>;
     Extension extensions<2..2^16-1>``."""
 
-    msg_type = HandshakeType.CERTIFICATE_REQUEST
     certificate_request_context: bytes
     extensions: tuple[Extension, ...]
 
@@ -335,7 +336,6 @@ class Certificate(HandshakeMessage):
     """RFC 8446 section 4.4.2 (TLS 1.3): ``opaque certificate_request_context<0..2^8-1>;
     CertificateEntry certificate_list<0..2^24-1>``."""
 
-    msg_type = HandshakeType.CERTIFICATE
     certificate_request_context: bytes
     certificate_list: tuple[CertificateEntry, ...]
 
@@ -359,7 +359,6 @@ class Certificate(HandshakeMessage):
 class CertificateVerify(HandshakeMessage):
     """RFC 8446 section 4.4.3: ``SignatureScheme algorithm; opaque signature<0..2^16-1>``."""
 
-    msg_type = HandshakeType.CERTIFICATE_VERIFY
     algorithm: SignatureScheme
     signature: bytes
 
@@ -382,7 +381,6 @@ class Finished(HandshakeMessage):
     The body is all verify_data; :func:`decode_handshake` checks its length when given ``hash_len``.
     """
 
-    msg_type = HandshakeType.FINISHED
     verify_data: bytes
 
     def encode_body(self) -> bytes:
@@ -406,7 +404,6 @@ class NewSessionTicket(HandshakeMessage):
         opaque ticket<1..2^16-1>;  Extension extensions<0..2^16-2>;
     """
 
-    msg_type = HandshakeType.NEW_SESSION_TICKET
     ticket_lifetime: int
     ticket_age_add: int
     ticket_nonce: bytes
@@ -446,7 +443,6 @@ class KeyUpdate(HandshakeMessage):
     alert" -- a meaning check, not a structure check).
     """
 
-    msg_type = HandshakeType.KEY_UPDATE
     request_update: KeyUpdateRequest
 
     def encode_body(self) -> bytes:
@@ -466,7 +462,6 @@ class MessageHash(HandshakeMessage):
     transcript after a HelloRetryRequest: ``message_hash(254) || 00 00 Hash.length || Hash(ClientHello1)``.
     Never on the wire (``decode_handshake`` refuses type 254)."""
 
-    msg_type = HandshakeType.MESSAGE_HASH
     digest: bytes
 
     def encode_body(self) -> bytes:
@@ -497,45 +492,66 @@ from glasstls.wire._messages12 import (  # noqa: E402
 _V13 = ProtocolVersion.TLS13
 _V12 = ProtocolVersion.TLS12
 
-#: Which class decodes ``(msg_type, negotiated version)``. ClientHello, ServerHello, CertificateVerify and
-#: Finished have one format for both versions; Certificate, CertificateRequest and NewSessionTicket have a
-#: TLS 1.2 class of their own (RFC 5246 section 7.4.2, 7.4.4; RFC 5077 section 3.3). The key exchange
-#: messages are not here but in :data:`KEY_EXCHANGE_DECODERS`. A pair not listed is an unexpected_message
-#: (RFC 8446 section 5: "If a TLS implementation receives an unexpected record type ... it MUST terminate
-#: the connection with an unexpected_message alert"; likewise section 4 for message types it does not expect).
-MESSAGE_DECODERS: dict[tuple[HandshakeType, ProtocolVersion], type[HandshakeMessage]] = {
-    (HandshakeType.CLIENT_HELLO, _V13): ClientHello,
-    (HandshakeType.CLIENT_HELLO, _V12): ClientHello,
-    (HandshakeType.SERVER_HELLO, _V13): ServerHello,
-    (HandshakeType.SERVER_HELLO, _V12): ServerHello,
-    (HandshakeType.FINISHED, _V13): Finished,
-    (HandshakeType.FINISHED, _V12): Finished,
-    (HandshakeType.NEW_SESSION_TICKET, _V13): NewSessionTicket,
-    (HandshakeType.END_OF_EARLY_DATA, _V13): EndOfEarlyData,
-    (HandshakeType.ENCRYPTED_EXTENSIONS, _V13): EncryptedExtensions,
-    (HandshakeType.CERTIFICATE, _V13): Certificate,
-    (HandshakeType.CERTIFICATE_REQUEST, _V13): CertificateRequest,
-    (HandshakeType.CERTIFICATE_VERIFY, _V13): CertificateVerify,
-    (HandshakeType.KEY_UPDATE, _V13): KeyUpdate,
+#: Each message class, its msg_type, and the negotiated versions in which it decodes that type: the one place
+#: that gives a class its ``msg_type`` and fills :data:`MESSAGE_DECODERS`. ClientHello, ServerHello,
+#: CertificateVerify and Finished have one format for both versions; Certificate, CertificateRequest and
+#: NewSessionTicket have a TLS 1.2 class of their own (RFC 5246 section 7.4.2, 7.4.4; RFC 5077 section 3.3).
+#: MessageHash is never on the wire (RFC 8446 section 4.4.1). The key exchange messages are in
+#: :data:`KEY_EXCHANGE_CLASSES`.
+MESSAGE_CLASSES: tuple[tuple[type[HandshakeMessage], HandshakeType, tuple[ProtocolVersion, ...]], ...] = (
+    (ClientHello, HandshakeType.CLIENT_HELLO, (_V13, _V12)),
+    (ServerHello, HandshakeType.SERVER_HELLO, (_V13, _V12)),
+    (Finished, HandshakeType.FINISHED, (_V13, _V12)),
+    (CertificateVerify, HandshakeType.CERTIFICATE_VERIFY, (_V13, _V12)),
+    (NewSessionTicket, HandshakeType.NEW_SESSION_TICKET, (_V13,)),
+    (EndOfEarlyData, HandshakeType.END_OF_EARLY_DATA, (_V13,)),
+    (EncryptedExtensions, HandshakeType.ENCRYPTED_EXTENSIONS, (_V13,)),
+    (Certificate, HandshakeType.CERTIFICATE, (_V13,)),
+    (CertificateRequest, HandshakeType.CERTIFICATE_REQUEST, (_V13,)),
+    (KeyUpdate, HandshakeType.KEY_UPDATE, (_V13,)),
+    (MessageHash, HandshakeType.MESSAGE_HASH, ()),
     # TLS 1.2 (RFC 5246 section 7.4, RFC 5077 section 3.3, RFC 6066 section 8)
-    (HandshakeType.HELLO_REQUEST, _V12): HelloRequest,
-    (HandshakeType.CERTIFICATE, _V12): Certificate12,
-    (HandshakeType.CERTIFICATE_REQUEST, _V12): CertificateRequest12,
-    (HandshakeType.SERVER_HELLO_DONE, _V12): ServerHelloDone,
-    (HandshakeType.CERTIFICATE_VERIFY, _V12): CertificateVerify,
-    (HandshakeType.NEW_SESSION_TICKET, _V12): NewSessionTicket12,
-    (HandshakeType.CERTIFICATE_STATUS, _V12): CertificateStatus,
-}
+    (HelloRequest, HandshakeType.HELLO_REQUEST, (_V12,)),
+    (Certificate12, HandshakeType.CERTIFICATE, (_V12,)),
+    (CertificateRequest12, HandshakeType.CERTIFICATE_REQUEST, (_V12,)),
+    (ServerHelloDone, HandshakeType.SERVER_HELLO_DONE, (_V12,)),
+    (NewSessionTicket12, HandshakeType.NEW_SESSION_TICKET, (_V12,)),
+    (CertificateStatus, HandshakeType.CERTIFICATE_STATUS, (_V12,)),
+)
+
+#: Which class decodes ``(msg_type, negotiated version)`` (from :data:`MESSAGE_CLASSES`). A pair not listed is an
+#: unexpected_message (RFC 8446 section 5: "If a TLS implementation receives an unexpected record type ... it MUST
+#: terminate the connection with an unexpected_message alert"; likewise section 4 for message types it does not
+#: expect).
+MESSAGE_DECODERS: dict[tuple[HandshakeType, ProtocolVersion], type[HandshakeMessage]] = {}
+
+
+def _register_messages() -> None:
+    for cls, msg_type, versions in MESSAGE_CLASSES:
+        cls.msg_type = msg_type
+        for version in versions:
+            MESSAGE_DECODERS[(msg_type, version)] = cls
+
+
+_register_messages()
 
 #: TLS 1.2 key exchange messages, by ``(msg_type, key exchange method)``: their format depends on the
 #: negotiated cipher suite's key exchange (RFC 5246 section 7.4.3, 7.4.7; RFC 8422 section 5.4, 5.7).
 #: RSA key exchange has no ServerKeyExchange (RFC 5246 section 7.4.3: "It is not legal to send the server
 #: key exchange message for the following key exchange methods: RSA, ..."), so that pair is not listed.
-KEY_EXCHANGE_DECODERS: dict[tuple[HandshakeType, KeyExchangeMethod], type[HandshakeMessage]] = {
-    (HandshakeType.SERVER_KEY_EXCHANGE, "ECDHE"): ServerKeyExchangeEcdhe,
-    (HandshakeType.CLIENT_KEY_EXCHANGE, "ECDHE"): ClientKeyExchangeEcdhe,
-    (HandshakeType.CLIENT_KEY_EXCHANGE, "RSA"): ClientKeyExchangeRsa,
-}
+#: Filled by :func:`key_exchange_message` (DHE: wire/messages_dhe.py).
+KEY_EXCHANGE_DECODERS: dict[tuple[HandshakeType, KeyExchangeMethod], type[HandshakeMessage]] = {}
+
+
+def key_exchange_message(cls: type[HandshakeMessage], msg_type: HandshakeType, method: KeyExchangeMethod) -> None:
+    """Give ``cls`` its ``msg_type`` and list it in :data:`KEY_EXCHANGE_DECODERS` for ``method``."""
+    cls.msg_type = msg_type
+    KEY_EXCHANGE_DECODERS[(msg_type, method)] = cls
+
+
+key_exchange_message(ServerKeyExchangeEcdhe, HandshakeType.SERVER_KEY_EXCHANGE, "ECDHE")
+key_exchange_message(ClientKeyExchangeEcdhe, HandshakeType.CLIENT_KEY_EXCHANGE, "ECDHE")
+key_exchange_message(ClientKeyExchangeRsa, HandshakeType.CLIENT_KEY_EXCHANGE, "RSA")
 
 _KEY_EXCHANGE_TYPES = (HandshakeType.SERVER_KEY_EXCHANGE, HandshakeType.CLIENT_KEY_EXCHANGE)
 

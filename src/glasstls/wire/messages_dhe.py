@@ -12,7 +12,7 @@ from typing import Self
 
 from glasstls.wire.codec import Reader, Writer, fast_frozen_inits
 from glasstls.wire.enums import HandshakeType, SignatureScheme
-from glasstls.wire.messages import KEY_EXCHANGE_DECODERS, HandshakeMessage
+from glasstls.wire.messages import HandshakeMessage, key_exchange_message
 
 U16_MAX = 0xFFFF
 
@@ -29,7 +29,6 @@ class ServerKeyExchangeDhe(HandshakeMessage):
     and whether Ys is in range, is the state's business (RFC 7919 sections 3 and 5.1).
     """
 
-    msg_type = HandshakeType.SERVER_KEY_EXCHANGE
     p: bytes
     g: bytes
     public: bytes
@@ -60,7 +59,6 @@ class ClientKeyExchangeDhe(HandshakeMessage):
     """RFC 5246 section 7.4.7.2, ``ClientDiffieHellmanPublic`` in its explicit form: ``opaque dh_Yc<1..2^16-1>``.
     The implicit form (an empty body, for fixed-DH client certificates) fails with decode_error."""
 
-    msg_type = HandshakeType.CLIENT_KEY_EXCHANGE
     public: bytes
 
     def encode_body(self) -> bytes:
@@ -74,8 +72,8 @@ class ClientKeyExchangeDhe(HandshakeMessage):
         return cls(public)
 
 
-KEY_EXCHANGE_DECODERS[(HandshakeType.SERVER_KEY_EXCHANGE, "DHE")] = ServerKeyExchangeDhe
-KEY_EXCHANGE_DECODERS[(HandshakeType.CLIENT_KEY_EXCHANGE, "DHE")] = ClientKeyExchangeDhe
+key_exchange_message(ServerKeyExchangeDhe, HandshakeType.SERVER_KEY_EXCHANGE, "DHE")
+key_exchange_message(ClientKeyExchangeDhe, HandshakeType.CLIENT_KEY_EXCHANGE, "DHE")
 
 fast_frozen_inits(globals(), __name__)
 
