@@ -84,7 +84,9 @@ def start(group: NamedGroup, random: Random, step: str | None = None) -> KeyExch
     return start_key_exchange(group, random)
 
 
-def server_key_exchange(exchange: KeyExchange, scheme: SignatureScheme, signature: bytes) -> HandshakeMessage:
+def server_key_exchange(
+    exchange: KeyExchange, scheme: SignatureScheme, signature: bytes
+) -> ServerKeyExchangeEcdhe | ServerKeyExchangeDhe:
     """ServerKeyExchange with our share: ServerDHParams (RFC 5246 section 7.4.3) or ServerECDHParams (RFC 8422
     section 5.4). ``params_bytes()`` of the result is what the signature covers."""
     if isinstance(exchange, Dhe12KeyExchange):

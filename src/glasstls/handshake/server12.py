@@ -82,8 +82,8 @@ from glasstls.wire.messages import (
     NewSessionTicket12,
     ServerHello,
     ServerHelloDone,
-    ServerKeyExchangeEcdhe,
 )
+from glasstls.wire.messages_dhe import ClientKeyExchangeDhe
 
 #: RFC 8422 section 4: a client that sends no supported_groups is assumed to support the NIST curves.
 _DEFAULT_CLIENT_GROUPS = (NamedGroup.SECP256R1, NamedGroup.SECP384R1)
@@ -268,7 +268,7 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
     if suite.forward_secret:
         assert choice.group is not None and choice.scheme is not None
         exchange = dhe12.start(choice.group, config.random, step="ClientKeyExchange")
-        unsigned = cast(ServerKeyExchangeEcdhe, dhe12.server_key_exchange(exchange, choice.scheme, b""))
+        unsigned = dhe12.server_key_exchange(exchange, choice.scheme, b"")
         content = tls12.server_key_exchange_signed_content(ch.random, server_random, unsigned.params_bytes())
         signature = signatures.sign(
             choice.scheme,
@@ -565,7 +565,7 @@ class ExpectClientKeyExchange12(_State12):
                 {"encrypted_premaster": f"{len(msg.encrypted_premaster)} bytes"},
             )
         else:
-            cke = cast(ClientKeyExchangeEcdhe, msg)
+            cke = cast(ClientKeyExchangeEcdhe | ClientKeyExchangeDhe, msg)  # both carry .public
             assert self.exchange is not None
             premaster = self.exchange.exchange(cke.public)
             assert s.group is not None
