@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from cryptography import x509
 
-from glasstls.pki.facts import _der, _ext
+from glasstls.pki.facts import _MEMO_SIZE, _der, _ext
 
 __all__ = ["MAX_CANDIDATES_PER_ISSUER", "select_intermediates"]
 
@@ -36,6 +36,12 @@ def _key_id(
     return bytes(value.digest)
 
 
+#: select_intermediates results by (max_depth, identities of the leaf and the certificates sent). A peer sends
+#: the same chain on every connection and each DER parses to one certificate object (crypto/keys.py), so the
+#: choice (names compared, key identifiers read) is made once per chain. Bounded as pki/facts.py's memos.
+_selected: dict[tuple[int, ...], tuple[tuple[x509.Certificate, ...], tuple[x509.Certificate, ...]]] = {}
+
+
 def select_intermediates(
     leaf: x509.Certificate, sent: Sequence[x509.Certificate], max_depth: int
 ) -> list[x509.Certificate]:
@@ -43,6 +49,19 @@ def select_intermediates(
     steps, nearest first; among those with one name, the ones whose subjectKeyIdentifier matches the
     authorityKeyIdentifier of the certificate they would issue come first (RFC 5280 section 4.2.1.1). Each
     certificate once (by DER)."""
+    chain = (leaf, *sent)
+    key = (max_depth, *map(id, chain))
+    hit = _selected.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], chain, strict=True)):
+        return list(hit[1])
+    selected = _select(leaf, sent, max_depth)
+    if len(_selected) >= _MEMO_SIZE:
+        _selected.clear()
+    _selected[key] = (chain, tuple(selected))  # the entry holds the chain, so its ids are not reused meanwhile
+    return selected
+
+
+def _select(leaf: x509.Certificate, sent: Sequence[x509.Certificate], max_depth: int) -> list[x509.Certificate]:
     leaf_der = _der(leaf)
     by_subject: dict[x509.Name, list[x509.Certificate]] = {}
     seen: set[bytes] = {leaf_der}

@@ -256,7 +256,23 @@ def _passed_on_failure(name: str, path: Sequence[x509.Certificate], anchored: bo
 
 
 def _revocation_checks(result: RevocationResult) -> list[CheckResult]:
-    """RFC 5280 section 6.3 / RFC 6960: one report entry per certificate checked for revocation."""
+    """RFC 5280 section 6.3 / RFC 6960: one report entry per certificate checked for revocation (made once per
+    result: check_revocation hands the same result back for the same chain when no CRL or staple is involved)."""
+    hit = _revocation_memo.get(id(result))
+    if hit is not None and hit[0] is result:
+        return list(hit[1])
+    out = _revocation_entries(result)
+    if len(_revocation_memo) >= _MEMO_SIZE:
+        _revocation_memo.clear()
+    _revocation_memo[id(result)] = (result, tuple(out))  # holds the result, so its id is not reused meanwhile
+    return out
+
+
+#: _revocation_checks' entries by the identity of the result they describe.
+_revocation_memo: dict[int, tuple[RevocationResult, tuple[CheckResult, ...]]] = {}
+
+
+def _revocation_entries(result: RevocationResult) -> list[CheckResult]:
     out: list[CheckResult] = []
     for status in result.statuses:
         detail = status.detail
@@ -357,21 +373,23 @@ def _profile_checks(
 ) -> tuple[list[CheckResult], CertificateError | None, tuple[tuple[str, str, str], ...]]:
     """The profile's rules on a validated chain (pki/certificate_profile.py): report entries, the error, and each
     rule's outcome."""
-    rules = rules_for(ctx.profile, ctx.role)
     key = (ctx.profile, ctx.role, *map(id, chain))
     hit = _profile_memo.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], chain, strict=True)):
-        violations = hit[1]
+        violations, outcomes = hit[1], hit[2]
     else:
         violations = profile_violations(chain, role=ctx.role, profile=ctx.profile)
+        failed = {v.rule.id for v in violations}
+        skipped = len(chain) < 2
+        outcomes = tuple(
+            (r.id, r.citation, "failed" if r.id in failed else "skipped" if skipped else "passed")
+            for r in rules_for(ctx.profile, ctx.role)
+        )
         if len(_profile_memo) >= _MEMO_SIZE:
             _profile_memo.clear()
-        _profile_memo[key] = (tuple(chain), violations)  # holds the chain, so its ids are not reused meanwhile
-    failed = {v.rule.id for v in violations}
+        # The entry holds the chain, so its ids are not reused meanwhile.
+        _profile_memo[key] = (tuple(chain), violations, outcomes)
     direct = len(chain) < 2
-    outcomes = tuple(
-        (r.id, r.citation, "failed" if r.id in failed else "skipped" if direct else "passed") for r in rules
-    )
     if direct:
         entry = CheckResult(
             "profile",
@@ -383,7 +401,7 @@ def _profile_checks(
     if not violations:
         scope = _PROFILE_SCOPE[f"{ctx.profile} client" if ctx.role == "client" else ctx.profile]
         return (
-            [CheckResult("profile", True, f"the {ctx.profile} profile's {len(rules)} rules hold ({scope})")],
+            [CheckResult("profile", True, f"the {ctx.profile} profile's {len(outcomes)} rules hold ({scope})")],
             None,
             outcomes,
         )
@@ -448,8 +466,11 @@ _PROFILE_OPTION = {
     ("client", True): "profile",
 }
 
-#: profile_violations results by (profile, role, chain identities).
-_profile_memo: dict[tuple[object, ...], tuple[tuple[x509.Certificate, ...], list[Violation]]] = {}
+#: profile_violations results and each rule's outcome, by (profile, role, chain identities).
+_profile_memo: dict[
+    tuple[object, ...],
+    tuple[tuple[x509.Certificate, ...], list[Violation], tuple[tuple[str, str, str], ...]],
+] = {}
 
 
 def _client_identity_check(leaf: x509.Certificate, ctx: _Context) -> tuple[CheckResult, CertificateError | None]:
