@@ -4,9 +4,10 @@ No fault flags in production code (DESIGN "Tests"): negative tests change what o
 outside, in two ways:
 
 * ``Pair.mutate(side, fn)``: while active, every handshake message ``side`` queues through
-  ``glasstls.handshake.base.Actions.send`` goes through ``fn(message)`` first. ``fn`` returns a replacement
-  message, ``None`` (unchanged) or ``DROP`` (not sent). The sender hashes what it actually sent, so the
-  transcript stays the sender's own; the receiver sees the altered message.
+  ``glasstls.handshake.base.Actions.send`` goes through ``fn(message)`` first (``set_send_hook``, which works
+  in the compiled build too). ``fn`` returns a replacement message, ``None`` (unchanged) or ``DROP`` (not
+  sent). The sender hashes what it actually sent, so the transcript stays the sender's own;
+  the receiver sees the altered message.
 * ``Pair(..., on_wire=fn)``: every record travelling between the two sides goes through
   ``fn(direction, index, record) -> bytes`` (``direction`` is ``"c2s"`` or ``"s2c"``, ``index`` counts the
   records of that direction from 0). Return the record, altered bytes, ``b""`` (drop) or several records.
@@ -28,7 +29,7 @@ from glasstls.crypto import key_schedule as ks
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.errors import TLSError
 from glasstls.events import DataReceived, Event
-from glasstls.handshake.base import Actions
+from glasstls.handshake.base import set_send_hook
 from glasstls.pki.testpki import IssuedCertificate, KeyKind, TestPKI, issue_certificate, make_test_pki
 from glasstls.record.protection import Tls13Protection
 from glasstls.trace.keylog import MemoryKeyLog
@@ -49,7 +50,6 @@ class _Drop:
 
 
 DROP = _Drop()
-_ORIGINAL_SEND = Actions.send
 
 
 # -- the test PKI, made once per process (RSA key generation is slow) ------------------------------------
@@ -277,25 +277,26 @@ class Pair:
         """Alter the handshake messages ``side`` sends (see the module docstring)."""
         entry = (side, fn)
         self._mutators.append(entry)
-        original = _ORIGINAL_SEND
         pair = self
 
-        def send(actions: Actions, message: HandshakeMessage) -> bytes:
+        def hook(message: HandshakeMessage) -> HandshakeMessage | None:
             for who, mutator in pair._mutators:
                 if who == pair._active:
                     result = mutator(message)
                     if result is DROP:
-                        return message.encode()  # hashed by the sender, never sent
+                        return None
                     if result is not None:
                         assert isinstance(result, HandshakeMessage)
                         message = result
-            return original(actions, message)
+            return message
 
+        set_send_hook(hook)
         try:
-            with _patched(Actions, "send", send):
-                yield
+            yield
         finally:
             self._mutators.remove(entry)
+            if not self._mutators:
+                set_send_hook(None)
 
     # -- internals -------------------------------------------------------------------------------------
 
@@ -349,16 +350,6 @@ class Pair:
 
     def _collect(self, side: Side) -> None:
         self.events(side).extend(self.conn(side).events())
-
-
-@contextmanager
-def _patched(owner: type, name: str, value: object) -> Iterator[None]:
-    original = owner.__dict__[name]
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, original)
 
 
 def _with(config: Any, **changes: Any) -> Any:

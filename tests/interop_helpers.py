@@ -148,18 +148,17 @@ def glasstls_connect(port: int, config: ClientConfig, server_name: str = "localh
 
 
 def spy_events(tls: TLSSocket) -> list[Event]:
-    """Every event the connection hands to the socket layer from now on, application data included, in a list
-    that keeps growing (``TLSSocket.events()`` gives the others too, but drains them: one reader only)."""
+    """Every event the socket layer takes from the connection from now on, application data included, in a list
+    that keeps growing (``TLSSocket.events()`` gives the others too, but drains them: one reader only). The spy
+    wraps the socket's own intake (Python in every build): a compiled connection's methods cannot be replaced."""
     seen: list[Event] = []
-    conn = tls.connection
-    original = conn.events
+    take = tls._take_events
 
-    def events() -> list[Event]:
-        out = original()
-        seen.extend(out)
-        return out
+    def take_events(events: list[Event]) -> None:
+        seen.extend(events)
+        take(events)
 
-    conn.events = events  # type: ignore[method-assign]
+    tls._take_events = take_events  # type: ignore[method-assign]
     return seen
 
 

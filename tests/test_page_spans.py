@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from glasstls.page import watch
 from glasstls.page.model import Picture, build_picture
-from glasstls.record.capture import CapturedRecord, RecordCapture, capture_records
+from glasstls.record.capture import CapturedRecord, RecordCapture
 from glasstls.wire.enums import CipherSuite, NamedGroup, ProtocolVersion
 from glasstls.wire.spans import Span, annotate_message
 from handshake_pair import Pair, chain_of, client_config, pki, server_config, server_credential
@@ -20,7 +21,7 @@ LEGACY = {"allow_rsa_key_exchange": True, "allow_legacy_cbc": True, "allow_dhe":
 
 
 def _captured(pair: Pair) -> tuple[RecordCapture, RecordCapture]:
-    return capture_records(pair.client._records), capture_records(pair.server._records)
+    return watch(pair.client), watch(pair.server)
 
 
 def _assert_tiled(size: int, leaves: list[Span], what: str) -> None:

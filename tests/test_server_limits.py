@@ -25,6 +25,7 @@ import pytest
 
 from glasstls import errors
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
+from glasstls.connection import ServerConnection
 from glasstls.errors import TLSError
 from glasstls.io.address import format_address, system_backlog
 from glasstls.io.limits import (
@@ -163,6 +164,28 @@ def test_connection_over_the_cap_waits_in_the_queue_until_one_ends(pki: TestPKI)
 
 
 # -------------------------------------------------------------------------------- unfinished handshakes
+
+
+def test_a_connection_that_cannot_be_made_closes_the_client_socket(pki: TestPKI) -> None:
+    """Making the connection object fails (a bug, not the peer's doing: an exception that is no TLSError): the
+    accepted socket is closed, so the client sees the end of the connection instead of waiting for a handshake
+    that never comes, and the server goes on serving."""
+
+    def broken(config: ServerConfig) -> ServerConnection:
+        raise RuntimeError("no connection today")
+
+    server = TLSServer("127.0.0.1", 0, server_config(pki), handshake_timeout=TIMEOUT)
+    server.new_connection = broken
+    with serving(server):
+        with socket.create_connection(server.address, timeout=TIMEOUT) as sock:
+            sock.sendall(client_hello_bytes(pki))
+            assert dropped(sock), "the client was left waiting on a socket the server forgot"
+        wait_until(lambda: server.admission.connections == 0, "the connection counted out")
+        server.new_connection = ServerConnection
+        tls = connect("127.0.0.1", server.address[1], client_config(pki), server_name="localhost", timeout=TIMEOUT)
+        tls.sendall(b"still serving")
+        assert tls.recv(100) == b"still serving"
+        tls.close()
 
 
 def test_half_sent_client_hello_is_dropped_at_the_handshake_deadline(pki: TestPKI) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from glasstls.cli import CliError
 from glasstls.cli.output import Output
+from glasstls.config import ServerConfig
 from glasstls.connection import ClientConnection, ServerConnection
 from glasstls.explain import Explanation
 from glasstls.page import NO_SECRETS, build_picture, client_random, parse_keylog, read_secrets, watch, write_page
@@ -26,13 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DemoKeyLog",
-    "WatchedServerConnection",
     "add_html_option",
     "capture_of",
     "check_html_target",
     "print_ladder",
     "watch",
     "watch_connections",
+    "watched_server_connection",
     "write_connection_page",
 ]
 
@@ -86,12 +87,11 @@ def capture_of(conn: ClientConnection | ServerConnection) -> RecordCapture | Non
     return records.capture if isinstance(records, CapturingRecordLayer) else None
 
 
-class WatchedServerConnection(ServerConnection):
+def watched_server_connection(config: ServerConfig) -> ServerConnection:
     """A ServerConnection that keeps its records for its page (``serve --html``)."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        watch(self)
+    conn = ServerConnection(config)
+    watch(conn)
+    return conn
 
 
 def watch_connections(server: Server | AsyncServer) -> None:
@@ -99,9 +99,9 @@ def watch_connections(server: Server | AsyncServer) -> None:
     from glasstls.cli.serve import Server  # here: cli/serve imports this module
 
     if isinstance(server, Server):
-        server.server.connection_class = WatchedServerConnection
+        server.server.new_connection = watched_server_connection
     else:
-        server._tls.connection_class = WatchedServerConnection  # the asyncio listener (io/aio.py)
+        server._tls.new_connection = watched_server_connection  # the asyncio listener (io/aio.py)
 
 
 class DemoKeyLog:

@@ -192,6 +192,21 @@ Action = (
 )
 
 
+#: What a message a state sends becomes: a replacement, or ``None`` (hashed by the sender as if sent, never
+#: sent). See :func:`set_send_hook`.
+SendHook = Callable[[HandshakeMessage], "HandshakeMessage | None"]
+_send_hook: SendHook | None = None
+
+
+def set_send_hook(hook: SendHook | None) -> None:
+    """Pass every handshake message a state sends through ``hook`` first (``None``: none, as in every program).
+    The negative tests alter what one side sends with it (tests/handshake_pair.py, ``Pair.mutate``): a hook
+    called from here works in the compiled build too, where replacing ``Actions.send`` on the class would not
+    reach the compiled states' calls. The sender hashes what it actually sent."""
+    global _send_hook
+    _send_hook = hook
+
+
 class Actions:
     """What a state wants done, in order. Filled by ``handle``, applied by the connection afterwards."""
 
@@ -209,6 +224,11 @@ class Actions:
 
     def send(self, message: HandshakeMessage) -> bytes:
         """Queue a handshake message; returns its encoding (the bytes the transcript must hash)."""
+        if _send_hook is not None:
+            altered = _send_hook(message)
+            if altered is None:
+                return message.encode()  # dropped: hashed by the sender, never sent
+            message = altered
         raw = message.encode()
         self._add(SendMessage(message, raw))
         return raw

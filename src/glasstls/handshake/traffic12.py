@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Final, Literal, cast
 
 from glasstls.crypto import signatures, tls12
 from glasstls.crypto.keys import PrivateKey
@@ -205,7 +205,7 @@ class Traffic12(State):
     wire_version = ProtocolVersion.TLS12
 
     #: A peer that keeps asking gets a fatal alert after this many refusals in a row (bounded work per byte).
-    MAX_REFUSALS = 8
+    MAX_REFUSALS: Final = 8
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

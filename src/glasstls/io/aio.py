@@ -204,8 +204,6 @@ class AsyncTLSServer:
     closes on exit.
     """
 
-    connection_class: type[ServerConnection] = ServerConnection  # serve --html: one that keeps its records
-
     def __init__(
         self,
         handler: Handler,
@@ -224,6 +222,8 @@ class AsyncTLSServer:
             raise UsageError("start_server needs a ServerConfig")
         self.handler = handler
         self.config = config
+        #: Makes the connection of each accepted client (``serve --html``: one that keeps its records).
+        self.new_connection: Callable[[ServerConfig], ServerConnection] = ServerConnection
         self.limits = limits if limits is not None else ServerLimits()
         self.handshake_timeout = handshake_timeout
         self.limit = limit
@@ -319,7 +319,7 @@ class AsyncTLSServer:
         reader = asyncio.StreamReader(limit=self.limit)
         app = asyncio.StreamReaderProtocol(reader, self._run_handler)
         pump = TLSRecordProtocol(
-            self.connection_class(self.config),
+            self.new_connection(self.config),
             app,
             handshake_timeout=self.handshake_timeout,
             max_handshake_bytes=self.limits.max_handshake_bytes,

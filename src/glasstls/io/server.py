@@ -37,8 +37,6 @@ class TLSServer:
     Use as a context manager, or call ``close()``.
     """
 
-    connection_class: type[ServerConnection] = ServerConnection  # serve --html: one that keeps its records
-
     def __init__(
         self,
         host: str,
@@ -53,6 +51,8 @@ class TLSServer:
         if not isinstance(config, ServerConfig):
             raise UsageError("TLSServer needs a ServerConfig")
         self.config = config
+        #: Makes the connection of each accepted client (``serve --html``: one that keeps its records).
+        self.new_connection: Callable[[ServerConfig], ServerConnection] = ServerConnection
         self.handshake_timeout = handshake_timeout
         self.timeout = timeout
         self.limits = limits if limits is not None else ServerLimits()
@@ -171,8 +171,9 @@ class TLSServer:
                     self.admission.handshake_done()
                 raise
         try:
-            tls = TLSSocket(raw, self.connection_class(self.config))
+            tls = TLSSocket(raw, self.new_connection(self.config))
         except BaseException:
+            raw.close()  # the client must not wait for a handshake that will never come
             if admitted:
                 self.admission.handshake_done()
             raise

@@ -16,7 +16,7 @@ from glasstls.explain import Explanation
 from glasstls.page.html import PageInput, render_page
 from glasstls.page.keys import key_schedule, parse_keylog, read_secrets
 from glasstls.page.model import Picture, build_picture, version_words
-from glasstls.record.capture import RecordCapture, capture_records
+from glasstls.record.capture import CapturingRecordLayer, RecordCapture
 
 __all__ = [
     "NO_SECRETS",
@@ -38,8 +38,12 @@ NO_SECRETS = (
 
 
 def watch(conn: ClientConnection | ServerConnection) -> RecordCapture:
-    """Keep the records of ``conn`` from now on (call before ``start()`` / the first bytes)."""
-    return capture_records(conn._records)
+    """Keep the records of ``conn`` from now on (call before ``start()`` / the first bytes): its record layer,
+    still untouched, is replaced by one that notes each record (a new object, not a class swapped in place,
+    which a compiled connection would not see)."""
+    capture = RecordCapture()
+    conn._records = CapturingRecordLayer(capture)
+    return capture
 
 
 def client_random(capture: RecordCapture) -> bytes | None:

@@ -1,10 +1,10 @@
 """Keep the raw records of one connection, when asked (for the page of glasstls.page; off by default).
 
-:func:`capture_records` turns a connection's :class:`~glasstls.record.layer.RecordLayer` into a
-:class:`CapturingRecordLayer`: the same layer, whose ``next_record`` and ``seal`` also note each record as it
-was on the wire (header and payload), when, in which direction, whether it was protected, and its content once
-opened (handshake, alert and change_cipher_spec content only: application data stays out, as do secrets).
-A layer that nobody asked to capture is the plain class, and pays nothing.
+:class:`CapturingRecordLayer` is a :class:`~glasstls.record.layer.RecordLayer` whose ``next_record`` and
+``seal`` also note each record as it was on the wire (header and payload), when, in which direction, whether it
+was protected, and its content once opened (handshake, alert and change_cipher_spec content only: application
+data stays out, as do secrets). A connection gets one in place of its plain layer before its first record
+(``glasstls.page.watch``); a layer that nobody asked to capture is the plain class, and pays nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Literal
 
 from glasstls.errors import TLSError
 from glasstls.record.layer import RecordLayer
+from glasstls.record.protection import MAX_PLAINTEXT
 from glasstls.wire.enums import ContentType
 
-__all__ = ["CapturedRecord", "CapturingRecordLayer", "RecordCapture", "capture_records"]
+__all__ = ["CapturedRecord", "CapturingRecordLayer", "RecordCapture"]
 
 HEADER_LEN = 5
 #: Records kept per connection: a handshake takes 4 to 20 records (a 1.3 handshake with HelloRetryRequest,
@@ -84,9 +85,11 @@ _KEPT = (ContentType.HANDSHAKE, ContentType.ALERT, ContentType.CHANGE_CIPHER_SPE
 
 
 class CapturingRecordLayer(RecordLayer):
-    """A RecordLayer that notes its records in ``capture`` (made by :func:`capture_records`)."""
+    """A RecordLayer that notes its records in ``capture``."""
 
-    capture: RecordCapture
+    def __init__(self, capture: RecordCapture, max_fragment_out: int = MAX_PLAINTEXT) -> None:
+        super().__init__(max_fragment_out)
+        self.capture = capture
 
     def next_record(self) -> tuple[ContentType, bytes] | None:
         buf, pos = self._buf, self._pos
@@ -132,12 +135,3 @@ class CapturingRecordLayer(RecordLayer):
                 )
             self.capture.add(CapturedRecord("sent", now, raw, int(content_type), content, encrypted))
         return out
-
-
-def capture_records(layer: RecordLayer, capture: RecordCapture | None = None) -> RecordCapture:
-    """Start keeping the records of ``layer`` (a connection's record layer) and return where they go."""
-    kept = capture if capture is not None else RecordCapture()
-    layer.__class__ = CapturingRecordLayer
-    assert isinstance(layer, CapturingRecordLayer)
-    layer.capture = kept
-    return kept
