@@ -58,6 +58,8 @@ from glasstls.handshake.peer_auth import (
     Verification,
     client_verification,
     offer_refusal,
+    trace_certificate_request,
+    trace_server_chain,
     verify_server,
 )
 from glasstls.handshake.traffic12 import (
@@ -380,12 +382,7 @@ class ExpectCertificate12(_State12):
             )
         c.peer_chain_der = chain_der
         c.peer_chain = chain
-        actions.trace(
-            "info",
-            step,
-            f"server sent {len(chain_der)} certificate(s); leaf: {leaf.subject.rfc4514_string()}",
-            {"chain": [{"subject": x.subject.rfc4514_string()} for x in c.peer_chain]},
-        )
+        trace_server_chain(chain, step, actions)
         c.transcript.add(raw)
         if c.status_expected:
             return ExpectCertificateStatus12(c)
@@ -504,12 +501,7 @@ class ExpectCertificateRequestOrDone12(_State12):
                 raise IllegalParameter("a second CertificateRequest", step="CertificateRequest")
             c.certificate_request = msg
             c.transcript.add(raw)
-            actions.trace(
-                "info",
-                "CertificateRequest",
-                "server asks for a client certificate"
-                + ("" if c.config.client_certificate else "; we have none and will send an empty one"),
-            )
+            trace_certificate_request(c.config, "CertificateRequest", actions)
             state = ExpectCertificateRequestOrDone12(c, self.exchange, self.premaster)
             state.expects = frozenset({HandshakeType.SERVER_HELLO_DONE})
             return state

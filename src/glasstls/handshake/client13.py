@@ -48,7 +48,12 @@ from glasstls.handshake.client_hello import (
 )
 from glasstls.handshake.client_psk13 import PskOffer
 from glasstls.handshake.hello_checks import accepted_alpn, peer_record_size_limit
-from glasstls.handshake.peer_auth import client_verification, verify_server
+from glasstls.handshake.peer_auth import (
+    client_verification,
+    trace_certificate_request,
+    trace_server_chain,
+    verify_server,
+)
 from glasstls.handshake.traffic import TrafficState
 from glasstls.sessions import ClientSession
 from glasstls.wire import extensions as ext
@@ -169,12 +174,7 @@ class ExpectCertificateOrCertificateRequest(_ClientState13):
                 raise IllegalParameter("certificate_request_context must be empty in the handshake", step=step)
             self.hs.certificate_request = msg
             self.keys.transcript.add(raw)
-            actions.trace(
-                "info",
-                step,
-                "server asks for a client certificate"
-                + ("" if self.hs.config.client_certificate else "; we have none and will send an empty one"),
-            )
+            trace_certificate_request(self.hs.config, step, actions)
             return ExpectCertificate(self.hs, self.keys)
         return ExpectCertificate(self.hs, self.keys).handle(msg, raw, actions)
 
@@ -202,13 +202,7 @@ class ExpectCertificate(_ClientState13):
         # Every certificate parsed once, here: for the trace, the checks and the next state (bad_certificate or
         # unsupported_certificate, never internal_error, for a malformed one).
         parsed, public_key = parse_peer_chain(chain_der, "server", step)
-        subjects = [c.subject.rfc4514_string() for c in parsed]
-        actions.trace(
-            "info",
-            step,
-            f"server sent {len(chain_der)} certificate(s); leaf: {subjects[0]}",
-            {"chain": [{"subject": subject} for subject in subjects]},
-        )
+        trace_server_chain(parsed, step, actions)
         # RFC 8446 section 4.4.2.1: an OCSP staple rides in the leaf's CertificateEntry (status_request).
         staple = ext.get_extension(cert_msg.certificate_list[0].extensions, ext.CertificateStatusOcsp)
         ocsp = staple.ocsp_response if staple is not None else None

@@ -129,6 +129,27 @@ def verify_server(
     return cert_verified(verified, skipped=False)
 
 
+def trace_server_chain(chain: Sequence[x509.Certificate], step: str, actions: Actions) -> None:
+    """The server's chain in the trace, leaf first (RFC 8446 section 4.4.2, RFC 5246 section 7.4.2)."""
+    subjects = [c.subject.rfc4514_string() for c in chain]
+    actions.trace(
+        "info",
+        step,
+        f"server sent {len(subjects)} certificate(s); leaf: {subjects[0]}",
+        {"chain": [{"subject": subject} for subject in subjects]},
+    )
+
+
+def trace_certificate_request(config: ClientConfig, step: str, actions: Actions) -> None:
+    """The server asked for our certificate (RFC 8446 section 4.3.2, RFC 5246 section 7.4.4): what we will send."""
+    actions.trace(
+        "info",
+        step,
+        "server asks for a client certificate"
+        + ("" if config.client_certificate else "; we have none and will send an empty one"),
+    )
+
+
 def client_sent_no_certificate(config: ServerConfig, version: ProtocolVersion, step: str, actions: Actions) -> None:
     """An empty client Certificate: refused when ``client_auth`` is "required" (TLS 1.3: certificate_required,
     RFC 8446 section 4.4.2.4; TLS 1.2: handshake_failure, RFC 5246 section 7.4.6), else traced."""
