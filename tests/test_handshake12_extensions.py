@@ -36,6 +36,32 @@ def test_record_size_limit_in_a_tls12_server_hello() -> None:
     assert pair.transfer("client", data) == data
 
 
+def test_both_sides_report_the_peers_record_size_limit_in_tls12() -> None:
+    """Negotiated.record_size_limit is the peer's limit on both sides, as in TLS 1.3 (the TLS 1.2 server left it
+    None although it honoured the limit)."""
+    pair = Pair(
+        client_config(max_version=ProtocolVersion.TLS12, record_size_limit=1024),
+        server_config(record_size_limit=2048),
+    )
+    c, s = pair.handshake()
+    assert c.version == s.version == ProtocolVersion.TLS12
+    assert c.record_size_limit == 2048 and s.record_size_limit == 1024
+
+
+def test_a_resumed_tls12_server_reports_the_clients_record_size_limit() -> None:
+    """The abbreviated handshake (RFC 5246 section 7.3) answers record_size_limit too (RFC 8449 section 4)."""
+    from glasstls.sessions import ClientSessionStore, ServerSessionCache
+
+    client = client_config(
+        max_version=ProtocolVersion.TLS12, record_size_limit=1024, session_store=ClientSessionStore()
+    )
+    server = server_config(session_cache=ServerSessionCache())
+    Pair(client, server).handshake()
+    c, s = Pair(client, server).handshake()
+    assert c.resumed and s.resumed
+    assert s.record_size_limit == 1024
+
+
 def test_exporter_tells_no_context_from_an_empty_context_in_tls12() -> None:
     """RFC 5705 section 4: in TLS 1.2 a present, empty context (RFC 9266 tls-exporter) is not "no context"."""
     pair = Pair(client_config(max_version=ProtocolVersion.TLS12), server_config())

@@ -253,7 +253,7 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
     send_ticket = (
         config.ticket_keys is not None and ext.find_extension(ch.extensions, ExtensionType.SESSION_TICKET) is not None
     )
-    exts = _server_hello_extensions(
+    exts, peer_limit = _server_hello_extensions(
         config, ch, suite, secure_reneg, ems, etm, alpn, send_ticket, stapled is not None, actions
     )
     session = Session12(suite, ch.random, server_random, ems, etm, session_id)
@@ -306,6 +306,7 @@ def client_hello_received(ctx: Context, config: ServerConfig, ch: ClientHello, r
         client_version=ch.legacy_version,
         send_ticket=send_ticket,
         requested=request is not None,
+        peer_record_size_limit=peer_limit,
     )
     if request is not None:
         return ExpectClientCertificate12(s, exchange)
@@ -354,7 +355,8 @@ def _server_hello_extensions(
     send_ticket: bool,
     stapling: bool,
     actions: Actions,
-) -> tuple[ext.Extension, ...]:
+) -> tuple[tuple[ext.Extension, ...], int | None]:
+    """The ServerHello's extensions, each answering one the client sent; and the client's record_size_limit."""
     exts: list[ext.Extension] = []
     if secure_reneg:
         exts.append(ext.RenegotiationInfo(b""))
@@ -372,9 +374,10 @@ def _server_hello_extensions(
     if ecc and ext.get_extension(ch.extensions, ext.EcPointFormats) is not None:
         exts.append(ext.EcPointFormats((ECPointFormat.UNCOMPRESSED,)))
     client_rsl = ext.get_extension(ch.extensions, ext.RecordSizeLimit)
-    if hello_checks.peer_record_size_limit(client_rsl, "ClientHello", actions) is not None:
+    peer_limit = hello_checks.peer_record_size_limit(client_rsl, "ClientHello", actions)
+    if peer_limit is not None:
         exts.append(hello_checks.advertised_record_size_limit(config, ProtocolVersion.TLS12))  # RFC 8449 section 4
-    return tuple(exts)
+    return tuple(exts), peer_limit
 
 
 @dataclass
@@ -453,7 +456,7 @@ def _resume(
     suite = TLS12_SUITES[state.cipher_suite]
     server_random = _server_random(config)
     etm = _encrypt_then_mac(ch, suite)
-    exts = _server_hello_extensions(
+    exts, peer_limit = _server_hello_extensions(
         config, ch, suite, secure_reneg, state.extended_master_secret, etm, alpn, False, False, actions
     )
     session = Session12(suite, ch.random, server_random, state.extended_master_secret, etm, ch.legacy_session_id)
@@ -479,6 +482,7 @@ def _resume(
         client_version=ch.legacy_version,
         send_ticket=False,
         requested=False,
+        peer_record_size_limit=peer_limit,
         client_chain=parse_stored_chain(state.client_certificates),
         resumed=state,
     )
@@ -502,6 +506,7 @@ class _Server12:
     client_chain: tuple[x509.Certificate, ...] = ()
     client_verified: ServerCertVerified | None = None
     resumed: ServerSessionState | None = None  # the session an abbreviated handshake resumed
+    peer_record_size_limit: int | None = None  # the client's record_size_limit (RFC 8449 section 4)
 
 
 class _State12(State):
@@ -648,7 +653,7 @@ class ExpectClientFinished12(_State12):
             server_name=s.server_name,
             peer_chain=s.client_chain,
             client_certificate_requested=s.requested,
-            record_size_limit=None,  # not recorded by the TLS 1.2 server (the TLS 1.3 server records it)
+            record_size_limit=s.peer_record_size_limit,
         )
         actions.done(negotiated, b"", b"", exporter=session.exporter)
         return Traffic12(s.ctx)
