@@ -497,7 +497,7 @@ def test_with_encoding_and_fast_init() -> None:
     assert wmsg.with_encoding(fin, given_raw) is fin and fin.encode() is given_raw
     assert dataclasses.replace(fin).encode() == b"\x14\x00\x00\x20" + b"\x01" * 32  # a copy encodes itself
     assert fin == wmsg.Finished(b"\x01" * 32) and "_encoding" not in repr(fin)
-    # The faster __init__ keeps the dataclass signature, defaults and frozenness.
+    # The dataclass signature, defaults and frozenness.
     hello = wmsg.ServerHello(b"\x00" * 32, b"", CipherSuite.TLS_AES_128_GCM_SHA256, ())
     assert hello.legacy_version == ProtocolVersion.TLS12 and hello.legacy_compression_method == 0
     assert hello == wmsg.ServerHello(
@@ -507,28 +507,3 @@ def test_with_encoding_and_fast_init() -> None:
         hello.random = b""  # type: ignore[misc]
     with pytest.raises(TypeError):
         wmsg.Finished()  # type: ignore[call-arg]
-
-
-def test_fast_frozen_init_refuses_what_it_cannot_copy() -> None:
-    import dataclasses
-
-    from glasstls.wire.codec import fast_frozen_init
-
-    @dataclasses.dataclass
-    class Mutable:
-        a: int
-
-    @dataclasses.dataclass(frozen=True)
-    class Factory:
-        a: list[int] = dataclasses.field(default_factory=list)
-
-    @dataclasses.dataclass(frozen=True)
-    class PostInit:
-        a: int
-
-        def __post_init__(self) -> None:
-            pass
-
-    for cls in (Mutable, Factory, PostInit, int):
-        with pytest.raises(TypeError):
-            fast_frozen_init(cls)

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from glasstls.crypto import tickets as _tickets
 from glasstls.errors import DecodeError
-from glasstls.wire.codec import Reader, fast_frozen_init, length_prefixed, member_lookup
+from glasstls.wire.codec import Reader, length_prefixed, member_lookup
 from glasstls.wire.enums import CipherSuite, ProtocolVersion
 
 Random = Callable[[int], bytes]
@@ -86,7 +86,6 @@ def _expired(created_at: datetime, lifetime: int, now: datetime) -> bool:
 # -- the client side -------------------------------------------------------------------------------------
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class ClientSession:
     """One resumable session, as the client remembers it.
@@ -189,7 +188,6 @@ class ClientSessionStore:
 _STATE_FORMAT = 3
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class ServerSessionState:
     """What a ticket carries (encrypted) or the TLS 1.2 session cache holds.

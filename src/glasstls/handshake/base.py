@@ -28,7 +28,6 @@ from glasstls.events import Event, Negotiated
 from glasstls.sessions import ClientSession
 from glasstls.trace.events import NO_DETAILS, TraceKind
 from glasstls.wire import messages_dhe  # noqa: F401  (registers the TLS 1.2 DHE key exchange decoders)
-from glasstls.wire.codec import fast_frozen_init
 from glasstls.wire.enums import AlertDescription, AlertLevel, HandshakeType, ProtocolVersion, SignatureScheme
 from glasstls.wire.messages import CertificateVerify, Finished, HandshakeMessage, decode_handshake
 
@@ -42,20 +41,17 @@ Side = Literal["client", "server"]
 # -- actions ---------------------------------------------------------------------------------------------
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class SendMessage:
     message: HandshakeMessage
     raw: bytes
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class SendChangeCipherSpec:
     """The middlebox-compatibility change_cipher_spec record (RFC 8446 appendix D.4)."""
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class InstallKeys:
     """Switch record protection for one direction to keys derived from ``secret`` (RFC 8446 section 7.3).
@@ -70,7 +66,6 @@ class InstallKeys:
     keylog_label: str | None
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class InstallTls12Keys:
     """Switch TLS 1.2 record protection for one direction (RFC 5246 sections 6.1-6.3): the connection builds
@@ -83,7 +78,6 @@ class InstallTls12Keys:
     label: str
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class SendAlert:
     """A non-fatal alert (e.g. TLS 1.2 no_renegotiation, RFC 5746 section 4.2); fatal alerts come from errors."""
@@ -92,7 +86,6 @@ class SendAlert:
     description: AlertDescription
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class RememberSession:
     """A client keeps a session for resumption under its server identity (RFC 5246 7.3, RFC 5077 3.4)."""
@@ -100,7 +93,6 @@ class RememberSession:
     session: ClientSession
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class LogSecret:
     """A secret that has no record keys of its own but belongs in the key log (e.g. EXPORTER_SECRET)."""
@@ -109,19 +101,16 @@ class LogSecret:
     secret: bytes = field(repr=False)
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class AllowChangeCipherSpec:
     allowed: bool
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class EmitEvent:
     event: Event
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class Trace:
     kind: TraceKind
@@ -131,7 +120,6 @@ class Trace:
     ok: bool | None = None
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class SetPeerRecordSizeLimit:
     """The peer's record_size_limit (RFC 8449 section 4): caps what we send."""
@@ -139,7 +127,6 @@ class SetPeerRecordSizeLimit:
     limit: int
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class SkipEarlyData:
     """RFC 8446 section 4.2.10: the server rejected the client's 0-RTT data; skip records that do not open under
@@ -149,7 +136,6 @@ class SkipEarlyData:
     limit: int
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class EarlyDataWrite:
     """Client, TLS 1.3 0-RTT (RFC 8446 section 2.3): ``data`` goes out now as application_data under the current
@@ -163,7 +149,6 @@ class EarlyDataWrite:
 Exporter = Callable[[bytes, bytes | None, int], bytes]
 
 
-@fast_frozen_init
 @dataclass(frozen=True)
 class HandshakeDone:
     """``exporter``: set by TLS 1.2 (RFC 5705 over the master secret); TLS 1.3 uses ``exporter_master_secret``."""

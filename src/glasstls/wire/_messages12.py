@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Self
 
 from glasstls.errors import DecodeError
-from glasstls.wire.codec import Writer, fast_frozen_inits
+from glasstls.wire.codec import Writer, member_lookup
 from glasstls.wire.enums import (
     CertificateStatusType,
     ClientCertificateType,
@@ -19,8 +19,19 @@ from glasstls.wire.enums import (
     NamedGroup,
     SignatureScheme,
 )
+from glasstls.wire.extensions import read_distinguished_names, read_ocsp_status_type
 from glasstls.wire.limits import MAX_CERTIFICATES, at_most
-from glasstls.wire.messages import U8_MAX, U16_MAX, U24_MAX, HandshakeMessage, _reader
+from glasstls.wire.messages import (
+    U8_MAX,
+    U16_MAX,
+    U24_MAX,
+    HandshakeMessage,
+    _EmptyMessage,
+    _reader,
+    read_digitally_signed,
+)
+
+_signature_scheme = member_lookup(SignatureScheme)
 
 __all__ = [
     "Certificate12",
@@ -41,17 +52,8 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class HelloRequest(HandshakeMessage):
+class HelloRequest(_EmptyMessage):
     """RFC 5246 section 7.4.1.1: ``struct { } HelloRequest`` (TLS 1.2 only)."""
-
-
-    def encode_body(self) -> bytes:
-        return b""
-
-    @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        _reader(cls, data).finish()
-        return cls()
 
 
 @dataclass(frozen=True)
@@ -63,19 +65,13 @@ class Certificate12(HandshakeMessage):
     certificate_list: tuple[bytes, ...]
 
     def encode_body(self) -> bytes:
-        w = Writer()
-        with w.block(3):
-            for cert in self.certificate_list:
-                w.vec(3, cert)
-        return w.getvalue()
+        return Writer().vec_list(3, 3, self.certificate_list).getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
         cert = at_most(MAX_CERTIFICATES, lambda s: s.vec(3, "ASN.1Cert", 1, U24_MAX))
-        certs = tuple(r.list_of(3, "certificate_list", cert, 0, U24_MAX))
-        r.finish()
-        return cls(certs)
+        with _reader(cls, data) as r:
+            return cls(tuple(r.list_of(3, "certificate_list", cert, 0, U24_MAX)))
 
 
 @dataclass(frozen=True)
@@ -110,20 +106,17 @@ class ServerKeyExchangeEcdhe(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        curve_type = ECCurveType(r.u8("curve_type"))
-        if curve_type != ECCurveType.NAMED_CURVE:
-            # RFC 8422 section 5.4: only named_curve has a defined body; explicit curves are deprecated.
-            raise DecodeError(
-                f"{cls.__name__}: curve_type is {curve_type}, not NAMED_CURVE; explicit curves are not supported "
-                "(RFC 8422 5.4)"
-            )
-        group = NamedGroup(r.u16("named_group"))
-        public = r.vec(1, "public", 1, U8_MAX)  # RFC 8422 section 5.4: ECPoint point<1..2^8-1>
-        scheme = SignatureScheme(r.u16("signature_scheme"))
-        signature = r.vec(2, "signature", 0, U16_MAX)  # RFC 5246 section 4.7
-        r.finish()
-        return cls(group, public, scheme, signature)
+        with _reader(cls, data) as r:
+            curve_type = ECCurveType(r.u8("curve_type"))
+            if curve_type != ECCurveType.NAMED_CURVE:
+                # RFC 8422 section 5.4: only named_curve has a defined body; explicit curves are deprecated.
+                raise DecodeError(
+                    f"{cls.__name__}: curve_type is {curve_type}, not NAMED_CURVE; explicit curves are not "
+                    "supported (RFC 8422 5.4)"
+                )
+            group = NamedGroup(r.u16("named_group"))
+            public = r.vec(1, "public", 1, U8_MAX)  # RFC 8422 section 5.4: ECPoint point<1..2^8-1>
+            return cls(group, public, *read_digitally_signed(r))
 
 
 @dataclass(frozen=True)
@@ -142,46 +135,21 @@ class CertificateRequest12(HandshakeMessage):
     certificate_authorities: tuple[bytes, ...] = ()
 
     def encode_body(self) -> bytes:
-        w = Writer().vec(1, bytes(self.certificate_types))
-        with w.block(2):
-            for scheme in self.signature_algorithms:
-                w.u16(scheme)
-        with w.block(2):
-            for name in self.certificate_authorities:
-                w.vec(2, name)
-        return w.getvalue()
+        w = Writer().vec(1, bytes(self.certificate_types)).u16_list(2, self.signature_algorithms)
+        return w.vec_list(2, 2, self.certificate_authorities).getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        types = tuple(ClientCertificateType(t) for t in r.vec(1, "certificate_types", 1, U8_MAX))
-        schemes = tuple(
-            r.list_of(
-                2, "supported_signature_algorithms", lambda s: SignatureScheme(s.u16("signature_algorithm")),
-                2, U16_MAX - 1,
-            )
-        )
-        authorities = tuple(
-            r.list_of(
-                2, "certificate_authorities", lambda s: s.vec(2, "DistinguishedName", 1, U16_MAX), 0, U16_MAX
-            )
-        )
-        r.finish()
-        return cls(types, schemes, authorities)
+        with _reader(cls, data) as r:
+            types = tuple(ClientCertificateType(t) for t in r.vec(1, "certificate_types", 1, U8_MAX))
+            schemes = r.u16_list(2, "supported_signature_algorithms", "signature_algorithm", 2, U16_MAX - 1)
+            authorities = read_distinguished_names(r, "certificate_authorities", 0)
+            return cls(types, tuple(map(_signature_scheme, schemes)), authorities)
 
 
 @dataclass(frozen=True)
-class ServerHelloDone(HandshakeMessage):
+class ServerHelloDone(_EmptyMessage):
     """RFC 5246 section 7.4.5: ``struct { } ServerHelloDone``."""
-
-
-    def encode_body(self) -> bytes:
-        return b""
-
-    @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        _reader(cls, data).finish()
-        return cls()
 
 
 @dataclass(frozen=True)
@@ -197,10 +165,8 @@ class ClientKeyExchangeEcdhe(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        public = r.vec(1, "public", 1, U8_MAX)
-        r.finish()
-        return cls(public)
+        with _reader(cls, data) as r:
+            return cls(r.vec(1, "public", 1, U8_MAX))
 
 
 @dataclass(frozen=True, repr=False)
@@ -222,10 +188,8 @@ class ClientKeyExchangeRsa(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        encrypted = r.vec(2, "encrypted_premaster", 0, U16_MAX)
-        r.finish()
-        return cls(encrypted)
+        with _reader(cls, data) as r:
+            return cls(r.vec(2, "encrypted_premaster", 0, U16_MAX))
 
 
 @dataclass(frozen=True)
@@ -249,11 +213,8 @@ class NewSessionTicket12(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        lifetime = r.u32("ticket_lifetime_hint")
-        ticket = r.vec(2, "ticket", 0, U16_MAX)
-        r.finish()
-        return cls(lifetime, ticket)
+        with _reader(cls, data) as r:
+            return cls(r.u32("ticket_lifetime_hint"), r.vec(2, "ticket", 0, U16_MAX))
 
 
 @dataclass(frozen=True)
@@ -277,15 +238,7 @@ class CertificateStatus(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        status_type = CertificateStatusType(r.u8("status_type"))
-        if status_type != CertificateStatusType.OCSP:
-            # RFC 6066 section 8: the response is defined for ocsp only; we cannot parse anything else.
-            raise DecodeError(f"{cls.__name__}: status_type {status_type} is not OCSP (RFC 6066 8)")
-        response = r.vec(3, "response", 1, U24_MAX)
-        r.finish()
-        return cls(response, status_type)
+        with _reader(cls, data) as r:
+            status_type = read_ocsp_status_type(r)
+            return cls(r.vec(3, "response", 1, U24_MAX), status_type)
 
-
-# Every message dataclass of this module gets the faster __init__ (same signature and effect).
-fast_frozen_inits(globals(), __name__)

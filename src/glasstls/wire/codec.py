@@ -7,18 +7,16 @@ their length-prefix width and their minimum and maximum length, as ``opaque x<mi
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import sys
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from glasstls.errors import DecodeError
 
 T = TypeVar("T")
 EnumT = TypeVar("EnumT", bound=enum.IntEnum)
-C = TypeVar("C", bound=type)
 
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _LOOKUPS: dict[type[enum.IntEnum], Callable[[int], enum.IntEnum]] = {}
@@ -48,50 +46,6 @@ def member_lookup(cls: type[EnumT]) -> Callable[[int], EnumT]:
 
         _LOOKUPS[cls] = lookup
     return lookup  # type: ignore[return-value]
-
-
-def fast_frozen_init(cls: C) -> C:
-    """Give a frozen dataclass a faster ``__init__`` with the same signature and effect.
-
-    The ``__init__`` that ``dataclass(frozen=True)`` writes sets each field through ``object.__setattr__``; the
-    one made here writes the fields into the instance dict directly (what ``TraceEvent`` does by hand), about
-    twice as fast. Handshakes make hundreds of messages, extensions and actions, so it shows. Only for classes
-    it can copy exactly: frozen, with an instance dict, every field in ``__init__`` and positional, plain
-    defaults (no ``default_factory``) and no ``__post_init__``; for any other class it raises ``TypeError``.
-    """
-    params = getattr(cls, "__dataclass_params__", None)
-    if params is not None and cls.__dictoffset__ == 0 and "__slots__" not in cls.__dict__:
-        return cls  # compiled (make compiled: mypyc classes have no instance dict): its own __init__ is fast
-    if params is None or not params.frozen or "__slots__" in cls.__dict__ or hasattr(cls, "__post_init__"):
-        raise TypeError(f"fast_frozen_init: {cls.__name__} is not a plain frozen dataclass")
-    names: list[str] = []
-    defaults: dict[str, object] = {}
-    for f in dataclasses.fields(cls):
-        if not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING:
-            raise TypeError(f"fast_frozen_init: {cls.__name__}.{f.name} is not a plain positional field")
-        if f.default is not dataclasses.MISSING:
-            defaults[f"_default_{f.name}"] = f.default
-            names.append(f"{f.name}=_default_{f.name}")
-        else:
-            names.append(f.name)
-    lines = [f"def __init__(self{''.join(', ' + n for n in names)}):", "    d = self.__dict__"]
-    lines += [f"    d[{f.name!r}] = {f.name}" for f in dataclasses.fields(cls)]
-    namespace: dict[str, object] = dict(defaults)
-    exec("\n".join(lines), namespace)  # our own field names only, as dataclasses itself does
-    init = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
-    init.__module__ = cls.__module__
-    init.__doc__ = cls.__init__.__doc__  # type: ignore[misc]
-    cls.__init__ = init  # type: ignore[misc]
-    return cls
-
-
-def fast_frozen_inits(namespace: dict[str, object], module: str) -> None:
-    """:func:`fast_frozen_init` for every dataclass defined in ``module`` (call it at the end of the module
-    with ``globals(), __name__``): the message and extension classes of ``wire`` all qualify."""
-    for value in list(namespace.values()):
-        if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module:
-            fast_frozen_init(value)
 
 
 def length_prefixed(width: int, data: bytes) -> bytes:
@@ -142,20 +96,15 @@ class Reader:
         self._pos = end
         return self._data[pos:end]
 
+    def uint(self, width: int, field: str) -> int:
+        """A ``width``-byte unsigned integer, big-endian (RFC 8446 section 3.3)."""
+        return int.from_bytes(self._take(width, field), "big")
+
     def u8(self, field: str) -> int:
-        pos = self._pos
-        if pos >= self._end:
-            raise self._truncated(1, field)
-        self._pos = pos + 1
-        return self._data[pos]
+        return int.from_bytes(self._take(1, field), "big")
 
     def u16(self, field: str) -> int:
-        pos = self._pos
-        if pos + 2 > self._end:
-            raise self._truncated(2, field)
-        self._pos = pos + 2
-        data = self._data
-        return (data[pos] << 8) | data[pos + 1]
+        return int.from_bytes(self._take(2, field), "big")
 
     def u24(self, field: str) -> int:
         return int.from_bytes(self._take(3, field), "big")
@@ -163,35 +112,22 @@ class Reader:
     def u32(self, field: str) -> int:
         return int.from_bytes(self._take(4, field), "big")
 
-    def uint(self, width: int, field: str) -> int:
-        return int.from_bytes(self._take(width, field), "big")
-
     def fixed(self, n: int, field: str) -> bytes:
         """Exactly ``n`` bytes (``opaque x[n]``)."""
         return self._take(n, field)
 
     def vec(self, width: int, field: str, min_len: int = 0, max_len: int | None = None) -> bytes:
         """``opaque x<min_len..max_len>`` with a ``width``-byte length prefix."""
-        pos = self._pos
+        pos, data = self._pos, self._data
         start = pos + width
         if start > self._end:
             raise self._truncated(width, f"{field} length")
-        data = self._data
-        if width == 2:
-            n = (data[pos] << 8) | data[pos + 1]
-        elif width == 1:
-            n = data[pos]
-        else:
-            n = int.from_bytes(data[pos:start], "big")
-        self._pos = start
-        limit = (1 << (8 * width)) - 1 if max_len is None else max_len
-        if n < min_len or n > limit:
+        n = int.from_bytes(data[pos:start], "big")
+        if n < min_len or (max_len is not None and n > max_len):
+            limit = (1 << (8 * width)) - 1 if max_len is None else max_len
             raise DecodeError(f"{self.what}: {field} length {n} outside <{min_len}..{limit}>")
-        end = start + n
-        if end > self._end:
-            raise self._truncated(n, field)
-        self._pos = end
-        return data[start:end]
+        self._pos = start
+        return self._take(n, field)
 
     def sub(self, width: int, field: str, min_len: int = 0, max_len: int | None = None) -> Reader:
         """A bounded sub-reader over a length-prefixed block; the caller must ``finish()`` it."""
@@ -233,6 +169,14 @@ class Reader:
         if self._pos != self._end:
             raise DecodeError(f"{self.what}: {self.remaining} unexpected trailing bytes")
 
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        """``with Reader(data) as r: ...`` reads all of ``data``: leftover bytes are a decode_error."""
+        if exc_type is None:
+            self.finish()
+
 
 class Writer:
     __slots__ = ("_buf",)
@@ -258,6 +202,21 @@ class Writer:
 
     def uint(self, width: int, v: int) -> Writer:
         self._buf += v.to_bytes(width, "big")
+        return self
+
+    def u16_list(self, width: int, values: Iterable[int]) -> Writer:
+        """``uint16 x<..>`` with a ``width``-byte length prefix (the writer of :meth:`Reader.u16_list`)."""
+        with self.block(width):
+            for v in values:
+                self.u16(v)
+        return self
+
+    def vec_list(self, width: int, item_width: int, items: Iterable[bytes]) -> Writer:
+        """``opaque item<..>`` items in a list with a ``width``-byte length prefix, each with an
+        ``item_width``-byte one (ALPN names, distinguished names, certificates, PSK binders)."""
+        with self.block(width):
+            for item in items:
+                self.vec(item_width, item)
         return self
 
     def raw(self, data: bytes | bytearray) -> Writer:

@@ -27,6 +27,8 @@ from glasstls.wire.extensions import (
     _message_name,
     _reader,
     _u16_list,
+    read_distinguished_names,
+    read_ocsp_status_type,
     write_u16_list,
 )
 from glasstls.wire.limits import at_most
@@ -72,15 +74,14 @@ class ServerName(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        names = r.sub(2, "server_name_list", 1, U16_MAX)
-        name_type = NameType(names.u8("name_type"))
-        if name_type != NameType.HOST_NAME:
-            raise DecodeError(f"{r.what}: name_type {name_type} is not host_name (RFC 6066 section 3)")
-        raw = names.vec(2, "host_name", 1, U16_MAX)
-        if not names.at_end():  # RFC 6066 section 3: one name per type (host_name is the only type)
-            raise IllegalParameter(f"{r.what}: server_name_list holds more than one name (RFC 6066 section 3)")
-        r.finish()
+        with _reader(cls, data, ctx) as r:
+            names = r.sub(2, "server_name_list", 1, U16_MAX)
+            name_type = NameType(names.u8("name_type"))
+            if name_type != NameType.HOST_NAME:
+                raise DecodeError(f"{r.what}: name_type {name_type} is not host_name (RFC 6066 section 3)")
+            raw = names.vec(2, "host_name", 1, U16_MAX)
+            if not names.at_end():  # RFC 6066 section 3: one name per type (host_name is the only type)
+                raise IllegalParameter(f"{r.what}: server_name_list holds more than one name (RFC 6066 section 3)")
         # Latin-1 keeps every byte: the server's hello check names a non-ASCII or control byte (RFC 6066 3).
         return cls(raw.decode("latin-1"))
 
@@ -89,7 +90,6 @@ class ServerName(Extension):
 class ServerNameAck(_EmptyBody):
     """server_name with an empty body: the server's acknowledgement (EncryptedExtensions; ServerHello in
     TLS 1.2), RFC 6066 section 3."""
-
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -108,10 +108,8 @@ class SupportedGroups(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        groups = _u16_list(r, "named_group_list", NamedGroup, 2, U16_MAX)
-        r.finish()
-        return cls(groups)
+        with _reader(cls, data, ctx) as r:
+            return cls(_u16_list(r, "named_group_list", NamedGroup, 2, U16_MAX))
 
 
 @dataclass(frozen=True)
@@ -125,10 +123,8 @@ class _SignatureSchemeList(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        algs = _u16_list(r, "supported_signature_algorithms", SignatureScheme, 2, U16_MAX - 1)
-        r.finish()
-        return cls(algs)
+        with _reader(cls, data, ctx) as r:
+            return cls(_u16_list(r, "supported_signature_algorithms", SignatureScheme, 2, U16_MAX - 1))
 
 
 @dataclass(frozen=True)
@@ -137,11 +133,9 @@ class SignatureAlgorithms(_SignatureSchemeList):
     when signature_algorithms_cert is absent)."""
 
 
-
 @dataclass(frozen=True)
 class SignatureAlgorithmsCert(_SignatureSchemeList):
     """RFC 8446 section 4.2.3: signature_algorithms_cert (schemes for signatures in certificates)."""
-
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -160,19 +154,13 @@ class ApplicationLayerProtocolNegotiation(Extension):
     protocol_name_list: tuple[bytes, ...]
 
     def encode_body(self) -> bytes:
-        w = Writer()
-        with w.block(2):
-            for name in self.protocol_name_list:
-                w.vec(1, name)
-        return w.getvalue()
+        return Writer().vec_list(2, 1, self.protocol_name_list).getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
         name = at_most(limits.MAX_ALPN_PROTOCOLS, lambda s: s.vec(1, "ProtocolName", 1, 255))
-        names = tuple(r.list_of(2, "protocol_name_list", name, 2, U16_MAX))
-        r.finish()
-        return cls(names)
+        with _reader(cls, data, ctx) as r:
+            return cls(tuple(r.list_of(2, "protocol_name_list", name, 2, U16_MAX)))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -195,14 +183,9 @@ class StatusRequest(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        status_type = CertificateStatusType(r.u8("status_type"))
-        if status_type != CertificateStatusType.OCSP:
-            raise DecodeError(f"{r.what}: status_type {status_type} is not ocsp (RFC 6066 section 8)")
-        responders = r.vec(2, "responder_id_list")
-        request_extensions = r.vec(2, "request_extensions")
-        r.finish()
-        return cls(responders, request_extensions)
+        with _reader(cls, data, ctx) as r:
+            read_ocsp_status_type(r)
+            return cls(r.vec(2, "responder_id_list"), r.vec(2, "request_extensions"))
 
 
 @dataclass(frozen=True)
@@ -210,7 +193,6 @@ class StatusRequestAck(_EmptyBody):
     """status_request with an empty body: a TLS 1.2 ServerHello (RFC 6066 section 8), and a TLS 1.3
     CertificateRequest asking the client for an OCSP response (RFC 8446 section 4.4.2.1: "an empty
     status_request extension")."""
-
 
 
 @dataclass(frozen=True)
@@ -225,13 +207,9 @@ class CertificateStatusOcsp(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        status_type = CertificateStatusType(r.u8("status_type"))
-        if status_type != CertificateStatusType.OCSP:
-            raise DecodeError(f"{r.what}: status_type {status_type} is not ocsp (RFC 6066 section 8)")
-        response = r.vec(3, "ocsp_response", 1, U24_MAX)
-        r.finish()
-        return cls(response)
+        with _reader(cls, data, ctx) as r:
+            read_ocsp_status_type(r)
+            return cls(r.vec(3, "ocsp_response", 1, U24_MAX))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -246,14 +224,12 @@ class RecordSizeLimit(Extension):
     limit: int
 
     def encode_body(self) -> bytes:
-        return Writer().u16(self.limit).getvalue()
+        return self.limit.to_bytes(2, "big")
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        limit = r.u16("limit")
-        r.finish()
-        return cls(limit)
+        with _reader(cls, data, ctx) as r:
+            return cls(r.u16("limit"))
 
 
 @dataclass(frozen=True)
@@ -282,20 +258,12 @@ class CertificateAuthorities(Extension):
     authorities: tuple[bytes, ...]
 
     def encode_body(self) -> bytes:
-        w = Writer()
-        with w.block(2):
-            for dn in self.authorities:
-                w.vec(2, dn)
-        return w.getvalue()
+        return Writer().vec_list(2, 2, self.authorities).getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        dns = tuple(
-            r.list_of(2, "authorities", lambda s: s.vec(2, "DistinguishedName", 1, U16_MAX), 3, U16_MAX)
-        )
-        r.finish()
-        return cls(dns)
+        with _reader(cls, data, ctx) as r:
+            return cls(read_distinguished_names(r, "authorities", 3))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Self
 
-from glasstls.wire.codec import Writer, length_prefixed
+from glasstls.wire.codec import Writer
 from glasstls.wire.enums import (
     ECPointFormat,
     HandshakeType,
@@ -37,14 +37,12 @@ class RenegotiationInfo(Extension):
     renegotiated_connection: bytes = b""
 
     def encode_body(self) -> bytes:
-        return length_prefixed(1, self.renegotiated_connection)
+        return Writer().vec(1, self.renegotiated_connection).getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        value = r.vec(1, "renegotiated_connection", 0, 255)
-        r.finish()
-        return cls(value)
+        with _reader(cls, data, ctx) as r:
+            return cls(r.vec(1, "renegotiated_connection", 0, 255))
 
 
 @dataclass(frozen=True)
@@ -52,11 +50,9 @@ class ExtendedMasterSecret(_EmptyBody):
     """RFC 7627 section 5.1: extended_master_secret, empty."""
 
 
-
 @dataclass(frozen=True)
 class EncryptThenMac(_EmptyBody):
     """RFC 7366 section 2: encrypt_then_mac, empty."""
-
 
 
 @dataclass(frozen=True)
@@ -80,18 +76,9 @@ class EcPointFormats(Extension):
     ec_point_format_list: tuple[ECPointFormat, ...]
 
     def encode_body(self) -> bytes:
-        formats = self.ec_point_format_list
-        if len(formats) < 256 and all(type(f) is ECPointFormat and 0 <= f < 256 for f in formats):
-            return bytes((len(formats), *formats))
-        w = Writer()  # values that may not fit: the Writer raises what it always raised
-        with w.block(1):
-            for fmt in formats:
-                w.u8(fmt)
-        return w.getvalue()
+        return Writer().vec(1, bytes(self.ec_point_format_list)).getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        formats = _u8_list(r, "ec_point_format_list", ECPointFormat, 1, 255)
-        r.finish()
-        return cls(formats)
+        with _reader(cls, data, ctx) as r:
+            return cls(_u8_list(r, "ec_point_format_list", ECPointFormat, 1, 255))

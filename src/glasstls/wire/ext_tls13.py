@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Self
 
-from glasstls.wire.codec import Reader, Writer, length_prefixed, member_lookup
+from glasstls.wire.codec import Reader, Writer, member_lookup
 from glasstls.wire.enums import (
     HandshakeType,
     NamedGroup,
@@ -55,10 +55,8 @@ class SupportedVersionsClientHello(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        versions = tuple(map(_protocol_version, r.u16_list(1, "versions", "versions", 2, 254)))
-        r.finish()
-        return cls(versions)
+        with _reader(cls, data, ctx) as r:
+            return cls(tuple(map(_protocol_version, r.u16_list(1, "versions", "versions", 2, 254))))
 
 
 @dataclass(frozen=True)
@@ -72,15 +70,15 @@ class SupportedVersionsServerHello(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        version = ProtocolVersion(r.u16("selected_version"))
-        r.finish()
-        return cls(version)
+        with _reader(cls, data, ctx) as r:
+            return cls(_protocol_version(r.u16("selected_version")))
 
 
 # --------------------------------------------------------------------------------------------------------
 # key_share (RFC 8446 section 4.2.8)
 # --------------------------------------------------------------------------------------------------------
+
+_named_group = member_lookup(NamedGroup)
 
 
 @dataclass(frozen=True)
@@ -95,29 +93,8 @@ class KeyShareEntry:
 
     @classmethod
     def read(cls, r: Reader) -> KeyShareEntry:
-        group = NamedGroup(r.u16("group"))
+        group = _named_group(r.u16("group"))
         return cls(group, r.vec(2, "key_exchange", 1, U16_MAX))
-
-
-_named_group = member_lookup(NamedGroup)
-
-
-def _key_shares(data: bytes) -> tuple[KeyShareEntry, ...] | None:
-    """``KeyShareEntry client_shares<0..2^16-1>`` read straight from the bytes; None if anything is off."""
-    end = len(data)
-    if end < 2 or (data[0] << 8) | data[1] != end - 2:
-        return None
-    out: list[KeyShareEntry] = []
-    pos = 2
-    while pos < end:
-        if pos + 4 > end:
-            return None
-        stop = pos + 4 + ((data[pos + 2] << 8) | data[pos + 3])
-        if stop == pos + 4 or stop > end or len(out) >= MAX_KEY_SHARES:
-            return None
-        out.append(KeyShareEntry(_named_group((data[pos] << 8) | data[pos + 1]), data[pos + 4 : stop]))
-        pos = stop
-    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -127,20 +104,17 @@ class KeyShareClientHello(Extension):
     client_shares: tuple[KeyShareEntry, ...]
 
     def encode_body(self) -> bytes:
-        shares = b"".join([e.group.to_bytes(2, "big") + length_prefixed(2, e.key_exchange) for e in self.client_shares])
-        if len(shares) > U16_MAX:
-            raise ValueError(f"block of {len(shares)} bytes does not fit a 2-byte length")
-        return len(shares).to_bytes(2, "big") + shares
+        w = Writer()
+        with w.block(2):
+            for entry in self.client_shares:
+                entry.write(w)
+        return w.getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        shares = _key_shares(data)
-        if shares is not None:
-            return cls(shares)
-        r = _reader(cls, data, ctx)  # malformed: read field by field for the error
-        entries = tuple(r.list_of(2, "client_shares", at_most(MAX_KEY_SHARES, KeyShareEntry.read), 0, U16_MAX))
-        r.finish()
-        return cls(entries)
+        entry = at_most(MAX_KEY_SHARES, KeyShareEntry.read)
+        with _reader(cls, data, ctx) as r:
+            return cls(tuple(r.list_of(2, "client_shares", entry, 0, U16_MAX)))
 
 
 @dataclass(frozen=True)
@@ -150,18 +124,14 @@ class KeyShareServerHello(Extension):
     server_share: KeyShareEntry
 
     def encode_body(self) -> bytes:
-        share = self.server_share
-        return share.group.to_bytes(2, "big") + length_prefixed(2, share.key_exchange)
+        w = Writer()
+        self.server_share.write(w)
+        return w.getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        n = len(data)
-        if n > 4 and (data[2] << 8) | data[3] == n - 4:  # one well-formed entry: read straight
-            return cls(KeyShareEntry(_named_group((data[0] << 8) | data[1]), data[4:]))
-        r = _reader(cls, data, ctx)
-        share = KeyShareEntry.read(r)
-        r.finish()
-        return cls(share)
+        with _reader(cls, data, ctx) as r:
+            return cls(KeyShareEntry.read(r))
 
 
 @dataclass(frozen=True)
@@ -171,14 +141,12 @@ class KeyShareHelloRetryRequest(Extension):
     selected_group: NamedGroup
 
     def encode_body(self) -> bytes:
-        return Writer().u16(self.selected_group).getvalue()
+        return self.selected_group.to_bytes(2, "big")
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        group = NamedGroup(r.u16("selected_group"))
-        r.finish()
-        return cls(group)
+        with _reader(cls, data, ctx) as r:
+            return cls(_named_group(r.u16("selected_group")))
 
 
 @dataclass(frozen=True)
@@ -192,10 +160,8 @@ class Cookie(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        cookie = r.vec(2, "cookie", 1, U16_MAX)
-        r.finish()
-        return cls(cookie)
+        with _reader(cls, data, ctx) as r:
+            return cls(r.vec(2, "cookie", 1, U16_MAX))
 
 
 @dataclass(frozen=True)
@@ -205,18 +171,12 @@ class PskKeyExchangeModes(Extension):
     ke_modes: tuple[PskKeyExchangeMode, ...]
 
     def encode_body(self) -> bytes:
-        w = Writer()
-        with w.block(1):
-            for mode in self.ke_modes:
-                w.u8(mode)
-        return w.getvalue()
+        return Writer().vec(1, bytes(self.ke_modes)).getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        modes = _u8_list(r, "ke_modes", PskKeyExchangeMode, 1, 255)
-        r.finish()
-        return cls(modes)
+        with _reader(cls, data, ctx) as r:
+            return cls(_u8_list(r, "ke_modes", PskKeyExchangeMode, 1, 255))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -255,67 +215,26 @@ class PreSharedKeyClientHello(Extension):
 
     def encode_binders(self) -> bytes:
         """The ``binders`` field: 2-byte length and the entries."""
-        binders = b"".join([length_prefixed(1, binder) for binder in self.binders])
-        if len(binders) > U16_MAX:
-            raise ValueError(f"block of {len(binders)} bytes does not fit a 2-byte length")
-        return len(binders).to_bytes(2, "big") + binders
+        return Writer().vec_list(2, 1, self.binders).getvalue()
 
     def binders_length(self) -> int:
         """Bytes the encoded binders field takes at the end of the ClientHello (2-byte length + entries)."""
         return 2 + sum(1 + len(b) for b in self.binders)
 
     def encode_body(self) -> bytes:
-        identities = b"".join(
-            [length_prefixed(2, i.identity) + i.obfuscated_ticket_age.to_bytes(4, "big") for i in self.identities]
-        )
-        if len(identities) > U16_MAX:
-            raise ValueError(f"block of {len(identities)} bytes does not fit a 2-byte length")
-        return len(identities).to_bytes(2, "big") + identities + self.encode_binders()
+        w = Writer()
+        with w.block(2):
+            for identity in self.identities:
+                identity.write(w)
+        return w.raw(self.encode_binders()).getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        fast = _psk_offer(data)
-        if fast is not None:
-            return cls(*fast)
-        r = _reader(cls, data, ctx)  # malformed: read field by field for the error
-        identities = tuple(r.list_of(2, "identities", at_most(MAX_PSK_IDENTITIES, PskIdentity.read), 7, U16_MAX))
+        identity = at_most(MAX_PSK_IDENTITIES, PskIdentity.read)
         binder = at_most(MAX_PSK_IDENTITIES, lambda s: s.vec(1, "PskBinderEntry", 32, 255))
-        binders = tuple(r.list_of(2, "binders", binder, 33, U16_MAX))
-        r.finish()
-        return cls(identities, binders)
-
-
-def _psk_offer(data: bytes) -> tuple[tuple[PskIdentity, ...], tuple[bytes, ...]] | None:
-    """RFC 8446 section 4.2.11 ``identities<7..2^16-1>`` and ``binders<33..2^16-1>`` read straight from the
-    bytes; None if anything is off (the reader then gives the error)."""
-    end = len(data)
-    if end < 2:
-        return None
-    ids_end = 2 + ((data[0] << 8) | data[1])
-    if ids_end < 9 or ids_end + 2 > end:
-        return None
-    identities: list[PskIdentity] = []
-    pos = 2
-    while pos < ids_end:
-        if pos + 2 > ids_end:
-            return None
-        stop = pos + 2 + ((data[pos] << 8) | data[pos + 1])
-        if stop == pos + 2 or stop + 4 > ids_end or len(identities) >= MAX_PSK_IDENTITIES:
-            return None
-        identities.append(PskIdentity(data[pos + 2 : stop], int.from_bytes(data[stop : stop + 4], "big")))
-        pos = stop + 4
-    binders_len = (data[ids_end] << 8) | data[ids_end + 1]
-    pos = ids_end + 2
-    if binders_len < 33 or pos + binders_len != end:
-        return None
-    binders: list[bytes] = []
-    while pos < end:
-        stop = pos + 1 + data[pos]
-        if stop - pos - 1 < 32 or stop > end or len(binders) >= MAX_PSK_IDENTITIES:
-            return None
-        binders.append(data[pos + 1 : stop])
-        pos = stop
-    return tuple(identities), tuple(binders)
+        with _reader(cls, data, ctx) as r:
+            identities = tuple(r.list_of(2, "identities", identity, 7, U16_MAX))
+            return cls(identities, tuple(r.list_of(2, "binders", binder, 33, U16_MAX)))
 
 
 @dataclass(frozen=True)
@@ -329,16 +248,13 @@ class PreSharedKeyServerHello(Extension):
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        selected = r.u16("selected_identity")
-        r.finish()
-        return cls(selected)
+        with _reader(cls, data, ctx) as r:
+            return cls(r.u16("selected_identity"))
 
 
 @dataclass(frozen=True)
 class EarlyData(_EmptyBody):
     """RFC 8446 section 4.2.10: early_data in ClientHello and EncryptedExtensions (empty)."""
-
 
 
 @dataclass(frozen=True)
@@ -348,11 +264,9 @@ class EarlyDataNewSessionTicket(Extension):
     max_early_data_size: int
 
     def encode_body(self) -> bytes:
-        return Writer().u32(self.max_early_data_size).getvalue()
+        return self.max_early_data_size.to_bytes(4, "big")
 
     @classmethod
     def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        r = _reader(cls, data, ctx)
-        size = r.u32("max_early_data_size")
-        r.finish()
-        return cls(size)
+        with _reader(cls, data, ctx) as r:
+            return cls(r.u32("max_early_data_size"))

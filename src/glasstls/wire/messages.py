@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, Self, TypeVar
 
 from glasstls.errors import DecodeError, UnexpectedMessage
-from glasstls.wire.codec import Reader, Writer, fast_frozen_inits, length_prefixed, member_lookup
+from glasstls.wire.codec import Reader, Writer, member_lookup
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -32,7 +32,7 @@ from glasstls.wire.enums import (
     ProtocolVersion,
     SignatureScheme,
 )
-from glasstls.wire.extensions import Extension, decode_extensions, encode_extensions, write_u16_list
+from glasstls.wire.extensions import Extension, decode_extensions, encode_extensions
 from glasstls.wire.limits import MAX_CERTIFICATES, at_most, u16_items
 
 __all__ = [
@@ -112,11 +112,20 @@ class HandshakeMessage:
         known = self._encoding
         if known is not None:
             return known
-        return _MSG_TYPE_BYTES[self.msg_type] + length_prefixed(3, self.encode_body())
+        return Writer().u8(self.msg_type).vec(3, self.encode_body()).getvalue()
 
 
-#: The one-byte msg_type of each handshake message type.
-_MSG_TYPE_BYTES: dict[int, bytes] = {t: bytes((t,)) for t in range(256)}
+@dataclass(frozen=True)
+class _EmptyMessage(HandshakeMessage):
+    """A message with an empty body: ``struct {}`` (a non-empty body is a decode_error)."""
+
+    def encode_body(self) -> bytes:
+        return b""
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        _reader(cls, data).finish()
+        return cls()
 
 M = TypeVar("M", bound=HandshakeMessage)
 
@@ -130,20 +139,20 @@ def with_encoding(message: M, raw: bytes) -> M:
     return message
 
 
+_HRR = HandshakeType.HELLO_RETRY_REQUEST
 _cipher_suite = member_lookup(CipherSuite)
 _handshake_type = member_lookup(HandshakeType)
 _protocol_version = member_lookup(ProtocolVersion)
 
 
-def _u8(value: int) -> bytes:
-    """One byte, as ``Writer.u8`` writes it (and refuses what it refuses)."""
-    out = bytearray()
-    out.append(value)
-    return bytes(out)
-
-
 def _reader(cls: type[HandshakeMessage], data: bytes) -> Reader:
     return Reader(data, cls.__name__)
+
+
+def read_digitally_signed(r: Reader) -> tuple[SignatureScheme, bytes]:
+    """TLS 1.2 ``digitally-signed``, which always carries its algorithm (RFC 5246 section 4.7):
+    ``SignatureAndHashAlgorithm algorithm; opaque signature<0..2^16-1>`` (ServerKeyExchange, ECDHE and DHE)."""
+    return SignatureScheme(r.u16("signature_scheme")), r.vec(2, "signature", 0, U16_MAX)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -175,29 +184,21 @@ class ClientHello(HandshakeMessage):
     legacy_compression_methods: bytes = b"\x00"
 
     def encode_body(self) -> bytes:
-        return b"".join(
-            (
-                self.legacy_version.to_bytes(2, "big"),
-                self.random,
-                length_prefixed(1, self.legacy_session_id),
-                write_u16_list(self.cipher_suites),
-                length_prefixed(1, self.legacy_compression_methods),
-                encode_extensions(self.extensions) if self.extensions else b"",
-            )
-        )
+        w = Writer().u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id)
+        w.u16_list(2, self.cipher_suites).vec(1, self.legacy_compression_methods)
+        return w.raw(encode_extensions(self.extensions) if self.extensions else b"").getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        legacy_version = _protocol_version(r.u16("legacy_version"))
-        random = r.fixed(32, "random")
-        session_id = r.vec(1, "legacy_session_id", 0, 32)
-        suites = tuple(map(_cipher_suite, u16_items(r, "cipher_suites", "cipher_suite", 2, U16_MAX - 1)))
-        compression = r.vec(1, "legacy_compression_methods", 1, 255)
-        # RFC 5246 section 7.4.1.2: the extensions block may be absent.
-        extensions = () if r.at_end() else decode_extensions(r, HandshakeType.CLIENT_HELLO)
-        r.finish()
-        return cls(random, session_id, suites, extensions, legacy_version, compression)
+        with _reader(cls, data) as r:
+            legacy_version = _protocol_version(r.u16("legacy_version"))
+            random = r.fixed(32, "random")
+            session_id = r.vec(1, "legacy_session_id", 0, 32)
+            suites = tuple(map(_cipher_suite, u16_items(r, "cipher_suites", "cipher_suite", 2, U16_MAX - 1)))
+            compression = r.vec(1, "legacy_compression_methods", 1, 255)
+            # RFC 5246 section 7.4.1.2: the extensions block may be absent.
+            extensions = () if r.at_end() else decode_extensions(r, HandshakeType.CLIENT_HELLO)
+            return cls(random, session_id, suites, extensions, legacy_version, compression)
 
 
 @dataclass(frozen=True)
@@ -225,50 +226,29 @@ class ServerHello(HandshakeMessage):
         return self.random == HELLO_RETRY_REQUEST_RANDOM
 
     def encode_body(self) -> bytes:
-        return b"".join(
-            (
-                self.legacy_version.to_bytes(2, "big"),
-                self.random,
-                length_prefixed(1, self.legacy_session_id_echo),
-                self.cipher_suite.to_bytes(2, "big"),
-                _u8(self.legacy_compression_method),
-                encode_extensions(self.extensions) if self.extensions else b"",
-            )
-        )
+        w = Writer().u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id_echo)
+        w.u16(self.cipher_suite).u8(self.legacy_compression_method)
+        return w.raw(encode_extensions(self.extensions) if self.extensions else b"").getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        legacy_version = _protocol_version(r.u16("legacy_version"))
-        random = r.fixed(32, "random")
-        session_id = r.vec(1, "legacy_session_id_echo", 0, 32)
-        suite = _cipher_suite(r.u16("cipher_suite"))
-        compression = r.u8("legacy_compression_method")
-        if r.at_end():
-            extensions: tuple[Extension, ...] = ()  # RFC 5246 section 7.4.1.3: may be absent
-        else:
-            ctx = (
-                HandshakeType.HELLO_RETRY_REQUEST
-                if random == HELLO_RETRY_REQUEST_RANDOM
-                else HandshakeType.SERVER_HELLO
-            )
-            extensions = decode_extensions(r, ctx)
-        r.finish()
-        return cls(random, session_id, suite, extensions, legacy_version, compression)
+        with _reader(cls, data) as r:
+            legacy_version = _protocol_version(r.u16("legacy_version"))
+            random = r.fixed(32, "random")
+            session_id = r.vec(1, "legacy_session_id_echo", 0, 32)
+            suite = _cipher_suite(r.u16("cipher_suite"))
+            compression = r.u8("legacy_compression_method")
+            if r.at_end():
+                extensions: tuple[Extension, ...] = ()  # RFC 5246 section 7.4.1.3: may be absent
+            else:
+                hrr = random == HELLO_RETRY_REQUEST_RANDOM  # its extensions have their own shapes
+                extensions = decode_extensions(r, _HRR if hrr else HandshakeType.SERVER_HELLO)
+            return cls(random, session_id, suite, extensions, legacy_version, compression)
 
 
 @dataclass(frozen=True)
-class EndOfEarlyData(HandshakeMessage):
+class EndOfEarlyData(_EmptyMessage):
     """RFC 8446 section 4.5: ``struct {} EndOfEarlyData``."""
-
-
-    def encode_body(self) -> bytes:
-        return b""
-
-    @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        _reader(cls, data).finish()
-        return cls()
 
 
 @dataclass(frozen=True)
@@ -282,10 +262,8 @@ class EncryptedExtensions(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        extensions = decode_extensions(r, HandshakeType.ENCRYPTED_EXTENSIONS)
-        r.finish()
-        return cls(extensions)
+        with _reader(cls, data) as r:
+            return cls(decode_extensions(r, HandshakeType.ENCRYPTED_EXTENSIONS))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -307,11 +285,9 @@ class CertificateRequest(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        context = r.vec(1, "certificate_request_context", 0, 255)
-        extensions = decode_extensions(r, HandshakeType.CERTIFICATE_REQUEST)
-        r.finish()
-        return cls(context, extensions)
+        with _reader(cls, data) as r:
+            context = r.vec(1, "certificate_request_context", 0, 255)
+            return cls(context, decode_extensions(r, HandshakeType.CERTIFICATE_REQUEST))
 
 
 @dataclass(frozen=True)
@@ -348,11 +324,10 @@ class Certificate(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        context = r.vec(1, "certificate_request_context", 0, 255)
-        entries = tuple(r.list_of(3, "certificate_list", at_most(MAX_CERTIFICATES, CertificateEntry.read), 0, U24_MAX))
-        r.finish()
-        return cls(context, entries)
+        entry = at_most(MAX_CERTIFICATES, CertificateEntry.read)
+        with _reader(cls, data) as r:
+            context = r.vec(1, "certificate_request_context", 0, 255)
+            return cls(context, tuple(r.list_of(3, "certificate_list", entry, 0, U24_MAX)))
 
 
 @dataclass(frozen=True)
@@ -367,11 +342,8 @@ class CertificateVerify(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        algorithm = SignatureScheme(r.u16("algorithm"))
-        signature = r.vec(2, "signature", 0, U16_MAX)
-        r.finish()
-        return cls(algorithm, signature)
+        with _reader(cls, data) as r:
+            return cls(SignatureScheme(r.u16("algorithm")), r.vec(2, "signature", 0, U16_MAX))
 
 
 @dataclass(frozen=True)
@@ -411,26 +383,18 @@ class NewSessionTicket(HandshakeMessage):
     extensions: tuple[Extension, ...] = ()
 
     def encode_body(self) -> bytes:
-        return b"".join(
-            (
-                self.ticket_lifetime.to_bytes(4, "big"),
-                self.ticket_age_add.to_bytes(4, "big"),
-                length_prefixed(1, self.ticket_nonce),
-                length_prefixed(2, self.ticket),
-                encode_extensions(self.extensions),
-            )
-        )
+        w = Writer().u32(self.ticket_lifetime).u32(self.ticket_age_add)
+        w.vec(1, self.ticket_nonce).vec(2, self.ticket)
+        return w.raw(encode_extensions(self.extensions)).getvalue()
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        lifetime = r.u32("ticket_lifetime")
-        age_add = r.u32("ticket_age_add")
-        nonce = r.vec(1, "ticket_nonce", 0, 255)
-        ticket = r.vec(2, "ticket", 1, U16_MAX)
-        extensions = decode_extensions(r, HandshakeType.NEW_SESSION_TICKET)
-        r.finish()
-        return cls(lifetime, age_add, nonce, ticket, extensions)
+        with _reader(cls, data) as r:
+            lifetime = r.u32("ticket_lifetime")
+            age_add = r.u32("ticket_age_add")
+            nonce = r.vec(1, "ticket_nonce", 0, 255)
+            ticket = r.vec(2, "ticket", 1, U16_MAX)
+            return cls(lifetime, age_add, nonce, ticket, decode_extensions(r, HandshakeType.NEW_SESSION_TICKET))
 
 
 @dataclass(frozen=True)
@@ -450,10 +414,8 @@ class KeyUpdate(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = _reader(cls, data)
-        request = KeyUpdateRequest(r.u8("request_update"))
-        r.finish()
-        return cls(request)
+        with _reader(cls, data) as r:
+            return cls(KeyUpdateRequest(r.u8("request_update")))
 
 
 @dataclass(frozen=True)
@@ -624,6 +586,3 @@ class Alert:
         r.finish()
         return cls(level, description)
 
-
-# Every message and extension dataclass of this module gets the faster __init__ (same signature and effect).
-fast_frozen_inits(globals(), __name__)

@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Self
 
-from glasstls.wire.codec import Reader, Writer, fast_frozen_inits
+from glasstls.wire.codec import Writer
 from glasstls.wire.enums import HandshakeType, SignatureScheme
-from glasstls.wire.messages import HandshakeMessage, key_exchange_message
-
-U16_MAX = 0xFFFF
+from glasstls.wire.messages import U16_MAX, HandshakeMessage, _reader, key_exchange_message, read_digitally_signed
 
 
 @dataclass(frozen=True)
@@ -44,14 +42,11 @@ class ServerKeyExchangeDhe(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = Reader(data, cls.__name__)
-        p = r.vec(2, "dh_p", 1, U16_MAX)
-        g = r.vec(2, "dh_g", 1, U16_MAX)
-        public = r.vec(2, "dh_Ys", 1, U16_MAX)
-        scheme = SignatureScheme(r.u16("signature_scheme"))
-        signature = r.vec(2, "signature", 0, U16_MAX)  # RFC 5246 section 4.7
-        r.finish()
-        return cls(p, g, public, scheme, signature)
+        with _reader(cls, data) as r:
+            p = r.vec(2, "dh_p", 1, U16_MAX)
+            g = r.vec(2, "dh_g", 1, U16_MAX)
+            public = r.vec(2, "dh_Ys", 1, U16_MAX)
+            return cls(p, g, public, *read_digitally_signed(r))
 
 
 @dataclass(frozen=True)
@@ -66,15 +61,11 @@ class ClientKeyExchangeDhe(HandshakeMessage):
 
     @classmethod
     def decode_body(cls, data: bytes) -> Self:
-        r = Reader(data, cls.__name__)
-        public = r.vec(2, "dh_Yc", 1, U16_MAX)
-        r.finish()
-        return cls(public)
+        with _reader(cls, data) as r:
+            return cls(r.vec(2, "dh_Yc", 1, U16_MAX))
 
 
 key_exchange_message(ServerKeyExchangeDhe, HandshakeType.SERVER_KEY_EXCHANGE, "DHE")
 key_exchange_message(ClientKeyExchangeDhe, HandshakeType.CLIENT_KEY_EXCHANGE, "DHE")
-
-fast_frozen_inits(globals(), __name__)
 
 __all__ = ["ClientKeyExchangeDhe", "ServerKeyExchangeDhe"]
