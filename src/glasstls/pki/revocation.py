@@ -169,8 +169,8 @@ def _name(name: x509.Name) -> str:
     return name.rfc4514_string() or "(empty name)"
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+def _when(moment: datetime) -> str:  # "%Y-%m-%d %H:%M:%S UTC" without libc strftime (~5 us a call in situ)
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "seconds") + " UTC"
 
 
 def _span(delta: timedelta) -> str:
