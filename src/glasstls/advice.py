@@ -1,18 +1,19 @@
 """Explanations made true by what the connection knew: the step an alert answered, what is missing, what to try.
 
-glasstls.explain picks the catalogue entry for a failure; :func:`refine` then rewrites it with the failure's
-context (errors.FailureContext, attached by the connection): which of our messages the peer's alert answered,
-what the peer offered and what we were configured with. Two rules: say only what is known (a client cannot see
-the server's configuration, a server can see the client's offer), and never advise the setting that was just
-tried (no ``--group x25519`` after ``--group x25519`` failed, no TLS 1.3 suite to a client limited to TLS 1.2).
+glasstls.explain picks the catalogue entry for a failure and calls :func:`refine`, which rewrites the Explanation
+with the failure's context (errors.FailureContext, attached by the connection): which of our messages the peer's
+alert answered, what the peer offered and what we were configured with. Two rules: say only what is known (a
+client cannot see the server's configuration, a server can see the client's offer), and never advise the setting
+that was just tried (no ``--group x25519`` after ``--group x25519`` failed, no TLS 1.3 suite to a client limited
+to TLS 1.2).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from glasstls.catalogue import Explanation
 from glasstls.config import DEFAULT_CIPHER_SUITES
 from glasstls.crypto.groups import DEFAULT_GROUPS, SUPPORTED_GROUPS
 from glasstls.crypto.suites import TLS13_SUITES
@@ -30,9 +31,6 @@ from glasstls.handshake.failure import EMPTY_CERTIFICATE
 from glasstls.handshake.traffic12 import TLS12_ECDHE_GROUPS
 from glasstls.pki.names import dns_name_matches
 from glasstls.wire.enums import AlertDescription, CipherSuite, NamedGroup, ProtocolVersion
-
-if TYPE_CHECKING:
-    from glasstls.explain import Explanation
 
 __all__ = ["alert_step", "refine"]
 

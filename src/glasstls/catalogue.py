@@ -1,18 +1,20 @@
 """The failure catalogue's texts: every way a TLS connection can fail, in plain words, with what to try.
 
-:data:`CATALOGUE` holds one :class:`Entry` per kind of failure (the keys are the ``kind`` of
-glasstls.explain.Explanation and of errors.CertificateKind); :data:`ALERTS` what each alert received from the
-peer means, seen from the side that receives it (RFC 8446 section 6.2). glasstls.explain chooses the entry and
-refines it with what the connection knew (errors.FailureContext).
+:data:`CATALOGUE` holds one :class:`Entry` per kind of failure (the keys are the ``kind`` of an
+:class:`Explanation` and of errors.CertificateKind); :data:`ALERTS` what each alert received from the peer means,
+seen from the side that receives it (RFC 8446 section 6.2). glasstls.explain chooses the entry and builds the
+:class:`Explanation`; glasstls.advice refines it with what the connection knew (errors.FailureContext). The
+layers: explain imports advice, both import this module, which imports neither.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from glasstls.wire.enums import AlertDescription
 
-__all__ = ["ALERTS", "CATALOGUE", "AlertMeaning", "Entry"]
+__all__ = ["ALERTS", "CATALOGUE", "AlertMeaning", "Entry", "Explanation", "without_verifier_note"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,49 @@ class Entry:
     step: str
     cause: str
     fix: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a connection failed. ``kind``: the catalogue key; ``detail``: the core's own, specific reason."""
+
+    kind: str
+    step: str
+    cause: str
+    fix: str
+    detail: str | None = None
+    alert: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "step": self.step,
+            "cause": self.cause,
+            "fix": self.fix,
+            "detail": self.detail,
+            "alert": self.alert,
+        }
+
+    def rows(self, *, verbose: bool = False) -> list[tuple[str, str]]:
+        """(label, text) rows for display. The detail is shown when it says more than the cause (verbose:
+        also when it only adds the certificate verifier's own wording)."""
+        rows = [("failed at", self.step), ("cause", self.cause)]
+        if self.detail and (verbose or without_verifier_note(self.detail) not in self.cause):
+            rows.append(("detail", self.detail))
+        rows.append(("what to try", self.fix))
+        return rows
+
+    def __str__(self) -> str:
+        return "\n".join(f"{label}: {text}" for label, text in self.rows())
+
+
+# The pki layer appends cryptography's own verdict to its explanation; that is for experts (kept in detail).
+_VERIFIER_NOTE = re.compile(r"\s*\(cryptography's verifier says:.*\)\s*$", re.DOTALL)
+
+
+def without_verifier_note(reason: str) -> str:
+    """``reason`` without the verifier's own wording the pki layer appends (kept in an explanation's detail)."""
+    return _VERIFIER_NOTE.sub("", reason)
 
 
 _CERT = "certificate verification"

@@ -21,13 +21,11 @@ Network failures that are not TLS failures (connection refused, unknown host, ti
 
 from __future__ import annotations
 
-import re
 import socket
-from dataclasses import dataclass
 from typing import Literal
 
 from glasstls.advice import refine
-from glasstls.catalogue import ALERTS, CATALOGUE, AlertMeaning, Entry
+from glasstls.catalogue import ALERTS, CATALOGUE, AlertMeaning, Entry, Explanation, without_verifier_note
 from glasstls.errors import (
     AlertReceived,
     BadRecordMac,
@@ -71,40 +69,6 @@ __all__ = [
 ]
 
 Side = Literal["client", "server"]
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why a connection failed. ``kind``: the catalogue key; ``detail``: the core's own, specific reason."""
-
-    kind: str
-    step: str
-    cause: str
-    fix: str
-    detail: str | None = None
-    alert: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "step": self.step,
-            "cause": self.cause,
-            "fix": self.fix,
-            "detail": self.detail,
-            "alert": self.alert,
-        }
-
-    def rows(self, *, verbose: bool = False) -> list[tuple[str, str]]:
-        """(label, text) rows for display. The detail is shown when it says more than the cause (verbose:
-        also when it only adds the certificate verifier's own wording)."""
-        rows = [("failed at", self.step), ("cause", self.cause)]
-        if self.detail and (verbose or _short(self.detail) not in self.cause):
-            rows.append(("detail", self.detail))
-        rows.append(("what to try", self.fix))
-        return rows
-
-    def __str__(self) -> str:
-        return "\n".join(f"{label}: {text}" for label, text in self.rows())
 
 
 def _peer(side: Side | None) -> str:
@@ -204,14 +168,6 @@ def classify(error: TLSError) -> str:
     return "tls-error"
 
 
-# The pki layer appends cryptography's own verdict to its explanation; that is for experts (kept in detail).
-_VERIFIER_NOTE = re.compile(r"\s*\(cryptography's verifier says:.*\)\s*$", re.DOTALL)
-
-
-def _short(reason: str) -> str:
-    return _VERIFIER_NOTE.sub("", reason)
-
-
 def explain(error: TLSError, *, side: Side | None = None) -> Explanation:
     """Explain ``error``: the step that failed, the cause in plain words, what to try.
 
@@ -230,7 +186,7 @@ def _explain(error: TLSError, side: Side | None) -> Explanation:
     entry = CATALOGUE[kind]
     peer = _peer(side)
     general = entry.cause.format(peer=peer)
-    specific = _short(error.reason)
+    specific = without_verifier_note(error.reason)
     cause = f"{general}: {specific}" if specific and specific != general else general
     fix = error.hint if error.hint and kind in _HINT_FIRST else entry.fix.format(peer=peer)
     alert = str(error.alert).lower() if error.alert is not None else None
