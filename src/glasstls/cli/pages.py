@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from glasstls.cli import CliError
 from glasstls.cli.output import Output
+from glasstls.cli.serve_common import ConnectionServer
 from glasstls.config import ServerConfig
 from glasstls.connection import ClientConnection, ServerConnection
 from glasstls.explain import Explanation
@@ -20,10 +20,6 @@ from glasstls.page import NO_SECRETS, build_picture, client_random, parse_keylog
 from glasstls.page.ladder import ladder_lines
 from glasstls.record.capture import CapturingRecordLayer, RecordCapture
 from glasstls.trace.keylog import KeyLog
-
-if TYPE_CHECKING:
-    from glasstls.cli.serve import Server
-    from glasstls.cli.serve_aio import AsyncServer
 
 __all__ = [
     "DemoKeyLog",
@@ -94,14 +90,9 @@ def watched_server_connection(config: ServerConfig) -> ServerConnection:
     return conn
 
 
-def watch_connections(server: Server | AsyncServer) -> None:
+def watch_connections(server: ConnectionServer) -> None:
     """``serve --html/--trace``: the connections ``server`` makes from now on keep their records."""
-    from glasstls.cli.serve import Server  # here: cli/serve imports this module
-
-    if isinstance(server, Server):
-        server.server.new_connection = watched_server_connection
-    else:
-        server._tls.new_connection = watched_server_connection  # the asyncio listener (io/aio.py)
+    server.make_connections_with(watched_server_connection)
 
 
 class DemoKeyLog:

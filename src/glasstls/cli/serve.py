@@ -9,18 +9,16 @@ Ctrl-C stops the server cleanly.
 from __future__ import annotations
 
 import argparse
-import html
 import itertools
 import os
 import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
 
 from glasstls.cli import (
     CliError,
@@ -38,11 +36,19 @@ from glasstls.cli import (
     www,
 )
 from glasstls.cli.output import Output, OutputClosed
+from glasstls.cli.serve_aio import AsyncServer
+from glasstls.cli.serve_common import (
+    HANDSHAKE_TIMEOUT,
+    MAX_REQUEST,
+    ConnectionReport,
+    Mode,
+    key_update_all,
+    www_page,
+)
 from glasstls.config import CertificateChain, ClientAuth, ServerConfig
 from glasstls.connection import ServerConnection
-from glasstls.errors import ConfigError, TLSError, UsageError
-from glasstls.events import Negotiated
-from glasstls.explain import Explanation, explain
+from glasstls.errors import ConfigError, TLSError
+from glasstls.explain import explain
 from glasstls.io.address import format_address, system_backlog
 from glasstls.io.limits import (
     DEFAULT_IDLE_TIMEOUT,
@@ -57,44 +63,16 @@ from glasstls.pki.revocation import describe_ocsp_response
 from glasstls.pki.testpki import make_test_pki
 from glasstls.pki.trust import TrustStore
 from glasstls.starttls import SERVER_PROTOCOLS, Transcript, run_prelude, server_prelude, server_session
-from glasstls.trace.render import build_story, negotiated_summary
-
-if TYPE_CHECKING:
-    from glasstls.cli.serve_aio import AsyncServer
+from glasstls.trace.render import build_story
 
 __all__ = ["ConnectionReport", "Server", "add_arguments", "run"]
 
-Mode = Literal["echo", "www"]
-
-#: A client has this long to complete its handshake (a person typing into openssl s_client needs less; a
-#: client that sends its hello a byte at a time is dropped after this).
-HANDSHAKE_TIMEOUT = 10.0
 #: An established connection that moves no application data for this long is closed (glasstls.io.limits).
 IDLE_TIMEOUT = DEFAULT_IDLE_TIMEOUT
-#: The most a --www request may be before its blank line.
-MAX_REQUEST = 16 * 1024
 #: The largest --ocsp-response file read (a real OCSP response is a few kilobytes).
 MAX_OCSP_RESPONSE = 1024 * 1024
 #: What --www speaks: it answers in HTTP/1.0, which an HTTP/1.1 client accepts (RFC 9112 section 2.6).
 WWW_PROTOCOLS = ("http/1.1", "http/1.0")
-
-
-@dataclass
-class ConnectionReport:
-    """What happened on one connection (handed to ``on_done`` when it ends)."""
-
-    number: int
-    peer: str
-    conn: ServerConnection
-    started: float
-    handshake_time: float | None = None
-    negotiated: Negotiated | None = None
-    explanation: Explanation | None = None
-    bytes_in: int = 0
-    bytes_out: int = 0
-    notes: list[str] = field(default_factory=list)
-    #: --starttls: what was said in plain text before TLS began.
-    plaintext: Transcript | None = None
 
 
 class Server:
@@ -235,6 +213,10 @@ class Server:
             with self._threads_lock:
                 self._threads.discard(current)
 
+    def make_connections_with(self, factory: Callable[[ServerConfig], ServerConnection]) -> None:
+        """Make each new connection with ``factory`` (serve_common.ConnectionServer)."""
+        self.server.new_connection = factory
+
     def key_update_all(self, request_peer: bool = True) -> list[str]:
         """Send a KeyUpdate on every established TLS 1.3 connection (RFC 8446 section 4.6.3; ``request_peer``:
         update_requested, the client updates its keys too); one line per connection saying what happened."""
@@ -267,45 +249,6 @@ class Server:
         assert negotiated is not None
         for piece in www.reply(request, self.root, lambda first: www_page(negotiated, first, report)):
             tls.sendall(piece)
-
-
-class _KeyUpdating(Protocol):
-    def key_update(self, request_peer: bool = True) -> None: ...
-
-
-def key_update_all(live: Iterable[tuple[int, _KeyUpdating]], request_peer: bool) -> list[str]:
-    """A KeyUpdate on each of the ``live`` connections, by number (RFC 8446 section 4.6.3; ``request_peer``:
-    update_requested, the client updates its keys too); one line per connection saying what happened."""
-    lines: list[str] = []
-    for number, tls in live:
-        try:
-            tls.key_update(request_peer=request_peer)
-        except (UsageError, TLSError, OSError) as e:
-            lines.append(f"#{number}: no KeyUpdate: {e}")
-            continue
-        asked = " (update_requested: the client updates its keys too)" if request_peer else ""
-        lines.append(f"#{number}: sent KeyUpdate: new traffic keys for what the server sends{asked}")
-    return lines or ["no established connection to send a KeyUpdate on"]
-
-
-def www_page(negotiated: Negotiated, request_line: str, report: ConnectionReport) -> str:
-    """A small HTML page describing the negotiated connection (public facts only)."""
-    rows = [
-        ("client certificate", value) if label == "peer certificate" else (label, value)
-        for label, value in negotiated_summary(negotiated)
-    ]
-    if not negotiated.peer_certificates:
-        rows.append(("client certificate", "none"))
-    rows += [("warning", text) for text in legacy_warnings(negotiated)]
-    if report.handshake_time is not None:
-        rows.append(("handshake time", f"{report.handshake_time * 1000:.2f} ms"))
-    rows.append(("request", request_line))
-    cells = "\n".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
-    return (
-        "<!doctype html>\n<html><head><title>glasstls</title></head><body>\n"
-        "<h1>glasstls: your TLS connection</h1>\n"
-        f"<table>\n{cells}\n</table>\n</body></html>\n"
-    )
 
 
 # -- the command -----------------------------------------------------------------------------------------
@@ -587,8 +530,6 @@ def run(args: argparse.Namespace, out: Output, err: Output | None = None) -> int
         try:
             server: Server | AsyncServer
             if args.aio:  # one asyncio loop, no thread per client (cli/serve_aio.py)
-                from glasstls.cli.serve_aio import AsyncServer
-
                 server = AsyncServer(
                     config,
                     args.host,

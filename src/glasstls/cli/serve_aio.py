@@ -8,7 +8,9 @@ and ``--root``) run here; ``--starttls`` runs on the threaded server only (its p
 TLS, and this server starts TLS at accept).
 
 :class:`AsyncServer` has :class:`glasstls.cli.serve.Server`'s interface (``serve_forever``, ``shutdown``,
-``key_update_all``, ``on_handshake`` / ``on_done``), so ``serve.run`` drives either.
+``key_update_all``, ``make_connections_with``, ``on_handshake`` / ``on_done``), so ``serve.run`` drives either.
+What both share (the connection report, the --www page) is in cli/serve_common.py; this module does not import
+cli/serve.py, which imports it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from glasstls.cli import www
-from glasstls.cli.serve import MAX_REQUEST, ConnectionReport, Mode, key_update_all, www_page
+from glasstls.cli.serve_common import HANDSHAKE_TIMEOUT, MAX_REQUEST, ConnectionReport, Mode, key_update_all, www_page
 from glasstls.config import ServerConfig
 from glasstls.connection import ServerConnection
 from glasstls.errors import TLSError
@@ -61,7 +63,7 @@ class AsyncServer:
         on_done: Callable[[ConnectionReport], None] | None = None,
         on_handshake: Callable[[ConnectionReport], None] | None = None,
         limits: ServerLimits | None = None,
-        handshake_timeout: float = 10.0,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
         root: Path | None = None,
     ) -> None:
         self.config = config
@@ -134,6 +136,10 @@ class AsyncServer:
         """A KeyUpdate on every established TLS 1.3 connection (from another thread: runs on the loop)."""
         future = asyncio.run_coroutine_threadsafe(self._key_update_all(request_peer), self._loop)
         return future.result(10)
+
+    def make_connections_with(self, factory: Callable[[ServerConfig], ServerConnection]) -> None:
+        """Make each new connection with ``factory`` (serve_common.ConnectionServer)."""
+        self._tls.new_connection = factory
 
     async def _key_update_all(self, request_peer: bool) -> list[str]:
         return key_update_all(sorted(self._live.items()), request_peer)
