@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from glasstls.errors import CertificateError
-from glasstls.pki.testpki import TestPKI, broken_cases, issue_certificate, make_test_pki
+from glasstls.pki.testbroken import broken_cases
+from glasstls.pki.testpki import TestPKI, issue_certificate, make_test_pki
 from glasstls.pki.verify import report_of, verify_server_chain
 
 EXPECTED = {

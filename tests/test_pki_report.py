@@ -20,14 +20,8 @@ from glasstls.errors import (
     UnsupportedCertificate,
 )
 from glasstls.pki.revocation import BadCertificateStatusResponse
-from glasstls.pki.testpki import (
-    BrokenCase,
-    RevocationPKI,
-    TestPKI,
-    broken_cases,
-    make_revocation_pki,
-    make_test_pki,
-)
+from glasstls.pki.testbroken import BrokenCase, broken_cases
+from glasstls.pki.testpki import RevocationPKI, TestPKI, make_revocation_pki, make_test_pki
 from glasstls.pki.verify import CHECK_NAMES, ChainReport, explain_chain, report_of, verify_server_chain
 from glasstls.wire.enums import AlertDescription as A
 from test_pki_profile import BROKEN as PROFILE_CASES

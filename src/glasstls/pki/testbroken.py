@@ -1,7 +1,7 @@
 """Broken chains for tests: one case per failure the verification report must explain.
 
-Built from the throwaway PKI of :mod:`glasstls.pki.testpki` (NOT FOR PRODUCTION); ``testpki`` re-exports
-:class:`BrokenCase` and :func:`broken_cases`.
+Built from the throwaway PKI of :mod:`glasstls.pki.testpki` (NOT FOR PRODUCTION), which does not import this
+module: import :class:`BrokenCase` and :func:`broken_cases` from here.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ Two layers:
 * :func:`make_ca` and :func:`issue_certificate` build any single certificate, including the broken ones the
   verification tests need: expired, not yet valid, wrong names, self-signed leaf, an intermediate without the
   CA flag, a path length exceeded, the wrong extended key usage, an unknown root, a bad signature.
+  glasstls.pki.testbroken builds on this module the broken chains, one per failure the report explains.
 
 The certificates follow the profile that ``cryptography.x509.verification`` (the CA/Browser Forum profile on
 top of RFC 5280) accepts: version 3, positive serial numbers, critical basicConstraints on CAs, keyUsage with
@@ -45,7 +46,6 @@ __all__ = [
     "CLIENT_AUTH",
     "OCSP_SIGNING",
     "SERVER_AUTH",
-    "BrokenCase",
     "CredentialFiles",
     "IssuedCertificate",
     "KeyKind",
@@ -53,7 +53,6 @@ __all__ = [
     "TestKey",
     "TestPKI",
     "TestPKIFiles",
-    "broken_cases",
     "generate_key",
     "issue_certificate",
     "make_ca",
@@ -682,7 +681,3 @@ def make_revocation_pki(pki: TestPKI) -> RevocationPKI:
         ocsp_other=make_ocsp_response(pki.server_rsa.certificate, pki.intermediate, now=now),
         ocsp_delegated=make_ocsp_response(leaf, pki.intermediate, now=now, responder=responder),
     )
-
-
-# The broken chains the verification tests need live in their own module (they build on everything above).
-from glasstls.pki.testbroken import BrokenCase, broken_cases  # noqa: E402
