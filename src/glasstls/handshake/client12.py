@@ -73,6 +73,7 @@ from glasstls.handshake.traffic12 import (
     tls12_schemes_for_key,
 )
 from glasstls.sessions import ClientSession
+from glasstls.trace.times import seconds_text
 from glasstls.wire import extensions as ext
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import (
@@ -168,7 +169,7 @@ def resumable(
     actions.trace(
         "choice",
         "ClientHello",
-        f"offering the TLS 1.2 session from {session.created_at:%Y-%m-%d %H:%M:%S} UTC by {how}",
+        f"offering the TLS 1.2 session from {seconds_text(session.created_at)} UTC by {how}",
     )
     return session
 

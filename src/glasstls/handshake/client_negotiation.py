@@ -40,6 +40,7 @@ from glasstls.handshake.base import Actions, Context, State
 from glasstls.handshake.client_hello import ClientHandshake, client_hello, config_offer, offered_versions
 from glasstls.handshake.client_psk13 import PskOffer, bind_psk, psk_offer
 from glasstls.sessions import ClientSession
+from glasstls.trace.times import seconds_text
 from glasstls.wire import extensions as ext
 from glasstls.wire.describe import describe
 from glasstls.wire.enums import CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion
@@ -97,7 +98,7 @@ def start_handshake(
         actions.trace(
             "choice",
             "ClientHello",
-            f"offering a session ticket from {psk.session.created_at:%Y-%m-%d %H:%M:%S} UTC for resumption "
+            f"offering a session ticket from {seconds_text(psk.session.created_at)} UTC for resumption "
             f"({psk.suite.hash_name} binder)",
         )
     transcript = Transcript()

@@ -29,6 +29,7 @@ from glasstls.events import EarlyDataAccepted, EarlyDataRejected
 from glasstls.handshake.base import Actions
 from glasstls.handshake.early_data import NOT_FORWARD_SECRET
 from glasstls.sessions import ClientSession
+from glasstls.trace.times import seconds_text
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import CipherSuite, ExtensionType
 from glasstls.wire.messages import EncryptedExtensions, EndOfEarlyData
@@ -98,7 +99,7 @@ def send(early: EarlyOffer, psk: PskOffer, hello_raw: bytes, middlebox: bool, ac
         "choice",
         "early data",
         f"sent {len(early.data)} bytes of 0-RTT early data before the handshake finished, under the ticket of "
-        f"{early.session.created_at:%Y-%m-%d %H:%M:%S} UTC (it allows {early.session.max_early_data}). "
+        f"{seconds_text(early.session.created_at)} UTC (it allows {early.session.max_early_data}). "
         + NOT_FORWARD_SECRET,
         {"early_data": len(early.data)},
     )

@@ -19,6 +19,7 @@ from glasstls.handshake.base import Actions
 from glasstls.handshake.peer_auth import resumption_refusal
 from glasstls.session_store import StoreUnavailable
 from glasstls.sessions import ServerSessionState
+from glasstls.trace.times import seconds_text
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import ProtocolVersion, PskKeyExchangeMode
 from glasstls.wire.messages import ClientHello, NewSessionTicket
@@ -148,7 +149,7 @@ def check_ticket(
     if state.version != ProtocolVersion.TLS13 or ticket_suite is None:
         return "it is not a TLS 1.3 session", None, (0, 0)
     if state.expired(now):
-        why = f"it expired (issued {state.created_at:%Y-%m-%d %H:%M:%S} UTC, lifetime {state.lifetime} s)"
+        why = f"it expired (issued {seconds_text(state.created_at)} UTC, lifetime {state.lifetime} s)"
         return why, None, (0, 0)
     if ticket_suite.hash_name != suite.hash_name:
         # RFC 8446 section 4.2.11: a PSK may only be used with a suite of the same hash.

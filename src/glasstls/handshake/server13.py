@@ -48,6 +48,7 @@ from glasstls.handshake.traffic import TrafficState
 from glasstls.pki.names import certificate_covers
 from glasstls.pki.verify import VerifiedChain
 from glasstls.sessions import ServerSessionState
+from glasstls.trace.times import seconds_text
 from glasstls.wire import extensions as ext
 from glasstls.wire.enums import (
     HandshakeType,
@@ -164,7 +165,7 @@ def _send_server_hello(
         actions.trace(
             "choice",
             "ServerHello",
-            f"resuming the session of {resumption.state.created_at:%Y-%m-%d %H:%M:%S} UTC with session ticket "
+            f"resuming the session of {seconds_text(resumption.state.created_at)} UTC with session ticket "
             f"#{resumption.index} ({resumption.mode}): no certificate this time",
         )
     sh = ServerHello(
