@@ -23,7 +23,8 @@ import pytest
 from glasstls.config import CertificateChain, ClientConfig, ServerConfig
 from glasstls.errors import TLSError
 from glasstls.events import ConnectionClosed, Event, KeyUpdated, Negotiated
-from glasstls.io.sync import TLSServer, TLSSocket, connect
+from glasstls.io.server import TLSServer
+from glasstls.io.sync import TLSSocket, connect
 from glasstls.pki.trust import TrustStore
 from glasstls.wire.enums import CipherSuite, NamedGroup, SignatureScheme
 from peers import PEER_TIMEOUT, PeerError, PeerProcess, in_background
@@ -268,7 +269,7 @@ def echo_n_handler(n: int) -> Handler:
 
 
 class GlasstlsServer:
-    """``glasstls.io.sync.TLSServer`` on 127.0.0.1 in a thread; ``sessions`` records each connection.
+    """``glasstls.io.server.TLSServer`` on 127.0.0.1 in a thread; ``sessions`` records each connection.
 
     Unlike ``serve_forever`` it keeps handshake failures (``session.error``), so that a test can assert the
     alert the peer sent or the error glasstls raised.

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 import pytest
 
 from glasstls.config import ClientConfig, ServerConfig
-from glasstls.io.sync import TLSServer, connect
+from glasstls.io.server import TLSServer
+from glasstls.io.sync import connect
 from glasstls.wire.enums import NamedGroup, ProtocolVersion
 from handshake_pair import chain_of, pki, server_credential
 

@@ -22,7 +22,8 @@ from glasstls.connection import ClientConnection
 from glasstls.events import AlertReceived as AlertReceivedEvent
 from glasstls.events import ConnectionClosed, HandshakeComplete, KeyUpdated, NewSessionTicketReceived
 from glasstls.io import sync
-from glasstls.io.sync import TLSServer, TLSSocket, connect, wrap_socket
+from glasstls.io.server import TLSServer
+from glasstls.io.sync import TLSSocket, connect, wrap_socket
 from glasstls.pki.trust import TrustStore
 from glasstls.wire.enums import AlertDescription, AlertLevel, ContentType, ProtocolVersion
 from peers import PeerPki, in_background, python_ssl_server, run_openssl_client, run_python_ssl_client

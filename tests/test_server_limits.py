@@ -36,7 +36,8 @@ from glasstls.io.limits import (
     IdleTimeout,
     ServerLimits,
 )
-from glasstls.io.sync import MAX_SESSION_TICKETS, TLSServer, TLSSocket, connect
+from glasstls.io.server import TLSServer
+from glasstls.io.sync import MAX_SESSION_TICKETS, TLSSocket, connect
 from glasstls.wire.enums import AlertDescription, ContentType
 from peers import in_background, python_ssl_server
 
@@ -371,7 +372,7 @@ def test_fatal_alert_reaches_a_client_still_sending_a_huge_message(pki: TestPKI)
 EMFILE_SERVER = r"""
 import logging, resource, sys, threading, time
 from glasstls.config import CertificateChain, ServerConfig
-from glasstls.io.sync import TLSServer
+from glasstls.io.server import TLSServer
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="LOG %(levelname)s %(message)s")
 cert, key, nofile = sys.argv[1], sys.argv[2], int(sys.argv[3])
 kwargs = {}

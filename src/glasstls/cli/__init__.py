@@ -1,7 +1,8 @@
 """The ``glasstls`` command line: ``demo``, ``connect``, ``serve``, ``certs`` (entry point: cli/main.py).
 
 This module holds what the commands share: the protocol options and their parsing. The commands move bytes with
-``glasstls.io.sync`` (``TLSSocket``, ``TLSServer``); the CLI has no socket pump of its own.
+``glasstls.io.sync`` (``TLSSocket``) and ``glasstls.io.server`` (``TLSServer``); the CLI has no socket pump of its
+own.
 """
 
 from __future__ import annotations

@@ -58,7 +58,8 @@ from glasstls.io.limits import (
     STALLED_HELLO_SECONDS,
     ServerLimits,
 )
-from glasstls.io.sync import Address, TLSServer, TLSSocket
+from glasstls.io.server import TLSServer
+from glasstls.io.sync import Address, TLSSocket
 from glasstls.pki.revocation import describe_ocsp_response
 from glasstls.pki.testpki import make_test_pki
 from glasstls.pki.trust import TrustStore
@@ -77,7 +78,7 @@ WWW_PROTOCOLS = ("http/1.1", "http/1.0")
 
 class Server:
     """A threaded TLS server on ``host:port`` (port 0: an ephemeral port, see ``.port``), on
-    :class:`glasstls.io.sync.TLSServer`: one thread per connection, and a failing client never stops it."""
+    :class:`glasstls.io.server.TLSServer`: one thread per connection, and a failing client never stops it."""
 
     def __init__(
         self,

@@ -4,8 +4,9 @@
 
 * ``connect(host, port, config)`` -> :class:`~glasstls.io.sync.TLSSocket` (TCP connect and handshake).
 * ``wrap_socket(sock, config, server_name=..., server_side=...)``: upgrade a connected socket (STARTTLS).
-* :class:`~glasstls.io.server.TLSServer` (also importable from ``glasstls.io.sync``): listen, ``accept()`` with a
-  handshake timeout, ``serve_forever(handler)``.
+
+``glasstls.io.server``: :class:`~glasstls.io.server.TLSServer`, the blocking server (on ``glasstls.io.sync``):
+listen, ``accept()`` with a handshake timeout, ``serve_forever(handler)``.
 
 ``glasstls.io.aio``: asyncio streams (``open_connection``, ``start_server``, ``start_tls``) over a TLS transport
 (``glasstls.io.aio_transport``), with asyncio's flow control and the same server limits.

@@ -19,9 +19,9 @@ The reader and writer are asyncio's own ``StreamReader``/``StreamWriter``; the t
 control, timeouts and failures: see ``glasstls.io.aio_transport``. Cancelling ``open_connection`` or
 ``start_tls`` (or their ``timeout``) closes the socket; nothing is left running.
 
-Which to use: ``glasstls.io.sync`` (``connect``, ``TLSServer``) for scripts and for servers with up to a few
-hundred clients, one thread each; this module inside an asyncio program, or for many mostly idle connections
-(each costs a few objects, not a thread). Both run the same sans-I/O core, with the same limits
+Which to use: ``glasstls.io.sync`` (``connect``) and ``glasstls.io.server`` (``TLSServer``) for scripts and for
+servers with up to a few hundred clients, one thread each; this module inside an asyncio program, or for many mostly
+idle connections (each costs a few objects, not a thread). Both run the same sans-I/O core, with the same limits
 (``glasstls.io.limits.ServerLimits``).
 """
 
@@ -199,7 +199,7 @@ class AsyncTLSServer:
 
     It accepts while there is room under ``limits`` (connections, unfinished handshakes): at a cap it stops
     accepting and new clients wait in the kernel's listen queue until a connection ends, as
-    ``glasstls.io.sync.TLSServer`` does; ``max_handshake_bytes``, the handshake timeout and the idle budget
+    ``glasstls.io.server.TLSServer`` does; ``max_handshake_bytes``, the handshake timeout and the idle budget
     apply to each connection. ``close()`` stops listening (connections in progress go on); ``async with``
     closes on exit.
     """

@@ -1,6 +1,6 @@
 """What one server gives its clients at most: connections, unfinished handshakes, bytes, idle time.
 
-Every quantity a client drives on a :class:`~glasstls.io.sync.TLSServer` has a bound here, with its reason
+Every quantity a client drives on a :class:`~glasstls.io.server.TLSServer` has a bound here, with its reason
 (DESIGN rule 11). The bounds and how they act:
 
 * **Connections** (``max_connections``): each costs a thread and a descriptor. At the cap the server stops
@@ -99,7 +99,7 @@ class IdleTimeout(TimeoutError):
 
 @dataclass(frozen=True, slots=True)
 class ServerLimits:
-    """The bounds of one :class:`~glasstls.io.sync.TLSServer` (see the module doc for how each acts)."""
+    """The bounds of one :class:`~glasstls.io.server.TLSServer` (see the module doc for how each acts)."""
 
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     max_handshakes: int = DEFAULT_MAX_HANDSHAKES

@@ -1,7 +1,7 @@
 """The blocking server: :class:`TLSServer` (listen, ``accept()``, ``serve_forever(handler)``).
 
 Its clients are :class:`~glasstls.io.sync.TLSSocket` objects; the error rule, events and threads are those of
-``glasstls.io.sync`` (which re-exports ``TLSServer``: import it from there or from here). What the server bounds
+``glasstls.io.sync``, which this module builds on (it does not import this one). What the server bounds
 (connections, unfinished handshakes and their bytes, the idle budget, accept failures) is in
 ``glasstls.io.limits``: admission and the accept backoff act here, the handshake byte budget and the drain after
 our fatal alert (``TLSSocket.linger_after_alert``) act on each socket. It listens on IPv4, IPv6 or both as the

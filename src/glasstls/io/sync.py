@@ -1,4 +1,4 @@
-"""Blocking sockets over the sans-I/O connection: ``connect``, ``wrap_socket``, ``TLSSocket`` (and ``TLSServer``).
+"""Blocking sockets over the sans-I/O connection: ``connect``, ``wrap_socket``, ``TLSSocket``.
 
 This module moves bytes between a socket and a :class:`~glasstls.connection.ClientConnection` or
 :class:`~glasstls.connection.ServerConnection`; every protocol decision is the connection's. The loop is the one
@@ -21,7 +21,7 @@ Events: application data goes to ``recv``; every other event of the connection (
 bounded (:data:`MAX_PENDING_EVENTS`): a caller that never drains it loses the oldest events, counted in
 ``events_dropped``, never memory.
 
-Servers: :class:`TLSServer` is in ``glasstls.io.server`` (re-exported here); it bounds what its clients get
+Servers: :class:`TLSServer` is in ``glasstls.io.server``, which builds on this module; it bounds what its clients get
 (connections, unfinished handshakes and their bytes, the idle budget, accept failures, the drain after a fatal
 alert): see ``glasstls.io.limits``. It listens on IPv4, IPv6 or both as the host says (``glasstls.io.address``).
 
@@ -39,7 +39,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from glasstls.config import ClientConfig, ServerConfig
 from glasstls.connection import ClientConnection, ServerConnection
@@ -63,9 +63,6 @@ from glasstls.io.limits import (
     IdleTimeout,
     ServerLimits,
 )
-
-if TYPE_CHECKING:
-    from glasstls.io.server import TLSServer
 
 #: How much we ask the socket for at a time (a full TLS record is 16 KiB + header + tag).
 RECV_SIZE = 65536
@@ -642,25 +639,12 @@ def connect(
     return tls
 
 
-if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> Any:
-        """``TLSServer`` lives in ``glasstls.io.server``, which imports ``TLSSocket`` from here: it is imported on
-        first use, so that either module may be imported first (mypy sees the import above instead)."""
-        if name == "TLSServer":
-            from glasstls.io.server import TLSServer
-
-            return TLSServer
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "DEFAULT_HANDSHAKE_TIMEOUT",
     "MAX_PENDING_EVENTS",
     "MAX_SESSION_TICKETS",
     "IdleTimeout",
     "ServerLimits",
-    "TLSServer",
     "TLSSocket",
     "connect",
     "wrap_socket",
