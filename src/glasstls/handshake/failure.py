@@ -17,7 +17,7 @@ from glasstls.crypto.keys import ec_curve_group
 from glasstls.crypto.signatures import describe_public_key
 from glasstls.errors import FailureContext, OurCertificate, PeerOffer
 from glasstls.wire import extensions as ext
-from glasstls.wire.enums import HandshakeType, ProtocolVersion
+from glasstls.wire.enums import ProtocolVersion, message_label
 from glasstls.wire.messages import Certificate, Certificate12, ClientHello, HandshakeMessage
 
 __all__ = ["MAX_LOGGED_MESSAGES", "Progress", "failure_context", "message_label"]
@@ -26,32 +26,8 @@ __all__ = ["MAX_LOGGED_MESSAGES", "Progress", "failure_context", "message_label"
 #: that sends endless post-handshake messages (tickets, KeyUpdates) from growing the record.
 MAX_LOGGED_MESSAGES = 32
 
-#: Message names as RFC 8446 and RFC 5246 write them (the trace prints the enum names).
-_LABELS: dict[int, str] = {
-    HandshakeType.HELLO_REQUEST: "HelloRequest",
-    HandshakeType.CLIENT_HELLO: "ClientHello",
-    HandshakeType.SERVER_HELLO: "ServerHello",
-    HandshakeType.NEW_SESSION_TICKET: "NewSessionTicket",
-    HandshakeType.END_OF_EARLY_DATA: "EndOfEarlyData",
-    HandshakeType.ENCRYPTED_EXTENSIONS: "EncryptedExtensions",
-    HandshakeType.CERTIFICATE: "Certificate",
-    HandshakeType.SERVER_KEY_EXCHANGE: "ServerKeyExchange",
-    HandshakeType.CERTIFICATE_REQUEST: "CertificateRequest",
-    HandshakeType.SERVER_HELLO_DONE: "ServerHelloDone",
-    HandshakeType.CERTIFICATE_VERIFY: "CertificateVerify",
-    HandshakeType.CLIENT_KEY_EXCHANGE: "ClientKeyExchange",
-    HandshakeType.FINISHED: "Finished",
-    HandshakeType.CERTIFICATE_STATUS: "CertificateStatus",
-    HandshakeType.KEY_UPDATE: "KeyUpdate",
-}
-
 #: How an empty Certificate message is labelled: a client that has none sends one (RFC 8446 4.4.2, RFC 5246 7.4.6).
 EMPTY_CERTIFICATE = "Certificate (empty)"
-
-
-def message_label(msg_type: int) -> str:
-    """A handshake message's name as the RFCs write it (``ClientHello``); the enum name when unlisted."""
-    return _LABELS.get(msg_type) or str(HandshakeType(msg_type))
 
 
 class Progress:

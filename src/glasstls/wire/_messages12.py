@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Self
 
 from glasstls.errors import DecodeError
-from glasstls.wire.codec import Writer, member_lookup
+from glasstls.wire.codec import Reader, Writer, member_lookup
 from glasstls.wire.enums import (
     CertificateStatusType,
     ClientCertificateType,
@@ -27,7 +27,6 @@ from glasstls.wire.messages import (
     U24_MAX,
     HandshakeMessage,
     _EmptyMessage,
-    _reader,
     read_digitally_signed,
 )
 
@@ -51,7 +50,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class HelloRequest(_EmptyMessage):
     """RFC 5246 section 7.4.1.1: ``struct { } HelloRequest`` (TLS 1.2 only)."""
 
@@ -64,14 +62,13 @@ class Certificate12(HandshakeMessage):
 
     certificate_list: tuple[bytes, ...]
 
-    def encode_body(self) -> bytes:
-        return Writer().vec_list(3, 3, self.certificate_list).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec_list(3, 3, self.certificate_list)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
+    def read_body(cls, r: Reader) -> Self:
         cert = at_most(MAX_CERTIFICATES, lambda s: s.vec(3, "ASN.1Cert", 1, U24_MAX))
-        with _reader(cls, data) as r:
-            return cls(tuple(r.list_of(3, "certificate_list", cert, 0, U24_MAX)))
+        return cls(tuple(r.list_of(3, "certificate_list", cert, 0, U24_MAX)))
 
 
 @dataclass(frozen=True)
@@ -100,23 +97,22 @@ class ServerKeyExchangeEcdhe(HandshakeMessage):
         ``03 || named_group (2) || len(public) (1) || public``."""
         return Writer().u8(ECCurveType.NAMED_CURVE).u16(self.named_group).vec(1, self.public).getvalue()
 
-    def encode_body(self) -> bytes:
-        w = Writer().raw(self.params_bytes())
-        return w.u16(self.signature_scheme).vec(2, self.signature).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.raw(self.params_bytes())
+        w.u16(self.signature_scheme).vec(2, self.signature)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            curve_type = ECCurveType(r.u8("curve_type"))
-            if curve_type != ECCurveType.NAMED_CURVE:
-                # RFC 8422 section 5.4: only named_curve has a defined body; explicit curves are deprecated.
-                raise DecodeError(
-                    f"{cls.__name__}: curve_type is {curve_type}, not NAMED_CURVE; explicit curves are not "
-                    "supported (RFC 8422 5.4)"
-                )
-            group = NamedGroup(r.u16("named_group"))
-            public = r.vec(1, "public", 1, U8_MAX)  # RFC 8422 section 5.4: ECPoint point<1..2^8-1>
-            return cls(group, public, *read_digitally_signed(r))
+    def read_body(cls, r: Reader) -> Self:
+        curve_type = ECCurveType(r.u8("curve_type"))
+        if curve_type != ECCurveType.NAMED_CURVE:
+            # RFC 8422 section 5.4: only named_curve has a defined body; explicit curves are deprecated.
+            raise DecodeError(
+                f"{cls.__name__}: curve_type is {curve_type}, not NAMED_CURVE; explicit curves are not "
+                "supported (RFC 8422 5.4)"
+            )
+        group = NamedGroup(r.u16("named_group"))
+        public = r.vec(1, "public", 1, U8_MAX)  # RFC 8422 section 5.4: ECPoint point<1..2^8-1>
+        return cls(group, public, *read_digitally_signed(r))
 
 
 @dataclass(frozen=True)
@@ -134,20 +130,18 @@ class CertificateRequest12(HandshakeMessage):
     signature_algorithms: tuple[SignatureScheme, ...]
     certificate_authorities: tuple[bytes, ...] = ()
 
-    def encode_body(self) -> bytes:
-        w = Writer().vec(1, bytes(self.certificate_types)).u16_list(2, self.signature_algorithms)
-        return w.vec_list(2, 2, self.certificate_authorities).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec(1, bytes(self.certificate_types)).u16_list(2, self.signature_algorithms)
+        w.vec_list(2, 2, self.certificate_authorities)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            types = tuple(ClientCertificateType(t) for t in r.vec(1, "certificate_types", 1, U8_MAX))
-            schemes = r.u16_list(2, "supported_signature_algorithms", "signature_algorithm", 2, U16_MAX - 1)
-            authorities = read_distinguished_names(r, "certificate_authorities", 0)
-            return cls(types, tuple(map(_signature_scheme, schemes)), authorities)
+    def read_body(cls, r: Reader) -> Self:
+        types = tuple(ClientCertificateType(t) for t in r.vec(1, "certificate_types", 1, U8_MAX))
+        schemes = r.u16_list(2, "supported_signature_algorithms", "signature_algorithm", 2, U16_MAX - 1)
+        authorities = read_distinguished_names(r, "certificate_authorities", 0)
+        return cls(types, tuple(map(_signature_scheme, schemes)), authorities)
 
 
-@dataclass(frozen=True)
 class ServerHelloDone(_EmptyMessage):
     """RFC 5246 section 7.4.5: ``struct { } ServerHelloDone``."""
 
@@ -160,13 +154,12 @@ class ClientKeyExchangeEcdhe(HandshakeMessage):
 
     public: bytes
 
-    def encode_body(self) -> bytes:
-        return Writer().vec(1, self.public).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec(1, self.public)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            return cls(r.vec(1, "public", 1, U8_MAX))
+    def read_body(cls, r: Reader) -> Self:
+        return cls(r.vec(1, "public", 1, U8_MAX))
 
 
 @dataclass(frozen=True, repr=False)
@@ -183,13 +176,12 @@ class ClientKeyExchangeRsa(HandshakeMessage):
     def __repr__(self) -> str:
         return f"ClientKeyExchangeRsa(encrypted_premaster=<{len(self.encrypted_premaster)} bytes>)"
 
-    def encode_body(self) -> bytes:
-        return Writer().vec(2, self.encrypted_premaster).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec(2, self.encrypted_premaster)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            return cls(r.vec(2, "encrypted_premaster", 0, U16_MAX))
+    def read_body(cls, r: Reader) -> Self:
+        return cls(r.vec(2, "encrypted_premaster", 0, U16_MAX))
 
 
 @dataclass(frozen=True)
@@ -208,13 +200,12 @@ class NewSessionTicket12(HandshakeMessage):
         """The RFC 5077 name of :attr:`lifetime_hint`."""
         return self.lifetime_hint
 
-    def encode_body(self) -> bytes:
-        return Writer().u32(self.lifetime_hint).vec(2, self.ticket).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.u32(self.lifetime_hint).vec(2, self.ticket)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            return cls(r.u32("ticket_lifetime_hint"), r.vec(2, "ticket", 0, U16_MAX))
+    def read_body(cls, r: Reader) -> Self:
+        return cls(r.u32("ticket_lifetime_hint"), r.vec(2, "ticket", 0, U16_MAX))
 
 
 @dataclass(frozen=True)
@@ -233,12 +224,11 @@ class CertificateStatus(HandshakeMessage):
     response: bytes
     status_type: CertificateStatusType = CertificateStatusType.OCSP
 
-    def encode_body(self) -> bytes:
-        return Writer().u8(self.status_type).vec(3, self.response).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.u8(self.status_type).vec(3, self.response)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            status_type = read_ocsp_status_type(r)
-            return cls(r.vec(3, "response", 1, U24_MAX), status_type)
+    def read_body(cls, r: Reader) -> Self:
+        status_type = read_ocsp_status_type(r)
+        return cls(r.vec(3, "response", 1, U24_MAX), status_type)
 

@@ -178,6 +178,13 @@ class Reader:
             self.finish()
 
 
+def written(write: Callable[[Writer], object]) -> bytes:
+    """The bytes that ``write`` writes into a new :class:`Writer` (``written(message.write_body)``)."""
+    w = Writer()
+    write(w)
+    return w.getvalue()
+
+
 class Writer:
     __slots__ = ("_buf",)
 

@@ -141,6 +141,32 @@ class HandshakeType(U8Enum):
     MESSAGE_HASH = 254
 
 
+#: Handshake message names as RFC 8446 and RFC 5246 write them (the enum names are the IANA registry's).
+_MESSAGE_LABELS: dict[int, str] = {
+    HandshakeType.HELLO_REQUEST: "HelloRequest",
+    HandshakeType.CLIENT_HELLO: "ClientHello",
+    HandshakeType.SERVER_HELLO: "ServerHello",
+    HandshakeType.NEW_SESSION_TICKET: "NewSessionTicket",
+    HandshakeType.END_OF_EARLY_DATA: "EndOfEarlyData",
+    HandshakeType.HELLO_RETRY_REQUEST: "HelloRetryRequest",
+    HandshakeType.ENCRYPTED_EXTENSIONS: "EncryptedExtensions",
+    HandshakeType.CERTIFICATE: "Certificate",
+    HandshakeType.SERVER_KEY_EXCHANGE: "ServerKeyExchange",
+    HandshakeType.CERTIFICATE_REQUEST: "CertificateRequest",
+    HandshakeType.SERVER_HELLO_DONE: "ServerHelloDone",
+    HandshakeType.CERTIFICATE_VERIFY: "CertificateVerify",
+    HandshakeType.CLIENT_KEY_EXCHANGE: "ClientKeyExchange",
+    HandshakeType.FINISHED: "Finished",
+    HandshakeType.CERTIFICATE_STATUS: "CertificateStatus",
+    HandshakeType.KEY_UPDATE: "KeyUpdate",
+}
+
+
+def message_label(msg_type: int) -> str:
+    """A handshake message's name as the RFCs write it (``ClientHello``); the enum name when unlisted."""
+    return _MESSAGE_LABELS.get(msg_type) or str(HandshakeType(msg_type))
+
+
 class AlertLevel(U8Enum):
     WARNING = 1
     FATAL = 2

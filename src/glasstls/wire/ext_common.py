@@ -1,8 +1,8 @@
-"""Extensions shared by TLS 1.2 and 1.3: server_name, supported_groups, signature_algorithms(_cert), ALPN,
+"""The extensions both TLS versions use: server_name, supported_groups, signature_algorithms(_cert), ALPN,
 status_request, record_size_limit, padding, certificate_authorities, post_handshake_auth.
 
-Moved out of :mod:`glasstls.wire.extensions`, which re-exports every name and registers them in its tables.
-Import it through that module (it imports the base from there: importing this module first is a cycle)."""
+Import them from :mod:`glasstls.wire.extensions` (which gives each class its extension_type); this module imports
+the base class from there, so importing it first would be a cycle."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Self
 
 from glasstls.errors import DecodeError, IllegalParameter
 from glasstls.wire import limits
-from glasstls.wire.codec import Writer
+from glasstls.wire.codec import Reader, Writer
 from glasstls.wire.enums import (
     CertificateStatusType,
     HandshakeType,
@@ -24,31 +24,11 @@ from glasstls.wire.extensions import (
     U24_MAX,
     Extension,
     _EmptyBody,
-    _message_name,
-    _reader,
     _u16_list,
     read_distinguished_names,
     read_ocsp_status_type,
-    write_u16_list,
 )
 from glasstls.wire.limits import at_most
-
-__all__ = [
-    "ApplicationLayerProtocolNegotiation",
-    "CertificateAuthorities",
-    "CertificateStatusOcsp",
-    "Padding",
-    "PostHandshakeAuth",
-    "RecordSizeLimit",
-    "ServerName",
-    "ServerNameAck",
-    "SignatureAlgorithms",
-    "SignatureAlgorithmsCert",
-    "StatusRequest",
-    "StatusRequestAck",
-    "SupportedGroups",
-]
-
 
 # --------------------------------------------------------------------------------------------------------
 # server_name (RFC 6066 section 3)
@@ -66,27 +46,23 @@ class ServerName(Extension):
 
     host_name: str
 
-    def encode_body(self) -> bytes:
-        w = Writer()
+    def write_body(self, w: Writer) -> None:
         with w.block(2):
             w.u8(NameType.HOST_NAME).vec(2, self.host_name.encode("ascii"))
-        return w.getvalue()
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            names = r.sub(2, "server_name_list", 1, U16_MAX)
-            name_type = NameType(names.u8("name_type"))
-            if name_type != NameType.HOST_NAME:
-                raise DecodeError(f"{r.what}: name_type {name_type} is not host_name (RFC 6066 section 3)")
-            raw = names.vec(2, "host_name", 1, U16_MAX)
-            if not names.at_end():  # RFC 6066 section 3: one name per type (host_name is the only type)
-                raise IllegalParameter(f"{r.what}: server_name_list holds more than one name (RFC 6066 section 3)")
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        names = r.sub(2, "server_name_list", 1, U16_MAX)
+        name_type = NameType(names.u8("name_type"))
+        if name_type != NameType.HOST_NAME:
+            raise DecodeError(f"{r.what}: name_type {name_type} is not host_name (RFC 6066 section 3)")
+        raw = names.vec(2, "host_name", 1, U16_MAX)
+        if not names.at_end():  # RFC 6066 section 3: one name per type (host_name is the only type)
+            raise IllegalParameter(f"{r.what}: server_name_list holds more than one name (RFC 6066 section 3)")
         # Latin-1 keeps every byte: the server's hello check names a non-ASCII or control byte (RFC 6066 3).
         return cls(raw.decode("latin-1"))
 
 
-@dataclass(frozen=True)
 class ServerNameAck(_EmptyBody):
     """server_name with an empty body: the server's acknowledgement (EncryptedExtensions; ServerHello in
     TLS 1.2), RFC 6066 section 3."""
@@ -103,37 +79,34 @@ class SupportedGroups(Extension):
 
     named_group_list: tuple[NamedGroup, ...]
 
-    def encode_body(self) -> bytes:
-        return write_u16_list(self.named_group_list)
+    def write_body(self, w: Writer) -> None:
+        w.u16_list(2, self.named_group_list)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(_u16_list(r, "named_group_list", NamedGroup, 2, U16_MAX))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(_u16_list(r, "named_group_list", NamedGroup, 2, U16_MAX))
 
 
 @dataclass(frozen=True)
 class _SignatureSchemeList(Extension):
-    """``SignatureScheme supported_signature_algorithms<2..2^16-2>`` (RFC 8446 section 4.2.3)."""
+    """``SignatureScheme supported_signature_algorithms<2..2^16-2>`` (RFC 8446 section 4.2.3); the two
+    extensions of that shape are plain subclasses (no fields of their own)."""
 
     supported_signature_algorithms: tuple[SignatureScheme, ...]
 
-    def encode_body(self) -> bytes:
-        return write_u16_list(self.supported_signature_algorithms)
+    def write_body(self, w: Writer) -> None:
+        w.u16_list(2, self.supported_signature_algorithms)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(_u16_list(r, "supported_signature_algorithms", SignatureScheme, 2, U16_MAX - 1))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(_u16_list(r, "supported_signature_algorithms", SignatureScheme, 2, U16_MAX - 1))
 
 
-@dataclass(frozen=True)
 class SignatureAlgorithms(_SignatureSchemeList):
     """RFC 8446 section 4.2.3: signature_algorithms (schemes for CertificateVerify, and for certificates
     when signature_algorithms_cert is absent)."""
 
 
-@dataclass(frozen=True)
 class SignatureAlgorithmsCert(_SignatureSchemeList):
     """RFC 8446 section 4.2.3: signature_algorithms_cert (schemes for signatures in certificates)."""
 
@@ -153,14 +126,13 @@ class ApplicationLayerProtocolNegotiation(Extension):
 
     protocol_name_list: tuple[bytes, ...]
 
-    def encode_body(self) -> bytes:
-        return Writer().vec_list(2, 1, self.protocol_name_list).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec_list(2, 1, self.protocol_name_list)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
         name = at_most(limits.MAX_ALPN_PROTOCOLS, lambda s: s.vec(1, "ProtocolName", 1, 255))
-        with _reader(cls, data, ctx) as r:
-            return cls(tuple(r.list_of(2, "protocol_name_list", name, 2, U16_MAX)))
+        return cls(tuple(r.list_of(2, "protocol_name_list", name, 2, U16_MAX)))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -177,18 +149,16 @@ class StatusRequest(Extension):
     responder_id_list: bytes = b""
     request_extensions: bytes = b""
 
-    def encode_body(self) -> bytes:
-        w = Writer().u8(CertificateStatusType.OCSP)
-        return w.vec(2, self.responder_id_list).vec(2, self.request_extensions).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.u8(CertificateStatusType.OCSP)
+        w.vec(2, self.responder_id_list).vec(2, self.request_extensions)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            read_ocsp_status_type(r)
-            return cls(r.vec(2, "responder_id_list"), r.vec(2, "request_extensions"))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        read_ocsp_status_type(r)
+        return cls(r.vec(2, "responder_id_list"), r.vec(2, "request_extensions"))
 
 
-@dataclass(frozen=True)
 class StatusRequestAck(_EmptyBody):
     """status_request with an empty body: a TLS 1.2 ServerHello (RFC 6066 section 8), and a TLS 1.3
     CertificateRequest asking the client for an OCSP response (RFC 8446 section 4.4.2.1: "an empty
@@ -202,14 +172,13 @@ class CertificateStatusOcsp(Extension):
 
     ocsp_response: bytes
 
-    def encode_body(self) -> bytes:
-        return Writer().u8(CertificateStatusType.OCSP).vec(3, self.ocsp_response).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.u8(CertificateStatusType.OCSP).vec(3, self.ocsp_response)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            read_ocsp_status_type(r)
-            return cls(r.vec(3, "ocsp_response", 1, U24_MAX))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        read_ocsp_status_type(r)
+        return cls(r.vec(3, "ocsp_response", 1, U24_MAX))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -223,13 +192,12 @@ class RecordSizeLimit(Extension):
 
     limit: int
 
-    def encode_body(self) -> bytes:
-        return self.limit.to_bytes(2, "big")
+    def write_body(self, w: Writer) -> None:
+        w.u16(self.limit)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(r.u16("limit"))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(r.u16("limit"))
 
 
 @dataclass(frozen=True)
@@ -238,16 +206,15 @@ class Padding(Extension):
 
     length: int
 
-    def encode_body(self) -> bytes:
-        return bytes(self.length)
+    def write_body(self, w: Writer) -> None:
+        w.raw(bytes(self.length))
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        if any(data):
-            raise DecodeError(
-                f"{_message_name(ctx)} {cls.ext_type} extension: padding holds non-zero bytes (RFC 7685 s3)"
-            )
-        return cls(len(data))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        zeros = r.rest()
+        if any(zeros):
+            raise DecodeError(f"{r.what}: padding holds non-zero bytes (RFC 7685 section 3)")
+        return cls(len(zeros))
 
 
 @dataclass(frozen=True)
@@ -257,16 +224,14 @@ class CertificateAuthorities(Extension):
 
     authorities: tuple[bytes, ...]
 
-    def encode_body(self) -> bytes:
-        return Writer().vec_list(2, 2, self.authorities).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec_list(2, 2, self.authorities)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(read_distinguished_names(r, "authorities", 3))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(read_distinguished_names(r, "authorities", 3))
 
 
-@dataclass(frozen=True)
 class PostHandshakeAuth(_EmptyBody):
     """RFC 8446 section 4.2.6: post_handshake_auth, empty."""
 

@@ -1,15 +1,12 @@
-"""TLS 1.2 / legacy extensions: renegotiation_info (RFC 5746), extended_master_secret (RFC 7627),
-encrypt_then_mac (RFC 7366), session_ticket (RFC 5077), ec_point_formats (RFC 8422).
-
-Moved out of :mod:`glasstls.wire.extensions`, which re-exports every name and registers them in its tables.
-Import it through that module (it imports the base from there: importing this module first is a cycle)."""
+"""The TLS 1.2 extensions: renegotiation_info (RFC 5746), extended_master_secret (RFC 7627), encrypt_then_mac
+(RFC 7366), session_ticket (RFC 5077) and ec_point_formats (RFC 8422); re-exported by glasstls.wire.extensions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Self
 
-from glasstls.wire.codec import Writer
+from glasstls.wire.codec import Reader, Writer
 from glasstls.wire.enums import (
     ECPointFormat,
     HandshakeType,
@@ -17,17 +14,8 @@ from glasstls.wire.enums import (
 from glasstls.wire.extensions import (
     Extension,
     _EmptyBody,
-    _reader,
     _u8_list,
 )
-
-__all__ = [
-    "EcPointFormats",
-    "EncryptThenMac",
-    "ExtendedMasterSecret",
-    "RenegotiationInfo",
-    "SessionTicket",
-]
 
 
 @dataclass(frozen=True)
@@ -36,21 +24,18 @@ class RenegotiationInfo(Extension):
 
     renegotiated_connection: bytes = b""
 
-    def encode_body(self) -> bytes:
-        return Writer().vec(1, self.renegotiated_connection).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec(1, self.renegotiated_connection)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(r.vec(1, "renegotiated_connection", 0, 255))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(r.vec(1, "renegotiated_connection", 0, 255))
 
 
-@dataclass(frozen=True)
 class ExtendedMasterSecret(_EmptyBody):
     """RFC 7627 section 5.1: extended_master_secret, empty."""
 
 
-@dataclass(frozen=True)
 class EncryptThenMac(_EmptyBody):
     """RFC 7366 section 2: encrypt_then_mac, empty."""
 
@@ -61,12 +46,12 @@ class SessionTicket(Extension):
 
     ticket: bytes = b""
 
-    def encode_body(self) -> bytes:
-        return self.ticket
+    def write_body(self, w: Writer) -> None:
+        w.raw(self.ticket)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        return cls(bytes(data))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(r.rest())
 
 
 @dataclass(frozen=True)
@@ -75,10 +60,9 @@ class EcPointFormats(Extension):
 
     ec_point_format_list: tuple[ECPointFormat, ...]
 
-    def encode_body(self) -> bytes:
-        return Writer().vec(1, bytes(self.ec_point_format_list)).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec(1, bytes(self.ec_point_format_list))
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(_u8_list(r, "ec_point_format_list", ECPointFormat, 1, 255))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(_u8_list(r, "ec_point_format_list", ECPointFormat, 1, 255))

@@ -1,8 +1,5 @@
-"""TLS 1.3 key exchange and PSK extensions: supported_versions, key_share, cookie, psk_key_exchange_modes,
-pre_shared_key, early_data (RFC 8446 section 4.2).
-
-Moved out of :mod:`glasstls.wire.extensions`, which re-exports every name and registers them in its tables.
-Import it through that module (it imports the base from there: importing this module first is a cycle)."""
+"""Key exchange and PSK for TLS 1.3 (RFC 8446 section 4.2): supported_versions, key_share, cookie,
+psk_key_exchange_modes, pre_shared_key and early_data; glasstls.wire.extensions lists them in its tables."""
 
 from __future__ import annotations
 
@@ -21,27 +18,9 @@ from glasstls.wire.extensions import (
     Extension,
     _EmptyBody,
     _protocol_version,
-    _reader,
     _u8_list,
-    write_u16_list,
 )
 from glasstls.wire.limits import MAX_KEY_SHARES, MAX_PSK_IDENTITIES, at_most
-
-__all__ = [
-    "Cookie",
-    "EarlyData",
-    "EarlyDataNewSessionTicket",
-    "KeyShareClientHello",
-    "KeyShareEntry",
-    "KeyShareHelloRetryRequest",
-    "KeyShareServerHello",
-    "PreSharedKeyClientHello",
-    "PreSharedKeyServerHello",
-    "PskIdentity",
-    "PskKeyExchangeModes",
-    "SupportedVersionsClientHello",
-    "SupportedVersionsServerHello",
-]
 
 
 @dataclass(frozen=True)
@@ -50,13 +29,12 @@ class SupportedVersionsClientHello(Extension):
 
     versions: tuple[ProtocolVersion, ...]
 
-    def encode_body(self) -> bytes:
-        return write_u16_list(self.versions, 1)
+    def write_body(self, w: Writer) -> None:
+        w.u16_list(1, self.versions)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(tuple(map(_protocol_version, r.u16_list(1, "versions", "versions", 2, 254))))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(tuple(map(_protocol_version, r.u16_list(1, "versions", "versions", 2, 254))))
 
 
 @dataclass(frozen=True)
@@ -65,13 +43,12 @@ class SupportedVersionsServerHello(Extension):
 
     selected_version: ProtocolVersion
 
-    def encode_body(self) -> bytes:
-        return self.selected_version.to_bytes(2, "big")
+    def write_body(self, w: Writer) -> None:
+        w.u16(self.selected_version)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(_protocol_version(r.u16("selected_version")))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(_protocol_version(r.u16("selected_version")))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -103,18 +80,15 @@ class KeyShareClientHello(Extension):
 
     client_shares: tuple[KeyShareEntry, ...]
 
-    def encode_body(self) -> bytes:
-        w = Writer()
+    def write_body(self, w: Writer) -> None:
         with w.block(2):
             for entry in self.client_shares:
                 entry.write(w)
-        return w.getvalue()
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
         entry = at_most(MAX_KEY_SHARES, KeyShareEntry.read)
-        with _reader(cls, data, ctx) as r:
-            return cls(tuple(r.list_of(2, "client_shares", entry, 0, U16_MAX)))
+        return cls(tuple(r.list_of(2, "client_shares", entry, 0, U16_MAX)))
 
 
 @dataclass(frozen=True)
@@ -123,15 +97,12 @@ class KeyShareServerHello(Extension):
 
     server_share: KeyShareEntry
 
-    def encode_body(self) -> bytes:
-        w = Writer()
+    def write_body(self, w: Writer) -> None:
         self.server_share.write(w)
-        return w.getvalue()
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(KeyShareEntry.read(r))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(KeyShareEntry.read(r))
 
 
 @dataclass(frozen=True)
@@ -140,13 +111,12 @@ class KeyShareHelloRetryRequest(Extension):
 
     selected_group: NamedGroup
 
-    def encode_body(self) -> bytes:
-        return self.selected_group.to_bytes(2, "big")
+    def write_body(self, w: Writer) -> None:
+        w.u16(self.selected_group)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(_named_group(r.u16("selected_group")))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(_named_group(r.u16("selected_group")))
 
 
 @dataclass(frozen=True)
@@ -155,13 +125,12 @@ class Cookie(Extension):
 
     cookie: bytes
 
-    def encode_body(self) -> bytes:
-        return Writer().vec(2, self.cookie).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec(2, self.cookie)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(r.vec(2, "cookie", 1, U16_MAX))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(r.vec(2, "cookie", 1, U16_MAX))
 
 
 @dataclass(frozen=True)
@@ -170,13 +139,12 @@ class PskKeyExchangeModes(Extension):
 
     ke_modes: tuple[PskKeyExchangeMode, ...]
 
-    def encode_body(self) -> bytes:
-        return Writer().vec(1, bytes(self.ke_modes)).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec(1, bytes(self.ke_modes))
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(_u8_list(r, "ke_modes", PskKeyExchangeMode, 1, 255))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(_u8_list(r, "ke_modes", PskKeyExchangeMode, 1, 255))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -221,20 +189,18 @@ class PreSharedKeyClientHello(Extension):
         """Bytes the encoded binders field takes at the end of the ClientHello (2-byte length + entries)."""
         return 2 + sum(1 + len(b) for b in self.binders)
 
-    def encode_body(self) -> bytes:
-        w = Writer()
+    def write_body(self, w: Writer) -> None:
         with w.block(2):
             for identity in self.identities:
                 identity.write(w)
-        return w.raw(self.encode_binders()).getvalue()
+        w.raw(self.encode_binders())
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
         identity = at_most(MAX_PSK_IDENTITIES, PskIdentity.read)
         binder = at_most(MAX_PSK_IDENTITIES, lambda s: s.vec(1, "PskBinderEntry", 32, 255))
-        with _reader(cls, data, ctx) as r:
-            identities = tuple(r.list_of(2, "identities", identity, 7, U16_MAX))
-            return cls(identities, tuple(r.list_of(2, "binders", binder, 33, U16_MAX)))
+        identities = tuple(r.list_of(2, "identities", identity, 7, U16_MAX))
+        return cls(identities, tuple(r.list_of(2, "binders", binder, 33, U16_MAX)))
 
 
 @dataclass(frozen=True)
@@ -243,16 +209,14 @@ class PreSharedKeyServerHello(Extension):
 
     selected_identity: int
 
-    def encode_body(self) -> bytes:
-        return self.selected_identity.to_bytes(2, "big")
+    def write_body(self, w: Writer) -> None:
+        w.u16(self.selected_identity)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(r.u16("selected_identity"))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(r.u16("selected_identity"))
 
 
-@dataclass(frozen=True)
 class EarlyData(_EmptyBody):
     """RFC 8446 section 4.2.10: early_data in ClientHello and EncryptedExtensions (empty)."""
 
@@ -263,10 +227,9 @@ class EarlyDataNewSessionTicket(Extension):
 
     max_early_data_size: int
 
-    def encode_body(self) -> bytes:
-        return self.max_early_data_size.to_bytes(4, "big")
+    def write_body(self, w: Writer) -> None:
+        w.u32(self.max_early_data_size)
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        with _reader(cls, data, ctx) as r:
-            return cls(r.u32("max_early_data_size"))
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        return cls(r.u32("max_early_data_size"))

@@ -23,12 +23,13 @@ from enum import IntEnum
 from typing import ClassVar, Self, TypeVar
 
 from glasstls.errors import DecodeError, IllegalParameter
-from glasstls.wire.codec import Reader, Writer, member_lookup
+from glasstls.wire.codec import Reader, Writer, member_lookup, written
 from glasstls.wire.enums import (
     CertificateStatusType,
     ExtensionType,
     HandshakeType,
     ProtocolVersion,
+    message_label,
 )
 from glasstls.wire.limits import MAX_EXTENSIONS, too_many, u16_items
 
@@ -74,31 +75,53 @@ __all__ = [
     "check_extensions_allowed",
     "decode_extension",
     "decode_extensions",
+    "dispatch_table",
     "encode_extensions",
     "find_extension",
     "get_extension",
+    "write_extensions",
 ]
 
 E = TypeVar("E", bound="Extension")
 T = TypeVar("T")
+K = TypeVar("K")
+W = TypeVar("W")
+C = TypeVar("C")
 
 U16_MAX = 0xFFFF
 U24_MAX = 0xFFFFFF
 
-#: Names of the messages that carry extensions, for error messages and traces.
+#: Names of the messages that carry extensions, for error messages and traces (a certificate's extensions are
+#: those of its CertificateEntry, RFC 8446 section 4.4.2).
 MESSAGE_NAMES: dict[HandshakeType, str] = {
-    HandshakeType.CLIENT_HELLO: "ClientHello",
-    HandshakeType.SERVER_HELLO: "ServerHello",
-    HandshakeType.HELLO_RETRY_REQUEST: "HelloRetryRequest",
-    HandshakeType.ENCRYPTED_EXTENSIONS: "EncryptedExtensions",
-    HandshakeType.CERTIFICATE: "CertificateEntry",
-    HandshakeType.CERTIFICATE_REQUEST: "CertificateRequest",
-    HandshakeType.NEW_SESSION_TICKET: "NewSessionTicket",
+    t: "CertificateEntry" if t == HandshakeType.CERTIFICATE else message_label(t)
+    for t in (
+        HandshakeType.CLIENT_HELLO,
+        HandshakeType.SERVER_HELLO,
+        HandshakeType.HELLO_RETRY_REQUEST,
+        HandshakeType.ENCRYPTED_EXTENSIONS,
+        HandshakeType.CERTIFICATE,
+        HandshakeType.CERTIFICATE_REQUEST,
+        HandshakeType.NEW_SESSION_TICKET,
+    )
 }
-
 
 _extension_type = member_lookup(ExtensionType)
 _protocol_version = member_lookup(ProtocolVersion)
+
+
+def dispatch_table(rows: Iterable[tuple[type[K], W, tuple[C, ...]]], attribute: str) -> dict[tuple[W, C], type[K]]:
+    """Give each class of ``rows`` (class, wire type, contexts) its wire type as ``attribute`` (``ext_type``,
+    ``msg_type``) and return the table ``(wire type, context) -> class`` that decoders look classes up in: the
+    one place where a class gets both, so they cannot disagree. (Not a class-body assignment: mypyc hands every
+    class-body assignment of a dataclass to @dataclass as a field; nor a class decorator: mypyc makes a decorated
+    class a non-native one, which may not inherit from a native one.)"""
+    table: dict[tuple[W, C], type[K]] = {}
+    for cls, wire_type, contexts in rows:
+        setattr(cls, attribute, wire_type)
+        for context in contexts:
+            table[(wire_type, context)] = cls
+    return table
 
 
 def _message_name(ctx: HandshakeType) -> str:
@@ -124,37 +147,49 @@ class Extension:
         """The extension_type on the wire (for :class:`UnknownExtension`, the type it was read with)."""
         return self.ext_type
 
-    def encode_body(self) -> bytes:
-        """The ``extension_data`` bytes (without type and length)."""
+    def write_body(self, w: Writer) -> None:
+        """Write the ``extension_data`` (without type and length)."""
         raise NotImplementedError
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        """Decode ``extension_data`` (all of it) as found in a message of type ``ctx``."""
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        """Read the ``extension_data`` as found in a message of type ``ctx`` (``r`` holds exactly the body)."""
         raise NotImplementedError
+
+    def write(self, w: Writer) -> None:
+        """Type, length and body."""
+        with w.u16(self.wire_type).block(2):
+            self.write_body(w)
 
     def encode(self) -> bytes:
         """Type, length and body."""
-        return Writer().u16(self.wire_type).vec(2, self.encode_body()).getvalue()
+        return written(self.write)
+
+    def encode_body(self) -> bytes:
+        """The ``extension_data`` bytes (without type and length)."""
+        return written(self.write_body)
+
+    @classmethod
+    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
+        """Decode ``extension_data`` as found in a message of type ``ctx``: all of it (DESIGN rule 4), so bytes
+        left over are a decode_error. Every extension's reader is made and finished here."""
+        with Reader(data, lambda: f"{_message_name(ctx)} {cls.ext_type} extension") as r:  # name: made on demand
+            return cls.read_body(r, ctx)
 
 
 @dataclass(frozen=True)
 class _EmptyBody(Extension):
-    """An extension whose ``extension_data`` is empty (a non-empty body is a decode_error)."""
+    """An extension whose ``extension_data`` is empty (a non-empty body is a decode_error). Its subclasses add no
+    fields, so they are plain subclasses: a dataclass decorator would only make the same methods again at import."""
 
-    def encode_body(self) -> bytes:
-        return b""
+    def write_body(self, w: Writer) -> None:
+        pass  # an empty body
 
     @classmethod
-    def decode_body(cls, data: bytes, ctx: HandshakeType) -> Self:
-        if data:
-            raise DecodeError(f"{cls.ext_type} extension: body must be empty, got {len(data)} bytes")
+    def read_body(cls, r: Reader, ctx: HandshakeType) -> Self:
+        if not r.at_end():
+            raise DecodeError(f"{cls.ext_type} extension: body must be empty, got {r.remaining} bytes")
         return cls()
-
-
-def _reader(cls: type[Extension], data: bytes, ctx: HandshakeType) -> Reader:
-    # The name is only needed for an error message: made on demand.
-    return Reader(data, lambda: f"{_message_name(ctx)} {cls.ext_type} extension")
 
 
 def _u16_list(r: Reader, field: str, enum: Callable[[int], T], min_len: int, max_len: int) -> tuple[T, ...]:
@@ -179,11 +214,6 @@ def read_distinguished_names(r: Reader, field: str, min_len: int) -> tuple[bytes
     """``DistinguishedName field<min_len..2^16-1>``, ``opaque DistinguishedName<1..2^16-1>`` (DER, not parsed
     here): certificate_authorities (RFC 8446 section 4.2.4) and the TLS 1.2 CertificateRequest (RFC 5246 7.4.4)."""
     return tuple(r.list_of(2, field, lambda s: s.vec(2, "DistinguishedName", 1, U16_MAX), min_len, U16_MAX))
-
-
-def write_u16_list(values: Iterable[int], width: int = 2) -> bytes:
-    """``uint16 x<..>`` with a ``width``-byte length prefix."""
-    return Writer().u16_list(width, values).getvalue()
 
 
 # The extension classes live in these modules (each imports the base above); re-exported here, and registered
@@ -238,8 +268,8 @@ class UnknownExtension(Extension):
     def wire_type(self) -> ExtensionType:
         return self.ext_type_value
 
-    def encode_body(self) -> bytes:
-        return self.data
+    def write_body(self, w: Writer) -> None:
+        w.raw(self.data)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -294,17 +324,7 @@ EXTENSION_CLASSES: tuple[tuple[type[Extension], ExtensionType, tuple[HandshakeTy
 
 #: Which class decodes ``(extension type, containing message)`` (from :data:`EXTENSION_CLASSES`). A pair not
 #: listed decodes as :class:`UnknownExtension`.
-DECODERS: dict[tuple[ExtensionType, HandshakeType], type[Extension]] = {}
-
-
-def _register_extensions() -> None:
-    for cls, ext_type, messages in EXTENSION_CLASSES:
-        cls.ext_type = ext_type
-        for message in messages:
-            DECODERS[(ext_type, message)] = cls
-
-
-_register_extensions()
+DECODERS: dict[tuple[ExtensionType, HandshakeType], type[Extension]] = dispatch_table(EXTENSION_CLASSES, "ext_type")
 UnknownExtension.ext_type = ExtensionType(0xFFFF)  # never used: its type is ext_type_value (see wire_type)
 
 #: RFC 8446 section 4.2, Table 1 (TLS 1.3 column): where each extension may appear. Added: record_size_limit
@@ -372,11 +392,14 @@ def decode_extension(ext_type: ExtensionType, data: bytes, ctx: HandshakeType) -
 
 def encode_extensions(exts: Sequence[Extension]) -> bytes:
     """The ``extensions`` field: 2-byte length, then each extension (type, length, body) in order."""
-    w = Writer()
+    return written(lambda w: write_extensions(w, exts))
+
+
+def write_extensions(w: Writer, exts: Iterable[Extension]) -> None:
+    """Write the ``extensions`` field (2-byte length, then each extension) into ``w``."""
     with w.block(2):
         for ext in exts:
-            w.u16(ext.wire_type).vec(2, ext.encode_body())
-    return w.getvalue()
+            ext.write(w)
 
 
 def decode_extensions(r: Reader, ctx: HandshakeType) -> tuple[Extension, ...]:

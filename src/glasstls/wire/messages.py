@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, Self, TypeVar
 
 from glasstls.errors import DecodeError, UnexpectedMessage
-from glasstls.wire.codec import Reader, Writer, member_lookup
+from glasstls.wire.codec import Reader, Writer, member_lookup, written
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -32,7 +32,7 @@ from glasstls.wire.enums import (
     ProtocolVersion,
     SignatureScheme,
 )
-from glasstls.wire.extensions import Extension, decode_extensions, encode_extensions
+from glasstls.wire.extensions import Extension, decode_extensions, dispatch_table, write_extensions
 from glasstls.wire.limits import MAX_CERTIFICATES, at_most, u16_items
 
 __all__ = [
@@ -67,7 +67,6 @@ __all__ = [
     "ServerHelloDone",
     "ServerKeyExchangeEcdhe",
     "decode_handshake",
-    "key_exchange_message",
     "with_encoding",
 ]
 
@@ -98,12 +97,13 @@ class HandshakeMessage:
     #: The encoding given to :func:`with_encoding`, if any.
     _encoding: bytes | None = None
 
-    def encode_body(self) -> bytes:
+    def write_body(self, w: Writer) -> None:
+        """Write the body (no 4-byte header)."""
         raise NotImplementedError
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        """Decode the body (all of it; no 4-byte header)."""
+    def read_body(cls, r: Reader) -> Self:
+        """Read the body from ``r``, which holds exactly the body."""
         raise NotImplementedError
 
     def encode(self) -> bytes:
@@ -112,20 +112,35 @@ class HandshakeMessage:
         known = self._encoding
         if known is not None:
             return known
-        return Writer().u8(self.msg_type).vec(3, self.encode_body()).getvalue()
+        w = Writer().u8(self.msg_type)
+        with w.block(3):
+            self.write_body(w)
+        return w.getvalue()
+
+    def encode_body(self) -> bytes:
+        """The body (no 4-byte header)."""
+        return written(self.write_body)
+
+    @classmethod
+    def decode_body(cls, data: bytes) -> Self:
+        """Decode the body (no 4-byte header): all of it (DESIGN rule 4), so bytes left over are a decode_error.
+        Every message's reader is made and finished here."""
+        with Reader(data, cls.__name__) as r:
+            return cls.read_body(r)
 
 
 @dataclass(frozen=True)
 class _EmptyMessage(HandshakeMessage):
-    """A message with an empty body: ``struct {}`` (a non-empty body is a decode_error)."""
+    """A message with an empty body: ``struct {}`` (a non-empty body is a decode_error). Its subclasses add no
+    fields, so they are plain subclasses (a dataclass decorator would only make the same methods again)."""
 
-    def encode_body(self) -> bytes:
-        return b""
+    def write_body(self, w: Writer) -> None:
+        pass  # an empty body
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        _reader(cls, data).finish()
+    def read_body(cls, r: Reader) -> Self:
         return cls()
+
 
 M = TypeVar("M", bound=HandshakeMessage)
 
@@ -143,10 +158,6 @@ _HRR = HandshakeType.HELLO_RETRY_REQUEST
 _cipher_suite = member_lookup(CipherSuite)
 _handshake_type = member_lookup(HandshakeType)
 _protocol_version = member_lookup(ProtocolVersion)
-
-
-def _reader(cls: type[HandshakeMessage], data: bytes) -> Reader:
-    return Reader(data, cls.__name__)
 
 
 def read_digitally_signed(r: Reader) -> tuple[SignatureScheme, bytes]:
@@ -183,22 +194,22 @@ class ClientHello(HandshakeMessage):
     legacy_version: ProtocolVersion = ProtocolVersion.TLS12
     legacy_compression_methods: bytes = b"\x00"
 
-    def encode_body(self) -> bytes:
-        w = Writer().u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id)
+    def write_body(self, w: Writer) -> None:
+        w.u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id)
         w.u16_list(2, self.cipher_suites).vec(1, self.legacy_compression_methods)
-        return w.raw(encode_extensions(self.extensions) if self.extensions else b"").getvalue()
+        if self.extensions:  # an empty tuple writes no block at all (TLS 1.2, RFC 5246 section 7.4.1.2)
+            write_extensions(w, self.extensions)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            legacy_version = _protocol_version(r.u16("legacy_version"))
-            random = r.fixed(32, "random")
-            session_id = r.vec(1, "legacy_session_id", 0, 32)
-            suites = tuple(map(_cipher_suite, u16_items(r, "cipher_suites", "cipher_suite", 2, U16_MAX - 1)))
-            compression = r.vec(1, "legacy_compression_methods", 1, 255)
-            # RFC 5246 section 7.4.1.2: the extensions block may be absent.
-            extensions = () if r.at_end() else decode_extensions(r, HandshakeType.CLIENT_HELLO)
-            return cls(random, session_id, suites, extensions, legacy_version, compression)
+    def read_body(cls, r: Reader) -> Self:
+        legacy_version = _protocol_version(r.u16("legacy_version"))
+        random = r.fixed(32, "random")
+        session_id = r.vec(1, "legacy_session_id", 0, 32)
+        suites = tuple(map(_cipher_suite, u16_items(r, "cipher_suites", "cipher_suite", 2, U16_MAX - 1)))
+        compression = r.vec(1, "legacy_compression_methods", 1, 255)
+        # RFC 5246 section 7.4.1.2: the extensions block may be absent.
+        extensions = () if r.at_end() else decode_extensions(r, HandshakeType.CLIENT_HELLO)
+        return cls(random, session_id, suites, extensions, legacy_version, compression)
 
 
 @dataclass(frozen=True)
@@ -225,28 +236,27 @@ class ServerHello(HandshakeMessage):
         """RFC 8446 section 4.1.3: the special random value marks a HelloRetryRequest."""
         return self.random == HELLO_RETRY_REQUEST_RANDOM
 
-    def encode_body(self) -> bytes:
-        w = Writer().u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id_echo)
+    def write_body(self, w: Writer) -> None:
+        w.u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id_echo)
         w.u16(self.cipher_suite).u8(self.legacy_compression_method)
-        return w.raw(encode_extensions(self.extensions) if self.extensions else b"").getvalue()
+        if self.extensions:  # an empty tuple writes no block at all (TLS 1.2, RFC 5246 section 7.4.1.2)
+            write_extensions(w, self.extensions)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            legacy_version = _protocol_version(r.u16("legacy_version"))
-            random = r.fixed(32, "random")
-            session_id = r.vec(1, "legacy_session_id_echo", 0, 32)
-            suite = _cipher_suite(r.u16("cipher_suite"))
-            compression = r.u8("legacy_compression_method")
-            if r.at_end():
-                extensions: tuple[Extension, ...] = ()  # RFC 5246 section 7.4.1.3: may be absent
-            else:
-                hrr = random == HELLO_RETRY_REQUEST_RANDOM  # its extensions have their own shapes
-                extensions = decode_extensions(r, _HRR if hrr else HandshakeType.SERVER_HELLO)
-            return cls(random, session_id, suite, extensions, legacy_version, compression)
+    def read_body(cls, r: Reader) -> Self:
+        legacy_version = _protocol_version(r.u16("legacy_version"))
+        random = r.fixed(32, "random")
+        session_id = r.vec(1, "legacy_session_id_echo", 0, 32)
+        suite = _cipher_suite(r.u16("cipher_suite"))
+        compression = r.u8("legacy_compression_method")
+        if r.at_end():
+            extensions: tuple[Extension, ...] = ()  # RFC 5246 section 7.4.1.3: may be absent
+        else:
+            hrr = random == HELLO_RETRY_REQUEST_RANDOM  # its extensions have their own shapes
+            extensions = decode_extensions(r, _HRR if hrr else HandshakeType.SERVER_HELLO)
+        return cls(random, session_id, suite, extensions, legacy_version, compression)
 
 
-@dataclass(frozen=True)
 class EndOfEarlyData(_EmptyMessage):
     """RFC 8446 section 4.5: ``struct {} EndOfEarlyData``."""
 
@@ -257,13 +267,12 @@ class EncryptedExtensions(HandshakeMessage):
 
     extensions: tuple[Extension, ...]
 
-    def encode_body(self) -> bytes:
-        return encode_extensions(self.extensions)
+    def write_body(self, w: Writer) -> None:
+        write_extensions(w, self.extensions)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            return cls(decode_extensions(r, HandshakeType.ENCRYPTED_EXTENSIONS))
+    def read_body(cls, r: Reader) -> Self:
+        return cls(decode_extensions(r, HandshakeType.ENCRYPTED_EXTENSIONS))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -279,15 +288,14 @@ class CertificateRequest(HandshakeMessage):
     certificate_request_context: bytes
     extensions: tuple[Extension, ...]
 
-    def encode_body(self) -> bytes:
-        w = Writer().vec(1, self.certificate_request_context)
-        return w.raw(encode_extensions(self.extensions)).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec(1, self.certificate_request_context)
+        write_extensions(w, self.extensions)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            context = r.vec(1, "certificate_request_context", 0, 255)
-            return cls(context, decode_extensions(r, HandshakeType.CERTIFICATE_REQUEST))
+    def read_body(cls, r: Reader) -> Self:
+        context = r.vec(1, "certificate_request_context", 0, 255)
+        return cls(context, decode_extensions(r, HandshakeType.CERTIFICATE_REQUEST))
 
 
 @dataclass(frozen=True)
@@ -299,7 +307,7 @@ class CertificateEntry:
     extensions: tuple[Extension, ...] = ()
 
     def write(self, w: Writer) -> None:
-        w.vec(3, self.cert_data).raw(encode_extensions(self.extensions))
+        write_extensions(w.vec(3, self.cert_data), self.extensions)
 
     @classmethod
     def read(cls, r: Reader) -> CertificateEntry:
@@ -315,19 +323,17 @@ class Certificate(HandshakeMessage):
     certificate_request_context: bytes
     certificate_list: tuple[CertificateEntry, ...]
 
-    def encode_body(self) -> bytes:
-        w = Writer().vec(1, self.certificate_request_context)
+    def write_body(self, w: Writer) -> None:
+        w.vec(1, self.certificate_request_context)
         with w.block(3):
             for entry in self.certificate_list:
                 entry.write(w)
-        return w.getvalue()
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
+    def read_body(cls, r: Reader) -> Self:
         entry = at_most(MAX_CERTIFICATES, CertificateEntry.read)
-        with _reader(cls, data) as r:
-            context = r.vec(1, "certificate_request_context", 0, 255)
-            return cls(context, tuple(r.list_of(3, "certificate_list", entry, 0, U24_MAX)))
+        context = r.vec(1, "certificate_request_context", 0, 255)
+        return cls(context, tuple(r.list_of(3, "certificate_list", entry, 0, U24_MAX)))
 
 
 @dataclass(frozen=True)
@@ -337,13 +343,12 @@ class CertificateVerify(HandshakeMessage):
     algorithm: SignatureScheme
     signature: bytes
 
-    def encode_body(self) -> bytes:
-        return Writer().u16(self.algorithm).vec(2, self.signature).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.u16(self.algorithm).vec(2, self.signature)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            return cls(SignatureScheme(r.u16("algorithm")), r.vec(2, "signature", 0, U16_MAX))
+    def read_body(cls, r: Reader) -> Self:
+        return cls(SignatureScheme(r.u16("algorithm")), r.vec(2, "signature", 0, U16_MAX))
 
 
 @dataclass(frozen=True)
@@ -355,12 +360,12 @@ class Finished(HandshakeMessage):
 
     verify_data: bytes
 
-    def encode_body(self) -> bytes:
-        return self.verify_data
+    def write_body(self, w: Writer) -> None:
+        w.raw(self.verify_data)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        return cls(bytes(data))
+    def read_body(cls, r: Reader) -> Self:
+        return cls(r.rest())
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -382,19 +387,18 @@ class NewSessionTicket(HandshakeMessage):
     ticket: bytes
     extensions: tuple[Extension, ...] = ()
 
-    def encode_body(self) -> bytes:
-        w = Writer().u32(self.ticket_lifetime).u32(self.ticket_age_add)
+    def write_body(self, w: Writer) -> None:
+        w.u32(self.ticket_lifetime).u32(self.ticket_age_add)
         w.vec(1, self.ticket_nonce).vec(2, self.ticket)
-        return w.raw(encode_extensions(self.extensions)).getvalue()
+        write_extensions(w, self.extensions)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            lifetime = r.u32("ticket_lifetime")
-            age_add = r.u32("ticket_age_add")
-            nonce = r.vec(1, "ticket_nonce", 0, 255)
-            ticket = r.vec(2, "ticket", 1, U16_MAX)
-            return cls(lifetime, age_add, nonce, ticket, decode_extensions(r, HandshakeType.NEW_SESSION_TICKET))
+    def read_body(cls, r: Reader) -> Self:
+        lifetime = r.u32("ticket_lifetime")
+        age_add = r.u32("ticket_age_add")
+        nonce = r.vec(1, "ticket_nonce", 0, 255)
+        ticket = r.vec(2, "ticket", 1, U16_MAX)
+        return cls(lifetime, age_add, nonce, ticket, decode_extensions(r, HandshakeType.NEW_SESSION_TICKET))
 
 
 @dataclass(frozen=True)
@@ -409,13 +413,12 @@ class KeyUpdate(HandshakeMessage):
 
     request_update: KeyUpdateRequest
 
-    def encode_body(self) -> bytes:
-        return Writer().u8(self.request_update).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.u8(self.request_update)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            return cls(KeyUpdateRequest(r.u8("request_update")))
+    def read_body(cls, r: Reader) -> Self:
+        return cls(KeyUpdateRequest(r.u8("request_update")))
 
 
 @dataclass(frozen=True)
@@ -426,12 +429,12 @@ class MessageHash(HandshakeMessage):
 
     digest: bytes
 
-    def encode_body(self) -> bytes:
-        return self.digest
+    def write_body(self, w: Writer) -> None:
+        w.raw(self.digest)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        return cls(bytes(data))
+    def read_body(cls, r: Reader) -> Self:
+        return cls(r.rest())
 
 
 # TLS 1.2-only messages: in wire/_messages12.py (which imports the base above; hence here, not at the top)
@@ -485,35 +488,23 @@ MESSAGE_CLASSES: tuple[tuple[type[HandshakeMessage], HandshakeType, tuple[Protoc
 #: unexpected_message (RFC 8446 section 5: "If a TLS implementation receives an unexpected record type ... it MUST
 #: terminate the connection with an unexpected_message alert"; likewise section 4 for message types it does not
 #: expect).
-MESSAGE_DECODERS: dict[tuple[HandshakeType, ProtocolVersion], type[HandshakeMessage]] = {}
-
-
-def _register_messages() -> None:
-    for cls, msg_type, versions in MESSAGE_CLASSES:
-        cls.msg_type = msg_type
-        for version in versions:
-            MESSAGE_DECODERS[(msg_type, version)] = cls
-
-
-_register_messages()
+MESSAGE_DECODERS: dict[tuple[HandshakeType, ProtocolVersion], type[HandshakeMessage]] = dispatch_table(
+    MESSAGE_CLASSES, "msg_type"
+)
 
 #: TLS 1.2 key exchange messages, by ``(msg_type, key exchange method)``: their format depends on the
 #: negotiated cipher suite's key exchange (RFC 5246 section 7.4.3, 7.4.7; RFC 8422 section 5.4, 5.7).
 #: RSA key exchange has no ServerKeyExchange (RFC 5246 section 7.4.3: "It is not legal to send the server
 #: key exchange message for the following key exchange methods: RSA, ..."), so that pair is not listed.
-#: Filled by :func:`key_exchange_message` (DHE: wire/messages_dhe.py).
-KEY_EXCHANGE_DECODERS: dict[tuple[HandshakeType, KeyExchangeMethod], type[HandshakeMessage]] = {}
-
-
-def key_exchange_message(cls: type[HandshakeMessage], msg_type: HandshakeType, method: KeyExchangeMethod) -> None:
-    """Give ``cls`` its ``msg_type`` and list it in :data:`KEY_EXCHANGE_DECODERS` for ``method``."""
-    cls.msg_type = msg_type
-    KEY_EXCHANGE_DECODERS[(msg_type, method)] = cls
-
-
-key_exchange_message(ServerKeyExchangeEcdhe, HandshakeType.SERVER_KEY_EXCHANGE, "ECDHE")
-key_exchange_message(ClientKeyExchangeEcdhe, HandshakeType.CLIENT_KEY_EXCHANGE, "ECDHE")
-key_exchange_message(ClientKeyExchangeRsa, HandshakeType.CLIENT_KEY_EXCHANGE, "RSA")
+#: wire/messages_dhe.py adds the DHE pair.
+KEY_EXCHANGE_DECODERS: dict[tuple[HandshakeType, KeyExchangeMethod], type[HandshakeMessage]] = dispatch_table(
+    (
+        (ServerKeyExchangeEcdhe, HandshakeType.SERVER_KEY_EXCHANGE, ("ECDHE",)),
+        (ClientKeyExchangeEcdhe, HandshakeType.CLIENT_KEY_EXCHANGE, ("ECDHE",)),
+        (ClientKeyExchangeRsa, HandshakeType.CLIENT_KEY_EXCHANGE, ("RSA",)),
+    ),
+    "msg_type",
+)
 
 _KEY_EXCHANGE_TYPES = (HandshakeType.SERVER_KEY_EXCHANGE, HandshakeType.CLIENT_KEY_EXCHANGE)
 

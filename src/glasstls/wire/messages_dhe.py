@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Self
 
-from glasstls.wire.codec import Writer
+from glasstls.wire.codec import Reader, Writer
 from glasstls.wire.enums import HandshakeType, SignatureScheme
-from glasstls.wire.messages import U16_MAX, HandshakeMessage, _reader, key_exchange_message, read_digitally_signed
+from glasstls.wire.extensions import dispatch_table
+from glasstls.wire.messages import KEY_EXCHANGE_DECODERS, U16_MAX, HandshakeMessage, read_digitally_signed
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,15 @@ class ServerKeyExchangeDhe(HandshakeMessage):
         """The ServerDHParams encoding, which the signature covers (RFC 5246 section 7.4.3)."""
         return Writer().vec(2, self.p).vec(2, self.g).vec(2, self.public).getvalue()
 
-    def encode_body(self) -> bytes:
-        return Writer().raw(self.params_bytes()).u16(self.signature_scheme).vec(2, self.signature).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.raw(self.params_bytes()).u16(self.signature_scheme).vec(2, self.signature)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            p = r.vec(2, "dh_p", 1, U16_MAX)
-            g = r.vec(2, "dh_g", 1, U16_MAX)
-            public = r.vec(2, "dh_Ys", 1, U16_MAX)
-            return cls(p, g, public, *read_digitally_signed(r))
+    def read_body(cls, r: Reader) -> Self:
+        p = r.vec(2, "dh_p", 1, U16_MAX)
+        g = r.vec(2, "dh_g", 1, U16_MAX)
+        public = r.vec(2, "dh_Ys", 1, U16_MAX)
+        return cls(p, g, public, *read_digitally_signed(r))
 
 
 @dataclass(frozen=True)
@@ -56,16 +56,22 @@ class ClientKeyExchangeDhe(HandshakeMessage):
 
     public: bytes
 
-    def encode_body(self) -> bytes:
-        return Writer().vec(2, self.public).getvalue()
+    def write_body(self, w: Writer) -> None:
+        w.vec(2, self.public)
 
     @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        with _reader(cls, data) as r:
-            return cls(r.vec(2, "dh_Yc", 1, U16_MAX))
+    def read_body(cls, r: Reader) -> Self:
+        return cls(r.vec(2, "dh_Yc", 1, U16_MAX))
 
 
-key_exchange_message(ServerKeyExchangeDhe, HandshakeType.SERVER_KEY_EXCHANGE, "DHE")
-key_exchange_message(ClientKeyExchangeDhe, HandshakeType.CLIENT_KEY_EXCHANGE, "DHE")
+KEY_EXCHANGE_DECODERS.update(
+    dispatch_table(
+        (
+            (ServerKeyExchangeDhe, HandshakeType.SERVER_KEY_EXCHANGE, ("DHE",)),
+            (ClientKeyExchangeDhe, HandshakeType.CLIENT_KEY_EXCHANGE, ("DHE",)),
+        ),
+        "msg_type",
+    )
+)
 
 __all__ = ["ClientKeyExchangeDhe", "ServerKeyExchangeDhe"]
