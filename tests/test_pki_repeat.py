@@ -94,3 +94,15 @@ def test_report_times_are_utc_iso_8601_to_the_second() -> None:
     assert _when(datetime(2026, 1, 15, 12, 0, 0, 999999, tzinfo=UTC)) == "2026-01-15 12:00:00 UTC"
     assert _when(datetime(2026, 1, 15, 1, 2, 3, tzinfo=timezone(timedelta(hours=5)))) == "2026-01-14 20:02:03 UTC"
     assert _when(datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC)) == "0999-01-02 03:04:05 UTC"
+
+
+def test_a_certificates_subject_text_is_formatted_once(pki: TestPKI) -> None:
+    """The trace names the server's chain (client) and the certificate chosen (server) on every handshake; the
+    RFC 4514 text of a certificate object's subject is made once."""
+    from glasstls.crypto.keys import certificate_subject
+
+    leaf, intermediate = (load_der_certificate(der) for der in pki.server_ecdsa.chain_der())
+    first = certificate_subject(leaf)
+    assert first == leaf.subject.rfc4514_string() and "CN=" in first
+    assert certificate_subject(leaf) is first
+    assert certificate_subject(intermediate) == intermediate.subject.rfc4514_string() != first

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from glasstls.config import ClientConfig, ServerConfig
-from glasstls.crypto.keys import PublicKey
+from glasstls.crypto.keys import PublicKey, certificate_subject
 from glasstls.errors import CertificateRequired
 from glasstls.handshake.base import Actions, ServerCertVerified, cert_verified, parse_peer_chain
 from glasstls.pki.profile import verification_profile
@@ -131,7 +131,7 @@ def verify_server(
 
 def trace_server_chain(chain: Sequence[x509.Certificate], step: str, actions: Actions) -> None:
     """The server's chain in the trace, leaf first (RFC 8446 section 4.4.2, RFC 5246 section 7.4.2)."""
-    subjects = [c.subject.rfc4514_string() for c in chain]
+    subjects = [certificate_subject(c) for c in chain]
     actions.trace(
         "info",
         step,

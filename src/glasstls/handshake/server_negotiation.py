@@ -26,6 +26,7 @@ from typing import cast
 
 from glasstls.config import CertificateChain, ServerConfig
 from glasstls.crypto import key_schedule as ks
+from glasstls.crypto.keys import certificate_subject
 from glasstls.crypto.suites import TLS13_SUITES, Tls13CipherSuite
 from glasstls.crypto.transcript import Transcript
 from glasstls.errors import (
@@ -253,7 +254,7 @@ class ExpectClientHello(State):
         actions.trace(
             "choice",
             step,
-            f"will authenticate with {chain.leaf.subject.rfc4514_string()} using {scheme}",
+            f"will authenticate with {certificate_subject(chain.leaf)} using {scheme}",
             {"server_name": server_name},
         )
         return chain, scheme
