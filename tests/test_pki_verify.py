@@ -163,13 +163,14 @@ def test_naive_time_is_utc(pki: TestPKI, trust: TrustStore) -> None:
 # -- the proof object --------------------------------------------------------------------------------------
 
 
-def test_verified_chain_cannot_be_constructed_directly(pki: TestPKI) -> None:
+def test_verified_chain_cannot_be_constructed_directly(pki: TestPKI, trust: TrustStore) -> None:
+    report = verify_server_chain(pki.server_ecdsa.chain_der(), server_name="localhost", trust=trust, at=NOW).report
     with pytest.raises(UsageError):
         VerifiedChain(chain=(pki.server_ecdsa.certificate,), checks=(), trust_source="forged", server_name="localhost")
     with pytest.raises(UsageError):
         VerifiedChain()
     with pytest.raises(UsageError):
-        VerifiedChain._make(object(), chain=(), checks=(), trust_source="x", server_name=None)
+        VerifiedChain(object(), report)  # a genuine report, but not the token only pki.verify holds
 
 
 def test_verified_chain_cannot_be_altered(pki: TestPKI, trust: TrustStore) -> None:

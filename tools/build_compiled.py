@@ -42,19 +42,6 @@ LEFT_PURE = {
     # The open IntEnum (pseudo-members made with int.__new__, a __getattr__ hidden from mypy in the class
     # body): Enum machinery mypyc does not compile, and lookups go through codec.member_lookup anyway.
     "wire/enums.py",
-    # An attribute named ``_thread`` becomes the C struct field ``__thread``, a gcc keyword (a mypyc bug, mypy
-    # 2.4): renaming it would let the module compile.
-    "wire/spans.py",
-    # The error tree gives each error its alert as a class attribute over TLSError's instance attribute: mypyc
-    # does not apply class-body defaults in subclasses of a builtin base (Exception), so ``.alert`` was missing.
-    "errors.py",
-    # Hand optimisations that write the instance dict (CertificateChain.der_chain's cache, TraceEvent's
-    # __init__): compiled classes have no __dict__. Issue 17's step 5 (measure, then remove or keep).
-    "config.py",
-    "trace/events.py",
-    # VerifiedChain, the proof object, is made with object.__new__ past its refusing __init__: not for a
-    # compiled class. The chain report is made once per handshake: little to gain.
-    "pki/report.py",
     # Data tables only (IANA names, looked up for printing): nothing to gain.
     "wire/iana.py",
     # The test PKI generator: tests and the demo only.

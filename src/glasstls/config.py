@@ -87,12 +87,9 @@ class CertificateChain:
         return self.certificates[0]
 
     def der_chain(self) -> tuple[bytes, ...]:
-        """The DER of each certificate, leaf first (what a Certificate message carries): encoded once, since a
-        server sends the same chain on every connection (kept in the instance dict; the fields are frozen)."""
-        cached: tuple[bytes, ...] | None = self.__dict__.get("_der_chain")
-        if cached is None:
-            cached = self.__dict__["_der_chain"] = tuple(certificate_der(c) for c in self.certificates)
-        return cached
+        """The DER of each certificate, leaf first (what a Certificate message carries; each certificate is
+        encoded once, see ``certificate_der``)."""
+        return tuple(certificate_der(c) for c in self.certificates)
 
 
 RevocationPolicy = Literal["off", "soft-fail", "hard-fail"]

@@ -219,10 +219,10 @@ class _Connection(ConnectionActions):
         except TLSError as exc:
             self._fail(exc)
             raise
-        except Exception as exc:
-            err = InternalError(f"internal error: {type(exc).__name__}: {exc}")
+        except Exception as bug:
+            err = InternalError(f"internal error: {type(bug).__name__}: {bug}")
             self._fail(err)
-            raise err from exc
+            raise err from bug
 
     def receive_eof(self) -> None:
         """The transport reached end of stream."""

@@ -1,8 +1,8 @@
 """The one error tree, and the one error -> alert mapping (DESIGN rule 7).
 
-Every failure caused by the peer, or by the network, is a :class:`TLSError`. Each subclass carries the
-alert that the connection sends when it raises (``alert``); the connection catches at its boundary, sends
-that fatal alert once, and every later call raises the same error again.
+Every failure caused by the peer, or by the network, is a :class:`TLSError`. Each subclass names the alert that
+the connection sends when it raises (``default_alert``: the error's ``alert`` unless the raiser gave another); the
+connection catches at its boundary, sends that fatal alert once, and every later call raises the same error again.
 
 Errors made by the *caller* (calling ``send_data`` before the handshake, an invalid config) are a separate
 tree, :class:`UsageError` and :class:`ConfigError`, because they are bugs in the program, not in the peer.
@@ -14,7 +14,7 @@ it* (``hint``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import ClassVar, Literal, get_args
 
 from glasstls.wire.enums import AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme
 
@@ -84,12 +84,12 @@ class TLSError(Exception):
     ``step``: the step that failed, e.g. ``"ServerHello"``, ``"certificate verification"``, ``"record layer"``.
     ``reason``: what was wrong, in plain words.
     ``hint``: what might fix it, when there is something to say.
-    ``alert``: the alert sent to the peer (``None``: none is sent, e.g. the peer's own alert).
+    ``alert``: the alert sent to the peer (``None``: none is sent, e.g. the peer's own alert): the one given, else
+    the class's ``default_alert``.
     """
 
-    alert: AlertDescription | None = AlertDescription.INTERNAL_ERROR
-    #: What was configured and offered when it failed: set by the connection that failed (see FailureContext).
-    context: FailureContext | None = None
+    #: The alert each class of error stands for (set by each subclass).
+    default_alert: ClassVar[AlertDescription | None] = AlertDescription.INTERNAL_ERROR
 
     def __init__(
         self,
@@ -103,8 +103,9 @@ class TLSError(Exception):
         self.reason = reason
         self.step = step
         self.hint = hint
-        if alert is not None:
-            self.alert = alert
+        self.alert = alert if alert is not None else self.default_alert
+        #: What was configured and offered when it failed: set by the connection that failed (see FailureContext).
+        self.context: FailureContext | None = None
 
     def with_step(self, step: str) -> TLSError:
         """Fill in the step when the raiser did not know it (decoders do not); returns self."""
@@ -122,7 +123,7 @@ class TLSError(Exception):
 class DecodeError(TLSError):
     """A message or record could not be parsed (RFC 8446 section 6.2: decode_error)."""
 
-    alert = AlertDescription.DECODE_ERROR
+    default_alert = AlertDescription.DECODE_ERROR
 
 
 class NotTls(DecodeError):
@@ -131,67 +132,67 @@ class NotTls(DecodeError):
 
 
 class UnexpectedMessage(TLSError):
-    alert = AlertDescription.UNEXPECTED_MESSAGE
+    default_alert = AlertDescription.UNEXPECTED_MESSAGE
 
 
 class BadRecordMac(TLSError):
-    alert = AlertDescription.BAD_RECORD_MAC
+    default_alert = AlertDescription.BAD_RECORD_MAC
 
 
 class RecordOverflow(TLSError):
-    alert = AlertDescription.RECORD_OVERFLOW
+    default_alert = AlertDescription.RECORD_OVERFLOW
 
 
 class HandshakeFailure(TLSError):
-    alert = AlertDescription.HANDSHAKE_FAILURE
+    default_alert = AlertDescription.HANDSHAKE_FAILURE
 
 
 class IllegalParameter(TLSError):
-    alert = AlertDescription.ILLEGAL_PARAMETER
+    default_alert = AlertDescription.ILLEGAL_PARAMETER
 
 
 class DecryptError(TLSError):
-    alert = AlertDescription.DECRYPT_ERROR
+    default_alert = AlertDescription.DECRYPT_ERROR
 
 
 class ProtocolVersionError(TLSError):
-    alert = AlertDescription.PROTOCOL_VERSION
+    default_alert = AlertDescription.PROTOCOL_VERSION
 
 
 class InsufficientSecurity(TLSError):
-    alert = AlertDescription.INSUFFICIENT_SECURITY
+    default_alert = AlertDescription.INSUFFICIENT_SECURITY
 
 
 class InappropriateFallback(TLSError):
-    alert = AlertDescription.INAPPROPRIATE_FALLBACK
+    default_alert = AlertDescription.INAPPROPRIATE_FALLBACK
 
 
 class InternalError(TLSError):
-    alert = AlertDescription.INTERNAL_ERROR
+    default_alert = AlertDescription.INTERNAL_ERROR
 
 
 class MissingExtension(TLSError):
-    alert = AlertDescription.MISSING_EXTENSION
+    default_alert = AlertDescription.MISSING_EXTENSION
 
 
 class UnsupportedExtension(TLSError):
-    alert = AlertDescription.UNSUPPORTED_EXTENSION
+    default_alert = AlertDescription.UNSUPPORTED_EXTENSION
 
 
 class UnrecognizedName(TLSError):
-    alert = AlertDescription.UNRECOGNIZED_NAME
+    default_alert = AlertDescription.UNRECOGNIZED_NAME
 
 
 class NoApplicationProtocol(TLSError):
-    alert = AlertDescription.NO_APPLICATION_PROTOCOL
+    default_alert = AlertDescription.NO_APPLICATION_PROTOCOL
 
 
 class NoRenegotiation(TLSError):
-    alert = AlertDescription.NO_RENEGOTIATION
+    default_alert = AlertDescription.NO_RENEGOTIATION
 
 
 class UnknownPskIdentity(TLSError):
-    alert = AlertDescription.UNKNOWN_PSK_IDENTITY
+    default_alert = AlertDescription.UNKNOWN_PSK_IDENTITY
 
 
 #: What went wrong with a certificate, for programs (``CertificateError.kind``). The values are the keys of the
@@ -237,7 +238,7 @@ class CertificateError(TLSError):
     """Base of the certificate failures; ``check`` names the verification check that failed, ``kind`` what
     went wrong, for programs (:data:`CertificateKind`; derived from ``check`` and the class when not given)."""
 
-    alert = AlertDescription.BAD_CERTIFICATE
+    default_alert = AlertDescription.BAD_CERTIFICATE
 
     def __init__(
         self,
@@ -276,37 +277,37 @@ class CertificateError(TLSError):
 
 
 class BadCertificate(CertificateError):
-    alert = AlertDescription.BAD_CERTIFICATE
+    default_alert = AlertDescription.BAD_CERTIFICATE
 
 
 class UnsupportedCertificate(CertificateError):
-    alert = AlertDescription.UNSUPPORTED_CERTIFICATE
+    default_alert = AlertDescription.UNSUPPORTED_CERTIFICATE
 
 
 class CertificateRevoked(CertificateError):
-    alert = AlertDescription.CERTIFICATE_REVOKED
+    default_alert = AlertDescription.CERTIFICATE_REVOKED
 
 
 class CertificateExpired(CertificateError):
-    alert = AlertDescription.CERTIFICATE_EXPIRED
+    default_alert = AlertDescription.CERTIFICATE_EXPIRED
 
 
 class CertificateUnknown(CertificateError):
-    alert = AlertDescription.CERTIFICATE_UNKNOWN
+    default_alert = AlertDescription.CERTIFICATE_UNKNOWN
 
 
 class UnknownCA(CertificateError):
-    alert = AlertDescription.UNKNOWN_CA
+    default_alert = AlertDescription.UNKNOWN_CA
 
 
 class CertificateRequired(CertificateError):
-    alert = AlertDescription.CERTIFICATE_REQUIRED
+    default_alert = AlertDescription.CERTIFICATE_REQUIRED
 
 
 class BadCertificateStatusResponse(CertificateError):
     """The peer stapled an OCSP response that cannot be used (RFC 6066 section 8, RFC 8446 section 6.2)."""
 
-    alert = AlertDescription.BAD_CERTIFICATE_STATUS_RESPONSE
+    default_alert = AlertDescription.BAD_CERTIFICATE_STATUS_RESPONSE
 
 
 _KIND_BY_CLASS: tuple[tuple[type[CertificateError], CertificateKind], ...] = (
@@ -321,7 +322,7 @@ _KIND_BY_CLASS: tuple[tuple[type[CertificateError], CertificateKind], ...] = (
 class AlertReceived(TLSError):
     """The peer sent a fatal alert (or an unexpected warning). We send nothing back."""
 
-    alert = None
+    default_alert = None
 
     def __init__(self, description: AlertDescription, *, step: str | None = None) -> None:
         super().__init__(f"the peer sent a fatal alert: {description}", step=step)
@@ -331,7 +332,7 @@ class AlertReceived(TLSError):
 class ConnectionLost(TLSError):
     """The transport ended (EOF) where the protocol does not allow it (mid-handshake, no close_notify)."""
 
-    alert = None
+    default_alert = None
 
 
 class LimitExceeded(ConnectionLost):
@@ -343,14 +344,14 @@ class StartTLSRefused(TLSError):
     """The peer refused the plain-text upgrade to TLS (SMTP 454, IMAP NO, POP3 -ERR, PostgreSQL 'N'...): TLS never
     began, so no alert (glasstls.starttls)."""
 
-    alert = None
+    default_alert = None
 
 
 class StartTLSFailed(TLSError):
     """The plain-text part before TLS went wrong: the peer does not speak the protocol, sent too much, or sent
     bytes after the upgrade was agreed (glasstls.starttls). No alert: TLS never began."""
 
-    alert = None
+    default_alert = None
 
 
 class UsageError(Exception):

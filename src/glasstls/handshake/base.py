@@ -455,8 +455,8 @@ def parse_peer_chain(
             raise BadCertificate(f"the {peer}'s {what} cannot be parsed: {e}", step=step, check="parse") from None
     try:
         key = public_key_of(chain[0])
-    except UnsupportedCertificate as e:
-        raise UnsupportedCertificate(e.reason, step=step, check="key type") from None
+    except UnsupportedCertificate as unusable:
+        raise UnsupportedCertificate(unusable.reason, step=step, check="key type") from None
     return tuple(chain), key
 
 

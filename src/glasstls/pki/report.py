@@ -304,31 +304,18 @@ class VerifiedChain:
     server_name: str | None
     report: ChainReport | None
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        raise UsageError(
-            "VerifiedChain is a proof object: only verify_server_chain() and verify_client_chain() make one"
-        )
-
-    @classmethod
-    def _make(
-        cls,
-        token: object,
-        *,
-        chain: tuple[x509.Certificate, ...],
-        checks: tuple[CheckResult, ...],
-        trust_source: str,
-        server_name: str | None,
-        report: ChainReport | None = None,
-    ) -> VerifiedChain:
-        if token is not _PROOF_TOKEN:
-            raise UsageError("VerifiedChain can only be made by glasstls.pki.verify")
-        proof = object.__new__(cls)
-        object.__setattr__(proof, "chain", chain)
-        object.__setattr__(proof, "checks", checks)
-        object.__setattr__(proof, "trust_source", trust_source)
-        object.__setattr__(proof, "server_name", server_name)
-        object.__setattr__(proof, "report", report)
-        return proof
+    def __init__(self, token: object = None, report: ChainReport | None = None, **fields: object) -> None:
+        """Made by ``pki.verify`` alone, from the report of a chain that passed every check: any other call (the
+        fields given one by one, ``dataclasses.replace``) is refused."""
+        if token is not _PROOF_TOKEN or report is None or fields:
+            raise UsageError(
+                "VerifiedChain is a proof object: only verify_server_chain() and verify_client_chain() make one"
+            )
+        object.__setattr__(self, "chain", report.chain)
+        object.__setattr__(self, "checks", report.checks)
+        object.__setattr__(self, "trust_source", report.trust_source)
+        object.__setattr__(self, "server_name", report.server_name)
+        object.__setattr__(self, "report", report)
 
     @property
     def leaf(self) -> x509.Certificate:

@@ -565,8 +565,8 @@ def _explain(
     if identity is not None:
         try:
             verifier = builder.build_server_verifier(identity.to_subject())
-        except ValueError as exc:  # the caller's name, not the peer's fault
-            raise ConfigError(f"server name {server_name!r} cannot be verified: {exc}") from exc
+        except ValueError as bad_name:  # the caller's name, not the peer's fault
+            raise ConfigError(f"server name {server_name!r} cannot be verified: {bad_name}") from bad_name
     try:
         if role == "server":
             if verifier is None:
@@ -577,8 +577,8 @@ def _explain(
                 chain = verifier.verify(leaf, intermediates)
         else:
             chain = _client_policies(builder).build_client_verifier().verify(leaf, intermediates).chain
-    except (VerificationError, ValueError) as exc:
-        return _failure_report(certs, intermediates, ctx, str(exc), exc, revocation)
+    except (VerificationError, ValueError) as refusal:
+        return _failure_report(certs, intermediates, ctx, str(refusal), refusal, revocation)
     verified = tuple(chain)
     checks = _success_report(verified, ctx, len(certs))
     identity_error = None
@@ -690,14 +690,7 @@ def _verify_server_without_name(
 def _proof(report: ChainReport) -> VerifiedChain:
     if report.error is not None:
         raise report.error
-    return VerifiedChain._make(
-        _PROOF_TOKEN,
-        chain=report.chain,
-        checks=report.checks,
-        trust_source=report.trust_source,
-        server_name=report.server_name,
-        report=report,
-    )
+    return VerifiedChain(_PROOF_TOKEN, report)
 
 
 def verify_server_chain(

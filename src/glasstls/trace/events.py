@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 TraceKind = Literal[
@@ -54,13 +55,11 @@ class LazyDetails(Mapping[str, object]):
         return repr(dict(self._get()))
 
 
-_NO_DETAILS: Mapping[str, object] = {}
-#: "No details": TraceEvent replaces it with a dict of the event's own, so it can be passed around (and kept
-#: in actions) instead of making an empty dict for every step.
-NO_DETAILS = _NO_DETAILS
+#: "No details": one empty, read-only mapping that every step without details shares (no dict made per step).
+NO_DETAILS: Mapping[str, object] = MappingProxyType({})
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class TraceEvent:
     """One step. ``time``: when the step's work began, in seconds since the connection object was created
     (the injected clock, ``config.monotonic``); ``duration``: the step's own work, in seconds. A side's steps
@@ -76,32 +75,6 @@ class TraceEvent:
     details: Mapping[str, object] = field(default_factory=dict)
     ok: bool | None = None  # for kind == "check": the outcome
     duration: float = 0.0
-
-    def __init__(
-        self,
-        seq: int,
-        time: float,
-        side: Literal["client", "server"],
-        kind: TraceKind,
-        step: str,
-        summary: str,
-        details: Mapping[str, object] = _NO_DETAILS,
-        ok: bool | None = None,
-        duration: float = 0.0,
-    ) -> None:
-        # The dataclass __init__ of a frozen class sets each field through object.__setattr__; a connection
-        # makes dozens of these per handshake, so the fields go into the instance dict in one call.
-        self.__dict__.update(
-            seq=seq,
-            time=time,
-            side=side,
-            kind=kind,
-            step=step,
-            summary=summary,
-            details={} if details is _NO_DETAILS else details,
-            ok=ok,
-            duration=duration,
-        )
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -11,7 +11,7 @@ import enum
 import sys
 from array import array
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from glasstls.errors import DecodeError
 
@@ -21,8 +21,22 @@ EnumT = TypeVar("EnumT", bound=enum.IntEnum)
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _LOOKUPS: dict[type[enum.IntEnum], Callable[[int], enum.IntEnum]] = {}
 #: Set only while wire/spans.py annotates a message (its recorder adopts each new Reader); None otherwise, so a
-#: Reader costs one global look-up more and its reads nothing (see glasstls.wire.spans).
+#: Reader costs one global look-up more and each read one test (see glasstls.wire.spans).
 _span_hook: Callable[[Reader], None] | None = None
+
+
+class ReadNotes(Protocol):
+    """What a recording Reader tells of each read (wire/spans.py's SpanRecorder): where in its data (``pos``),
+    which field, the value read."""
+
+    def scalar(self, reader: Reader, pos: int, length: int, field: str, value: int) -> None: ...
+
+    def block(self, reader: Reader, pos: int, field: str, value: bytes) -> None: ...
+
+    def vector(self, reader: Reader, pos: int, width: int, field: str, value: bytes) -> None: ...
+
+    def u16_items(self, reader: Reader, pos: int, width: int, field: str, item_field: str, values: list[int]) -> None:
+        ...
 
 
 def set_span_hook(hook: Callable[[Reader], None] | None) -> None:
@@ -61,13 +75,15 @@ class Reader:
     """Reads ``data`` front to back. ``what`` names the structure in error messages; it may be given as a
     zero-argument callable, called only when a message needs it (most reads never fail)."""
 
-    __slots__ = ("_base", "_data", "_end", "_pos", "_rec", "_what")  # _base, _rec: set only by wire/spans.py
+    __slots__ = ("_data", "_end", "_notes", "_pos", "_what")
 
     def __init__(self, data: bytes | bytearray | memoryview, what: str | Callable[[], str] = "message") -> None:
         self._data = data if type(data) is bytes else bytes(data)
         self._pos = 0
         self._end = len(self._data)
         self._what = what
+        #: Told of each read while wire/spans.py records (``record_into``); None otherwise.
+        self._notes: ReadNotes | None = None
         if _span_hook is not None:
             _span_hook(self)
 
@@ -77,6 +93,9 @@ class Reader:
         if not isinstance(what, str):
             what = self._what = what()
         return what
+
+    def record_into(self, notes: ReadNotes) -> None:
+        self._notes = notes
 
     @property
     def remaining(self) -> int:
@@ -98,23 +117,31 @@ class Reader:
 
     def uint(self, width: int, field: str) -> int:
         """A ``width``-byte unsigned integer, big-endian (RFC 8446 section 3.3)."""
-        return int.from_bytes(self._take(width, field), "big")
+        pos = self._pos
+        value = int.from_bytes(self._take(width, field), "big")
+        if self._notes is not None:
+            self._notes.scalar(self, pos, width, field, value)
+        return value
 
     def u8(self, field: str) -> int:
-        return int.from_bytes(self._take(1, field), "big")
+        return self.uint(1, field)
 
     def u16(self, field: str) -> int:
-        return int.from_bytes(self._take(2, field), "big")
+        return self.uint(2, field)
 
     def u24(self, field: str) -> int:
-        return int.from_bytes(self._take(3, field), "big")
+        return self.uint(3, field)
 
     def u32(self, field: str) -> int:
-        return int.from_bytes(self._take(4, field), "big")
+        return self.uint(4, field)
 
     def fixed(self, n: int, field: str) -> bytes:
         """Exactly ``n`` bytes (``opaque x[n]``)."""
-        return self._take(n, field)
+        pos = self._pos
+        value = self._take(n, field)
+        if self._notes is not None:
+            self._notes.block(self, pos, field, value)
+        return value
 
     def vec(self, width: int, field: str, min_len: int = 0, max_len: int | None = None) -> bytes:
         """``opaque x<min_len..max_len>`` with a ``width``-byte length prefix."""
@@ -127,7 +154,10 @@ class Reader:
             limit = (1 << (8 * width)) - 1 if max_len is None else max_len
             raise DecodeError(f"{self.what}: {field} length {n} outside <{min_len}..{limit}>")
         self._pos = start
-        return self._take(n, field)
+        value = self._take(n, field)
+        if self._notes is not None:
+            self._notes.vector(self, pos, width, field, value)
+        return value
 
     def sub(self, width: int, field: str, min_len: int = 0, max_len: int | None = None) -> Reader:
         """A bounded sub-reader over a length-prefixed block; the caller must ``finish()`` it."""
@@ -153,6 +183,7 @@ class Reader:
     ) -> list[int]:
         """A length-prefixed list of uint16 values (``uint16 x<min..max>``), read in one go: the same values
         and the same errors as ``list_of(width, field, lambda s: s.u16(item_field), ...)``."""
+        pos = self._pos
         data = self.vec(width, field, min_len, max_len)
         if len(data) & 1:
             # The last item is one byte short, as the item-by-item reader would find it.
@@ -160,10 +191,17 @@ class Reader:
         values = array("H", data)
         if _LITTLE_ENDIAN:
             values.byteswap()
-        return values.tolist()
+        items = values.tolist()
+        if self._notes is not None:
+            self._notes.u16_items(self, pos, width, field, item_field, items)
+        return items
 
     def rest(self) -> bytes:
-        return self._take(self.remaining, "rest")
+        pos = self._pos
+        value = self._take(self.remaining, "rest")
+        if self._notes is not None:
+            self._notes.block(self, pos, "rest", value)
+        return value
 
     def finish(self) -> None:
         if self._pos != self._end:

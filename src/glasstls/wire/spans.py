@@ -4,8 +4,9 @@ The page of a connection (glasstls.page) ties every byte to the field it encodes
 decoded objects (which would show what glasstls *would* send, not what was on the wire), :func:`annotate_message`
 decodes the raw bytes of a received or sent message a second time with the very decoders of ``wire/``, with a
 :class:`SpanRecorder` installed: every :class:`~glasstls.wire.codec.Reader` made during that pass is adopted
-(its class becomes :class:`SpanReader`, whose reads note the offset, length, field name and value of what they
-read). Outside such a pass the hook is ``None`` and a Reader costs one global look-up more, its reads nothing.
+(``Reader.record_into``: its reads then tell the recorder the offset, length, field name and value of what they
+read). Outside such a pass the hook is ``None``: a Reader costs one global look-up more and each read one test.
+The Reader itself reports its reads (no subclass swapped in): the compiled build (``make compiled``) annotates too.
 
 Offsets are absolute in the annotated buffer (the message with its 4-byte header): a sub-reader over a
 length-prefixed block learns its base offset from the bytes object the parent's read returned (looked up by
@@ -28,7 +29,7 @@ from glasstls.wire.enums import HandshakeType, ProtocolVersion
 from glasstls.wire.messages import Alert, KeyExchangeMethod, decode_handshake
 from glasstls.wire.sections import describe_value, section_for
 
-__all__ = ["Annotation", "Span", "SpanReader", "SpanRecorder", "annotate_alert", "annotate_message"]
+__all__ = ["Annotation", "Span", "SpanRecorder", "annotate_alert", "annotate_message"]
 
 #: Spans kept for one message: a 64 KiB Certificate of the most items a decoder accepts stays far below (each
 #: span is a read; the hello bounds of wire/limits.py cap the lists). Beyond it the rest is not annotated.
@@ -65,27 +66,27 @@ class Annotation:
 
 class SpanRecorder:
     """Collects the spans of one annotating pass (one thread: Readers made by other threads meanwhile are not
-    adopted)."""
+    adopted). Each adopted Reader tells it of its reads (``codec.ReadNotes``)."""
 
     def __init__(self) -> None:
         self.spans: list[Span] = []
-        self._thread = threading.get_ident()
+        self._owner_thread = threading.get_ident()
         # id(bytes) -> (the bytes, kept alive so the id stays theirs; their offset). Later entries win.
         self._offsets: dict[int, tuple[bytes, int]] = {}
+        # id(reader) -> (the reader, kept alive likewise; the offset of its data in the annotated buffer).
+        self._readers: dict[int, tuple[Reader, int]] = {}
 
     def register(self, data: bytes, offset: int) -> None:
         self._offsets[id(data)] = (data, offset)
 
     def adopt(self, reader: Reader) -> None:
-        if threading.get_ident() != self._thread:
+        if threading.get_ident() != self._owner_thread:
             return
         known = self._offsets.get(id(reader._data))
         if known is None or known[0] is not reader._data:
             return
-        reader.__class__ = SpanReader
-        assert isinstance(reader, SpanReader)
-        reader._base = known[1]
-        reader._rec = self
+        self._readers[id(reader)] = (reader, known[1])
+        reader.record_into(self)
 
     def add(self, reader: Reader, offset: int, length: int, name: str, value: object) -> None:
         if len(self.spans) >= MAX_SPANS_PER_MESSAGE:
@@ -93,79 +94,31 @@ class SpanRecorder:
         path = reader.what
         self.spans.append(Span(offset, length, name, describe_value(name, value), section_for(name, path), path))
 
+    # -- what an adopted Reader tells (codec.ReadNotes): ``pos`` is in the reader's data --------------------
 
-class SpanReader(Reader):
-    """A Reader whose reads are noted by its recorder (made only by :meth:`SpanRecorder.adopt`)."""
+    def _base(self, reader: Reader) -> int:
+        return self._readers[id(reader)][1]
 
-    __slots__ = ()
-    _base: int
-    _rec: SpanRecorder
+    def scalar(self, reader: Reader, pos: int, length: int, field: str, value: int) -> None:
+        self.add(reader, self._base(reader) + pos, length, field, value)
 
-    def _note(self, pos: int, length: int, name: str, value: object) -> None:
-        self._rec.add(self, self._base + pos, length, name, value)
+    def block(self, reader: Reader, pos: int, field: str, value: bytes) -> None:
+        at = self._base(reader) + pos
+        self.add(reader, at, len(value), field, value)
+        self.register(value, at)
 
-    def u8(self, field: str) -> int:
-        pos = self._pos
-        value = Reader.u8(self, field)
-        self._note(pos, 1, field, value)
-        return value
+    def vector(self, reader: Reader, pos: int, width: int, field: str, value: bytes) -> None:
+        at = self._base(reader) + pos
+        self.add(reader, at, width, f"{field} length", len(value))
+        self.add(reader, at + width, len(value), field, value)
+        self.register(value, at + width)
 
-    def u16(self, field: str) -> int:
-        pos = self._pos
-        value = Reader.u16(self, field)
-        self._note(pos, 2, field, value)
-        return value
-
-    def u24(self, field: str) -> int:
-        pos = self._pos
-        value = Reader.u24(self, field)
-        self._note(pos, 3, field, value)
-        return value
-
-    def u32(self, field: str) -> int:
-        pos = self._pos
-        value = Reader.u32(self, field)
-        self._note(pos, 4, field, value)
-        return value
-
-    def uint(self, width: int, field: str) -> int:
-        pos = self._pos
-        value = Reader.uint(self, width, field)
-        self._note(pos, width, field, value)
-        return value
-
-    def fixed(self, n: int, field: str) -> bytes:
-        pos = self._pos
-        value = Reader.fixed(self, n, field)
-        self._note(pos, n, field, value)
-        self._rec.register(value, self._base + pos)
-        return value
-
-    def rest(self) -> bytes:
-        pos = self._pos
-        value = Reader.rest(self)
-        self._note(pos, len(value), "rest", value)
-        self._rec.register(value, self._base + pos)
-        return value
-
-    def vec(self, width: int, field: str, min_len: int = 0, max_len: int | None = None) -> bytes:
-        pos = self._pos
-        value = Reader.vec(self, width, field, min_len, max_len)
-        self._note(pos, width, f"{field} length", len(value))
-        self._note(pos + width, len(value), field, value)
-        self._rec.register(value, self._base + pos + width)
-        return value
-
-    def u16_list(
-        self, width: int, field: str, item_field: str, min_len: int = 0, max_len: int | None = None
-    ) -> list[int]:
-        pos = self._pos
-        values = Reader.u16_list(self, width, field, item_field, min_len, max_len)
-        self._note(pos, width, f"{field} length", 2 * len(values))
-        self._note(pos + width, 2 * len(values), field, f"{len(values)} items")
+    def u16_items(self, reader: Reader, pos: int, width: int, field: str, item_field: str, values: list[int]) -> None:
+        at = self._base(reader) + pos
+        self.add(reader, at, width, f"{field} length", 2 * len(values))
+        self.add(reader, at + width, 2 * len(values), field, f"{len(values)} items")
         for i, value in enumerate(values):
-            self._note(pos + width + 2 * i, 2, item_field, value)
-        return values
+            self.add(reader, at + width + 2 * i, 2, item_field, value)
 
 
 @contextmanager
