@@ -4,7 +4,8 @@ The pure-Python package in ``src/`` stays the reference: it is what ``pip instal
 tests first, and nothing here writes into ``src/``. This script copies ``src/glasstls`` to
 ``build/compiled/glasstls`` and compiles the protocol core there, in place, with mypyc (C extensions beside
 the copied sources; the modules left out stay Python). ``--check`` runs mypyc's checks only (no C compiler;
-the test suite runs it so that the core stays compilable). Use the build by putting it first on the path::
+the test suite runs it so that the core stays compilable). ``--verify`` (with the build first on the path) checks
+that every compiled module is imported from its C extension. Use the build by putting it first on the path::
 
     PYTHONPATH=build/compiled .venv/bin/python -m glasstls ...     # or: make test-compiled, make bench
 
@@ -86,14 +87,34 @@ def check(build: Path) -> int:
     return 0
 
 
+def verify() -> int:
+    """0 when every module of the compiled build is imported from its C extension (run with the build first on
+    the path, ``PYTHONPATH=build/compiled``): a test run against the build must not fall back on ``src/``."""
+    import importlib
+
+    pure = []
+    for rel in sources(SOURCE.parent):
+        name = rel.removesuffix(".py").replace("/", ".")
+        path = importlib.import_module(name).__file__ or ""
+        if not path.endswith(".so"):
+            pure.append(f"{name} ({path})")
+    if pure:
+        print("not compiled:", *pure, sep="\n  ", file=sys.stderr)
+        return 1
+    print(f"the {len(sources(SOURCE.parent))} modules of the compiled build are imported compiled")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--verify"]:
+        return verify()
     if argv == ["--check"]:
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="glasstls-mypyc-") as tmp:
             return check(Path(tmp))
     if argv:
-        print("usage: build_compiled.py [--check]", file=sys.stderr)
+        print("usage: build_compiled.py [--check | --verify]", file=sys.stderr)
         return 2
     from mypyc.build import mypycify  # mypy ships mypyc (the test extra installs it)
     from setuptools import setup

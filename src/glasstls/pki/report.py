@@ -317,6 +317,12 @@ class VerifiedChain:
         object.__setattr__(self, "server_name", report.server_name)
         object.__setattr__(self, "report", report)
 
+    def __copy__(self) -> VerifiedChain:
+        return self  # immutable, and made only by pki.verify: a copy is the proof itself
+
+    def __deepcopy__(self, memo: dict[int, object]) -> VerifiedChain:
+        return self
+
     @property
     def leaf(self) -> x509.Certificate:
         return self.chain[0]

@@ -12,13 +12,13 @@ a strict parser refuses) and counted in ``source``.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import re
 import ssl
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
@@ -125,12 +125,18 @@ class TrustStore:
     #: The identities of the anchor objects (the store holds them, so the ids stay theirs): the same objects
     #: come back from path building, and are found without encoding them.
     _ids: frozenset[int] = field(init=False, repr=False, compare=False)
+    # Made on first use and kept (fingerprint, to_store): fields set once, not cached_property, which needs an
+    # instance __dict__ (a compiled class has none: it would build the Store again on every verification).
+    _fingerprint: str | None = field(init=False, repr=False, compare=False)
+    _store: Store | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.certificates:
             raise ConfigError(f"the trust store from {self.source} holds no certificates")
         object.__setattr__(self, "_der", frozenset(certificate_der(c) for c in self.certificates))
         object.__setattr__(self, "_ids", frozenset(id(c) for c in self.certificates))
+        object.__setattr__(self, "_fingerprint", None)
+        object.__setattr__(self, "_store", None)
 
     # -- constructors ------------------------------------------------------------------------------------
 
@@ -212,7 +218,8 @@ class TrustStore:
     def certifi(cls) -> TrustStore:
         """Mozilla's CA bundle as packaged by ``certifi`` (imported only when asked for)."""
         try:
-            import certifi  # type: ignore[import-not-found,unused-ignore]
+            # Looked up in sys.modules each time (a compiled ``import`` statement keeps the module it found once).
+            certifi = importlib.import_module("certifi")
         except ImportError as exc:
             raise ConfigError("the certifi package is not installed (pip install certifi)") from exc
         path = str(certifi.where())
@@ -238,16 +245,20 @@ class TrustStore:
         """The anchors whose subject is ``name`` (candidate issuers of a certificate issued by ``name``)."""
         return tuple(c for c in self.certificates if c.subject == name)
 
-    @cached_property
+    @property
     def fingerprint(self) -> str:
         """SHA-256 over the anchors' DER, sorted: two stores with the same anchors have the same fingerprint,
         whatever their ``source`` (what a resumed session records as "verified against", issue 9)."""
-        return hashlib.sha256(b"".join(sorted(self._der))).hexdigest()
-
-    @cached_property
-    def _store(self) -> Store:
-        return Store(list(self.certificates))
+        fingerprint = self._fingerprint
+        if fingerprint is None:
+            fingerprint = hashlib.sha256(b"".join(sorted(self._der))).hexdigest()
+            object.__setattr__(self, "_fingerprint", fingerprint)
+        return fingerprint
 
     def to_store(self) -> Store:
-        """The anchors as a ``cryptography.x509.verification.Store`` (built once, then cached)."""
-        return self._store
+        """The anchors as a ``cryptography.x509.verification.Store`` (built once, then kept)."""
+        store = self._store
+        if store is None:
+            store = Store(list(self.certificates))
+            object.__setattr__(self, "_store", store)
+        return store
