@@ -1,9 +1,5 @@
 """The TLS 1.2-only handshake messages (RFC 5246 section 7.4, RFC 8422 section 5, RFC 5077 section 3.3, RFC 6066
-section 8), moved out of :mod:`glasstls.wire.messages` (the house limit of 800 lines) unchanged.
-
-Import them from :mod:`glasstls.wire.messages`, which re-exports them and lists them in its dispatch tables: this
-module imports the message base from there, so importing it first is a circular import.
-"""
+section 8). :mod:`glasstls.wire.messages` re-exports them and gives each its msg_type in its dispatch tables."""
 
 from __future__ import annotations
 
@@ -19,9 +15,9 @@ from glasstls.wire.enums import (
     NamedGroup,
     SignatureScheme,
 )
-from glasstls.wire.extensions import read_distinguished_names, read_ocsp_status_type
+from glasstls.wire.extension_base import read_distinguished_names, read_ocsp_status_type
 from glasstls.wire.limits import MAX_CERTIFICATES, at_most
-from glasstls.wire.messages import (
+from glasstls.wire.message_base import (
     U8_MAX,
     U16_MAX,
     U24_MAX,

@@ -1,8 +1,7 @@
 """The extensions both TLS versions use: server_name, supported_groups, signature_algorithms(_cert), ALPN,
 status_request, record_size_limit, padding, certificate_authorities, post_handshake_auth.
 
-Import them from :mod:`glasstls.wire.extensions` (which gives each class its extension_type); this module imports
-the base class from there, so importing it first would be a cycle."""
+:mod:`glasstls.wire.extensions` re-exports them and gives each class its extension_type."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from glasstls.wire.enums import (
     NameType,
     SignatureScheme,
 )
-from glasstls.wire.extensions import (
+from glasstls.wire.extension_base import (
     U16_MAX,
     U24_MAX,
     Extension,

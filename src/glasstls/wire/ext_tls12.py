@@ -11,7 +11,7 @@ from glasstls.wire.enums import (
     ECPointFormat,
     HandshakeType,
 )
-from glasstls.wire.extensions import (
+from glasstls.wire.extension_base import (
     Extension,
     _EmptyBody,
     _u8_list,

@@ -13,7 +13,7 @@ from glasstls.wire.enums import (
     ProtocolVersion,
     PskKeyExchangeMode,
 )
-from glasstls.wire.extensions import (
+from glasstls.wire.extension_base import (
     U16_MAX,
     Extension,
     _EmptyBody,

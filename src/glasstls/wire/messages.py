@@ -19,10 +19,21 @@ gives type, body and raw bytes); the transcript hashes the raw bytes, never a re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Self, TypeVar
+from typing import Self
 
 from glasstls.errors import DecodeError, UnexpectedMessage
-from glasstls.wire.codec import Reader, Writer, member_lookup, written
+from glasstls.wire._messages12 import (
+    Certificate12,
+    CertificateRequest12,
+    CertificateStatus,
+    ClientKeyExchangeEcdhe,
+    ClientKeyExchangeRsa,
+    HelloRequest,
+    NewSessionTicket12,
+    ServerHelloDone,
+    ServerKeyExchangeEcdhe,
+)
+from glasstls.wire.codec import Reader, Writer, member_lookup
 from glasstls.wire.enums import (
     AlertDescription,
     AlertLevel,
@@ -34,6 +45,14 @@ from glasstls.wire.enums import (
 )
 from glasstls.wire.extensions import Extension, decode_extensions, dispatch_table, write_extensions
 from glasstls.wire.limits import MAX_CERTIFICATES, at_most, u16_items
+from glasstls.wire.message_base import (
+    U16_MAX,
+    U24_MAX,
+    HandshakeMessage,
+    KeyExchangeMethod,
+    _EmptyMessage,
+    with_encoding,
+)
 
 __all__ = [
     "DOWNGRADE_TLS11",
@@ -70,12 +89,6 @@ __all__ = [
     "with_encoding",
 ]
 
-U8_MAX = 0xFF
-U16_MAX = 0xFFFF
-U24_MAX = 0xFFFFFF
-
-#: The TLS 1.2 key exchange methods whose messages glasstls decodes (RFC 8422 ECDHE, RFC 5246 RSA).
-KeyExchangeMethod = Literal["ECDHE", "RSA", "DHE"]  # DHE: wire/messages_dhe.py
 
 #: RFC 8446 section 4.1.3: a ServerHello with this random is a HelloRetryRequest (SHA-256 of
 #: "HelloRetryRequest").
@@ -87,83 +100,10 @@ DOWNGRADE_TLS12 = b"DOWNGRD\x01"
 DOWNGRADE_TLS11 = b"DOWNGRD\x00"
 
 
-class HandshakeMessage:
-    """RFC 8446 section 4: ``struct { HandshakeType msg_type; uint24 length; ... } Handshake``. Each subclass
-    is a frozen dataclass of the body's fields; its ``msg_type`` comes from :data:`MESSAGE_CLASSES` (not from
-    the class body: mypyc hands every class-body assignment of a dataclass to @dataclass as a field)."""
-
-    #: The msg_type of the class (set from :data:`MESSAGE_CLASSES`).
-    msg_type: ClassVar[HandshakeType]
-    #: The encoding given to :func:`with_encoding`, if any.
-    _encoding: bytes | None = None
-
-    def write_body(self, w: Writer) -> None:
-        """Write the body (no 4-byte header)."""
-        raise NotImplementedError
-
-    @classmethod
-    def read_body(cls, r: Reader) -> Self:
-        """Read the body from ``r``, which holds exactly the body."""
-        raise NotImplementedError
-
-    def encode(self) -> bytes:
-        """The 4-byte header (type, uint24 length) and the body (or the encoding given to
-        :func:`with_encoding`)."""
-        known = self._encoding
-        if known is not None:
-            return known
-        w = Writer().u8(self.msg_type)
-        with w.block(3):
-            self.write_body(w)
-        return w.getvalue()
-
-    def encode_body(self) -> bytes:
-        """The body (no 4-byte header)."""
-        return written(self.write_body)
-
-    @classmethod
-    def decode_body(cls, data: bytes) -> Self:
-        """Decode the body (no 4-byte header): all of it (DESIGN rule 4), so bytes left over are a decode_error.
-        Every message's reader is made and finished here."""
-        with Reader(data, cls.__name__) as r:
-            return cls.read_body(r)
-
-
-@dataclass(frozen=True)
-class _EmptyMessage(HandshakeMessage):
-    """A message with an empty body: ``struct {}`` (a non-empty body is a decode_error). Its subclasses add no
-    fields, so they are plain subclasses (a dataclass decorator would only make the same methods again)."""
-
-    def write_body(self, w: Writer) -> None:
-        pass  # an empty body
-
-    @classmethod
-    def read_body(cls, r: Reader) -> Self:
-        return cls()
-
-
-M = TypeVar("M", bound=HandshakeMessage)
-
-
-def with_encoding(message: M, raw: bytes) -> M:
-    """Let ``message.encode()`` return ``raw``, which the caller made from the same fields piecewise (a
-    ClientHello whose PSK binders were filled in after encoding the rest, RFC 8446 section 4.2.11.2), so the
-    message is not encoded twice. Kept beside the fields, which stay frozen, and a copy made with
-    ``dataclasses.replace`` encodes itself again."""
-    object.__setattr__(message, "_encoding", raw)
-    return message
-
-
 _HRR = HandshakeType.HELLO_RETRY_REQUEST
 _cipher_suite = member_lookup(CipherSuite)
 _handshake_type = member_lookup(HandshakeType)
 _protocol_version = member_lookup(ProtocolVersion)
-
-
-def read_digitally_signed(r: Reader) -> tuple[SignatureScheme, bytes]:
-    """TLS 1.2 ``digitally-signed``, which always carries its algorithm (RFC 5246 section 4.7):
-    ``SignatureAndHashAlgorithm algorithm; opaque signature<0..2^16-1>`` (ServerKeyExchange, ECDHE and DHE)."""
-    return SignatureScheme(r.u16("signature_scheme")), r.vec(2, "signature", 0, U16_MAX)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -437,18 +377,6 @@ class MessageHash(HandshakeMessage):
         return cls(r.rest())
 
 
-# TLS 1.2-only messages: in wire/_messages12.py (which imports the base above; hence here, not at the top)
-from glasstls.wire._messages12 import (  # noqa: E402
-    Certificate12,
-    CertificateRequest12,
-    CertificateStatus,
-    ClientKeyExchangeEcdhe,
-    ClientKeyExchangeRsa,
-    HelloRequest,
-    NewSessionTicket12,
-    ServerHelloDone,
-    ServerKeyExchangeEcdhe,
-)
 
 # --------------------------------------------------------------------------------------------------------
 # Dispatch

@@ -13,7 +13,8 @@ from typing import Self
 from glasstls.wire.codec import Reader, Writer
 from glasstls.wire.enums import HandshakeType, SignatureScheme
 from glasstls.wire.extensions import dispatch_table
-from glasstls.wire.messages import KEY_EXCHANGE_DECODERS, U16_MAX, HandshakeMessage, read_digitally_signed
+from glasstls.wire.message_base import U16_MAX, HandshakeMessage, read_digitally_signed
+from glasstls.wire.messages import KEY_EXCHANGE_DECODERS
 
 
 @dataclass(frozen=True)
