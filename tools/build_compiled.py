@@ -40,8 +40,11 @@ MODULES = (
 )
 #: Modules that stay Python, and why.
 LEFT_PURE = {
-    # The open IntEnum (pseudo-members made with int.__new__, a __getattr__ hidden from mypy in the class
-    # body): Enum machinery mypyc does not compile, and lookups go through codec.member_lookup anyway.
+    # The open IntEnums. mypyc refuses the one statement in OpenEnum's body (``if not TYPE_CHECKING: def
+    # __getattr__``, the pseudo-members' names made on first use, hidden so that mypy does not accept any attribute
+    # of any member: "Unsupported statement in class body"), and it could only make Enum classes non-native ones
+    # (their metaclass is EnumType), while decoders look members up through codec.member_lookup (a dict): nothing
+    # to gain.
     "wire/enums.py",
     # Data tables only (IANA names, looked up for printing): nothing to gain.
     "wire/iana.py",
