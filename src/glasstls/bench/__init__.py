@@ -60,7 +60,9 @@ and the interquartile spread of the rounds:
 
 Options: ``--quick`` (a few iterations, for the smoke test), ``--profile [CASE]`` (cProfile of glasstls
 handshakes of one case, ``handshake_ecdsa`` by default; ``--top N`` lines by cumulative and by own time;
-nothing else is run), ``--json`` (machine-readable).
+nothing else is run), ``--instructions [CASE]`` (instructions per handshake of each contender under valgrind's
+callgrind, ``--handshakes N`` of them: steady where times are not, for comparing a change; see
+``instructions.py``), ``--json`` (machine-readable).
 
 This module is a tool, not part of the protocol core: it imports ``cryptography`` directly for the floor
 (DESIGN reserves ``cryptography.hazmat`` to ``glasstls.crypto`` for the protocol itself).

@@ -10,8 +10,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from glasstls.bench.cases import CASES_BY_KEY, DEFAULT, QUICK, _log
+from glasstls.bench.cases import CASES_BY_KEY, DEFAULT, QUICK, BenchError, _log
 from glasstls.bench.compiled import DEFAULT_BUILD, find_build, merge, run_child
+from glasstls.bench.instructions import child as instructions_child
+from glasstls.bench.instructions import count_instructions
+from glasstls.bench.instructions import render as render_instructions
 from glasstls.bench.memory import memory_child
 from glasstls.bench.profile import profile
 from glasstls.bench.report import render
@@ -34,6 +37,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(CASES_BY_KEY),
     )
     parser.add_argument("--top", type=int, default=25, help="lines of the profile (default 25)")
+    parser.add_argument(
+        "--instructions",
+        nargs="?",
+        const="handshake_ecdsa",
+        choices=sorted(CASES_BY_KEY),
+        metavar="CASE",
+        help="instructions per handshake of CASE (default handshake_ecdsa) for glasstls, ssl and the floor, "
+        "counted by valgrind's callgrind (steady on a busy machine, unlike times) instead; nothing else is run",
+    )
+    parser.add_argument(
+        "--handshakes", type=int, default=20, help="handshakes counted by --instructions (default 20)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument(
         "--compiled",
@@ -44,7 +59,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-compiled", action="store_true", help="measure the pure package only")
     parser.add_argument("--memory-child", nargs=3, metavar=("WHO", "N", "DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--compiled-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--instructions-child", nargs=3, metavar=("CASE", "WHO", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.instructions_child:
+        case_key, who, n = args.instructions_child
+        instructions_child(case_key, who, int(n))
+        return 0
+    if args.instructions:
+        if args.handshakes < 1:
+            parser.error(f"--handshakes must be at least 1, not {args.handshakes}")
+        case = CASES_BY_KEY[args.instructions]
+        try:
+            figures = count_instructions(case, args.handshakes)
+        except BenchError as exc:
+            print(f"python -m glasstls.bench: {exc}", file=sys.stderr)
+            return 2
+        print(render_instructions(case, args.handshakes, figures))
+        return 0
     if args.memory_child:
         who, n, directory = args.memory_child
         print(json.dumps(memory_child(who, int(n), Path(directory))))
