@@ -38,7 +38,6 @@ MESSAGE_NAMES: dict[HandshakeType, str] = {
     )
 }
 
-_extension_type = member_lookup(ExtensionType)
 _protocol_version = member_lookup(ProtocolVersion)
 
 
