@@ -35,6 +35,7 @@ from glasstls.wire.enums import (
     AlertDescription,
     CipherSuite,
     ContentType,
+    ExtensionType,
     KeyUpdateRequest,
     NamedGroup,
     ProtocolVersion,
@@ -588,3 +589,34 @@ def test_second_client_hello_must_follow_the_retry(change: object) -> None:
     )
     assert_failed(pair, "server", IllegalParameter, AD.ILLEGAL_PARAMETER, "second ClientHello")
     assert_peer_got(pair, "client", AD.ILLEGAL_PARAMETER)
+
+
+def _with_unknown(extensions: tuple[ext.Extension, ...]) -> tuple[ext.Extension, ...]:
+    return (*extensions, ext.UnknownExtension(ExtensionType(0x1234), b"\x00"))
+
+
+def test_unoffered_unknown_extension_in_encrypted_extensions_is_named_by_its_own_type() -> None:
+    """The error names the type on the wire (0x1234), not the placeholder of the class of unknown extensions."""
+    pair = mutated("server", only(EncryptedExtensions, lambda m: EncryptedExtensions(_with_unknown(m.extensions))))
+    err = assert_failed(pair, "client", UnsupportedExtension, AD.UNSUPPORTED_EXTENSION, "EncryptedExtensions")
+    assert "0x1234" in str(err) and "0xffff" not in str(err).lower()
+
+
+def test_unoffered_unknown_extension_in_server_hello_is_named_by_its_own_type() -> None:
+    pair = mutated("server", only(ServerHello, _add_unknown))
+    err = assert_failed(pair, "client", UnsupportedExtension, AD.UNSUPPORTED_EXTENSION, "ServerHello")
+    assert "0x1234" in str(err) and "0xffff" not in str(err).lower()
+
+
+def _add_unknown(m: ServerHello) -> ServerHello:
+    return dataclasses.replace(m, extensions=_with_unknown(m.extensions))
+
+
+def test_unoffered_unknown_extension_in_a_tls12_server_hello_is_named_by_its_own_type() -> None:
+    pair = mutated(
+        "server",
+        only(ServerHello, _add_unknown),
+        server={"max_version": ProtocolVersion.TLS12},
+    )
+    err = assert_failed(pair, "client", UnsupportedExtension, AD.UNSUPPORTED_EXTENSION, "ServerHello")
+    assert "0x1234" in str(err) and "0xffff" not in str(err).lower()

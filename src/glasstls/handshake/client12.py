@@ -227,11 +227,11 @@ def server_hello_received(
     # Not the TLS 1.3 table of RFC 8446 section 4.2: a TLS 1.2 ServerHello also answers server_name, ALPN,
     # status_request and record_size_limit (RFC 6066, 7301, 8449). What we did not offer is refused below.
     for e in sh.extensions:
-        if e.ext_type in _TLS13_ONLY:
-            raise IllegalParameter(f"TLS 1.3 extension {e.ext_type} in a TLS 1.2 ServerHello", step=step)
-        if e.ext_type not in hs.offered_extensions:
+        if e.wire_type in _TLS13_ONLY:
+            raise IllegalParameter(f"TLS 1.3 extension {e.wire_type} in a TLS 1.2 ServerHello", step=step)
+        if e.wire_type not in hs.offered_extensions:
             # RFC 5246 section 7.4.1.4: an extension the client did not offer -> unsupported_extension.
-            raise UnsupportedExtension(f"server sent {e.ext_type}, which we did not offer", step=step)
+            raise UnsupportedExtension(f"server sent {e.wire_type}, which we did not offer", step=step)
     actions.check(step, f"cipher suite {sh.cipher_suite} is one we offered")
     actions.allow_ccs(False)  # TLS 1.2: change_cipher_spec is a real protocol message from now on
 

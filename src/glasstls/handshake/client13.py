@@ -140,8 +140,8 @@ class ExpectEncryptedExtensions(_ClientState13):
         step = self.step
         ext.check_extensions_allowed(ee.extensions, HandshakeType.ENCRYPTED_EXTENSIONS)
         for e in ee.extensions:
-            if e.ext_type not in hs.offered_extensions:
-                raise UnsupportedExtension(f"server sent {e.ext_type}, which we did not offer", step=step)
+            if e.wire_type not in hs.offered_extensions:
+                raise UnsupportedExtension(f"server sent {e.wire_type}, which we did not offer", step=step)
         alpn = ext.get_extension(ee.extensions, ext.ApplicationLayerProtocolNegotiation)
         if alpn is not None:
             hs.alpn = accepted_alpn(hs.config, alpn, step, actions)  # RFC 7301 section 3.1
@@ -196,8 +196,8 @@ class ExpectCertificate(_ClientState13):
         for entry in cert_msg.certificate_list:
             ext.check_extensions_allowed(entry.extensions, HandshakeType.CERTIFICATE)
             for e in entry.extensions:
-                if e.ext_type not in self.hs.offered_extensions:
-                    raise UnsupportedExtension(f"certificate entry carries {e.ext_type}, not requested", step=step)
+                if e.wire_type not in self.hs.offered_extensions:
+                    raise UnsupportedExtension(f"certificate entry carries {e.wire_type}, not requested", step=step)
         chain_der = [entry.cert_data for entry in cert_msg.certificate_list]
         # Every certificate parsed once, here: for the trace, the checks and the next state (bad_certificate or
         # unsupported_certificate, never internal_error, for a malformed one).

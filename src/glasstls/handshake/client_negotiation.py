@@ -87,7 +87,7 @@ def start_handshake(
         ctx,
         config,
         server_name,
-        frozenset(e.ext_type for e in hello.extensions),
+        frozenset(e.wire_type for e in hello.extensions),
         session_id,
         session12=session12,
         psk=psk,
@@ -245,8 +245,8 @@ class ExpectServerHello(State):
         ctx_type = HandshakeType.HELLO_RETRY_REQUEST if sh.is_hello_retry_request else HandshakeType.SERVER_HELLO
         ext.check_extensions_allowed(sh.extensions, ctx_type)
         for e in sh.extensions:
-            if e.ext_type not in self.hs.offered_extensions and e.ext_type != ExtensionType.COOKIE:
-                raise UnsupportedExtension(f"server sent {e.ext_type}, which we did not offer", step=step)
+            if e.wire_type not in self.hs.offered_extensions and e.wire_type != ExtensionType.COOKIE:
+                raise UnsupportedExtension(f"server sent {e.wire_type}, which we did not offer", step=step)
 
     def _hello_retry(self, hrr: ServerHello, raw: bytes, suite: Tls13CipherSuite, actions: Actions) -> State:
         """RFC 8446 section 4.1.4: one HelloRetryRequest at most, asking for a share of a group we offered
