@@ -507,3 +507,15 @@ def test_with_encoding_and_fast_init() -> None:
         hello.random = b""  # type: ignore[misc]
     with pytest.raises(TypeError):
         wmsg.Finished()  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("random", [RANDOM, wmsg.HELLO_RETRY_REQUEST_RANDOM])
+def test_hellos_share_the_optional_extensions_block(random: bytes) -> None:
+    """RFC 5246 sections 7.4.1.2 and 7.4.1.3: either hello may end without an extensions block; () writes no
+    block (not even its length) and an absent block reads back as () (HelloRetryRequest random too)."""
+    sh = wmsg.ServerHello(random, b"\x01" * 32, CipherSuite.TLS_AES_128_GCM_SHA256, ())
+    ch = wmsg.ClientHello(random, b"\x02" * 32, (CipherSuite.TLS_AES_128_GCM_SHA256,), ())
+    for hello, body_len in ((sh, 2 + 32 + 33 + 2 + 1), (ch, 2 + 32 + 33 + 4 + 2)):
+        encoded = hello.encode()
+        assert len(encoded) == 4 + body_len
+        assert decode_full(encoded, version=ProtocolVersion.TLS12) == hello

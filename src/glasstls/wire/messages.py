@@ -106,6 +106,26 @@ _handshake_type = member_lookup(HandshakeType)
 _protocol_version = member_lookup(ProtocolVersion)
 
 
+def _read_hello_head(r: Reader, session_id_name: str) -> tuple[ProtocolVersion, bytes, bytes]:
+    """The fields both hellos open with: legacy_version, the 32-byte random, the legacy session ID <0..32>
+    (RFC 8446 sections 4.1.2 and 4.1.3, RFC 5246 sections 7.4.1.2 and 7.4.1.3)."""
+    legacy_version = _protocol_version(r.u16("legacy_version"))
+    random = r.fixed(32, "random")
+    return legacy_version, random, r.vec(1, session_id_name, 0, 32)
+
+
+def _write_hello_extensions(w: Writer, extensions: tuple[Extension, ...]) -> None:
+    """RFC 5246 sections 7.4.1.2 and 7.4.1.3: a hello's extensions block may be absent (TLS 1.2 and older);
+    an empty tuple writes no block at all (:func:`_read_hello_extensions` reads an absent block as ``()``)."""
+    if extensions:
+        write_extensions(w, extensions)
+
+
+def _read_hello_extensions(r: Reader, msg_type: HandshakeType) -> tuple[Extension, ...]:
+    """RFC 5246 sections 7.4.1.2 and 7.4.1.3: a hello without an extensions block has none."""
+    return () if r.at_end() else decode_extensions(r, msg_type)
+
+
 # --------------------------------------------------------------------------------------------------------
 # Hellos (RFC 8446 section 4.1.2, 4.1.3)
 # --------------------------------------------------------------------------------------------------------
@@ -137,18 +157,14 @@ class ClientHello(HandshakeMessage):
     def write_body(self, w: Writer) -> None:
         w.u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id)
         w.u16_list(2, self.cipher_suites).vec(1, self.legacy_compression_methods)
-        if self.extensions:  # an empty tuple writes no block at all (TLS 1.2, RFC 5246 section 7.4.1.2)
-            write_extensions(w, self.extensions)
+        _write_hello_extensions(w, self.extensions)
 
     @classmethod
     def read_body(cls, r: Reader) -> Self:
-        legacy_version = _protocol_version(r.u16("legacy_version"))
-        random = r.fixed(32, "random")
-        session_id = r.vec(1, "legacy_session_id", 0, 32)
+        legacy_version, random, session_id = _read_hello_head(r, "legacy_session_id")
         suites = tuple(map(_cipher_suite, u16_items(r, "cipher_suites", "cipher_suite", 2, U16_MAX - 1)))
         compression = r.vec(1, "legacy_compression_methods", 1, 255)
-        # RFC 5246 section 7.4.1.2: the extensions block may be absent.
-        extensions = () if r.at_end() else decode_extensions(r, HandshakeType.CLIENT_HELLO)
+        extensions = _read_hello_extensions(r, HandshakeType.CLIENT_HELLO)
         return cls(random, session_id, suites, extensions, legacy_version, compression)
 
 
@@ -179,21 +195,15 @@ class ServerHello(HandshakeMessage):
     def write_body(self, w: Writer) -> None:
         w.u16(self.legacy_version).raw(self.random).vec(1, self.legacy_session_id_echo)
         w.u16(self.cipher_suite).u8(self.legacy_compression_method)
-        if self.extensions:  # an empty tuple writes no block at all (TLS 1.2, RFC 5246 section 7.4.1.2)
-            write_extensions(w, self.extensions)
+        _write_hello_extensions(w, self.extensions)
 
     @classmethod
     def read_body(cls, r: Reader) -> Self:
-        legacy_version = _protocol_version(r.u16("legacy_version"))
-        random = r.fixed(32, "random")
-        session_id = r.vec(1, "legacy_session_id_echo", 0, 32)
+        legacy_version, random, session_id = _read_hello_head(r, "legacy_session_id_echo")
         suite = _cipher_suite(r.u16("cipher_suite"))
         compression = r.u8("legacy_compression_method")
-        if r.at_end():
-            extensions: tuple[Extension, ...] = ()  # RFC 5246 section 7.4.1.3: may be absent
-        else:
-            hrr = random == HELLO_RETRY_REQUEST_RANDOM  # its extensions have their own shapes
-            extensions = decode_extensions(r, _HRR if hrr else HandshakeType.SERVER_HELLO)
+        hrr = random == HELLO_RETRY_REQUEST_RANDOM  # its extensions have their own shapes
+        extensions = _read_hello_extensions(r, _HRR if hrr else HandshakeType.SERVER_HELLO)
         return cls(random, session_id, suite, extensions, legacy_version, compression)
 
 
