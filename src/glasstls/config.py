@@ -191,7 +191,53 @@ def _check_suites_for_versions(
         raise ConfigError("no cipher suite for the enabled TLS versions")
 
 
-def _settle_protocol(config: ClientConfig | ServerConfig) -> None:
+@dataclass(frozen=True, kw_only=True)
+class SharedConfig:
+    """The settings a client and a server share (the base of :class:`ClientConfig` and :class:`ServerConfig`;
+    keyword-only, so that each side's own first field stays its first positional one).
+
+    ``cipher_suites``, ``groups``, ``signature_schemes``, ``alpn_protocols``: what is offered (client) or
+    accepted (server), ALPN in order of preference; ``min_version`` / ``max_version``: the TLS versions.
+    ``allow_rsa_key_exchange``: also use the TLS 1.2 suites with the RSA key exchange, which has NO forward
+    secrecy (whoever gets the server's key later can decrypt recorded traffic). ``allow_legacy_cbc``: also use
+    the TLS 1.2 CBC suites (HMAC-SHA1, MAC-then-encrypt unless the peers agree to encrypt_then_mac).
+    ``allow_dhe``: also use the TLS 1.2 DHE_RSA suites (RFC 7919 groups only; legacy: large, slow, for peers
+    that lack ECDHE). The RFC 7919 groups themselves are named in ``groups`` (TLS 1.3 and TLS 1.2 alike).
+    ``require_extended_master_secret``: refuse a TLS 1.2 handshake without RFC 7627 (on by default).
+    ``middlebox_compatibility``: RFC 8446 appendix D.4 (a session ID and ChangeCipherSpec records).
+    ``psk_ke_allowed``: also offer (client) or accept (server) TLS 1.3 resumption WITHOUT a fresh key exchange
+    (psk_ke, RFC 8446 section 4.2.9): no forward secrecy for that connection, off by default.
+    ``record_size_limit``: our RFC 8449 limit (``None``: not sent). ``max_handshake_message_size``,
+    ``max_key_updates_in_a_row``: bounds on what the peer may make us hold or do; ``key_update_after_records``:
+    update our TLS 1.3 keys after this many records (``None``: at the AEAD's confidentiality limit).
+    ``keylog``, ``trace``: where secrets (NSS key log) and trace events go; ``random``, ``clock``,
+    ``monotonic``: the randomness and the clocks (injectable for tests).
+    """
+
+    cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
+    groups: tuple[NamedGroup, ...] = _groups.DEFAULT_GROUPS
+    signature_schemes: tuple[SignatureScheme, ...] = _signatures.DEFAULT_SIGNATURE_SCHEMES
+    alpn_protocols: tuple[str, ...] = ()
+    min_version: ProtocolVersion = ProtocolVersion.TLS12
+    max_version: ProtocolVersion = ProtocolVersion.TLS13
+    allow_rsa_key_exchange: bool = False
+    allow_legacy_cbc: bool = False
+    allow_dhe: bool = False
+    require_extended_master_secret: bool = True
+    middlebox_compatibility: bool = True
+    psk_ke_allowed: bool = False
+    record_size_limit: int | None = None
+    max_handshake_message_size: int = 256 * 1024
+    max_key_updates_in_a_row: int = 32
+    key_update_after_records: int | None = None
+    keylog: KeyLog | None = None
+    trace: TraceSink | None = None
+    random: Random = os.urandom
+    clock: Clock = _utc_now
+    monotonic: Monotonic = time.perf_counter
+
+
+def _settle_protocol(config: SharedConfig) -> None:
     """The checks and settlings both configs share: versions, the suites (legacy ones only with their flags),
     groups, schemes, ALPN, limits. Run from ``__post_init__``; fields are set with ``object.__setattr__``."""
     _check_versions(config.min_version, config.max_version)
@@ -212,17 +258,11 @@ def _settle_protocol(config: ClientConfig | ServerConfig) -> None:
 
 
 @dataclass(frozen=True)
-class ClientConfig:
-    """What a client offers and how it verifies the server.
+class ClientConfig(SharedConfig):
+    """What a client offers and how it verifies the server (and the settings of :class:`SharedConfig`).
 
     ``trust``: the trust anchors; ``None`` means the system store (loaded on first use).
     ``dangerous_skip_verification``: accept any server certificate. Never use this outside a test lab.
-    ``allow_rsa_key_exchange``: also offer TLS 1.2 suites with the RSA key exchange, which has NO forward
-    secrecy (whoever gets the server's key later can decrypt recorded traffic). ``allow_legacy_cbc``: also offer
-    the TLS 1.2 CBC suites (HMAC-SHA1, MAC-then-encrypt unless the peer agrees to encrypt_then_mac).
-    ``allow_dhe``: also offer the TLS 1.2 DHE_RSA suites (RFC 7919 groups only; legacy: large, slow, for peers
-    that lack ECDHE). The RFC 7919 groups themselves are named in ``groups`` (TLS 1.3 and TLS 1.2 alike).
-    ``require_extended_master_secret``: refuse a TLS 1.2 handshake without RFC 7627 (on by default).
     ``revocation``: "off", "soft-fail" (reject only what is proven revoked) or "hard-fail" (a fresh status for
     the leaf is required); ``crls``: CRLs to consult; ``request_ocsp_staple``: ask for an OCSP staple.
     ``certificate_profile``: the rules on top of path validation (pki/certificate_profile.py): "web" (the
@@ -230,42 +270,20 @@ class ClientConfig:
     ``key_share_groups``: the groups for which the first ClientHello carries a key share (the rest are
     offered in supported_groups and reached through HelloRetryRequest).
     ``session_store``: where sessions are kept for resumption, keyed by server identity (``None``: never
-    resume, never offer a ticket). ``psk_ke_allowed``: also offer TLS 1.3 resumption WITHOUT a fresh key
-    exchange (psk_ke, RFC 8446 section 4.2.9): no forward secrecy for that connection, off by default.
+    resume, never offer a ticket).
     """
 
     trust: TrustStore | None = None
     dangerous_skip_verification: bool = False
-    cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
-    groups: tuple[NamedGroup, ...] = _groups.DEFAULT_GROUPS
     key_share_groups: tuple[NamedGroup, ...] = _groups.DEFAULT_KEY_SHARES
-    signature_schemes: tuple[SignatureScheme, ...] = _signatures.DEFAULT_SIGNATURE_SCHEMES
-    alpn_protocols: tuple[str, ...] = ()
-    min_version: ProtocolVersion = ProtocolVersion.TLS12
-    max_version: ProtocolVersion = ProtocolVersion.TLS13
-    allow_rsa_key_exchange: bool = False
-    allow_legacy_cbc: bool = False
-    allow_dhe: bool = False
-    require_extended_master_secret: bool = True
     revocation: RevocationPolicy = "soft-fail"
     crls: tuple[x509.CertificateRevocationList, ...] = ()
     certificate_profile: ProfileName = "web"
     request_ocsp_staple: bool = True
     client_certificate: CertificateChain | None = None
-    middlebox_compatibility: bool = True
     send_sni: bool = True
     session_store: ClientSessionStore | None = field(default_factory=ClientSessionStore)
-    psk_ke_allowed: bool = False
     max_early_data_size: int = 0
-    record_size_limit: int | None = None
-    max_handshake_message_size: int = 256 * 1024
-    max_key_updates_in_a_row: int = 32
-    key_update_after_records: int | None = None
-    keylog: KeyLog | None = None
-    trace: TraceSink | None = None
-    random: Random = os.urandom
-    clock: Clock = _utc_now
-    monotonic: Monotonic = time.perf_counter
 
     def __post_init__(self) -> None:
         _settle_protocol(self)
@@ -287,14 +305,12 @@ MAX_EARLY_DATA_SIZE = 64 * 1024
 
 
 @dataclass(frozen=True)
-class ServerConfig:
-    """What a server accepts and presents.
+class ServerConfig(SharedConfig):
+    """What a server accepts and presents (and the settings of :class:`SharedConfig`).
 
     ``certificates``: one or more chains (e.g. RSA and ECDSA); the server picks by the client's SNI and
     signature_algorithms. ``alpn_protocols`` in the server's order of preference.
     ``client_auth``: "none", "optional" or "required" (mutual TLS), verified against ``client_trust``.
-    ``allow_rsa_key_exchange`` / ``allow_legacy_cbc`` / ``allow_dhe`` / ``require_extended_master_secret``: as
-    for the client.
     ``client_revocation``, ``client_crls``: revocation checking of client certificates.
     ``client_identities``: the client identities accepted (a name in the client certificate's subjectAltName
     or subject CN; pki/client_identity.py); empty: any client whose chain verifies.
@@ -307,24 +323,13 @@ class ServerConfig:
     the keys that encrypt tickets (``None``: no tickets, in either version; share a key file between
     processes with ``TicketKeys.from_file``). ``session_cache``: TLS 1.2 session IDs and the record of used
     TLS 1.3 tickets (``None``: no session-ID resumption). ``single_use_tickets``: accept each TLS 1.3 ticket
-    once (RFC 8446 section 8.1, appendix C.4; needs ``session_cache``). ``psk_ke_allowed``: accept TLS 1.3
-    resumption without a fresh key exchange (psk_ke: no forward secrecy), off by default.
+    once (RFC 8446 section 8.1, appendix C.4; needs ``session_cache``).
     ``max_early_data_size``: TLS 1.3 0-RTT (``handshake/early_data.py``): tickets allow this many bytes of early
     data, which the server accepts under the rules of RFC 8446 sections 4.2.10 and 8 (0: off, the default;
     early data is replayable and not forward secret).
     """
 
     certificates: tuple[CertificateChain, ...]
-    cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
-    groups: tuple[NamedGroup, ...] = _groups.DEFAULT_GROUPS
-    signature_schemes: tuple[SignatureScheme, ...] = _signatures.DEFAULT_SIGNATURE_SCHEMES
-    alpn_protocols: tuple[str, ...] = ()
-    min_version: ProtocolVersion = ProtocolVersion.TLS12
-    max_version: ProtocolVersion = ProtocolVersion.TLS13
-    allow_rsa_key_exchange: bool = False
-    allow_legacy_cbc: bool = False
-    allow_dhe: bool = False
-    require_extended_master_secret: bool = True
     client_auth: ClientAuth = "none"
     client_trust: TrustStore | None = None
     client_revocation: RevocationPolicy = "soft-fail"
@@ -332,23 +337,12 @@ class ServerConfig:
     client_identities: tuple[str, ...] = ()
     client_certificate_profile: ProfileName = "rfc5280"
     hello_retry_cookie: bool = True
-    middlebox_compatibility: bool = True
     session_tickets: int = 2
     ticket_lifetime: int = 7200
     ticket_keys: TicketSealer | None = field(default_factory=TicketKeys.generate)
     session_cache: ServerSessionStore | None = field(default_factory=ServerSessionCache)  # or sessions_redis
     single_use_tickets: bool = True
-    psk_ke_allowed: bool = False
     max_early_data_size: int = 0
-    record_size_limit: int | None = None
-    max_handshake_message_size: int = 256 * 1024
-    max_key_updates_in_a_row: int = 32
-    key_update_after_records: int | None = None
-    keylog: KeyLog | None = None
-    trace: TraceSink | None = None
-    random: Random = os.urandom
-    clock: Clock = _utc_now
-    monotonic: Monotonic = time.perf_counter
 
     def __post_init__(self) -> None:
         _settle_protocol(self)
