@@ -30,20 +30,13 @@ from glasstls.wire.enums import (
     PskKeyExchangeMode,
     SignatureScheme,
 )
+from glasstls.wire.extension_base import MESSAGE_NAMES
 
 E = TypeVar("E", bound=OpenEnum)
 
 GREASE_U16 = [((n << 4) | 0xA) * 0x0101 for n in range(16)]  # 0x0a0a, 0x1a1a, ... 0xfafa
 
-CTXS = (
-    HandshakeType.CLIENT_HELLO,
-    HandshakeType.SERVER_HELLO,
-    HandshakeType.HELLO_RETRY_REQUEST,
-    HandshakeType.ENCRYPTED_EXTENSIONS,
-    HandshakeType.CERTIFICATE,
-    HandshakeType.CERTIFICATE_REQUEST,
-    HandshakeType.NEW_SESSION_TICKET,
-)
+CTXS = tuple(MESSAGE_NAMES)  # the messages that carry extensions, as the codec lists them
 
 
 # --------------------------------------------------------------------------------------------------------
